@@ -1,1 +1,16 @@
-export {};
+export { Host, createHost, type HostOptions } from "./host.js";
+export { Plugin, DEFAULT_LIMITS, type LoadOptions } from "./plugin/plugin.js";
+export type { PluginRequest, PluginUser, JobInfo, RequestInput } from "./plugin/request.js";
+export type { PluginResponse } from "./plugin/response.js";
+export { PluginCallError, type PluginErrorCode } from "./runtime/plugin-call-error.js";
+export { detectBinding, type Binding } from "./runtime/detect-binding.js";
+export { HostCallError, type ErrorEnvelope } from "./host-api/host-call-error.js";
+export { SqliteDatabase } from "./services/database/sqlite-database.js";
+export { generateDemoData, type DemoDataOptions } from "./services/database/demo-data.js";
+export { CORE_TABLES } from "./services/database/demo-schema.js";
+export { MemoryCache } from "./services/memory-cache.js";
+export { DevMailbox, type StoredEmail } from "./services/dev-mailbox.js";
+export { FetchHttp } from "./services/http/fetch-http.js";
+export { LogStore, type LogEntry } from "./services/log-store.js";
+export { JobRegistry, type ScheduledJob } from "./services/job-registry.js";
+export type * from "./services/types.js";

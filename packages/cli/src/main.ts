@@ -1,0 +1,70 @@
+import { createRequire } from "node:module";
+import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
+import { PluginCallError } from "@goatkit/host";
+import { ManifestError } from "@goatkit/sdk";
+import { pluginCommand } from "./commands/plugin/index.js";
+import { startCommand } from "./commands/start.js";
+import { EXIT, GkError } from "./errors.js";
+
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+
+export const main = defineCommand({
+  meta: { name: "gk", version, description: "Build, check and run GoatKit WebAssembly plugins" },
+  subCommands: { plugin: pluginCommand, start: startCommand },
+});
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/**
+ * Runs `gk` with the given arguments and returns the exit code. Known errors print their
+ * message alone; anything else is reported as unexpected, with its stack.
+ */
+export async function runCli(rawArgs: string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, parent] = resolve(main, rawArgs);
+  if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
+    io.out(`${await renderUsage(command, parent)}\n`);
+    return EXIT.OK;
+  }
+  if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
+    io.out(`${version}\n`);
+    return EXIT.OK;
+  }
+  try {
+    await runCommand(main, { rawArgs });
+    return EXIT.OK;
+  } catch (error) {
+    if (error instanceof GkError) {
+      io.err(`gk: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof PluginCallError || error instanceof ManifestError) {
+      io.err(`gk: ${error.message}\n`);
+      return EXIT.FAILED;
+    }
+    if (error instanceof Error && error.name === "CLIError") {
+      io.err(`${await renderUsage(command, parent)}\n\ngk: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+    io.err(`gk: unexpected error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.INTERNAL;
+  }
+}
+
+/** Finds the deepest sub-command named in the arguments, for usage output. */
+function resolve(cmd: CommandDef, rawArgs: string[]): [CommandDef, CommandDef | undefined] {
+  let current = cmd;
+  let parent: CommandDef | undefined;
+  for (const arg of rawArgs) {
+    const subs = current.subCommands as Record<string, CommandDef> | undefined;
+    const next = subs?.[arg];
+    if (!next) break;
+    parent = current;
+    current = next;
+  }
+  return [current, parent];
+}

@@ -1,0 +1,324 @@
+import { LOG_LEVELS, type CapabilityPermission, type HostFunctionName, type LogLevel } from "@goatkit/sdk";
+import { inspectStatement } from "../services/database/sql-statement.js";
+import { HttpDeniedError, HttpLimitError } from "../services/http/fetch-http.js";
+import { nextRunOf, type JobRegistry } from "../services/job-registry.js";
+import type { LogStore } from "../services/log-store.js";
+import type {
+  CacheService,
+  DatabaseService,
+  EmailAttachment,
+  ExecResult,
+  HttpResponseSpec,
+  HttpService,
+  MailService,
+  MaybePromise,
+  Row,
+  SqlValue,
+} from "../services/types.js";
+import { HostCallError, type ErrorEnvelope } from "./host-call-error.js";
+import { checkAllowedHost, type PluginGrants } from "./plugin-grants.js";
+
+/** The services every host function draws on. */
+export interface HostServices {
+  db: DatabaseService;
+  cache: CacheService;
+  mail: MailService;
+  http: HttpService;
+  logs: LogStore;
+  jobs: JobRegistry;
+  now: () => number;
+  /** Sender address for plugin email. */
+  mailFrom: string;
+}
+
+export interface HostCallLimits {
+  maxRows: number;
+  maxCacheKeyBytes: number;
+  maxCacheValueBytes: number;
+  maxLogBytes: number;
+  maxEmailBytes: number;
+}
+
+export const DEFAULT_HOST_CALL_LIMITS: HostCallLimits = {
+  maxRows: 10_000,
+  maxCacheKeyBytes: 512,
+  maxCacheValueBytes: 1024 * 1024,
+  maxLogBytes: 16 * 1024,
+  maxEmailBytes: 10 * 1024 * 1024,
+};
+
+const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
+const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
+const encoder = new TextEncoder();
+
+/**
+ * The host functions of one plugin, independent of the binding: arguments arrive decoded
+ * (strings, bytes) and results leave as values; failures throw HostCallError. Bindings
+ * (core ABI, component, Extism) only marshal. Results may be promises when a service is
+ * asynchronous.
+ */
+export class HostCalls {
+  /** The envelope of the last failed call in the current handler call (`last_error`). */
+  lastError: ErrorEnvelope | null = null;
+
+  constructor(
+    readonly plugin: string,
+    private readonly grants: PluginGrants,
+    private readonly services: HostServices,
+    /** The module's exported handler names, for `schedule_job`. */
+    private readonly handlers: ReadonlySet<string>,
+    private readonly limits: HostCallLimits = DEFAULT_HOST_CALL_LIMITS,
+  ) {}
+
+  /** Starts a handler call: `last_error` is per call. */
+  beginCall(): void {
+    this.lastError = null;
+  }
+
+  /**
+   * Runs one host function, turning any failure into a HostCallError that is also kept for
+   * `last_error`. Unexpected errors from services become `E_SERVICE`.
+   */
+  invoke<T>(fn: HostFunctionName, body: () => MaybePromise<T>): MaybePromise<T> {
+    const fail = (error: unknown): never => {
+      const hostError = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", `${fn} failed: ${messageOf(error)}`);
+      this.lastError = hostError.envelope;
+      throw hostError;
+    };
+    try {
+      const result = body();
+      return result instanceof Promise ? result.catch(fail) : result;
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
+  dbQuery(sql: string, argsJson: string): MaybePromise<Row[]> {
+    return this.invoke("db_query", () => {
+      this.#require("db_query", "db:read");
+      const args = parseArgs("db_query", argsJson);
+      const statement = inspectStatement(sql);
+      if (statement.multiple) throw new HostCallError("E_INVALID_ARGUMENT", "db_query runs one statement; split the SQL into separate calls");
+      if (statement.kind !== "read") {
+        throw new HostCallError("E_INVALID_ARGUMENT", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data");
+      }
+      return mapMaybePromise(this.services.db.query(sql, args), (rows) => {
+        if (rows.length > this.limits.maxRows) {
+          throw new HostCallError("E_LIMIT_EXCEEDED", `db_query returned ${rows.length} rows, more than ${this.limits.maxRows}; add a LIMIT`);
+        }
+        return rows;
+      });
+    });
+  }
+
+  dbExec(sql: string, argsJson: string): MaybePromise<ExecResult> {
+    return this.invoke("db_exec", () => {
+      this.#require("db_exec", "db:write");
+      const args = parseArgs("db_exec", argsJson);
+      const statement = inspectStatement(sql);
+      if (statement.multiple) throw new HostCallError("E_INVALID_ARGUMENT", "db_exec runs one statement; split the SQL into separate calls");
+      if (statement.kind === "schema") {
+        throw new HostCallError("E_INVALID_ARGUMENT", "db_exec does not change the schema; put CREATE/ALTER/DROP in manifest.migrations");
+      }
+      if (statement.kind !== "write" || !statement.table) {
+        throw new HostCallError("E_INVALID_ARGUMENT", "db_exec runs INSERT, UPDATE, DELETE or REPLACE; use db_query to read");
+      }
+      const table = statement.table;
+      if (!this.grants.ownedTables.has(table) && !this.grants.tableGrants.has(table)) {
+        this.#deny("db_exec", `db_exec may not write table "${table}": db:write covers the plugin's own tables (${listOrNone(this.grants.ownedTables)}); add "db:write:${table}" to manifest.permissions to write it`);
+      }
+      return this.services.db.exec(sql, args);
+    });
+  }
+
+  cacheGet(key: string): MaybePromise<Uint8Array | null> {
+    return this.invoke("cache_get", () => {
+      this.#require("cache_get", "cache:read");
+      this.#checkKey("cache_get", key);
+      return this.services.cache.get(this.plugin, key);
+    });
+  }
+
+  cacheSet(key: string, value: Uint8Array, ttlSeconds: number): MaybePromise<void> {
+    return this.invoke("cache_set", () => {
+      this.#require("cache_set", "cache:write");
+      this.#checkKey("cache_set", key);
+      if (value.byteLength > this.limits.maxCacheValueBytes) {
+        throw new HostCallError("E_LIMIT_EXCEEDED", `cache_set value is ${value.byteLength} bytes, more than ${this.limits.maxCacheValueBytes}`);
+      }
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0) throw new HostCallError("E_INVALID_ARGUMENT", `cache_set ttl must be 0 or more seconds, got ${ttlSeconds}`);
+      return this.services.cache.set(this.plugin, key, value, ttlSeconds);
+    });
+  }
+
+  cacheDelete(key: string): MaybePromise<void> {
+    return this.invoke("cache_delete", () => {
+      this.#require("cache_delete", "cache:write");
+      this.#checkKey("cache_delete", key);
+      return this.services.cache.delete(this.plugin, key);
+    });
+  }
+
+  httpRequest(method: string, url: string, headersJson: string, body: string): MaybePromise<HttpResponseSpec> {
+    return this.invoke("http_request", () => {
+      this.#require("http_request", "http:external");
+      const upper = method.toUpperCase();
+      if (!HTTP_METHODS.has(upper)) throw new HostCallError("E_INVALID_ARGUMENT", `http_request method "${method}" is not one of ${[...HTTP_METHODS].join(", ")}`);
+      let parsed: URL;
+      try {
+        parsed = new URL(url);
+      } catch {
+        throw new HostCallError("E_INVALID_ARGUMENT", `http_request url "${url}" is not an absolute URL`);
+      }
+      const headers = headersJson === "" ? {} : parseJson("http_request", "headers", headersJson);
+      if (!isStringRecord(headers)) throw new HostCallError("E_INVALID_ARGUMENT", "http_request headers must be a JSON object of strings");
+      const denied = checkAllowedHost(this.grants, parsed);
+      if (denied) this.#deny("http_request", denied);
+      try {
+        return this.services.http.request({ method: upper, url, headers, ...(body === "" ? {} : { body }) }, (next) => checkAllowedHost(this.grants, next));
+      } catch (error) {
+        if (error instanceof HttpDeniedError) this.#deny("http_request", `redirect refused: ${error.message}`);
+        if (error instanceof HttpLimitError) throw new HostCallError("E_LIMIT_EXCEEDED", error.message);
+        throw new HostCallError("E_SERVICE", `http_request to ${parsed.host} failed: ${messageOf(error)}`);
+      }
+    });
+  }
+
+  sendEmail(to: string, subject: string, body: string, attachmentsJson: string): MaybePromise<{ id: string }> {
+    return this.invoke("send_email", () => {
+      this.#require("send_email", "email:send");
+      const recipients = parseRecipients(to);
+      if (recipients.length === 0) throw new HostCallError("E_INVALID_ARGUMENT", "send_email needs at least one recipient in `to`");
+      const bad = recipients.find((r) => !EMAIL.test(r));
+      if (bad !== undefined) throw new HostCallError("E_INVALID_ARGUMENT", `send_email recipient "${bad}" is not an email address`);
+      if (/[\r\n]/.test(subject)) throw new HostCallError("E_INVALID_ARGUMENT", "send_email subject must be one line");
+      const attachments = attachmentsJson === "" ? [] : parseJson("send_email", "attachments", attachmentsJson);
+      if (!Array.isArray(attachments) || !attachments.every(isAttachment)) {
+        throw new HostCallError("E_INVALID_ARGUMENT", 'send_email attachments must be a JSON array of {"filename", "content_type", "content_base64"}');
+      }
+      const size = body.length + attachments.reduce((n, a) => n + (a.content_base64.length * 3) / 4, 0);
+      if (size > this.limits.maxEmailBytes) throw new HostCallError("E_LIMIT_EXCEEDED", `send_email message is ${Math.round(size)} bytes, more than ${this.limits.maxEmailBytes}`);
+      const isHtml = /^\s*(<!doctype html|<html)/i.test(body);
+      return this.services.mail.send(this.plugin, {
+        from: this.services.mailFrom,
+        to: recipients,
+        subject,
+        ...(isHtml ? { html: body } : { text: body }),
+        attachments,
+      });
+    });
+  }
+
+  scheduleJob(cron: string, handler: string, payloadJson: string): { id: string; next_run: string | null } {
+    return this.invoke("schedule_job", () => {
+      this.#require("schedule_job", "jobs:schedule");
+      if (!this.handlers.has(handler)) {
+        throw new HostCallError("E_INVALID_ARGUMENT", `schedule_job handler "${handler}" is not exported by the plugin`);
+      }
+      try {
+        nextRunOf(cron, new Date(this.services.now()));
+      } catch (error) {
+        throw new HostCallError("E_INVALID_ARGUMENT", `schedule_job cron "${cron}" is invalid: ${messageOf(error)}`);
+      }
+      const payload = payloadJson === "" ? null : parseJson("schedule_job", "payload", payloadJson);
+      const { job, nextRun } = this.services.jobs.schedule({ plugin: this.plugin, schedule: cron, handler, payload, source: "schedule_job" });
+      return { id: job.id, next_run: nextRun?.toISOString() ?? null };
+    }) as { id: string; next_run: string | null };
+  }
+
+  /** Logging never fails for the guest: bad input is kept, not refused. */
+  log(level: string, message: string, fieldsJson: string): void {
+    const known = (LOG_LEVELS as readonly string[]).includes(level);
+    let fields: Record<string, unknown> = {};
+    if (fieldsJson !== "") {
+      try {
+        const parsed: unknown = JSON.parse(fieldsJson);
+        fields = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { fields: parsed };
+      } catch {
+        fields = { fields_raw: fieldsJson };
+      }
+    }
+    if (!known) fields = { ...fields, level };
+    let text = message;
+    if (encoder.encode(text).byteLength > this.limits.maxLogBytes) {
+      text = `${text.slice(0, this.limits.maxLogBytes)}… [cut at ${this.limits.maxLogBytes} bytes]`;
+    }
+    this.services.logs.write(this.plugin, known ? (level as LogLevel) : "info", text, fields);
+  }
+
+  #require(fn: HostFunctionName, permission: CapabilityPermission): void {
+    if (!this.grants.capabilities.has(permission)) {
+      this.#deny(fn, `permission denied: ${fn} needs "${permission}"; add it to manifest.permissions`);
+    }
+  }
+
+  #deny(fn: HostFunctionName, message: string): never {
+    const text = message.startsWith("permission denied") ? message : `permission denied: ${message}`;
+    this.services.logs.write(this.plugin, "warn", text, { host_function: fn });
+    throw new HostCallError("E_PERMISSION_DENIED", text);
+  }
+
+  #checkKey(fn: HostFunctionName, key: string): void {
+    const size = encoder.encode(key).byteLength;
+    if (size === 0 || size > this.limits.maxCacheKeyBytes) {
+      throw new HostCallError("E_INVALID_ARGUMENT", `${fn} key must be 1 to ${this.limits.maxCacheKeyBytes} bytes, got ${size}`);
+    }
+  }
+}
+
+/** Applies `fn` to a value or a promise of it, staying synchronous when the value is. (Not named `then`: a module exporting `then` is a thenable.) */
+export function mapMaybePromise<T, U>(value: MaybePromise<T>, fn: (v: T) => U): MaybePromise<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+function parseArgs(fn: HostFunctionName, json: string): SqlValue[] {
+  if (json === "") return [];
+  const args = parseJson(fn, "args", json);
+  // Go's json.Marshal of an empty variadic slice is "null" (the tutorial's dbQuery sends it).
+  if (args === null) return [];
+  if (!Array.isArray(args)) throw new HostCallError("E_INVALID_ARGUMENT", `${fn} args must be a JSON array, got ${json.slice(0, 40)}`);
+  for (const [i, v] of args.entries()) {
+    if (v !== null && !["string", "number", "boolean"].includes(typeof v)) {
+      throw new HostCallError("E_INVALID_ARGUMENT", `${fn} args[${i}] must be a string, number, boolean or null`);
+    }
+  }
+  return args as SqlValue[];
+}
+
+function parseJson(fn: HostFunctionName, what: string, json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (error) {
+    throw new HostCallError("E_INVALID_ARGUMENT", `${fn} ${what} is not valid JSON: ${messageOf(error)}`);
+  }
+}
+
+function parseRecipients(to: string): string[] {
+  const trimmed = to.trim();
+  if (trimmed.startsWith("[")) {
+    const list = parseJson("send_email", "to", trimmed);
+    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
+      throw new HostCallError("E_INVALID_ARGUMENT", "send_email to must be a JSON array of addresses or a comma-separated list");
+    }
+    return list.map((x: string) => x.trim()).filter(Boolean);
+  }
+  return trimmed.split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+function isAttachment(v: unknown): v is EmailAttachment {
+  if (v === null || typeof v !== "object") return false;
+  const a = v as Record<string, unknown>;
+  return typeof a.filename === "string" && typeof a.content_type === "string" && typeof a.content_base64 === "string";
+}
+
+function listOrNone(tables: ReadonlySet<string>): string {
+  return tables.size === 0 ? "none declared" : [...tables].join(", ");
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,115 @@
+import type { HostServices } from "./host-api/host-calls.js";
+import { Plugin, type LoadOptions } from "./plugin/plugin.js";
+import type { RequestInput } from "./plugin/request.js";
+import { errorResponse, type PluginResponse } from "./plugin/response.js";
+import type { DemoDataOptions } from "./services/database/demo-data.js";
+import { SqliteDatabase } from "./services/database/sqlite-database.js";
+import { DevMailbox } from "./services/dev-mailbox.js";
+import { FetchHttp } from "./services/http/fetch-http.js";
+import { JobRegistry } from "./services/job-registry.js";
+import { LogStore, type LogEntry } from "./services/log-store.js";
+import { MemoryCache } from "./services/memory-cache.js";
+import type { CacheService, DatabaseService, HttpService, MailService } from "./services/types.js";
+
+export interface HostOptions {
+  /**
+   * The database: a DatabaseService, or the embedded SQLite default: `file` (default
+   * `:memory:`) seeded with the demo help desk when it has no tables yet (`demo: false` to skip).
+   */
+  database?: DatabaseService | { file?: string; demo?: DemoDataOptions | false };
+  cache?: CacheService;
+  mail?: MailService;
+  http?: HttpService;
+  /** The host clock; tests pass a controllable one. */
+  now?: () => number;
+  /** Sender address of plugin email. */
+  mailFrom?: string;
+  /** Also print plugin log lines at or above this level. */
+  echoLogs?: (entry: LogEntry) => void;
+}
+
+/**
+ * The reference host: services on embedded defaults (or the ones given), and the plugins
+ * loaded into it.
+ *
+ * @example
+ * const host = await createHost();
+ * await host.load("./plugins/ticket-counter");
+ * const res = await host.call("ticket-counter", "get_counts");
+ * console.log(res.status, res.body);
+ * await host.close();
+ */
+export class Host {
+  readonly #plugins = new Map<string, Plugin>();
+
+  private constructor(readonly services: HostServices) {}
+
+  static async create(options: HostOptions = {}): Promise<Host> {
+    const now = options.now ?? Date.now;
+    const logs = new LogStore(1000, now);
+    if (options.echoLogs) logs.subscribe(options.echoLogs);
+    return new Host({
+      db: openDatabase(options.database),
+      cache: options.cache ?? new MemoryCache(now),
+      mail: options.mail ?? new DevMailbox(now),
+      http: options.http ?? new FetchHttp(),
+      logs,
+      jobs: new JobRegistry(now),
+      now,
+      mailFrom: options.mailFrom ?? "goatkit@localhost",
+    });
+  }
+
+  get logs(): LogStore {
+    return this.services.logs;
+  }
+
+  get jobs(): JobRegistry {
+    return this.services.jobs;
+  }
+
+  /** The dev mailbox, when the host uses it. */
+  get mailbox(): DevMailbox | null {
+    return this.services.mail instanceof DevMailbox ? this.services.mail : null;
+  }
+
+  get plugins(): Plugin[] {
+    return [...this.#plugins.values()];
+  }
+
+  plugin(name: string): Plugin | undefined {
+    return this.#plugins.get(name);
+  }
+
+  /** Loads (or reloads) a plugin from a folder or `.wasm` file. */
+  async load(path: string, options: LoadOptions = {}): Promise<Plugin> {
+    const plugin = await Plugin.load(path, this.services, options);
+    this.#plugins.set(plugin.name, plugin);
+    return plugin;
+  }
+
+  /** Calls a handler of a loaded plugin. */
+  async call(pluginName: string, handler: string, request: RequestInput = {}): Promise<PluginResponse> {
+    const plugin = this.#plugins.get(pluginName);
+    if (!plugin) return errorResponse(`no plugin named "${pluginName}" is loaded; loaded: ${[...this.#plugins.keys()].join(", ") || "none"}`, "E_UNKNOWN_PLUGIN", 404);
+    return plugin.call(handler, request);
+  }
+
+  async close(): Promise<void> {
+    this.#plugins.clear();
+    const { db, cache, mail, http } = this.services;
+    await Promise.all([db.close(), cache.close(), mail.close(), http.close()]);
+  }
+}
+
+/** Creates a host; see {@link Host}. */
+export function createHost(options: HostOptions = {}): Promise<Host> {
+  return Host.create(options);
+}
+
+function openDatabase(option: HostOptions["database"]): DatabaseService {
+  if (option && "query" in option) return option;
+  const db = new SqliteDatabase(option?.file ?? ":memory:");
+  if (option?.demo !== false && !db.hasDemoSchema()) db.seedDemo(option?.demo ?? {});
+  return db;
+}

@@ -1,0 +1,37 @@
+import type { Manifest } from "@goatkit/sdk";
+import type { DatabaseService } from "../services/types.js";
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS goatkit_migrations (
+  plugin VARCHAR(100) NOT NULL,
+  id VARCHAR(200) NOT NULL,
+  applied_at VARCHAR(30) NOT NULL,
+  PRIMARY KEY (plugin, id)
+)`;
+
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * Applies the plugin's migrations that this database has not seen, in order, each in one
+ * transaction together with its ledger row, so a failed migration leaves nothing behind.
+ * Returns the ids applied now.
+ */
+export async function runMigrations(db: DatabaseService, manifest: Manifest, now: () => number): Promise<string[]> {
+  const migrations = manifest.migrations ?? [];
+  if (migrations.length === 0) return [];
+  await db.migrate(LEDGER);
+  const done = new Set((await db.query("SELECT id FROM goatkit_migrations WHERE plugin = ?", [manifest.name])).map((r) => String(r.id)));
+  const applied: string[] = [];
+  for (const migration of migrations) {
+    if (done.has(migration.id)) continue;
+    const up = typeof migration.up === "string" ? migration.up : (migration.up[db.dialect] ?? migration.up.default);
+    if (up === undefined) throw new Error(`migration ${migration.id} has no SQL for ${db.dialect} and no default; add up.${db.dialect} or up.default`);
+    const ledger = `INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (${quote(manifest.name)}, ${quote(migration.id)}, ${quote(new Date(now()).toISOString())})`;
+    try {
+      await db.migrate(`${up.trim().replace(/;$/, "")};\n${ledger};`);
+    } catch (error) {
+      throw new Error(`migration ${migration.id} of ${manifest.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    applied.push(migration.id);
+  }
+  return applied;
+}

@@ -1,0 +1,73 @@
+import type { PluginRequest } from "./request.js";
+
+/** What a call produced, in HTTP terms, whatever the binding. */
+export interface PluginResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The body as text (bodies that are not UTF-8 come from `body_base64` and stay bytes). */
+  body: string | Uint8Array;
+  /** Set when the plugin answered with an error envelope or the call failed. */
+  error?: { message: string; code: string };
+}
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "content-length"]);
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Error thrown for a result that is not valid UTF-8. */
+export class InvalidResultError extends Error {}
+
+/** Reads a handler's result bytes by the rules of docs/envelopes.md ("Results"). */
+export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["kind"]): PluginResponse {
+  if (bytes === null || bytes.byteLength === 0) return { status: 204, headers: {}, body: "" };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new InvalidResultError("the handler's result is not valid UTF-8; return UTF-8 text or use a gk_response with body_base64");
+  }
+  const first = /\S/.exec(text)?.[0];
+  if (first === "{") {
+    const parsed = tryParse(text);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      const obj = parsed as Record<string, unknown>;
+      if (obj.gk_response !== null && typeof obj.gk_response === "object") return responseEnvelope(obj.gk_response as Record<string, unknown>, kind);
+      if (typeof obj.error === "string") return errorResponse(obj.error, typeof obj.code === "string" ? obj.code : "PLUGIN_ERROR", statusOf(obj.status, 500, 400));
+    }
+  }
+  const json = first === "{" || first === "[";
+  const type = kind === "widget" ? "text/html; charset=utf-8" : json ? "application/json" : "text/plain; charset=utf-8";
+  return { status: 200, headers: { "content-type": type }, body: text };
+}
+
+export function errorResponse(message: string, code: string, status = 500): PluginResponse {
+  return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: message, code }), error: { message, code } };
+}
+
+function responseEnvelope(envelope: Record<string, unknown>, kind: PluginRequest["kind"]): PluginResponse {
+  const headers: Record<string, string> = {};
+  if (envelope.headers !== null && typeof envelope.headers === "object") {
+    for (const [name, value] of Object.entries(envelope.headers)) {
+      const lower = name.toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && typeof value === "string") headers[lower] = value;
+    }
+  }
+  const status = statusOf(envelope.status, 200, 100);
+  let body: string | Uint8Array = "";
+  if (typeof envelope.body_base64 === "string") body = new Uint8Array(Buffer.from(envelope.body_base64, "base64"));
+  else if (typeof envelope.body === "string") body = envelope.body;
+  else if (envelope.body !== undefined && envelope.body !== null) body = JSON.stringify(envelope.body);
+  headers["content-type"] ??= kind === "widget" ? "text/html; charset=utf-8" : typeof envelope.body === "string" ? "text/plain; charset=utf-8" : "application/json";
+  return { status, headers, body };
+}
+
+function statusOf(value: unknown, fallback: number, min: number): number {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= 599 ? value : fallback;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

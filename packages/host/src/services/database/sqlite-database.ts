@@ -1,0 +1,82 @@
+import Database from "libsql";
+import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
+import { DEMO_SCHEMA } from "./demo-schema.js";
+import { generateDemoData, type DemoDataOptions } from "./demo-data.js";
+
+type LibsqlDatabase = InstanceType<typeof Database>;
+
+/**
+ * The embedded default database: a SQLite file (or `:memory:`) through libsql, whose binaries
+ * ship as npm packages. Calls are synchronous, so it also serves the in-process runtime.
+ */
+export class SqliteDatabase implements DatabaseService {
+  readonly dialect = "sqlite" as const;
+  readonly #db: LibsqlDatabase;
+
+  constructor(readonly file: string = ":memory:") {
+    this.#db = new Database(file);
+    this.#db.exec("PRAGMA foreign_keys = ON");
+    if (file !== ":memory:") this.#db.exec("PRAGMA journal_mode = WAL");
+  }
+
+  query(sql: string, args: SqlValue[]): Row[] {
+    // query_only makes SQLite itself refuse writes, whatever the statement looks like.
+    this.#db.exec("PRAGMA query_only = 1");
+    try {
+      const stmt = this.#db.prepare(sql);
+      if (!stmt.reader) return (stmt.run(...toSqlite(args)), []);
+      return stmt.all(...toSqlite(args)) as Row[];
+    } finally {
+      this.#db.exec("PRAGMA query_only = 0");
+    }
+  }
+
+  exec(sql: string, args: SqlValue[]): ExecResult {
+    const stmt = this.#db.prepare(sql);
+    const info = stmt.run(...toSqlite(args));
+    const inserted = info.changes > 0 && /^\s*(insert|replace)\b/i.test(sql);
+    return { rows_affected: info.changes, last_insert_id: inserted ? Number(info.lastInsertRowid) : null };
+  }
+
+  migrate(sql: string): void {
+    this.#db.exec("BEGIN");
+    try {
+      this.#db.exec(sql);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** True when the core demo tables exist. */
+  hasDemoSchema(): boolean {
+    return this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").all().length > 0;
+  }
+
+  /** Creates the demo help-desk tables and fills them with deterministic data. */
+  seedDemo(options: DemoDataOptions = {}): void {
+    const tables = generateDemoData(options);
+    this.#db.exec("BEGIN");
+    try {
+      for (const ddl of DEMO_SCHEMA) this.#db.exec(ddl);
+      for (const { table, columns, rows } of tables) {
+        const insert = this.#db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+        for (const row of rows) insert.run(...toSqlite(row));
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+// SQLite has no booleans; store them as the 0/1 it would return.
+function toSqlite(args: SqlValue[]): (string | number | null)[] {
+  return args.map((v) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
+}
