@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -7,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const packageDir = new URL("..", import.meta.url).pathname;
-const tsc = join(packageDir, "node_modules/typescript/bin/tsc");
+// The workspace's TypeScript checks the consumer, as an author's own would.
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
 // What an author gets from npm: the packed tarball, installed into an empty project.
 describe("the packed @goatkit/sdk tarball", () => {

@@ -1,0 +1,3 @@
+export { RegistrationSchema, REGISTRATION_FIELDS, type Registration } from "./schema.js";
+export { parseRegistration } from "./parse.js";
+export { checkRegistration, manifestFromRegistration, type RegistrationCheck } from "./check.js";
