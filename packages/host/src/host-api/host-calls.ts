@@ -58,7 +58,7 @@ const encoder = new TextEncoder();
  * asynchronous.
  */
 export class HostCalls {
-  /** The envelope of the last failed call in the current handler call (`last_error`). */
+  /** The envelope of the most recent host call when it failed, else null (`last_error`). */
   lastError: ErrorEnvelope | null = null;
 
   constructor(
@@ -85,6 +85,8 @@ export class HostCalls {
       this.lastError = hostError.envelope;
       throw hostError;
     };
+    // last_error speaks of the most recent call only (log and last_error itself aside).
+    this.lastError = null;
     try {
       const result = body();
       return result instanceof Promise ? result.catch(fail) : result;
