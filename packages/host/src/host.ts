@@ -81,11 +81,23 @@ export class Host {
     return this.#plugins.get(name);
   }
 
-  /** Loads (or reloads) a plugin from a folder or `.wasm` file. */
+  /** Loads (or reloads) a plugin from a folder or `.wasm` file; a reload replaces the old one. */
   async load(path: string, options: LoadOptions = {}): Promise<Plugin> {
     const plugin = await Plugin.load(path, this.services, options);
+    const previous = this.#plugins.get(plugin.name);
     this.#plugins.set(plugin.name, plugin);
+    if (previous) await previous.close();
     return plugin;
+  }
+
+  /** Unloads a plugin: its runtime is released and its scheduled jobs are dropped. */
+  async unload(name: string): Promise<boolean> {
+    const plugin = this.#plugins.get(name);
+    if (!plugin) return false;
+    this.#plugins.delete(name);
+    this.services.jobs.removePlugin(name);
+    await plugin.close();
+    return true;
   }
 
   /** Calls a handler of a loaded plugin. */
@@ -96,6 +108,7 @@ export class Host {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.#plugins.values()].map((p) => p.close()));
     this.#plugins.clear();
     const { db, cache, mail, http } = this.services;
     await Promise.all([db.close(), cache.close(), mail.close(), http.close()]);

@@ -62,13 +62,23 @@ export class HostCalls {
   lastError: ErrorEnvelope | null = null;
 
   constructor(
-    readonly plugin: string,
-    private readonly grants: PluginGrants,
+    public plugin: string,
+    private grants: PluginGrants,
     private readonly services: HostServices,
     /** The module's exported handler names, for `schedule_job`. */
-    private readonly handlers: ReadonlySet<string>,
+    private handlers: ReadonlySet<string>,
     private readonly limits: HostCallLimits = DEFAULT_HOST_CALL_LIMITS,
   ) {}
+
+  /**
+   * Sets who the calls are for once the plugin is known: a `.wasm` loaded without a manifest
+   * is named by its registration, which runs before that.
+   */
+  authorize(plugin: string, grants: PluginGrants, handlers: ReadonlySet<string>): void {
+    this.plugin = plugin;
+    this.grants = grants;
+    this.handlers = handlers;
+  }
 
   /** Starts a handler call: `last_error` is per call. */
   beginCall(): void {

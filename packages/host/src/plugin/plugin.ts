@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import {
-  ABI_VERSION,
   checkRegistration,
   formatIssues,
   loadManifest,
@@ -12,9 +12,10 @@ import {
 } from "@goatkit/sdk";
 import { HostCalls, messageOf, type HostServices } from "../host-api/host-calls.js";
 import { grantsOf } from "../host-api/plugin-grants.js";
-import { CoreAbiInstance } from "../runtime/core-abi-instance.js";
+import { createRunner } from "../runtime/create-runner.js";
 import { detectBinding, type Binding } from "../runtime/detect-binding.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
+import type { PluginRunner } from "../runtime/plugin-runner.js";
 import { runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
 import { errorResponse, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
@@ -37,19 +38,14 @@ export const DEFAULT_LIMITS = {
 const encoder = new TextEncoder();
 
 /**
- * A loaded plugin: its effective manifest (file merged with registration), the compiled
- * module and the instance that serves calls. Calls run one at a time per instance.
+ * A loaded plugin: its effective manifest (file merged with registration) and the runner that
+ * serves its calls, whatever the binding.
  */
 export class Plugin {
-  #instance: CoreAbiInstance | null = null;
-
   private constructor(
     readonly manifest: Manifest,
     readonly wasmPath: string,
-    readonly binding: Binding,
-    readonly exports: readonly string[],
-    private readonly module: WebAssembly.Module,
-    private readonly calls: HostCalls,
+    private readonly runner: PluginRunner,
     private readonly services: HostServices,
     private readonly config: Record<string, unknown>,
   ) {}
@@ -58,8 +54,16 @@ export class Plugin {
     return this.manifest.name;
   }
 
+  get binding(): Binding {
+    return this.runner.binding;
+  }
+
+  get exports(): readonly string[] {
+    return this.runner.exports;
+  }
+
   get limits(): typeof DEFAULT_LIMITS {
-    return { ...DEFAULT_LIMITS, ...this.manifest.limits };
+    return limitsOf(this.manifest);
   }
 
   /**
@@ -72,46 +76,60 @@ export class Plugin {
     try {
       bytes = new Uint8Array(await readFile(wasmPath));
     } catch {
-      const hint = fileManifest?.build ? `run the build (${fileManifest.build.command})` : "build the plugin first";
+      const hint = fileManifest?.build ? `run the build (${[fileManifest.build.command, ...(fileManifest.build.args ?? [])].join(" ")})` : "build the plugin first";
       throw new PluginCallError("E_LOAD", `${wasmPath}: no such file; ${hint}`);
     }
-    let module: WebAssembly.Module;
+    let binding: Binding;
+    let module: WebAssembly.Module | null = null;
     try {
-      module = new WebAssembly.Module(bytes);
+      binding = detectBinding(bytes);
+      if (binding !== "component") {
+        module = new WebAssembly.Module(bytes);
+        binding = detectBinding(bytes, module);
+      }
     } catch (error) {
       throw new PluginCallError("E_LOAD", `${wasmPath}: not a valid WebAssembly module: ${messageOf(error)}`);
     }
-    const binding = detectBinding(bytes, module);
-    if (binding !== "core") {
-      throw new PluginCallError("E_LOAD", `${wasmPath}: ${binding} plugins are not supported by this host yet; build against the GoatKit core ABI`);
-    }
-    const exportNames = WebAssembly.Module.exports(module).map((e) => e.name);
 
-    // Registration comes first: without a manifest file it is the only description we have.
-    const probe = new HostCalls("(loading)", grantsOf(emptyManifest()), services, new Set());
-    const registrationText = readRegistration(module, probe, services);
-    const registration = parseRegistration(registrationText);
-    let manifest: Manifest;
-    if (fileManifest) {
-      manifest = fileManifest;
-    } else {
-      const fromRegistration = manifestFromRegistration(registration);
-      if (!fromRegistration.ok) throw new PluginCallError("E_REGISTRATION", `${wasmPath}: no manifest beside it and gk_register does not describe a valid plugin:\n${formatIssues(fromRegistration.errors)}`);
-      manifest = fromRegistration.manifest;
-    }
-    const check = checkRegistration(manifest, registration, exportNames);
-    if (!check.ok) throw new PluginCallError("E_REGISTRATION", `${manifest.name}: gk_register disagrees with the manifest:\n${formatIssues(check.issues)}`);
-    const effective: Manifest = { ...check.manifest, permissions: [...new Set([...(check.manifest.permissions ?? []), ...(options.grant ?? [])])] };
+    // The runner starts with the file manifest's grants; without one, registration names the
+    // plugin first and grants follow.
+    const limits = limitsOf(fileManifest);
+    const calls = new HostCalls(fileManifest?.name ?? "(loading)", grantsOf(fileManifest ?? { name: "loading", version: "0.0.0" }), services, new Set());
+    const runner = await createRunner(binding, {
+      bytes,
+      module,
+      calls,
+      maxResultBytes: limits.max_result_bytes,
+      timeoutMs: limits.timeout_ms,
+      memoryMb: limits.memory_mb,
+      now: services.now,
+      cacheDir: join(tmpdir(), "goatkit-cache"),
+    });
+    try {
+      const registration = parseRegistration(await runner.register());
+      let manifest: Manifest;
+      if (fileManifest) {
+        manifest = fileManifest;
+      } else {
+        const fromRegistration = manifestFromRegistration(registration);
+        if (!fromRegistration.ok) throw new PluginCallError("E_REGISTRATION", `${wasmPath}: no manifest beside it and gk_register does not describe a valid plugin:\n${formatIssues(fromRegistration.errors)}`);
+        manifest = fromRegistration.manifest;
+      }
+      const check = checkRegistration(manifest, registration, runner.exports);
+      if (!check.ok) throw new PluginCallError("E_REGISTRATION", `${manifest.name}: gk_register disagrees with the manifest:\n${formatIssues(check.issues.filter((i) => i.severity === "error"))}`);
+      const effective: Manifest = { ...check.manifest, permissions: [...new Set([...check.manifest.permissions, ...(options.grant ?? [])])] };
 
-    const handlers = new Set(exportNames.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
-    const calls = new HostCalls(effective.name, grantsOf(effective), services, handlers);
-    const plugin = new Plugin(effective, wasmPath, binding, exportNames, module, calls, services, options.config ?? {});
-    await runMigrations(services.db, effective, services.now);
-    for (const job of effective.jobs ?? []) {
-      services.jobs.schedule({ id: job.id, plugin: effective.name, schedule: job.schedule, handler: job.handler, payload: null, source: "manifest" });
+      const handlers = new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
+      calls.authorize(effective.name, grantsOf(effective), handlers);
+      await runMigrations(services.db, effective, services.now);
+      for (const job of effective.jobs ?? []) {
+        services.jobs.schedule({ id: job.id, plugin: effective.name, schedule: job.schedule, handler: job.handler, payload: null, source: "manifest" });
+      }
+      return new Plugin(effective, wasmPath, runner, services, options.config ?? {});
+    } catch (error) {
+      await runner.close();
+      throw error;
     }
-    plugin.#instance = plugin.#newInstance();
-    return plugin;
   }
 
   /** Calls a handler with a request envelope; failures come back as error responses, never throws. */
@@ -122,16 +140,7 @@ export class Plugin {
       return this.#fail(handler, new PluginCallError("E_REQUEST_TOO_LARGE", `the request is ${bytes.byteLength} bytes, more than the plugin's limit of ${this.limits.max_request_bytes}`));
     }
     try {
-      const instance = (this.#instance ??= this.#newInstance());
-      this.calls.beginCall();
-      let result: Uint8Array | null;
-      try {
-        result = instance.call(handler, bytes);
-      } finally {
-        // A trap can leave the guest's allocator or globals half-updated: start afresh.
-        if (instance.broken) this.#instance = null;
-      }
-      const response = interpretResult(result, request.kind);
+      const response = interpretResult(await this.runner.call(handler, bytes), request.kind);
       if (response.error) this.services.logs.write(this.name, "error", `${handler}: ${response.error.message}`, { code: response.error.code, status: response.status });
       return response;
     } catch (error) {
@@ -140,17 +149,19 @@ export class Plugin {
     }
   }
 
+  /** Releases the runtime (workers, instances). */
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+
   #fail(handler: string, error: PluginCallError): PluginResponse {
     this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code });
     return errorResponse(error.message, error.code, error.status);
   }
+}
 
-  #newInstance(): CoreAbiInstance {
-    const instance = CoreAbiInstance.instantiate(this.module, this.calls, { maxResultBytes: this.limits.max_result_bytes, now: this.services.now });
-    const abi = instance.abiVersion();
-    if (abi !== ABI_VERSION) throw new PluginCallError("E_ABI_VERSION", `${this.name} was built for GoatKit ABI ${abi}; this host speaks ABI ${ABI_VERSION}`);
-    return instance;
-  }
+function limitsOf(manifest: Manifest | null): typeof DEFAULT_LIMITS {
+  return { ...DEFAULT_LIMITS, ...manifest?.limits };
 }
 
 /** Finds the manifest and the wasm for a folder or a `.wasm` path. */
@@ -160,7 +171,7 @@ async function locate(path: string): Promise<{ manifest: Manifest | null; wasmPa
   if (info.isFile()) {
     if (!path.endsWith(".wasm")) throw new PluginCallError("E_LOAD", `${path}: expected a plugin folder or a .wasm file`);
     const beside = await loadManifest(dirname(path)).catch((error: unknown) => {
-      if (isMissingManifest(error)) return null;
+      if (error instanceof ManifestError && error.code === "E_MANIFEST_NOT_FOUND") return null;
       throw error;
     });
     return { manifest: beside?.manifest ?? null, wasmPath: path };
@@ -169,23 +180,3 @@ async function locate(path: string): Promise<{ manifest: Manifest | null; wasmPa
   const wasm = manifest.wasm ?? manifest.build?.output ?? "plugin.wasm";
   return { manifest, wasmPath: join(path, wasm) };
 }
-
-function isMissingManifest(error: unknown): boolean {
-  return error instanceof ManifestError && error.code === "E_MANIFEST_NOT_FOUND";
-}
-
-function readRegistration(module: WebAssembly.Module, probe: HostCalls, services: HostServices): string {
-  const instance = CoreAbiInstance.instantiate(module, probe, { maxResultBytes: DEFAULT_LIMITS.max_result_bytes, now: services.now });
-  const bytes = instance.register();
-  if (bytes === null) throw new PluginCallError("E_REGISTRATION", "gk_register returned nothing; it must return the registration JSON");
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new PluginCallError("E_INVALID_UTF8", "gk_register returned bytes that are not valid UTF-8");
-  }
-}
-
-function emptyManifest(): Manifest {
-  return { name: "loading", version: "0.0.0", permissions: [] } as unknown as Manifest;
-}
-

@@ -1,0 +1,30 @@
+import type { HostCalls } from "../host-api/host-calls.js";
+import type { Binding } from "./detect-binding.js";
+
+/**
+ * What the plugin layer needs from a binding's runtime: register, call, close. Each binding
+ * (core ABI, component, Extism) and each isolation mode (in-process, worker) implements it;
+ * the plugin layer never sees which.
+ */
+export interface PluginRunner {
+  readonly binding: Binding;
+  /** Export names of the module (handlers and ABI exports). */
+  readonly exports: readonly string[];
+  /** Calls the module's registration and returns its text. */
+  register(): Promise<string>;
+  /** Calls a handler with the encoded request envelope; null means "nothing". */
+  call(handler: string, request: Uint8Array): Promise<Uint8Array | null>;
+  close(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  bytes: Uint8Array<ArrayBuffer>;
+  module: WebAssembly.Module | null;
+  calls: HostCalls;
+  maxResultBytes: number;
+  timeoutMs: number;
+  memoryMb: number;
+  now: () => number;
+  /** Where a runtime may cache derived artefacts (transpiled components). */
+  cacheDir: string;
+}
