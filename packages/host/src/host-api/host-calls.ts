@@ -37,6 +37,10 @@ export interface HostCallLimits {
   maxCacheValueBytes: number;
   maxLogBytes: number;
   maxEmailBytes: number;
+  /** Host calls one handler call may make (a runaway loop costs the host, not only the guest). */
+  maxHostCallsPerCall: number;
+  /** Log lines one handler call may write; the rest are counted and dropped. */
+  maxLogsPerCall: number;
 }
 
 export const DEFAULT_HOST_CALL_LIMITS: HostCallLimits = {
@@ -45,6 +49,8 @@ export const DEFAULT_HOST_CALL_LIMITS: HostCallLimits = {
   maxCacheValueBytes: 1024 * 1024,
   maxLogBytes: 16 * 1024,
   maxEmailBytes: 10 * 1024 * 1024,
+  maxHostCallsPerCall: 10_000,
+  maxLogsPerCall: 1_000,
 };
 
 const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
@@ -57,32 +63,62 @@ const encoder = new TextEncoder();
  * (core ABI, component, Extism) only marshal. Results may be promises when a service is
  * asynchronous.
  */
+/** Who the calls are for; shared by every HostCalls of one plugin (one per worker). */
+interface CallerIdentity {
+  plugin: string;
+  grants: PluginGrants;
+  /** The module's exported handler names, for `schedule_job`. */
+  handlers: ReadonlySet<string>;
+}
+
+/**
+ * The host functions of one plugin, independent of the binding: arguments arrive decoded
+ * (strings, bytes) and results leave as values; failures throw HostCallError. Bindings
+ * (core ABI, component, Extism) only marshal. Results may be promises when a service is
+ * asynchronous. One object serves one call at a time: concurrent calls use `fork()`.
+ */
 export class HostCalls {
   /** The envelope of the most recent host call when it failed, else null (`last_error`). */
   lastError: ErrorEnvelope | null = null;
+  #callsThisCall = 0;
+  #logsThisCall = 0;
 
-  constructor(
-    public plugin: string,
-    private grants: PluginGrants,
+  private constructor(
+    private readonly identity: CallerIdentity,
     private readonly services: HostServices,
-    /** The module's exported handler names, for `schedule_job`. */
-    private handlers: ReadonlySet<string>,
-    private readonly limits: HostCallLimits = DEFAULT_HOST_CALL_LIMITS,
+    private readonly limits: HostCallLimits,
   ) {}
 
-  /**
-   * Sets who the calls are for once the plugin is known: a `.wasm` loaded without a manifest
-   * is named by its registration, which runs before that.
-   */
-  authorize(plugin: string, grants: PluginGrants, handlers: ReadonlySet<string>): void {
-    this.plugin = plugin;
-    this.grants = grants;
-    this.handlers = handlers;
+  static create(plugin: string, grants: PluginGrants, services: HostServices, handlers: ReadonlySet<string> = new Set(), limits = DEFAULT_HOST_CALL_LIMITS): HostCalls {
+    return new HostCalls({ plugin, grants, handlers }, services, limits);
   }
 
-  /** Starts a handler call: `last_error` is per call. */
+  get plugin(): string {
+    return this.identity.plugin;
+  }
+
+  private get grants(): PluginGrants {
+    return this.identity.grants;
+  }
+
+  /** A sibling for a concurrent call: same plugin and grants, its own per-call state. */
+  fork(): HostCalls {
+    return new HostCalls(this.identity, this.services, this.limits);
+  }
+
+  /**
+   * Sets who the calls are for once the plugin is known (a `.wasm` loaded without a manifest
+   * is named by its registration, which runs first). Applies to every fork.
+   */
+  authorize(plugin: string, grants: PluginGrants, handlers: ReadonlySet<string>): void {
+    Object.assign(this.identity, { plugin, grants, handlers });
+  }
+
+  /** Starts a handler call: `last_error` and the per-call budgets start afresh. */
   beginCall(): void {
     this.lastError = null;
+    this.#callsThisCall = 0;
+    this.#logsThisCall = 0;
   }
 
   /**
@@ -98,6 +134,9 @@ export class HostCalls {
     // last_error speaks of the most recent call only (log and last_error itself aside).
     this.lastError = null;
     try {
+      if (++this.#callsThisCall > this.limits.maxHostCallsPerCall) {
+        throw new HostCallError("E_LIMIT_EXCEEDED", `more than ${this.limits.maxHostCallsPerCall} host calls in one handler call; batch the work (one query for many rows) or split it across jobs`);
+      }
       const result = body();
       return result instanceof Promise ? result.catch(fail) : result;
     } catch (error) {
@@ -224,7 +263,7 @@ export class HostCalls {
   scheduleJob(cron: string, handler: string, payloadJson: string): { id: string; next_run: string | null } {
     return this.invoke("schedule_job", () => {
       this.#require("schedule_job", "jobs:schedule");
-      if (!this.handlers.has(handler)) {
+      if (!this.identity.handlers.has(handler)) {
         throw new HostCallError("E_INVALID_ARGUMENT", `schedule_job handler "${handler}" is not exported by the plugin`);
       }
       try {
@@ -240,6 +279,13 @@ export class HostCalls {
 
   /** Logging never fails for the guest: bad input is kept, not refused. */
   log(level: string, message: string, fieldsJson: string): void {
+    this.#logsThisCall++;
+    if (this.#logsThisCall > this.limits.maxLogsPerCall) {
+      if (this.#logsThisCall === this.limits.maxLogsPerCall + 1) {
+        this.services.logs.write(this.plugin, "warn", `log flood: more than ${this.limits.maxLogsPerCall} lines in one call; further lines of this call are dropped`, {});
+      }
+      return;
+    }
     const known = (LOG_LEVELS as readonly string[]).includes(level);
     let fields: Record<string, unknown> = {};
     if (fieldsJson !== "") {
@@ -334,3 +380,9 @@ function listOrNone(tables: ReadonlySet<string>): string {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The host functions as a guest binding sees them: on the host, or proxied from a worker. */
+export type GuestHostCalls = Pick<
+  HostCalls,
+  "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "log" | "lastError"
+>;

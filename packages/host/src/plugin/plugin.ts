@@ -94,7 +94,7 @@ export class Plugin {
     // The runner starts with the file manifest's grants; without one, registration names the
     // plugin first and grants follow.
     const limits = limitsOf(fileManifest);
-    const calls = new HostCalls(fileManifest?.name ?? "(loading)", grantsOf(fileManifest ?? { name: "loading", version: "0.0.0" }), services, new Set());
+    const calls = HostCalls.create(fileManifest?.name ?? "(loading)", grantsOf(fileManifest ?? { name: "loading", version: "0.0.0" }), services);
     const runner = await createRunner(binding, {
       bytes,
       module,

@@ -1,6 +1,6 @@
 import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctionName } from "@goatkit/sdk";
 import { HostCallError } from "../host-api/host-call-error.js";
-import { messageOf, type HostCalls } from "../host-api/host-calls.js";
+import { messageOf, type GuestHostCalls } from "../host-api/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 import { PluginCallError } from "./plugin-call-error.js";
 
@@ -43,7 +43,7 @@ export class CoreAbiInstance {
     this.#alloc = alloc as (size: number) => number;
   }
 
-  static instantiate(module: WebAssembly.Module, calls: HostCalls, options: CoreAbiOptions): CoreAbiInstance {
+  static instantiate(module: WebAssembly.Module, calls: GuestHostCalls, options: CoreAbiOptions): CoreAbiInstance {
     const imports = coreAbiImports(module, calls, options, () => self);
     let instance: WebAssembly.Instance;
     try {
@@ -140,7 +140,7 @@ type Imports = Record<string, Record<string, WebAssembly.ImportValue>>;
  * Builds the import object for exactly what the module imports, refusing anything the host
  * does not provide with a message that names it.
  */
-function coreAbiImports(module: WebAssembly.Module, calls: HostCalls, options: CoreAbiOptions, instance: () => CoreAbiInstance): Imports {
+function coreAbiImports(module: WebAssembly.Module, calls: GuestHostCalls, options: CoreAbiOptions, instance: () => CoreAbiInstance): Imports {
   const str = (ptr: number, len: number): string => {
     if (len === 0) return "";
     try {
@@ -231,7 +231,7 @@ function coreAbiImports(module: WebAssembly.Module, calls: HostCalls, options: C
 }
 
 /** AssemblyScript's runtime imports, so AS plugins need no shims (docs/abi.md). */
-function assemblyScriptEnv(calls: HostCalls, options: CoreAbiOptions, instance: () => CoreAbiInstance): Record<string, WebAssembly.ImportValue> {
+function assemblyScriptEnv(calls: GuestHostCalls, options: CoreAbiOptions, instance: () => CoreAbiInstance): Record<string, WebAssembly.ImportValue> {
   // AS strings are UTF-16 with their byte length stored 4 bytes before the data.
   const asString = (ptr: number): string => {
     if (ptr === 0) return "";
@@ -262,7 +262,7 @@ function syncOnly<T>(fn: HostFunctionName, value: MaybePromise<T>): T {
   return value;
 }
 
-function envelopeOf(calls: HostCalls, fn: HostFunctionName, error: unknown) {
+function envelopeOf(calls: GuestHostCalls, fn: HostFunctionName, error: unknown) {
   const hostError = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", `${fn} failed: ${messageOf(error)}`);
   calls.lastError = hostError.envelope;
   return hostError.envelope;

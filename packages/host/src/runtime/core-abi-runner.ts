@@ -35,6 +35,7 @@ export class CoreAbiRunner implements PluginRunner {
   }
 
   async call(handler: string, request: Uint8Array): Promise<Uint8Array | null> {
+    this.options.calls.beginCall();
     return this.#run((instance) => instance.call(handler, request));
   }
 
