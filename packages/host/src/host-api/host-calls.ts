@@ -80,6 +80,8 @@ interface CallerIdentity {
 export class HostCalls {
   /** The envelope of the most recent host call when it failed, else null (`last_error`). */
   lastError: ErrorEnvelope | null = null;
+  /** Set by in-process runners: services must answer without waiting (blocking variants). */
+  synchronous = false;
   #callsThisCall = 0;
   #logsThisCall = 0;
 
@@ -225,12 +227,20 @@ export class HostCalls {
       if (!isStringRecord(headers)) throw new HostCallError("E_INVALID_ARGUMENT", "http_request headers must be a JSON object of strings");
       const denied = checkAllowedHost(this.grants, parsed);
       if (denied) this.#deny("http_request", denied);
-      try {
-        return this.services.http.request({ method: upper, url, headers, ...(body === "" ? {} : { body }) }, (next) => checkAllowedHost(this.grants, next));
-      } catch (error) {
+      const request = { method: upper, url, headers, ...(body === "" ? {} : { body }) };
+      const isAllowed = (next: URL) => checkAllowedHost(this.grants, next);
+      const mapError = (error: unknown): never => {
+        if (error instanceof HostCallError) throw error;
         if (error instanceof HttpDeniedError) this.#deny("http_request", `redirect refused: ${error.message}`);
         if (error instanceof HttpLimitError) throw new HostCallError("E_LIMIT_EXCEEDED", error.message);
         throw new HostCallError("E_SERVICE", `http_request to ${parsed.host} failed: ${messageOf(error)}`);
+      };
+      try {
+        const http = this.services.http;
+        const result = this.synchronous && http.requestSync ? http.requestSync(request, isAllowed) : http.request(request, isAllowed);
+        return result instanceof Promise ? result.catch(mapError) : result;
+      } catch (error) {
+        return mapError(error);
       }
     });
   }

@@ -14,6 +14,7 @@ import { HostCalls, messageOf, type HostServices } from "../host-api/host-calls.
 import { grantsOf } from "../host-api/plugin-grants.js";
 import { createRunner } from "../runtime/create-runner.js";
 import { detectBinding, type Binding } from "../runtime/detect-binding.js";
+import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { PluginRunner } from "../runtime/plugin-runner.js";
 import { runMigrations } from "./migrations.js";
@@ -79,21 +80,23 @@ export class Plugin {
       const hint = fileManifest?.build ? `run the build (${[fileManifest.build.command, ...(fileManifest.build.args ?? [])].join(" ")})` : "build the plugin first";
       throw new PluginCallError("E_LOAD", `${wasmPath}: no such file; ${hint}`);
     }
+    const limits = limitsOf(fileManifest);
     let binding: Binding;
     let module: WebAssembly.Module | null = null;
     try {
       binding = detectBinding(bytes);
       if (binding !== "component") {
+        bytes = capMemory(bytes, limits.memory_mb);
         module = new WebAssembly.Module(bytes);
         binding = detectBinding(bytes, module);
       }
     } catch (error) {
+      if (error instanceof MemoryCapError) throw new PluginCallError("E_LOAD", `${wasmPath}: ${error.message}`);
       throw new PluginCallError("E_LOAD", `${wasmPath}: not a valid WebAssembly module: ${messageOf(error)}`);
     }
 
     // The runner starts with the file manifest's grants; without one, registration names the
     // plugin first and grants follow.
-    const limits = limitsOf(fileManifest);
     const calls = HostCalls.create(fileManifest?.name ?? "(loading)", grantsOf(fileManifest ?? { name: "loading", version: "0.0.0" }), services);
     const runner = await createRunner(binding, {
       bytes,

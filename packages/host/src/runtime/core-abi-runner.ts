@@ -20,6 +20,7 @@ export class CoreAbiRunner implements PluginRunner {
     private readonly options: RunnerOptions,
   ) {
     this.exports = WebAssembly.Module.exports(module).map((e) => e.name);
+    options.calls.synchronous = true;
   }
 
   async register(): Promise<string> {

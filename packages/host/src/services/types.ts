@@ -72,5 +72,7 @@ export interface HttpResponseSpec {
 export interface HttpService {
   /** `isAllowed` is consulted for the first URL and every redirect. */
   request(spec: HttpRequestSpec, isAllowed: (url: URL) => string | null): MaybePromise<HttpResponseSpec>;
+  /** The same, blocking the calling thread: only for in-process plugins, whose host calls must answer at once. */
+  requestSync?(spec: HttpRequestSpec, isAllowed: (url: URL) => string | null): HttpResponseSpec;
   close(): MaybePromise<void>;
 }
