@@ -1,4 +1,5 @@
 import type { HostServices } from "./host-api/host-calls.js";
+import type { Isolation } from "./runtime/plugin-runner.js";
 import { Plugin, type LoadOptions } from "./plugin/plugin.js";
 import type { RequestInput } from "./plugin/request.js";
 import { errorResponse, type PluginResponse } from "./plugin/response.js";
@@ -24,6 +25,14 @@ export interface HostOptions {
   now?: () => number;
   /** Sender address of plugin email. */
   mailFrom?: string;
+  /**
+   * How plugins run: `worker` (default) isolates each plugin in worker threads with time-outs;
+   * `in-process` runs them on this thread, trusted: faster, but a looping plugin cannot be
+   * stopped and only synchronous services can be used. See docs/sandbox.md.
+   */
+  isolation?: Isolation;
+  /** Warm workers per plugin (default 1); calls beyond it queue. */
+  poolSize?: number;
   /** Also print plugin log lines at or above this level. */
   echoLogs?: (entry: LogEntry) => void;
 }
@@ -42,7 +51,10 @@ export interface HostOptions {
 export class Host {
   readonly #plugins = new Map<string, Plugin>();
 
-  private constructor(readonly services: HostServices) {}
+  private constructor(
+    readonly services: HostServices,
+    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize">,
+  ) {}
 
   static async create(options: HostOptions = {}): Promise<Host> {
     const now = options.now ?? Date.now;
@@ -57,7 +69,7 @@ export class Host {
       jobs: new JobRegistry(now),
       now,
       mailFrom: options.mailFrom ?? "goatkit@localhost",
-    });
+    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1 });
   }
 
   get logs(): LogStore {
@@ -83,7 +95,7 @@ export class Host {
 
   /** Loads (or reloads) a plugin from a folder or `.wasm` file; a reload replaces the old one. */
   async load(path: string, options: LoadOptions = {}): Promise<Plugin> {
-    const plugin = await Plugin.load(path, this.services, options);
+    const plugin = await Plugin.load(path, this.services, { ...this.defaults, ...options });
     const previous = this.#plugins.get(plugin.name);
     this.#plugins.set(plugin.name, plugin);
     if (previous) await previous.close();

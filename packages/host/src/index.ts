@@ -4,7 +4,7 @@ export type { PluginRequest, PluginUser, JobInfo, RequestInput } from "./plugin/
 export type { PluginResponse } from "./plugin/response.js";
 export { PluginCallError, type PluginErrorCode } from "./runtime/plugin-call-error.js";
 export { detectBinding, type Binding } from "./runtime/detect-binding.js";
-export type { PluginRunner, RunnerOptions } from "./runtime/plugin-runner.js";
+export type { PluginRunner, RunnerOptions, Isolation } from "./runtime/plugin-runner.js";
 export { HostCallError, type ErrorEnvelope } from "./host-api/host-call-error.js";
 export { SqliteDatabase } from "./services/database/sqlite-database.js";
 export { generateDemoData, type DemoDataOptions } from "./services/database/demo-data.js";

@@ -41,16 +41,17 @@ beforeAll(async () => {
 });
 afterAll(() => server.terminate());
 
-describe("kitchen-sink: every host function through the AssemblyScript SDK", () => {
+for (const isolation of ["worker", "in-process"] as const) describe(`kitchen-sink (${isolation}): every host function through the AssemblyScript SDK`, () => {
   let host: Host;
   let now = Date.parse("2026-03-10T12:00:00Z");
 
   beforeEach(async () => {
     await host?.close();
     now = Date.parse("2026-03-10T12:00:00Z");
-    host = await createHost({ database: { demo: { tickets: 300, anchorDay: "2026-03-09" } }, now: () => now });
+    host = await createHost({ database: { demo: { tickets: 300, anchorDay: "2026-03-09" } }, now: () => now, isolation });
     await host.load(fixtureDir);
   });
+  afterAll(() => host.close());
 
   it("registers and applies its migration", async () => {
     const plugin = host.plugin("kitchen-sink")!;

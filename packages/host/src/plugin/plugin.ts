@@ -16,7 +16,7 @@ import { createRunner } from "../runtime/create-runner.js";
 import { detectBinding, type Binding } from "../runtime/detect-binding.js";
 import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
-import type { PluginRunner } from "../runtime/plugin-runner.js";
+import type { Isolation, PluginRunner } from "../runtime/plugin-runner.js";
 import { runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
 import { errorResponse, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
@@ -26,6 +26,10 @@ export interface LoadOptions {
   grant?: string[];
   /** Configuration values for the plugin's `config` fields. */
   config?: Record<string, unknown>;
+  /** Overrides the host's isolation for this plugin (trusted first-party plugins, tests). */
+  isolation?: Isolation;
+  /** Overrides the host's worker pool size for this plugin. */
+  poolSize?: number;
 }
 
 /** Defaults of docs/abi.md "Limits"; a manifest's `limits` overrides them. */
@@ -107,6 +111,8 @@ export class Plugin {
       memoryMb: limits.memory_mb,
       now: services.now,
       cacheDir: join(tmpdir(), "goatkit-cache"),
+      isolation: options.isolation ?? "worker",
+      poolSize: options.poolSize ?? 1,
     });
     try {
       const registration = parseRegistration(await runner.register());

@@ -1,4 +1,5 @@
 import { CoreAbiRunner } from "./core-abi-runner.js";
+import { WorkerRunner } from "./worker/worker-runner.js";
 import type { Binding } from "./detect-binding.js";
 import { PluginCallError } from "./plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "./plugin-runner.js";
@@ -7,7 +8,7 @@ import type { PluginRunner, RunnerOptions } from "./plugin-runner.js";
 export async function createRunner(binding: Binding, options: RunnerOptions): Promise<PluginRunner> {
   switch (binding) {
     case "core":
-      return new CoreAbiRunner(options.module!, options);
+      return options.isolation === "in-process" ? new CoreAbiRunner(options.module!, options) : new WorkerRunner(options.module!, options, { poolSize: options.poolSize });
     default:
       throw new PluginCallError("E_LOAD", `${binding} plugins are not supported by this host yet; build against the GoatKit core ABI`);
   }

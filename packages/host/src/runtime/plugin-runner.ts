@@ -27,4 +27,10 @@ export interface RunnerOptions {
   now: () => number;
   /** Where a runtime may cache derived artefacts (transpiled components). */
   cacheDir: string;
+  /** `worker` (default): isolated, with time-outs; `in-process`: trusted, fastest, no time-outs. */
+  isolation: Isolation;
+  /** Warm workers per plugin in `worker` isolation. */
+  poolSize: number;
 }
+
+export type Isolation = "worker" | "in-process";

@@ -1,0 +1,230 @@
+import { existsSync } from "node:fs";
+import { Worker } from "node:worker_threads";
+import { ABI_VERSION } from "@goatkit/sdk";
+import { HostCallError } from "../../host-api/host-call-error.js";
+import { DEFAULT_HOST_CALL_LIMITS, messageOf, type HostCalls } from "../../host-api/host-calls.js";
+import type { MaybePromise } from "../../services/types.js";
+import { PluginCallError, type PluginErrorCode } from "../plugin-call-error.js";
+import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
+import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, type ReplyHeader } from "./channel.js";
+import type { PluginWorkerData } from "./plugin-worker.js";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The worker script: a sibling in the built package; from the sources (tests), the built copy,
+ * since Node 20 cannot start a worker from TypeScript.
+ */
+function workerScript(): URL {
+  const sibling = new URL("./plugin-worker.js", import.meta.url);
+  if (existsSync(sibling)) return sibling;
+  const built = new URL("../../../dist/plugin-worker.js", import.meta.url);
+  if (existsSync(built)) return built;
+  throw new Error("the plugin worker script is missing; build @goatkit/host first (pnpm build)");
+}
+
+export interface WorkerPoolOptions {
+  /** Workers kept warm per plugin; each serves one call at a time. */
+  poolSize: number;
+}
+
+interface Slot {
+  worker: Worker;
+  channel: Channel;
+  calls: HostCalls;
+  ready: Promise<void>;
+  busy: boolean;
+}
+
+/**
+ * Runs a core-ABI module in worker threads (the default, isolated mode). The module is compiled
+ * once and shared; each worker holds one instance. A call that outlives its time-out ends its
+ * worker, which is replaced; host functions run here, on the host thread, answering the
+ * blocked worker through the channel.
+ */
+export class WorkerRunner implements PluginRunner {
+  readonly binding = "core" as const;
+  readonly exports: readonly string[];
+  readonly #slots: Slot[] = [];
+  readonly #waiting: ((slot: Slot) => void)[] = [];
+  #closed = false;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly options: RunnerOptions,
+    private readonly pool: WorkerPoolOptions = { poolSize: 1 },
+  ) {
+    this.exports = WebAssembly.Module.exports(module).map((e) => e.name);
+    for (let i = 0; i < Math.max(1, pool.poolSize); i++) this.#slots.push(this.#spawn());
+  }
+
+  async register(): Promise<string> {
+    const abi = await this.#run({ op: "abi" }, null);
+    if (abi.kind === "number" && abi.value !== ABI_VERSION) {
+      throw new PluginCallError("E_ABI_VERSION", `the module was built for GoatKit ABI ${abi.value}; this host speaks ABI ${ABI_VERSION}; rebuild it with a matching SDK`);
+    }
+    const result = await this.#run({ op: "register" }, null);
+    if (!result.bytes) throw new PluginCallError("E_REGISTRATION", "gk_register returned nothing; it must return the registration JSON");
+    try {
+      return utf8.decode(result.bytes);
+    } catch {
+      throw new PluginCallError("E_INVALID_UTF8", "gk_register returned bytes that are not valid UTF-8");
+    }
+  }
+
+  async call(handler: string, request: Uint8Array): Promise<Uint8Array | null> {
+    return (await this.#run({ op: "call", handler }, request)).bytes;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+    this.#slots.length = 0;
+  }
+
+  /** Workers currently alive (for metrics and tests). */
+  get threadIds(): number[] {
+    return this.#slots.map((s) => s.worker.threadId);
+  }
+
+  async #run(header: CallHeader, request: Uint8Array | null): Promise<{ bytes: Uint8Array | null; kind: string; value?: number }> {
+    if (this.#closed) throw new PluginCallError("E_PLUGIN_DISABLED", "the plugin was unloaded");
+    const slot = await this.#acquire();
+    try {
+      // The time-out covers start-up too: a module whose start function never returns is
+      // stopped like a handler that never returns.
+      const outcome = await this.#withTimeout(slot, async () => {
+        await slot.ready;
+        slot.calls.beginCall();
+        slot.channel.write(header, request);
+        slot.channel.signal(State.Call);
+        return this.#converse(slot);
+      });
+      slot.channel.signal(State.Idle);
+      const done = outcome.header;
+      if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message);
+      return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
+    } finally {
+      this.#release(slot);
+    }
+  }
+
+  /** Answers the worker's host calls until it reports the call done. */
+  async #converse(slot: Slot): Promise<{ header: DoneHeader; raw: Uint8Array | null }> {
+    let state: number = State.Call;
+    for (;;) {
+      state = await slot.channel.changeFrom(state);
+      if (state === State.Done) return slot.channel.read<DoneHeader>();
+      if (state !== State.HostCall) continue;
+      const { header, raw } = slot.channel.read<HostCallHeader>();
+      let reply: { header: ReplyHeader; raw: Uint8Array | null };
+      try {
+        reply = await answer(slot.calls, header, raw);
+      } catch (error) {
+        const e = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", messageOf(error));
+        reply = { header: { ok: false, code: e.code, message: e.message }, raw: null };
+      }
+      slot.channel.write(reply.header, reply.raw);
+      slot.channel.signal(State.Reply);
+      state = State.Reply;
+    }
+  }
+
+  #withTimeout<T>(slot: Slot, start: () => Promise<T>): Promise<T> {
+    const ms = this.options.timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
+        void slot.worker.terminate();
+        this.#replace(slot);
+        reject(new PluginCallError("E_TIMEOUT", `the call ran longer than ${ms} ms and was stopped; make it faster or raise limits.timeout_ms`));
+      }, ms);
+    });
+    return Promise.race([start(), expired]).finally(() => clearTimeout(timer));
+  }
+
+  #spawn(): Slot {
+    const slot = { busy: false } as Slot;
+    this.#start(slot);
+    return slot;
+  }
+
+  /** Starts (or restarts, after a time-out or crash) the worker behind a slot, in place. */
+  #start(slot: Slot): void {
+    const channel = Channel.create(Math.max(this.options.maxResultBytes, 1024 * 1024) * 2);
+    const data: PluginWorkerData = {
+      module: this.module,
+      buffer: channel.buffer,
+      maxResultBytes: this.options.maxResultBytes,
+      maxLogsPerCall: DEFAULT_HOST_CALL_LIMITS.maxLogsPerCall,
+      clockOffsetMs: this.options.now() - Date.now(),
+    };
+    const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { stackSizeMb: 4 } });
+    slot.worker = worker;
+    slot.channel = channel;
+    slot.calls = this.options.calls.fork();
+    slot.ready = new Promise<void>((resolve, reject) => {
+      worker.once("message", () => resolve());
+      worker.once("error", (error) => reject(new PluginCallError("E_LOAD", `the plugin worker failed to start: ${error.message}`)));
+    });
+    slot.ready.catch(() => {});
+    // A worker that dies outside a call (out of memory, crash) is replaced before the next one.
+    worker.once("exit", () => {
+      if (!this.#closed && slot.worker === worker && !slot.busy) this.#start(slot);
+    });
+    worker.unref();
+  }
+
+  #replace(slot: Slot): void {
+    if (!this.#closed) this.#start(slot);
+  }
+
+  #acquire(): Promise<Slot> {
+    const free = this.#slots.find((s) => !s.busy);
+    if (free) {
+      free.busy = true;
+      return Promise.resolve(free);
+    }
+    // Calls queue per plugin: no call sees another call's instance state.
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(slot: Slot): void {
+    const next = this.#waiting.shift();
+    if (next && !this.#closed) next(slot);
+    else slot.busy = false;
+  }
+}
+
+/** Runs one host function on the host thread for a worker. */
+function answer(calls: HostCalls, request: HostCallHeader, raw: Uint8Array | null): MaybePromise<{ header: ReplyHeader; raw: Uint8Array | null }> {
+  const a = request.args as string[];
+  const json = (value: MaybePromise<unknown>) => settle(value, (v) => ({ header: { ok: true, kind: "json", value: v } as ReplyHeader, raw: null }));
+  const nothing = (value: MaybePromise<unknown>) => settle(value, () => ({ header: { ok: true, kind: "void" } as ReplyHeader, raw: null }));
+  switch (request.fn) {
+    case "dbQuery":
+      return json(calls.dbQuery(a[0]!, a[1]!));
+    case "dbExec":
+      return json(calls.dbExec(a[0]!, a[1]!));
+    case "cacheGet":
+      return settle(calls.cacheGet(a[0]!), (v) => (v === null ? { header: { ok: true, kind: "null" }, raw: null } : { header: { ok: true, kind: "bytes" }, raw: v }));
+    case "cacheSet":
+      return nothing(calls.cacheSet(a[0]!, raw ?? new Uint8Array(), Number(request.args[1])));
+    case "cacheDelete":
+      return nothing(calls.cacheDelete(a[0]!));
+    case "httpRequest":
+      return json(calls.httpRequest(a[0]!, a[1]!, a[2]!, a[3]!));
+    case "sendEmail":
+      return json(calls.sendEmail(a[0]!, a[1]!, a[2]!, a[3]!));
+    case "scheduleJob":
+      return json(calls.scheduleJob(a[0]!, a[1]!, a[2]!));
+    case "log":
+      calls.log(a[0]!, a[1]!, a[2]!);
+      return { header: { ok: true, kind: "void" }, raw: null };
+  }
+}
+
+function settle<T, U>(value: MaybePromise<T>, fn: (v: T) => U): MaybePromise<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
