@@ -1,4 +1,4 @@
-import { ERROR_CODES, type HostErrorCode } from "@goatkit/sdk";
+import { ERROR_CODES, type HostErrorCode } from "@goatkit/sdk/abi";
 
 /** The error envelope a failed host call hands back to the guest. */
 export interface ErrorEnvelope {
@@ -24,4 +24,9 @@ export class HostCallError extends Error {
   get numericCode(): number {
     return ERROR_CODES[this.code];
   }
+}
+
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

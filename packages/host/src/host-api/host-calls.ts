@@ -15,7 +15,9 @@ import type {
   Row,
   SqlValue,
 } from "../services/types.js";
-import { HostCallError, type ErrorEnvelope } from "./host-call-error.js";
+import { HostCallError, messageOf, type ErrorEnvelope } from "./host-call-error.js";
+
+export { messageOf };
 import { checkAllowedHost, type PluginGrants } from "./plugin-grants.js";
 
 /** The services every host function draws on. */
@@ -387,9 +389,6 @@ function listOrNone(tables: ReadonlySet<string>): string {
   return tables.size === 0 ? "none declared" : [...tables].join(", ");
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** The host functions as a guest binding sees them: on the host, or proxied from a worker. */
 export type GuestHostCalls = Pick<

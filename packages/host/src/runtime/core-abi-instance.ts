@@ -1,6 +1,6 @@
-import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctionName } from "@goatkit/sdk";
-import { HostCallError } from "../host-api/host-call-error.js";
-import { messageOf, type GuestHostCalls } from "../host-api/host-calls.js";
+import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctionName } from "@goatkit/sdk/abi";
+import { HostCallError, messageOf } from "../host-api/host-call-error.js";
+import type { GuestHostCalls } from "../host-api/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 import { PluginCallError } from "./plugin-call-error.js";
 

@@ -1,4 +1,4 @@
-import { ABI_VERSION } from "@goatkit/sdk";
+import { ABI_VERSION } from "@goatkit/sdk/abi";
 import { CoreAbiInstance } from "./core-abi-instance.js";
 import { PluginCallError } from "./plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "./plugin-runner.js";

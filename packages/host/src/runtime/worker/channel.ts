@@ -72,8 +72,16 @@ export class Channel {
     Atomics.notify(this.state, 0);
   }
 
-  /** Blocks this thread until the state is one of `wanted` (worker side only). */
+  /**
+   * Blocks this thread until the state is one of `wanted` (worker side only), spinning briefly
+   * first: waking from Atomics.wait costs more than the host usually takes to answer.
+   */
   waitFor(...wanted: number[]): number {
+    const until = performance.now() + 0.05;
+    while (performance.now() < until) {
+      const current = Atomics.load(this.state, 0);
+      if (wanted.includes(current)) return current;
+    }
     for (;;) {
       const current = Atomics.load(this.state, 0);
       if (wanted.includes(current)) return current;
@@ -85,7 +93,7 @@ export class Channel {
    * Waits without blocking the event loop until the state leaves `from`: a short spin first,
    * since most host calls and small handlers answer within microseconds.
    */
-  async changeFrom(from: number, spinMicros = 30): Promise<number> {
+  async changeFrom(from: number, spinMicros = 100): Promise<number> {
     const until = performance.now() + spinMicros / 1000;
     do {
       const current = Atomics.load(this.state, 0);

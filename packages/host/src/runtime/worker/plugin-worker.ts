@@ -48,6 +48,9 @@ function done(header: DoneHeader, raw: Uint8Array | null = null): void {
   channel.signal(State.Done);
 }
 
+// Booted: from here on, start-up time is the module's own (its start function), which the
+// call's time-out covers.
+parentPort!.postMessage("booted");
 // Instantiate before saying ready, so the first call pays no start-up; a failure here is
 // reported by the first call, which tries again.
 try {

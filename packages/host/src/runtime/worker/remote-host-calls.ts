@@ -1,4 +1,4 @@
-import type { HostErrorCode } from "@goatkit/sdk";
+import type { HostErrorCode } from "@goatkit/sdk/abi";
 import { HostCallError, type ErrorEnvelope } from "../../host-api/host-call-error.js";
 import type { GuestHostCalls } from "../../host-api/host-calls.js";
 import type { ExecResult, HttpResponseSpec, Row } from "../../services/types.js";

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { ABI_VERSION } from "@goatkit/sdk";
+import { ABI_VERSION } from "@goatkit/sdk/abi";
 import { HostCallError } from "../../host-api/host-call-error.js";
 import { DEFAULT_HOST_CALL_LIMITS, messageOf, type HostCalls } from "../../host-api/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
@@ -32,9 +32,15 @@ interface Slot {
   worker: Worker;
   channel: Channel;
   calls: HostCalls;
+  /** The thread runs (Node and the worker script loaded): not the plugin's time. */
+  booted: Promise<void>;
+  /** The module is instantiated (its start function returned). */
   ready: Promise<void>;
   busy: boolean;
 }
+
+/** How long a worker thread may take to boot before the plugin's own time starts. */
+const BOOT_TIMEOUT_MS = 10_000;
 
 /**
  * Runs a core-ABI module in worker threads (the default, isolated mode). The module is compiled
@@ -91,7 +97,8 @@ export class WorkerRunner implements PluginRunner {
     if (this.#closed) throw new PluginCallError("E_PLUGIN_DISABLED", "the plugin was unloaded");
     const slot = await this.#acquire();
     try {
-      // The time-out covers start-up too: a module whose start function never returns is
+      await this.#booted(slot);
+      // The time-out covers instantiation too: a module whose start function never returns is
       // stopped like a handler that never returns.
       const outcome = await this.#withTimeout(slot, async () => {
         await slot.ready;
@@ -130,6 +137,18 @@ export class WorkerRunner implements PluginRunner {
     }
   }
 
+  async #booted(slot: Slot): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PluginCallError("E_LOAD", `the plugin worker did not start within ${BOOT_TIMEOUT_MS} ms; the machine may be overloaded`)), BOOT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([slot.booted, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   #withTimeout<T>(slot: Slot, start: () => Promise<T>): Promise<T> {
     const ms = this.options.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
@@ -164,10 +183,27 @@ export class WorkerRunner implements PluginRunner {
     slot.worker = worker;
     slot.channel = channel;
     slot.calls = this.options.calls.fork();
-    slot.ready = new Promise<void>((resolve, reject) => {
-      worker.once("message", () => resolve());
-      worker.once("error", (error) => reject(new PluginCallError("E_LOAD", `the plugin worker failed to start: ${error.message}`)));
+    const failed = new Promise<never>((_, reject) => {
+      worker.once("error", (error) => reject(new PluginCallError("E_LOAD", `the plugin worker failed: ${error.message}`)));
     });
+    const messages: string[] = [];
+    const arrived = (what: string) =>
+      Promise.race([
+        new Promise<void>((resolve) => {
+          const check = (message: string) => {
+            messages.push(message);
+            if (messages.includes(what)) {
+              worker.off("message", check);
+              resolve();
+            }
+          };
+          worker.on("message", check);
+        }),
+        failed,
+      ]);
+    slot.booted = arrived("booted");
+    slot.ready = arrived("ready");
+    slot.booted.catch(() => {});
     slot.ready.catch(() => {});
     // A worker that dies outside a call (out of memory, crash) is replaced before the next one.
     worker.once("exit", () => {
