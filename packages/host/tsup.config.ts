@@ -1,8 +1,12 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // The plugin worker is its own entry: worker threads start from a file.
-  entry: { index: "src/index.ts", "plugin-worker": "src/runtime/worker/plugin-worker.ts" },
+  // Worker threads start from a file: each worker script is its own entry.
+  entry: {
+    index: "src/index.ts",
+    "plugin-worker": "src/runtime/worker/plugin-worker.ts",
+    "fetch-worker": "src/services/http/fetch-worker.ts",
+  },
   format: ["esm"],
   dts: { entry: { index: "src/index.ts" } },
   clean: true,

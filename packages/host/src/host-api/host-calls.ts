@@ -227,19 +227,19 @@ export class HostCalls {
       }
       const headers = headersJson === "" ? {} : parseJson("http_request", "headers", headersJson);
       if (!isStringRecord(headers)) throw new HostCallError("E_INVALID_ARGUMENT", "http_request headers must be a JSON object of strings");
-      const denied = checkAllowedHost(this.grants, parsed);
-      if (denied) this.#deny("http_request", denied);
+      const verdict = checkAllowedHost(this.grants, parsed);
+      if ("denied" in verdict) this.#deny("http_request", verdict.denied);
       const request = { method: upper, url, headers, ...(body === "" ? {} : { body }) };
-      const isAllowed = (next: URL) => checkAllowedHost(this.grants, next);
+      const policy = (next: URL) => checkAllowedHost(this.grants, next);
       const mapError = (error: unknown): never => {
         if (error instanceof HostCallError) throw error;
-        if (error instanceof HttpDeniedError) this.#deny("http_request", `redirect refused: ${error.message}`);
+        if (error instanceof HttpDeniedError) this.#deny("http_request", error.message);
         if (error instanceof HttpLimitError) throw new HostCallError("E_LIMIT_EXCEEDED", error.message);
         throw new HostCallError("E_SERVICE", `http_request to ${parsed.host} failed: ${messageOf(error)}`);
       };
       try {
         const http = this.services.http;
-        const result = this.synchronous && http.requestSync ? http.requestSync(request, isAllowed) : http.request(request, isAllowed);
+        const result = this.synchronous && http.requestSync ? http.requestSync(request, policy) : http.request(request, policy);
         return result instanceof Promise ? result.catch(mapError) : result;
       } catch (error) {
         return mapError(error);

@@ -30,17 +30,23 @@ export function grantsOf(manifest: Manifest): PluginGrants {
   return { capabilities, ownedTables, tableGrants, allowedHosts: manifest.http?.allowed_hosts ?? [] };
 }
 
-/** Returns why `url` is refused for these grants, or null when it is allowed. */
-export function checkAllowedHost(grants: PluginGrants, url: URL): string | null {
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `only http and https URLs are allowed, not ${url.protocol}`;
+/**
+ * Checks a URL against the plugin's allowed hosts: refused with the fix, or allowed. An entry
+ * that names the host exactly (not a `*.` wildcard) also allows it to be a private-network
+ * address (docs/host-functions.md, http_request).
+ */
+export function checkAllowedHost(grants: PluginGrants, url: URL): { denied: string } | { allowPrivate: boolean } {
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { denied: `only http and https URLs are allowed, not ${url.protocol}` };
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const port = url.port;
+  let wildcard = false;
   for (const pattern of grants.allowedHosts) {
     const [patternHost = "", patternPort] = pattern.toLowerCase().split(/:(?=\d+$)/);
     if (patternPort !== undefined && patternPort !== port) continue;
-    if (patternHost === host) return null;
-    if (patternHost.startsWith("*.") && host.endsWith(patternHost.slice(1))) return null;
+    if (patternHost.replace(/^\[|\]$/g, "") === host) return { allowPrivate: true };
+    if (patternHost.startsWith("*.") && host.endsWith(patternHost.slice(1))) wildcard = true;
   }
-  const hostAndPort = port ? `${host}:${port}` : host;
-  return `permission denied: http_request to ${hostAndPort} is not allowed; add "${hostAndPort}" to manifest.http.allowed_hosts`;
+  if (wildcard) return { allowPrivate: false };
+  const hostAndPort = port ? `${url.hostname}:${port}` : url.hostname;
+  return { denied: `permission denied: http_request to ${hostAndPort} is not allowed; add "${hostAndPort}" to manifest.http.allowed_hosts` };
 }

@@ -69,10 +69,15 @@ export interface HttpResponseSpec {
   body_base64?: string;
 }
 
+/**
+ * What a plugin may reach, asked for the first URL and for every redirect: refused with a
+ * reason, or allowed (and whether the host may be a private-network address).
+ */
+export type HttpPolicy = (url: URL) => { denied: string } | { allowPrivate: boolean };
+
 export interface HttpService {
-  /** `isAllowed` is consulted for the first URL and every redirect. */
-  request(spec: HttpRequestSpec, isAllowed: (url: URL) => string | null): MaybePromise<HttpResponseSpec>;
+  request(spec: HttpRequestSpec, policy: HttpPolicy): MaybePromise<HttpResponseSpec>;
   /** The same, blocking the calling thread: only for in-process plugins, whose host calls must answer at once. */
-  requestSync?(spec: HttpRequestSpec, isAllowed: (url: URL) => string | null): HttpResponseSpec;
+  requestSync?(spec: HttpRequestSpec, policy: HttpPolicy): HttpResponseSpec;
   close(): MaybePromise<void>;
 }

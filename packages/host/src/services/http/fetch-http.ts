@@ -1,5 +1,6 @@
-import type { HttpRequestSpec, HttpResponseSpec, HttpService } from "../types.js";
-import { SyncFetch, SyncFetchError } from "./sync-fetch.js";
+import type { HttpPolicy, HttpRequestSpec, HttpResponseSpec, HttpService } from "../types.js";
+import { HopRefusedError, HopTooLargeError, requestHop, type Hop, type HopLimits } from "./guarded-request.js";
+import { SyncFetch } from "./sync-fetch.js";
 
 export interface FetchHttpOptions {
   timeoutMs?: number;
@@ -7,19 +8,16 @@ export interface FetchHttpOptions {
   maxRedirects?: number;
 }
 
+/** The URL or an address it resolves to is not allowed for the plugin. */
 export class HttpDeniedError extends Error {}
+/** The response is larger than the cap. */
 export class HttpLimitError extends Error {}
 
-interface Hop {
-  status: number;
-  headers: Record<string, string>;
-  bytes: Uint8Array;
-}
-
 /**
- * The embedded default HTTP client: Node's fetch, following redirects itself so every hop is
- * checked against the plugin's allowed hosts. `request` is asynchronous (isolated plugins);
- * `requestSync` blocks on a helper thread (in-process plugins).
+ * The embedded default HTTP client. It follows redirects itself so that every hop is checked
+ * against the plugin's allowed hosts, and checks the address each connection goes to.
+ * `request` is asynchronous (isolated plugins); `requestSync` blocks on a helper thread
+ * (in-process plugins).
  */
 export class FetchHttp implements HttpService {
   readonly #sync = new SyncFetch();
@@ -33,26 +31,26 @@ export class FetchHttp implements HttpService {
     this.#maxRedirects = options.maxRedirects ?? 5;
   }
 
-  async request(spec: HttpRequestSpec, isAllowed: (url: URL) => string | null): Promise<HttpResponseSpec> {
+  async request(spec: HttpRequestSpec, policy: HttpPolicy): Promise<HttpResponseSpec> {
     let current = spec;
     for (let hop = 0; ; hop++) {
-      const answer = await this.#fetchHop(current, isAllowed);
+      const limits = this.#limits(current.url, policy, hop);
+      const answer = await requestHop(current, limits).catch(translate);
       const next = this.#redirect(current, answer, hop);
       if (!next) return toResponse(answer);
       current = next;
     }
   }
 
-  requestSync(spec: HttpRequestSpec, isAllowed: (url: URL) => string | null): HttpResponseSpec {
+  requestSync(spec: HttpRequestSpec, policy: HttpPolicy): HttpResponseSpec {
     let current = spec;
     for (let hop = 0; ; hop++) {
-      const url = checked(current.url, isAllowed);
+      const limits = this.#limits(current.url, policy, hop);
       let answer: Hop;
       try {
-        answer = this.#sync.fetch(current, this.#timeoutMs, this.#maxBytes);
+        answer = this.#sync.fetch(current, limits);
       } catch (error) {
-        if (error instanceof SyncFetchError && error.tooLarge) throw new HttpLimitError(`response from ${url.host} is larger than ${this.#maxBytes} bytes`);
-        throw error;
+        return translate(error);
       }
       const next = this.#redirect(current, answer, hop);
       if (!next) return toResponse(answer);
@@ -64,34 +62,10 @@ export class FetchHttp implements HttpService {
     this.#sync.close();
   }
 
-  async #fetchHop(spec: HttpRequestSpec, isAllowed: (url: URL) => string | null): Promise<Hop> {
-    const url = checked(spec.url, isAllowed);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: spec.method,
-        headers: spec.headers,
-        body: spec.body === undefined || spec.method === "GET" || spec.method === "HEAD" ? undefined : spec.body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (error) {
-      const e = error as Error & { cause?: { code?: string; message?: string } };
-      if (e.name === "TimeoutError") throw new Error(`timed out after ${this.#timeoutMs} ms`);
-      throw new Error(`${e.message}${e.cause ? `: ${e.cause.code ?? e.cause.message}` : ""}`);
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    if (response.body) {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        size += chunk.byteLength;
-        if (size > this.#maxBytes) throw new HttpLimitError(`response from ${url.host} is larger than ${this.#maxBytes} bytes`);
-        chunks.push(chunk);
-      }
-    }
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => (headers[name] = value));
-    return { status: response.status, headers, bytes: Buffer.concat(chunks) };
+  #limits(url: string, policy: HttpPolicy, hop: number): HopLimits {
+    const verdict = policy(new URL(url));
+    if ("denied" in verdict) throw new HttpDeniedError(hop === 0 ? verdict.denied : `permission denied: redirect to ${url} refused: ${verdict.denied.replace(/^permission denied: /, "")}`);
+    return { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes, allowPrivate: verdict.allowPrivate };
   }
 
   /** The next hop of a redirect, or null when the answer is final. */
@@ -110,11 +84,10 @@ export class FetchHttp implements HttpService {
   }
 }
 
-function checked(url: string, isAllowed: (url: URL) => string | null): URL {
-  const parsed = new URL(url);
-  const denied = isAllowed(parsed);
-  if (denied) throw new HttpDeniedError(denied);
-  return parsed;
+function translate(error: unknown): never {
+  if (error instanceof HopRefusedError) throw new HttpDeniedError(error.message);
+  if (error instanceof HopTooLargeError) throw new HttpLimitError(error.message);
+  throw error;
 }
 
 function toResponse({ status, headers, bytes }: Hop): HttpResponseSpec {
