@@ -4,6 +4,8 @@ export type { PluginRequest, PluginUser, JobInfo, RequestInput } from "./plugin/
 export type { PluginResponse } from "./plugin/response.js";
 export { PluginCallError, type PluginErrorCode } from "./runtime/plugin-call-error.js";
 export { detectBinding, type Binding } from "./runtime/detect-binding.js";
+export { inspectModule, type ModuleInfo, type ModuleImport } from "./runtime/module-info.js";
+export type { MemoryLimits } from "./runtime/memory-cap.js";
 export type { PluginRunner, RunnerOptions, Isolation } from "./runtime/plugin-runner.js";
 export { HostCallError, type ErrorEnvelope } from "./host-api/host-call-error.js";
 export { SqliteDatabase } from "./services/database/sqlite-database.js";
@@ -15,3 +17,4 @@ export { FetchHttp } from "./services/http/fetch-http.js";
 export { LogStore, type LogEntry } from "./services/log-store.js";
 export { JobRegistry, type ScheduledJob } from "./services/job-registry.js";
 export type * from "./services/types.js";
+export * from "./packages/index.js";

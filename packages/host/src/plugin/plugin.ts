@@ -9,6 +9,7 @@ import {
   manifestFromRegistration,
   parseRegistration,
   type Manifest,
+  type ResolvedManifest,
 } from "@goatkit/sdk";
 import { HostCalls, messageOf, type HostServices } from "../host-api/host-calls.js";
 import { grantsOf } from "../host-api/plugin-grants.js";
@@ -48,7 +49,7 @@ const encoder = new TextEncoder();
  */
 export class Plugin {
   private constructor(
-    readonly manifest: Manifest,
+    readonly manifest: ResolvedManifest,
     readonly wasmPath: string,
     private readonly runner: PluginRunner,
     private readonly services: HostServices,
@@ -126,7 +127,7 @@ export class Plugin {
       }
       const check = checkRegistration(manifest, registration, runner.exports);
       if (!check.ok) throw new PluginCallError("E_REGISTRATION", `${manifest.name}: gk_register disagrees with the manifest:\n${formatIssues(check.issues.filter((i) => i.severity === "error"))}`);
-      const effective: Manifest = { ...check.manifest, permissions: [...new Set([...check.manifest.permissions, ...(options.grant ?? [])])] };
+      const effective: ResolvedManifest = { ...check.manifest, permissions: [...new Set([...check.manifest.permissions, ...(options.grant ?? [])])] };
 
       const handlers = new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
       calls.authorize(effective.name, grantsOf(effective), handlers);

@@ -26,7 +26,7 @@ interface Leb {
   next: number;
 }
 
-function readU32(bytes: Uint8Array, at: number): Leb {
+export function readU32(bytes: Uint8Array, at: number): Leb {
   let value = 0;
   let shift = 0;
   let i = at;
@@ -53,14 +53,15 @@ function writeU32(value: number): number[] {
   return out;
 }
 
-interface Section {
+export interface Section {
   id: number;
   start: number; // first byte of the section id
   contentStart: number;
   end: number;
 }
 
-function sections(bytes: Uint8Array): Section[] {
+/** The sections of a core module, in order (the 8-byte header skipped). */
+export function sections(bytes: Uint8Array): Section[] {
   const out: Section[] = [];
   let at = 8;
   while (at < bytes.length) {

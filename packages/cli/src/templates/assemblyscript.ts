@@ -1,0 +1,128 @@
+/** Files of a new AssemblyScript plugin (`gk plugin init --lang as`). */
+export function assemblyScriptTemplate(name: string, versions: { sdk: string; host: string; assemblyscript: string }): Record<string, string> {
+  const table = `${name.replace(/-/g, "_")}_notes`;
+  return {
+    "package.json": `${JSON.stringify(
+      {
+        name,
+        version: "0.1.0",
+        private: true,
+        type: "module",
+        goatkit: { plugin: "." },
+        scripts: {
+          build: "asc assembly/index.ts --outFile build/plugin.wasm --config asconfig.json",
+          test: "vitest run",
+        },
+        devDependencies: {
+          "@goatkit/sdk": versions.sdk,
+          "@goatkit/host": versions.host,
+          assemblyscript: versions.assemblyscript,
+          vitest: "^4.1.0",
+        },
+      },
+      null,
+      2,
+    )}\n`,
+    "asconfig.json": `${JSON.stringify({ options: { runtime: "incremental", optimizeLevel: 0, shrinkLevel: 2, noAssert: false, exportRuntime: false } }, null, 2)}\n`,
+    "manifest.json": `${JSON.stringify(
+      {
+        name,
+        version: "0.1.0",
+        description: `The ${name} plugin`,
+        build: { command: "npm", args: ["run", "build"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" },
+        routes: [
+          { method: "GET", path: `/api/plugins/${name}/counts`, handler: "get_counts", middleware: ["auth"], description: "Ticket counts by state" },
+          { method: "POST", path: `/api/plugins/${name}/notes`, handler: "add_note", middleware: ["auth"], description: "Stores a note" },
+        ],
+        widgets: [{ id: `${name}-counts`, title: "Ticket counts", handler: "render_widget", location: "agent_home", size: "small" }],
+        permissions: ["db:read", "db:write", "cache:read", "cache:write"],
+        migrations: [{ id: "001_create_notes", up: `CREATE TABLE ${table} (id INTEGER PRIMARY KEY, body TEXT NOT NULL)` }],
+      },
+      null,
+      2,
+    )}\n`,
+    "assembly/index.ts": `import { host, html, escapeHTML, JSON, packError, packJSON, packResult, parseRequest, register, Registration } from "@goatkit/sdk/assembly";
+
+// asc exports only what the entry file exports: re-export the ABI's allocator and version.
+export { gk_alloc, gk_abi_version } from "@goatkit/sdk/assembly";
+
+export function gk_register(): u64 {
+  return register(new Registration("${name}", "0.1.0").description("The ${name} plugin"));
+}
+
+/** Ticket counts by state, cached for a minute. */
+export function get_counts(reqPtr: u32, reqLen: u32): u64 {
+  parseRequest(reqPtr, reqLen);
+  const cached = host.cacheGet("counts");
+  if (cached != null) return packResult(cached);
+  const rows = host.dbQuery(
+    "SELECT ts.name AS state, COUNT(*) AS count FROM tickets t JOIN ticket_states ts ON t.state_id = ts.id GROUP BY t.state_id, ts.name ORDER BY count DESC",
+    null,
+  );
+  if (!rows.ok) return packError(rows.error, 500, rows.code);
+  host.cacheSet("counts", rows.json.stringify(), 60);
+  return packJSON(rows.json);
+}
+
+/** Stores the request body as a note in the plugin's own table. */
+export function add_note(reqPtr: u32, reqLen: u32): u64 {
+  const req = parseRequest(reqPtr, reqLen);
+  if (req.body.length == 0) return packError("send the note as the request body", 400, "EMPTY_NOTE");
+  const res = host.dbExec("INSERT INTO ${table} (body) VALUES (?)", new JSON.Arr().push(new JSON.Str(req.body)));
+  if (!res.ok) return packError(res.error, 500, res.code);
+  return packJSON(new JSON.Obj().set("id", res.lastInsertId));
+}
+
+export function render_widget(reqPtr: u32, reqLen: u32): u64 {
+  const user = parseRequest(reqPtr, reqLen).user;
+  const name = user == null ? "there" : user.login;
+  return html(\`<p>Hello, \${escapeHTML(name)}!</p>\`);
+}
+`,
+    "assembly/tsconfig.json": `${JSON.stringify({ extends: "assemblyscript/std/assembly.json", include: ["./**/*.ts"] }, null, 2)}\n`,
+    "test/plugin.test.ts": `import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHost, type Host } from "@goatkit/host";
+
+// The plugin runs in the real host, on the embedded demo help desk.
+describe("${name}", () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await createHost({ database: { demo: { tickets: 200, anchorDay: "2026-01-31" } } });
+    await host.load(new URL("..", import.meta.url).pathname);
+  });
+  afterAll(() => host.close());
+
+  it("counts tickets by state", async () => {
+    const res = await host.call("${name}", "get_counts");
+    expect(res.status).toBe(200);
+    const counts = JSON.parse(String(res.body)) as { state: string; count: number }[];
+    expect(counts.reduce((n, c) => n + c.count, 0)).toBe(200);
+  });
+
+  it("stores a note", async () => {
+    const res = await host.call("${name}", "add_note", { method: "POST", body: "hello" });
+    expect(JSON.parse(String(res.body))).toEqual({ id: 1 });
+  });
+
+  it("refuses an empty note", async () => {
+    const res = await host.call("${name}", "add_note", { method: "POST", body: "" });
+    expect(res.status).toBe(400);
+  });
+});
+`,
+    "README.md": `# ${name}
+
+A GoatKit plugin in AssemblyScript.
+
+\`\`\`sh
+npm install
+npm run build   # assembly/index.ts -> build/plugin.wasm
+npm test        # runs the plugin in the GoatKit host on a demo help desk
+\`\`\`
+
+Edit \`manifest.json\` for routes, widgets, jobs and permissions, and \`assembly/index.ts\` for the
+handlers. \`gk plugin validate\` checks that they agree; \`gk plugin call . get_counts\` calls one.
+`,
+    ".gitignore": "node_modules/\nbuild/\n",
+  };
+}

@@ -1,0 +1,71 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// An author's first minutes, as they would type them: init, install, build, test, validate,
+// call. Our packages come from their packed tarballs, as npm would deliver them.
+const exec = promisify(execFile);
+const repo = new URL("../../../", import.meta.url).pathname;
+const gk = join(repo, "packages/cli/dist/cli.js");
+
+async function run(cmd: string, args: string[], cwd: string) {
+  try {
+    const { stdout, stderr } = await exec(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("gk plugin init --lang as, end to end", () => {
+  let work: string;
+  let project: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "gk-init-"));
+    for (const pkg of ["sdk", "host"]) {
+      const packed = await run("pnpm", ["pack", "--pack-destination", work], join(repo, "packages", pkg));
+      expect(packed.code).toBe(0);
+    }
+  }, 120_000);
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("scaffolds a project", async () => {
+    const res = await run("node", [gk, "plugin", "init", "ticket-notes", "--lang", "as"], work);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    project = join(work, "ticket-notes");
+    expect((await readdir(project)).sort()).toEqual([".gitignore", "README.md", "asconfig.json", "assembly", "manifest.json", "package.json", "test"]);
+  });
+
+  it("installs, builds and passes its own test", async () => {
+    const tarballs = await readdir(work);
+    const sdk = join(work, tarballs.find((f) => f.startsWith("goatkit-sdk-"))!);
+    const host = join(work, tarballs.find((f) => f.startsWith("goatkit-host-"))!);
+    const pkg = JSON.parse(await readFile(join(project, "package.json"), "utf8"));
+    pkg.devDependencies["@goatkit/sdk"] = `file:${sdk}`;
+    pkg.devDependencies["@goatkit/host"] = `file:${host}`;
+    pkg.overrides = { "@goatkit/sdk": `file:${sdk}` };
+    await writeFile(join(project, "package.json"), JSON.stringify(pkg, null, 2));
+    const install = await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], project);
+    expect(install.stderr).not.toMatch(/ERR!/);
+    expect(install.code).toBe(0);
+    const build = await run("npm", ["run", "build"], project);
+    expect(build.code).toBe(0);
+    const test = await run("npm", ["test"], project);
+    expect(`${test.stdout}${test.stderr}`).toMatch(/3 passed/);
+    expect(test.code).toBe(0);
+  }, 300_000);
+
+  it("validates and answers a call", async () => {
+    const validate = await run("node", [gk, "plugin", "validate", "."], project);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain("registration agrees with the manifest; 2 route(s), 1 widget(s), 0 job(s)");
+    const call = await run("node", [gk, "plugin", "call", ".", "render_widget", "--input", '{"user":{"id":1,"login":"ada","email":"a@x.io","role":"agent"}}'], project);
+    expect(call.stdout).toBe("<p>Hello, ada!</p>");
+  });
+});

@@ -1,0 +1,56 @@
+import { HOST_FUNCTIONS, HOST_MODULE } from "@goatkit/sdk/abi";
+import { detectBinding, type Binding } from "./detect-binding.js";
+import { readMemoryLimits, readU32, sections, type MemoryLimits } from "./memory-cap.js";
+
+export interface ModuleImport {
+  module: string;
+  name: string;
+  kind: string;
+  /** For GoatKit host functions: the permission a call needs (null: always allowed). */
+  permission?: string | null;
+  /** True when this host provides the import. */
+  known: boolean;
+}
+
+export interface ModuleInfo {
+  binding: Binding;
+  size: number;
+  exports: { name: string; kind: string }[];
+  imports: ModuleImport[];
+  memory: MemoryLimits | null;
+  customSections: { name: string; size: number }[];
+}
+
+const decoder = new TextDecoder();
+const HOST_SPECS = new Map<string, { permission: string | null }>(HOST_FUNCTIONS.map((f) => [f.name, f]));
+const AS_ENV = new Set(["abort", "trace", "seed", "Date.now"]);
+
+/** What a `.wasm` is: binding, exports, imports with their permissions, memory, custom sections. */
+export function inspectModule(bytes: Uint8Array<ArrayBuffer>): ModuleInfo {
+  const binding = detectBinding(bytes);
+  if (binding === "component") {
+    return { binding, size: bytes.byteLength, exports: [], imports: [], memory: null, customSections: [] };
+  }
+  const module = new WebAssembly.Module(bytes);
+  const imports = WebAssembly.Module.imports(module).map((i): ModuleImport => {
+    if (i.module === HOST_MODULE) {
+      const spec = HOST_SPECS.get(i.name);
+      return { ...i, known: spec !== undefined, ...(spec ? { permission: spec.permission } : {}) };
+    }
+    return { ...i, known: i.module === "env" && AS_ENV.has(i.name) };
+  });
+  const customSections = sections(bytes)
+    .filter((s) => s.id === 0)
+    .map((s) => {
+      const nameLength = readU32(bytes, s.contentStart);
+      return { name: decoder.decode(bytes.subarray(nameLength.next, nameLength.next + nameLength.value)), size: s.end - s.contentStart };
+    });
+  return {
+    binding: detectBinding(bytes, module),
+    size: bytes.byteLength,
+    exports: WebAssembly.Module.exports(module),
+    imports,
+    memory: readMemoryLimits(bytes),
+    customSections,
+  };
+}
