@@ -2,9 +2,10 @@ import { defineCommand } from "citty";
 import { callCommand } from "./call.js";
 import { initCommand } from "./init.js";
 import { inspectCommand } from "./inspect.js";
+import { keygenCommand, packCommand, signCommand, verifyCommand } from "./pack.js";
 import { validateCommand } from "./validate.js";
 
 export const pluginCommand = defineCommand({
   meta: { name: "plugin", description: "Work with one plugin" },
-  subCommands: { init: initCommand, call: callCommand, validate: validateCommand, inspect: inspectCommand },
+  subCommands: { init: initCommand, call: callCommand, validate: validateCommand, inspect: inspectCommand, pack: packCommand, keygen: keygenCommand, sign: signCommand, verify: verifyCommand },
 });
