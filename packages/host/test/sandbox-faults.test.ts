@@ -8,15 +8,16 @@ const faultsManifest = {
   name: "faults",
   version: "1.0.0",
   permissions: ["db:read", "db:write", "cache:read"],
-  limits: { timeout_ms: 300, memory_mb: 16, max_result_bytes: 50_000 },
+  // Long enough for 10,000 host calls on a busy machine; the loops cost this much each.
+  limits: { timeout_ms: 1500, memory_mb: 16, max_result_bytes: 50_000 },
   migrations: [{ id: "001_writes", up: "CREATE TABLE faults_writes (id INTEGER PRIMARY KEY, note TEXT NOT NULL)" }],
 };
 const neighbourManifest = JSON.parse(await readFile(new URL("./fixtures/wat/ticket-counter.manifest.json", import.meta.url), "utf8"));
 const fixture = (name: string) => readFile(new URL(`./fixtures/wat/faults/${name}`, import.meta.url), "utf8").then(wat);
 
 const faults: [handler: string, code: string, message: RegExp][] = [
-  ["loop_forever", "E_TIMEOUT", /^the call ran longer than 300 ms and was stopped; make it faster or raise limits\.timeout_ms$/],
-  ["loop_host_calls", "E_TIMEOUT", /ran longer than 300 ms/],
+  ["loop_forever", "E_TIMEOUT", /^the call ran longer than 1500 ms and was stopped; make it faster or raise limits\.timeout_ms$/],
+  ["loop_host_calls", "E_TIMEOUT", /ran longer than 1500 ms/],
   ["grow_bomb", "E_TRAP", /^grow_bomb trapped: unreachable/],
   ["recurse", "E_TRAP", /^recurse trapped: Maximum call stack size exceeded/],
   ["unreachable", "E_TRAP", /^unreachable trapped: unreachable/],
