@@ -1,4 +1,4 @@
-import type { HostServices } from "./host-api/host-calls.js";
+import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostServices } from "./host-api/host-calls.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
 import { Plugin, type LoadOptions } from "./plugin/plugin.js";
 import type { RequestInput } from "./plugin/request.js";
@@ -33,6 +33,8 @@ export interface HostOptions {
   isolation?: Isolation;
   /** Warm workers per plugin (default 1); calls beyond it queue. */
   poolSize?: number;
+  /** Per-call budgets and sizes of host functions; defaults in docs/sandbox.md. */
+  callLimits?: Partial<HostCallLimits>;
   /** Also print plugin log lines at or above this level. */
   echoLogs?: (entry: LogEntry) => void;
 }
@@ -69,6 +71,7 @@ export class Host {
       jobs: new JobRegistry(now),
       now,
       mailFrom: options.mailFrom ?? "goatkit@localhost",
+      callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
     }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1 });
   }
 

@@ -31,6 +31,8 @@ export interface HostServices {
   now: () => number;
   /** Sender address for plugin email. */
   mailFrom: string;
+  /** Per-call budgets and sizes of host functions. */
+  callLimits: HostCallLimits;
 }
 
 export interface HostCallLimits {
@@ -93,12 +95,17 @@ export class HostCalls {
     private readonly limits: HostCallLimits,
   ) {}
 
-  static create(plugin: string, grants: PluginGrants, services: HostServices, handlers: ReadonlySet<string> = new Set(), limits = DEFAULT_HOST_CALL_LIMITS): HostCalls {
-    return new HostCalls({ plugin, grants, handlers }, services, limits);
+  static create(plugin: string, grants: PluginGrants, services: HostServices, handlers: ReadonlySet<string> = new Set()): HostCalls {
+    return new HostCalls({ plugin, grants, handlers }, services, services.callLimits);
   }
 
   get plugin(): string {
     return this.identity.plugin;
+  }
+
+  /** Log lines one handler call may write (workers drop the rest before sending them). */
+  get maxLogsPerCall(): number {
+    return this.limits.maxLogsPerCall;
   }
 
   private get grants(): PluginGrants {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { ABI_VERSION } from "@goatkit/sdk/abi";
 import { HostCallError } from "../../host-api/host-call-error.js";
-import { DEFAULT_HOST_CALL_LIMITS, messageOf, type HostCalls } from "../../host-api/host-calls.js";
+import { messageOf, type HostCalls } from "../../host-api/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { PluginCallError, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
@@ -176,7 +176,7 @@ export class WorkerRunner implements PluginRunner {
       module: this.module,
       buffer: channel.buffer,
       maxResultBytes: this.options.maxResultBytes,
-      maxLogsPerCall: DEFAULT_HOST_CALL_LIMITS.maxLogsPerCall,
+      maxLogsPerCall: this.options.calls.maxLogsPerCall,
       clockOffsetMs: this.options.now() - Date.now(),
     };
     const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { stackSizeMb: 4 } });
