@@ -49,6 +49,15 @@ describe("gk plugin call", () => {
     expect(stdout).toBe("");
   });
 
+  it("calls as the --user given, by role or as JSON", async () => {
+    expect((await run("plugin", "call", fixture, "widget", "--user", "admin")).stdout).toBe('<div class="kitchen-sink"><p>Hello, demo.admin!</p></div>');
+    const json = await run("plugin", "call", fixture, "echo", "--user", '{"id":9,"login":"ada","email":"ada@example.com","role":"agent"}');
+    expect(JSON.parse(json.stdout).user).toEqual({ id: 9, login: "ada", email: "ada@example.com", role: "agent" });
+    const bad = await run("plugin", "call", fixture, "echo", "--user", "root");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("gk: --user must be agent, admin, customer or a JSON user with a role among those, not root\n");
+  });
+
   it("keeps data in a --db file between calls", async () => {
     const db = join(tmp, "desk.db");
     const insert = '{"body":"{\\"sql\\":\\"INSERT INTO kitchen_sink_notes (body) VALUES (?)\\",\\"args\\":[\\"kept\\"]}"}';

@@ -19,3 +19,23 @@ export { LogStore, type LogEntry } from "./services/log-store.js";
 export { JobRegistry, type ScheduledJob } from "./services/job-registry.js";
 export type * from "./services/types.js";
 export * from "./packages/index.js";
+export { PostgresDatabase, type PostgresOptions } from "./services/postgres/postgres-database.js";
+export { MysqlDatabase, type MysqlOptions, type MysqlFlavor } from "./services/mysql/mysql-database.js";
+export { RedisCache, type RedisCacheOptions } from "./services/redis/redis-cache.js";
+export { SmtpMail, type SmtpMailOptions } from "./services/smtp/smtp-mail.js";
+export { servicesFromConfig, servicesFromEnv, type ConfiguredServices } from "./services/from-config.js";
+export {
+  readServicesConfig,
+  configFromEnv,
+  parseServicesConfig,
+  ServicesConfigError,
+  SERVICE_ENV_VARS,
+  type ServicesConfig,
+  type DatabaseConfig,
+  type CacheConfig,
+  type MailConfig,
+  type DemoConfig,
+  type ConfigOrigins,
+} from "./services/config.js";
+export { ServiceConnectionError } from "./services/connection-error.js";
+export { StatementTimeoutError } from "./services/database/statement-timeout-error.js";

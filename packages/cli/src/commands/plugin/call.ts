@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { createHost, type RequestInput } from "@goatkit/host";
+import { createHost, type PluginUser, type RequestInput } from "@goatkit/host";
 import { EXIT, GkError } from "../../errors.js";
 
 export const callCommand = defineCommand({
@@ -10,13 +10,18 @@ export const callCommand = defineCommand({
     input: { type: "string", description: 'Request envelope fields as JSON, e.g. {"query":{"page":"2"}}' },
     db: { type: "string", description: "SQLite file to use (created with the demo help desk when empty); default: an in-memory demo" },
     grant: { type: "string", description: "Extra permissions, comma-separated (e.g. db:write,email:send)" },
+    timeout: { type: "string", description: "Time limit of the call in ms (default: the manifest's limits.timeout_ms)" },
+    user: { type: "string", description: 'Calling user: agent, admin, customer, or JSON such as {"id":7,"login":"ada","email":"ada@example.com","role":"agent"}' },
   },
   async run({ args }) {
     const input = parseInput(args.input);
+    if (args.user !== undefined) input.user = parseUser(args.user);
+    const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) throw new GkError(`--timeout must be a whole number of milliseconds, not "${args.timeout}"`, EXIT.USAGE);
     const host = await createHost({ database: { file: args.db ?? ":memory:" } });
     try {
       const grant = args.grant ? args.grant.split(",").map((p) => p.trim()).filter(Boolean) : [];
-      const plugin = await host.load(args.plugin, { grant });
+      const plugin = await host.load(args.plugin, { grant, ...(timeout ? { limits: { timeout_ms: timeout } } : {}) });
       const response = await plugin.call(args.handler, input);
       if (response.error) throw new GkError(`${plugin.name}.${args.handler}: ${response.error.message} (${response.error.code})`);
       const body = typeof response.body === "string" ? response.body : Buffer.from(response.body);
@@ -28,6 +33,22 @@ export const callCommand = defineCommand({
     }
   },
 });
+
+const ROLES = ["agent", "admin", "customer"] as const;
+
+function parseUser(text: string): PluginUser {
+  if ((ROLES as readonly string[]).includes(text)) {
+    const role = text as PluginUser["role"];
+    return { id: 1, login: `demo.${role}`, email: `demo.${role}@example.com`, role };
+  }
+  try {
+    const user = JSON.parse(text) as PluginUser;
+    if (typeof user === "object" && user !== null && ROLES.includes(user.role)) return user;
+  } catch {
+    // reported below
+  }
+  throw new GkError(`--user must be agent, admin, customer or a JSON user with a role among those, not ${text}`, EXIT.USAGE);
+}
 
 function parseInput(text: string | undefined): RequestInput {
   if (text === undefined) return {};

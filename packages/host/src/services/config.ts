@@ -1,0 +1,230 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+
+/**
+ * The services configuration: a JSON or YAML file, environment variables, or both (the
+ * variables override the file). docs/services.md lists every setting.
+ */
+export interface ServicesConfig {
+  database?: DatabaseConfig;
+  cache?: CacheConfig;
+  mail?: MailConfig;
+}
+
+export interface DatabaseConfig {
+  /** `postgres://...`, `mysql://...` / `mariadb://...`, or `sqlite:<path>` (`sqlite::memory:`). */
+  url: string;
+  /** PostgreSQL: the schema to work in. */
+  schema?: string;
+  /** PostgreSQL, MySQL: connections in the pool (default 10). */
+  pool_size?: number;
+  /** PostgreSQL, MySQL: longest a plugin statement may run, 0 for none (default 5000). */
+  statement_timeout_ms?: number;
+  /** Create the demo help desk when its tables are missing. Default: on for SQLite, off otherwise. */
+  demo?: boolean | DemoConfig;
+}
+
+export interface DemoConfig {
+  seed?: number;
+  tickets?: number;
+  days?: number;
+  /** `YYYY-MM-DD`, the last day of data (default today, UTC). */
+  anchor_day?: string;
+}
+
+export interface CacheConfig {
+  /** `redis://[:password@]host:6379[/db]` or `rediss://`. */
+  url: string;
+  /** Default `goatkit:cache:`. */
+  key_prefix?: string;
+}
+
+export interface MailConfig {
+  /** `smtp://[user:password@]host:port` or `smtps://`; without it mail stays in the dev mailbox. */
+  url?: string;
+  /** Sender address of plugin email. */
+  from?: string;
+}
+
+/** Where each setting came from, by dotted path (`database.url`), for messages. */
+export type ConfigOrigins = Record<string, string>;
+
+export class ServicesConfigError extends Error {
+  override readonly name = "ServicesConfigError";
+}
+
+/** Every environment variable servicesFromEnv reads, and the setting it fills. */
+export const SERVICE_ENV_VARS = {
+  GOATKIT_CONFIG: "a JSON or YAML services config file; the variables below override it",
+  GOATKIT_DB_URL: "database.url",
+  GOATKIT_DB_SCHEMA: "database.schema",
+  GOATKIT_DB_POOL_SIZE: "database.pool_size",
+  GOATKIT_DB_STATEMENT_TIMEOUT_MS: "database.statement_timeout_ms",
+  GOATKIT_DB_DEMO: "database.demo",
+  GOATKIT_REDIS_URL: "cache.url",
+  GOATKIT_REDIS_KEY_PREFIX: "cache.key_prefix",
+  GOATKIT_SMTP_URL: "mail.url",
+  GOATKIT_MAIL_FROM: "mail.from",
+} as const;
+
+type Section = keyof ServicesConfig;
+type Kind = "string" | "count" | "milliseconds" | "demo";
+
+const FIELDS: Record<Section, Record<string, Kind>> = {
+  database: { url: "string", schema: "string", pool_size: "count", statement_timeout_ms: "milliseconds", demo: "demo" },
+  cache: { url: "string", key_prefix: "string" },
+  mail: { url: "string", from: "string" },
+};
+const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };
+const DEMO_FIELDS = ["seed", "tickets", "days", "anchor_day"];
+
+/** Reads a services config file: `.json`, or `.yaml`/`.yml`. */
+export async function readServicesConfig(file: string): Promise<{ config: ServicesConfig; origins: ConfigOrigins }> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ServicesConfigError(`cannot read the services config ${file}: ${(error as Error).message}; check the path (GOATKIT_CONFIG)`);
+  }
+  const ext = extname(file).toLowerCase();
+  let value: unknown;
+  if (ext === ".json") {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new ServicesConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (ext === ".yaml" || ext === ".yml") {
+    value = await parseYaml(text, file);
+  } else {
+    throw new ServicesConfigError(`the services config ${file} must end in .json, .yaml or .yml`);
+  }
+  const origins = originsIn(value, (path) => `${path} in ${file}`);
+  // The URLs may come from environment variables, so they are not required in a file.
+  return { config: parseServicesConfig(value, origins, { partial: true }), origins };
+}
+
+/** The configuration from environment variables, over `base` (a file's, usually). */
+export function configFromEnv(
+  env: Record<string, string | undefined>,
+  base: ServicesConfig = {},
+  baseOrigins: ConfigOrigins = {},
+): { config: ServicesConfig; origins: ConfigOrigins } {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const [section, value] of Object.entries(base)) merged[section] = { ...(value as object) };
+  const origins: ConfigOrigins = { ...baseOrigins };
+  for (const [name, path] of Object.entries(SERVICE_ENV_VARS)) {
+    const raw = env[name];
+    if (name === "GOATKIT_CONFIG" || raw === undefined || raw === "") continue;
+    const [section, field] = path.split(".") as [Section, string];
+    merged[section] ??= {};
+    merged[section]![field] = fromEnvText(name, raw, FIELDS[section][field]!);
+    origins[path] = name;
+  }
+  return { config: parseServicesConfig(merged, origins), origins };
+}
+
+/**
+ * Checks a services config (from a file, JSON, or code), naming each wrong setting, where it
+ * came from, and the fix.
+ */
+export function parseServicesConfig(value: unknown, origins: ConfigOrigins = {}, options: { partial?: boolean } = {}): ServicesConfig {
+  const where = (path: string) => origins[path] ?? `${path} in the services config`;
+  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache and/or mail");
+  for (const key of Object.keys(value)) {
+    if (!(key in FIELDS)) throw new ServicesConfigError(`unknown setting "${key}" (${where(key)}); the settings are ${Object.keys(FIELDS).join(", ")}`);
+  }
+  const config: ServicesConfig = {};
+  for (const section of Object.keys(FIELDS) as Section[]) {
+    const raw = value[section];
+    if (raw === undefined || raw === null) continue;
+    if (!isRecord(raw)) throw new ServicesConfigError(`${where(section)} must be an object with ${Object.keys(FIELDS[section]).join(", ")}`);
+    const out: Record<string, unknown> = {};
+    for (const [field, v] of Object.entries(raw)) {
+      const kind = FIELDS[section][field];
+      const path = `${section}.${field}`;
+      if (kind === undefined) {
+        throw new ServicesConfigError(`unknown setting "${path}" (${where(path)}); ${section} takes ${Object.keys(FIELDS[section]).join(", ")}`);
+      }
+      if (v !== undefined && v !== null) out[field] = checkValue(v, kind, where(path));
+    }
+    const required = REQUIRED[section];
+    if (required && out[required] === undefined && !options.partial) {
+      const variable = Object.entries(SERVICE_ENV_VARS).find(([, p]) => p === `${section}.${required}`)?.[0];
+      throw new ServicesConfigError(`${section}.${required} is missing while other ${section} settings are given; set ${variable} or ${section}.${required} in the config file`);
+    }
+    (config as Record<string, unknown>)[section] = out;
+  }
+  return config;
+}
+
+function checkValue(value: unknown, kind: Kind, where: string): unknown {
+  switch (kind) {
+    case "string":
+      if (typeof value !== "string" || value === "") throw new ServicesConfigError(`${where} must be a non-empty string`);
+      return value;
+    case "count":
+      if (!Number.isInteger(value) || (value as number) < 1) throw new ServicesConfigError(`${where} must be a whole number of 1 or more, got ${JSON.stringify(value)}`);
+      return value;
+    case "milliseconds":
+      if (!Number.isInteger(value) || (value as number) < 0) throw new ServicesConfigError(`${where} must be a whole number of milliseconds (0 for no limit), got ${JSON.stringify(value)}`);
+      return value;
+    case "demo":
+      if (typeof value === "boolean") return value;
+      if (!isRecord(value)) throw new ServicesConfigError(`${where} must be true, false or an object with ${DEMO_FIELDS.join(", ")}`);
+      for (const [k, v] of Object.entries(value)) {
+        if (!DEMO_FIELDS.includes(k)) throw new ServicesConfigError(`${where} has unknown field "${k}"; it takes ${DEMO_FIELDS.join(", ")}`);
+        const ok = k === "anchor_day" ? typeof v === "string" && /^\d{4}-\d\d-\d\d$/.test(v) : Number.isInteger(v) && (v as number) >= (k === "seed" ? 0 : 1);
+        if (!ok) throw new ServicesConfigError(`${where}.${k} must be ${k === "anchor_day" ? "a YYYY-MM-DD date" : "a whole number"}, got ${JSON.stringify(v)}`);
+      }
+      return value;
+  }
+}
+
+function fromEnvText(name: string, raw: string, kind: Kind): unknown {
+  switch (kind) {
+    case "string":
+      return raw;
+    case "count":
+    case "milliseconds":
+      if (!/^\d+$/.test(raw.trim())) throw new ServicesConfigError(`${name} must be a whole number, got "${raw}"`);
+      return Number(raw.trim());
+    case "demo": {
+      const text = raw.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(text)) return true;
+      if (["0", "false", "no", "off"].includes(text)) return false;
+      throw new ServicesConfigError(`${name} must be true or false, got "${raw}"`);
+    }
+  }
+}
+
+function originsIn(value: unknown, label: (path: string) => string): ConfigOrigins {
+  const origins: ConfigOrigins = {};
+  if (!isRecord(value)) return origins;
+  for (const [section, fields] of Object.entries(value)) {
+    origins[section] = label(section);
+    if (isRecord(fields)) for (const field of Object.keys(fields)) origins[`${section}.${field}`] = label(`${section}.${field}`);
+  }
+  return origins;
+}
+
+// Named in a variable so the import stays optional: the `yaml` package is only needed for YAML configs.
+const YAML_PACKAGE = "yaml";
+
+async function parseYaml(text: string, file: string): Promise<unknown> {
+  let yaml: { parse(source: string): unknown };
+  try {
+    yaml = (await import(YAML_PACKAGE)) as typeof yaml;
+  } catch {
+    throw new ServicesConfigError(`reading ${file} needs the "yaml" package; install it beside @goatkit/host (npm install yaml) or write the config as JSON`);
+  }
+  try {
+    return yaml.parse(text);
+  } catch (error) {
+    throw new ServicesConfigError(`${file} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

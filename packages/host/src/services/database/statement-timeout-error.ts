@@ -1,0 +1,12 @@
+/** A statement cancelled by the database's statement timeout; the same on every adapter. */
+export class StatementTimeoutError extends Error {
+  override readonly name = "StatementTimeoutError";
+  readonly code = "STATEMENT_TIMEOUT";
+
+  constructor(readonly timeoutMs: number, options?: ErrorOptions) {
+    super(
+      `the statement ran longer than the ${timeoutMs} ms statement timeout and was cancelled; add a LIMIT or an index, or raise the timeout (database.statement_timeout_ms, GOATKIT_DB_STATEMENT_TIMEOUT_MS)`,
+      options,
+    );
+  }
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import mysql from "mysql2/promise";
+import pg from "pg";
+
+/**
+ * The real servers the service tests run against, named by environment variables; each run
+ * works in its own PostgreSQL schema, MySQL database and Redis key space, so parallel runs on
+ * one server do not collide, and removes them afterwards.
+ */
+export const TEST_URLS = {
+  postgres: process.env.GOATKIT_TEST_POSTGRES_URL || undefined,
+  mysql: process.env.GOATKIT_TEST_MYSQL_URL || undefined,
+  redis: process.env.GOATKIT_TEST_REDIS_URL || undefined,
+};
+
+const EXAMPLES = {
+  postgres: ["GOATKIT_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"],
+  mysql: ["GOATKIT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"],
+  redis: ["GOATKIT_TEST_REDIS_URL", "redis://127.0.0.1:6379"],
+} as const;
+
+/** True when the server's URL is missing; then says on the console which variable enables the tests. */
+export function missing(server: keyof typeof TEST_URLS, what: string): boolean {
+  if (TEST_URLS[server]) return false;
+  const [variable, example] = EXAMPLES[server];
+  console.log(`skipping ${what}: set ${variable} to run it (e.g. ${variable}=${example})`);
+  return true;
+}
+
+/** Lower-case and short, so it fits in identifiers: `<run>_<n>`. */
+export const RUN_ID = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+let sequence = 0;
+export const uniqueName = (prefix: string) => `${prefix}_${RUN_ID}_${++sequence}`;
+
+/** A fresh PostgreSQL schema for one suite. */
+export async function createPostgresSchema(url: string): Promise<{ schema: string; drop(): Promise<void> }> {
+  const schema = uniqueName("goatkit_test");
+  await withPgClient(url, (c) => c.query(`CREATE SCHEMA ${schema}`));
+  return { schema, drop: () => withPgClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => {}) };
+}
+
+async function withPgClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await body(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh MySQL/MariaDB database for one suite, and its URL. */
+export async function createMysqlDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const database = uniqueName("goatkit_test");
+  const withConnection = async (sql: string) => {
+    const conn = await mysql.createConnection(url);
+    try {
+      await conn.query(sql);
+    } finally {
+      await conn.end();
+    }
+  };
+  await withConnection(`CREATE DATABASE ${database} CHARACTER SET utf8mb4`);
+  const own = new URL(url);
+  own.pathname = `/${database}`;
+  return { url: own.toString(), drop: () => withConnection(`DROP DATABASE IF EXISTS ${database}`) };
+}
