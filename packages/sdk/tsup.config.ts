@@ -1,12 +1,23 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // `abi` is the ABI's constants alone: hosts' plugin workers import it without the
-  // validator's dependencies.
-  entry: { index: "src/index.ts", abi: "src/abi.ts" },
+  entry: {
+    index: "src/index.ts",
+    // The ABI's constants alone: hosts' plugin workers import them without the validator's
+    // dependencies (keep this entry).
+    abi: "src/abi.ts",
+    // The guest SDK and its two bindings, built together so that they share one copy of the
+    // binding state (a split chunk); plugin builds bundle them again with esbuild.
+    "guest/index": "src/guest/index.ts",
+    "guest/component": "src/guest/binding/component.ts",
+    "guest/extism": "src/guest/binding/extism.ts",
+  },
   format: ["esm"],
-  dts: true,
+  // The bindings are linked by generated entries, not imported by authors: no types needed.
+  dts: { entry: { index: "src/index.ts", abi: "src/abi.ts", "guest/index": "src/guest/index.ts" } },
   clean: true,
   sourcemap: true,
   target: "node20",
+  // Resolved by componentize-js when the component is built (wit/goatkit-plugin.wit).
+  external: ["goatkit:plugin/host@0.1.0"],
 });

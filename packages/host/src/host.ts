@@ -1,4 +1,4 @@
-import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostServices } from "./host-api/host-calls.js";
+import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-calls.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
 import { Plugin, type LoadOptions } from "./plugin/plugin.js";
 import type { RequestInput } from "./plugin/request.js";
@@ -35,6 +35,8 @@ export interface HostOptions {
   poolSize?: number;
   /** Per-call budgets and sizes of host functions; defaults in docs/sandbox.md. */
   callLimits?: Partial<HostCallLimits>;
+  /** Sees every host call and its outcome (the testing API records them). */
+  onHostCall?: (record: HostCallRecord) => void;
   /** Also print plugin log lines at or above this level. */
   echoLogs?: (entry: LogEntry) => void;
 }
@@ -72,6 +74,7 @@ export class Host {
       now,
       mailFrom: options.mailFrom ?? "goatkit@localhost",
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
+      ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
     }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1 });
   }
 

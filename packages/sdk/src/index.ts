@@ -13,3 +13,4 @@ export {
 export type { CapabilityPermission, HostErrorCode, HostFunctionSpec, HostFunctionName, LogLevel } from "./abi.js";
 export * from "./manifest/index.js";
 export * from "./registration/index.js";
+export * from "./build/index.js";

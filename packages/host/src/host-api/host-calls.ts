@@ -33,6 +33,17 @@ export interface HostServices {
   mailFrom: string;
   /** Per-call budgets and sizes of host functions. */
   callLimits: HostCallLimits;
+  /** Sees every host call and its outcome (the testing API records them). */
+  onHostCall?: (record: HostCallRecord) => void;
+}
+
+/** One host call as an observer sees it. */
+export interface HostCallRecord {
+  plugin: string;
+  fn: HostFunctionName;
+  args: Record<string, unknown>;
+  result?: unknown;
+  error?: ErrorEnvelope;
 }
 
 export interface HostCallLimits {
@@ -136,11 +147,17 @@ export class HostCalls {
    * Runs one host function, turning any failure into a HostCallError that is also kept for
    * `last_error`. Unexpected errors from services become `E_SERVICE`.
    */
-  invoke<T>(fn: HostFunctionName, body: () => MaybePromise<T>): MaybePromise<T> {
+  invoke<T>(fn: HostFunctionName, args: Record<string, unknown>, body: () => MaybePromise<T>): MaybePromise<T> {
+    const observe = this.services.onHostCall;
     const fail = (error: unknown): never => {
       const hostError = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", `${fn} failed: ${messageOf(error)}`);
       this.lastError = hostError.envelope;
+      observe?.({ plugin: this.plugin, fn, args, error: hostError.envelope });
       throw hostError;
+    };
+    const succeed = (result: T): T => {
+      observe?.({ plugin: this.plugin, fn, args, result });
+      return result;
     };
     // last_error speaks of the most recent call only (log and last_error itself aside).
     this.lastError = null;
@@ -149,14 +166,15 @@ export class HostCalls {
         throw new HostCallError("E_LIMIT_EXCEEDED", `more than ${this.limits.maxHostCallsPerCall} host calls in one handler call; batch the work (one query for many rows) or split it across jobs`);
       }
       const result = body();
-      return result instanceof Promise ? result.catch(fail) : result;
+      if (result instanceof Promise) return result.then(observe ? succeed : (r) => r, fail);
+      return observe ? succeed(result) : result;
     } catch (error) {
       return fail(error);
     }
   }
 
   dbQuery(sql: string, argsJson: string): MaybePromise<Row[]> {
-    return this.invoke("db_query", () => {
+    return this.invoke("db_query", { sql, args: argsJson }, () => {
       this.#require("db_query", "db:read");
       const args = parseArgs("db_query", argsJson);
       const statement = inspectStatement(sql);
@@ -174,7 +192,7 @@ export class HostCalls {
   }
 
   dbExec(sql: string, argsJson: string): MaybePromise<ExecResult> {
-    return this.invoke("db_exec", () => {
+    return this.invoke("db_exec", { sql, args: argsJson }, () => {
       this.#require("db_exec", "db:write");
       const args = parseArgs("db_exec", argsJson);
       const statement = inspectStatement(sql);
@@ -194,7 +212,7 @@ export class HostCalls {
   }
 
   cacheGet(key: string): MaybePromise<Uint8Array | null> {
-    return this.invoke("cache_get", () => {
+    return this.invoke("cache_get", { key }, () => {
       this.#require("cache_get", "cache:read");
       this.#checkKey("cache_get", key);
       return this.services.cache.get(this.plugin, key);
@@ -202,7 +220,7 @@ export class HostCalls {
   }
 
   cacheSet(key: string, value: Uint8Array, ttlSeconds: number): MaybePromise<void> {
-    return this.invoke("cache_set", () => {
+    return this.invoke("cache_set", { key, value: new TextDecoder().decode(value), ttl: ttlSeconds }, () => {
       this.#require("cache_set", "cache:write");
       this.#checkKey("cache_set", key);
       if (value.byteLength > this.limits.maxCacheValueBytes) {
@@ -214,7 +232,7 @@ export class HostCalls {
   }
 
   cacheDelete(key: string): MaybePromise<void> {
-    return this.invoke("cache_delete", () => {
+    return this.invoke("cache_delete", { key }, () => {
       this.#require("cache_delete", "cache:write");
       this.#checkKey("cache_delete", key);
       return this.services.cache.delete(this.plugin, key);
@@ -222,7 +240,7 @@ export class HostCalls {
   }
 
   httpRequest(method: string, url: string, headersJson: string, body: string): MaybePromise<HttpResponseSpec> {
-    return this.invoke("http_request", () => {
+    return this.invoke("http_request", { method, url, headers: headersJson, body }, () => {
       this.#require("http_request", "http:external");
       const upper = method.toUpperCase();
       if (!HTTP_METHODS.has(upper)) throw new HostCallError("E_INVALID_ARGUMENT", `http_request method "${method}" is not one of ${[...HTTP_METHODS].join(", ")}`);
@@ -255,7 +273,7 @@ export class HostCalls {
   }
 
   sendEmail(to: string, subject: string, body: string, attachmentsJson: string): MaybePromise<{ id: string }> {
-    return this.invoke("send_email", () => {
+    return this.invoke("send_email", { to, subject, body, attachments: attachmentsJson }, () => {
       this.#require("send_email", "email:send");
       const recipients = parseRecipients(to);
       if (recipients.length === 0) throw new HostCallError("E_INVALID_ARGUMENT", "send_email needs at least one recipient in `to`");
@@ -280,7 +298,7 @@ export class HostCalls {
   }
 
   scheduleJob(cron: string, handler: string, payloadJson: string): { id: string; next_run: string | null } {
-    return this.invoke("schedule_job", () => {
+    return this.invoke("schedule_job", { cron, handler, payload: payloadJson }, () => {
       this.#require("schedule_job", "jobs:schedule");
       if (!this.identity.handlers.has(handler)) {
         throw new HostCallError("E_INVALID_ARGUMENT", `schedule_job handler "${handler}" is not exported by the plugin`);

@@ -25,6 +25,8 @@ import { errorResponse, interpretResult, InvalidResultError, type PluginResponse
 export interface LoadOptions {
   /** Extra permissions granted on top of the manifest's (the CLI's `--grant`). */
   grant?: string[];
+  /** Limits that replace the manifest's (the CLI's `--timeout`). */
+  limits?: Partial<typeof DEFAULT_LIMITS>;
   /** Configuration values for the plugin's `config` fields. */
   config?: Record<string, unknown>;
   /** Overrides the host's isolation for this plugin (trusted first-party plugins, tests). */
@@ -85,7 +87,7 @@ export class Plugin {
       const hint = fileManifest?.build ? `run the build (${[fileManifest.build.command, ...(fileManifest.build.args ?? [])].join(" ")})` : "build the plugin first";
       throw new PluginCallError("E_LOAD", `${wasmPath}: no such file; ${hint}`);
     }
-    const limits = limitsOf(fileManifest);
+    const limits = { ...limitsOf(fileManifest), ...options.limits };
     let binding: Binding;
     let module: WebAssembly.Module | null = null;
     try {
@@ -127,7 +129,11 @@ export class Plugin {
       }
       const check = checkRegistration(manifest, registration, runner.exports);
       if (!check.ok) throw new PluginCallError("E_REGISTRATION", `${manifest.name}: gk_register disagrees with the manifest:\n${formatIssues(check.issues.filter((i) => i.severity === "error"))}`);
-      const effective: ResolvedManifest = { ...check.manifest, permissions: [...new Set([...check.manifest.permissions, ...(options.grant ?? [])])] };
+      const effective: ResolvedManifest = {
+        ...check.manifest,
+        permissions: [...new Set([...check.manifest.permissions, ...(options.grant ?? [])])],
+        ...(options.limits ? { limits: { ...check.manifest.limits, ...options.limits } } : {}),
+      };
 
       const handlers = new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
       calls.authorize(effective.name, grantsOf(effective), handlers);

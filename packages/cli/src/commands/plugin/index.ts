@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { buildCommand, testCommand } from "./build.js";
 import { callCommand } from "./call.js";
 import { initCommand } from "./init.js";
 import { inspectCommand } from "./inspect.js";
@@ -7,5 +8,5 @@ import { validateCommand } from "./validate.js";
 
 export const pluginCommand = defineCommand({
   meta: { name: "plugin", description: "Work with one plugin" },
-  subCommands: { init: initCommand, call: callCommand, validate: validateCommand, inspect: inspectCommand, pack: packCommand, keygen: keygenCommand, sign: signCommand, verify: verifyCommand },
+  subCommands: { init: initCommand, build: buildCommand, validate: validateCommand, test: testCommand, call: callCommand, inspect: inspectCommand, pack: packCommand, keygen: keygenCommand, sign: signCommand, verify: verifyCommand },
 });

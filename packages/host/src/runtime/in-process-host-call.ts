@@ -1,0 +1,24 @@
+import type { HostFunctionName } from "@goatkit/sdk/abi";
+import { HostCallError } from "../host-api/host-call-error.js";
+import { messageOf, type GuestHostCalls } from "../host-api/host-calls.js";
+import type { MaybePromise } from "../services/types.js";
+
+/**
+ * Runs a host function for a guest that runs on the host's thread (component and Extism
+ * plugins): the guest waits synchronously, so a service that answers with a promise cannot be
+ * waited for. Every failure comes back as a HostCallError and is kept for `last_error`.
+ */
+export function hostCallNow<T>(calls: GuestHostCalls, fn: HostFunctionName, body: () => MaybePromise<T>): T {
+  try {
+    const value = body();
+    if (value instanceof Promise) {
+      value.catch(() => {});
+      throw new HostCallError("E_SERVICE", `${fn} needs an asynchronous service, which a plugin running on the host's thread cannot wait for; use the embedded services for component and Extism plugins`);
+    }
+    return value;
+  } catch (error) {
+    const hostError = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", `${fn} failed: ${messageOf(error)}`);
+    calls.lastError = hostError.envelope;
+    throw hostError;
+  }
+}
