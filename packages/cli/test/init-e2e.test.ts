@@ -69,3 +69,37 @@ describe("gk plugin init --lang as, end to end", () => {
     expect(call.stdout).toBe("<p>Hello, ada!</p>");
   });
 });
+
+describe("gk plugin init --lang ts, end to end", () => {
+  let work: string;
+  let project: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "gk-init-ts-"));
+    for (const pkg of ["sdk", "host", "cli"]) {
+      const packed = await run("pnpm", ["pack", "--pack-destination", work], join(repo, "packages", pkg));
+      expect(packed.code).toBe(0);
+    }
+  }, 120_000);
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("scaffolds, installs, builds a component and passes its own test", async () => {
+    expect((await run("node", [gk, "plugin", "init", "ticket-notes-ts", "--lang", "ts"], work)).code).toBe(0);
+    project = join(work, "ticket-notes-ts");
+    const tarballs = await readdir(work);
+    const tarball = (name: string) => `file:${join(work, tarballs.find((f) => f.startsWith(`goatkit-${name}-`))!)}`;
+    const pkg = JSON.parse(await readFile(join(project, "package.json"), "utf8"));
+    for (const name of ["sdk", "host", "cli"]) pkg.devDependencies[`@goatkit/${name}`] = tarball(name);
+    pkg.overrides = { ...pkg.overrides, "@goatkit/sdk": tarball("sdk"), "@goatkit/host": tarball("host") };
+    await writeFile(join(project, "package.json"), JSON.stringify(pkg, null, 2));
+    const install = await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], project);
+    expect(install.code).toBe(0);
+    const build = await run("npm", ["run", "build"], project);
+    expect(`${build.stdout}${build.stderr}`).toMatch(/build\/plugin\.wasm: component module, [\d.]+ KiB/);
+    expect(build.code).toBe(0);
+    const test = await run("npm", ["test"], project);
+    expect(`${test.stdout}${test.stderr}`).toMatch(/3 passed/);
+    const call = await run("node", [gk, "plugin", "call", ".", "render_widget", "--user", "agent"], project);
+    expect(call.stdout).toBe("<p>Hello, demo.agent!</p>");
+  }, 600_000);
+});

@@ -39,3 +39,17 @@ export {
 } from "./services/config.js";
 export { ServiceConnectionError } from "./services/connection-error.js";
 export { StatementTimeoutError } from "./services/database/statement-timeout-error.js";
+export { PluginManager, MANAGER_LOG, type PluginManagerOptions, type PluginSettings } from "./manager/plugin-manager.js";
+export { PluginManagerError, type PluginManagerErrorCode } from "./manager/plugin-manager-error.js";
+export { FolderSource } from "./manager/folder-source.js";
+export type { PluginSource, PluginSourceKind, DiscoveredPlugin, DiscoveryProblem, Discovery } from "./manager/plugin-source.js";
+export type { PluginInfo, PluginStatus } from "./manager/plugin-info.js";
+export type { PluginMetricsSnapshot } from "./manager/plugin-metrics.js";
+export type { ManagerEvent, ManagerEventType, UnloadReason } from "./manager/manager-events.js";
+export type { HookResult } from "./manager/hook-dispatch.js";
+export { defaultMemoryEstimate, type MemoryEstimator, type MemoryEstimateInput } from "./manager/memory-estimate.js";
+export { JobScheduler, type JobSchedulerOptions, type JobView } from "./jobs/job-scheduler.js";
+export type { JobRun, JobTrigger } from "./jobs/job-run.js";
+export { JobError, type JobErrorCode } from "./jobs/job-error.js";
+export { startServer, type ServerOptions, type RunningServer } from "./http/server.js";
+export type { TokenUser } from "./http/auth.js";

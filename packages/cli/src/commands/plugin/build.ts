@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { loadManifest, type ResolvedManifest } from "@goatkit/sdk";
+import { BuildError, buildPlugin as buildTypeScript, loadManifest, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
 
@@ -24,14 +24,29 @@ export const buildCommand = defineCommand({
 
 /** Runs the build and reports where the module is and how big; shared with `gk dev`. */
 export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log): Promise<string> {
-  const [command, ...commandArgs] = buildCommandFor(dir, manifest);
-  log(`building ${manifest.name}: ${[command, ...commandArgs].join(" ")}`);
   const started = Date.now();
-  await runCommand(command!, commandArgs, dir);
+  const plan = buildPlanFor(dir, manifest);
+  if (plan.kind === "command") {
+    log(`building ${manifest.name}: ${plan.argv.join(" ")}`);
+    const [command, ...commandArgs] = plan.argv;
+    await runCommand(command!, commandArgs, dir);
+  } else {
+    // TypeScript: bundled, then componentized (10-20 s); progress keeps the author informed.
+    log(`building ${manifest.name}: TypeScript to a component`);
+    try {
+      await buildTypeScript({ dir, onProgress: (event) => event.status !== "running" && log(`  [${(event.elapsedMs / 1000).toFixed(1)} s] ${event.message}`) });
+    } catch (error) {
+      if (error instanceof BuildError) throw new GkError(error.message);
+      throw error;
+    }
+  }
   const output = join(dir, manifest.wasm ?? "plugin.wasm");
-  const size = await stat(output).then((s) => s.size, () => {
-    throw new GkError(`the build finished but ${relative(process.cwd(), output) || output} does not exist; point manifest.wasm or build.output at the file the build writes`);
-  });
+  const size = await stat(output).then(
+    (s) => s.size,
+    () => {
+      throw new GkError(`the build finished but ${relative(process.cwd(), output) || output} does not exist; point manifest.wasm or build.output at the file the build writes`);
+    },
+  );
   const info = inspectModule(new Uint8Array(await readFile(output)));
   log(`${relative(process.cwd(), output) || output}: ${info.binding} module, ${(size / 1024).toFixed(1)} KiB, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (info.binding === "core" && size > CORE_BUDGET_BYTES) {
@@ -40,11 +55,14 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
   return output;
 }
 
-function buildCommandFor(dir: string, manifest: ResolvedManifest): string[] {
-  if (manifest.build) return [manifest.build.command, ...(manifest.build.args ?? [])];
+type BuildPlan = { kind: "command"; argv: string[] } | { kind: "typescript" };
+
+function buildPlanFor(dir: string, manifest: ResolvedManifest): BuildPlan {
+  if (manifest.build) return { kind: "command", argv: [manifest.build.command, ...(manifest.build.args ?? [])] };
   if (existsSync(join(dir, "assembly/index.ts"))) {
-    return ["npx", "asc", "assembly/index.ts", "--outFile", manifest.wasm ?? "plugin.wasm", "--optimize", "--shrinkLevel", "2"];
+    return { kind: "command", argv: ["npx", "asc", "assembly/index.ts", "--outFile", manifest.wasm ?? "plugin.wasm", "--optimize", "--shrinkLevel", "2"] };
   }
+  if (["src/index.ts", "src/index.js", "index.ts", "index.js"].some((f) => existsSync(join(dir, f)))) return { kind: "typescript" };
   throw new GkError(`${manifest.name}: nothing says how to build it; add a build section to the manifest (command, args, output), see docs/manifest.md`);
 }
 

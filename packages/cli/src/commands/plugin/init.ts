@@ -7,6 +7,7 @@ import { defineCommand } from "citty";
 import { PLUGIN_NAME_PATTERN } from "@goatkit/sdk";
 import { EXIT, GkError } from "../../errors.js";
 import { assemblyScriptTemplate } from "../../templates/assemblyscript.js";
+import { typeScriptTemplate } from "../../templates/typescript.js";
 
 const LANGS = ["as", "ts"] as const;
 type Lang = (typeof LANGS)[number];
@@ -41,7 +42,7 @@ export const initCommand = defineCommand({
 function templateFor(lang: Lang, name: string): Record<string, string> {
   const require = createRequire(import.meta.url);
   const own = (require("../package.json") as { version: string }).version;
-  if (lang === "ts") throw new GkError("TypeScript templates need the component build; use --lang as for now", EXIT.USAGE);
+  if (lang === "ts") return typeScriptTemplate(name, { sdk: `^${own}`, host: `^${own}`, cli: `^${own}` });
   return assemblyScriptTemplate(name, { sdk: `^${own}`, host: `^${own}`, assemblyscript: "~0.28.9" });
 }
 

@@ -1,0 +1,124 @@
+/** Files of a new TypeScript plugin (`gk plugin init --lang ts`), built to a component. */
+export function typeScriptTemplate(name: string, versions: { sdk: string; host: string; cli: string }): Record<string, string> {
+  const table = `${name.replace(/-/g, "_")}_notes`;
+  return {
+    "package.json": `${JSON.stringify(
+      {
+        name,
+        version: "0.1.0",
+        private: true,
+        type: "module",
+        goatkit: { plugin: "." },
+        scripts: { build: "gk plugin build", test: "vitest run" },
+        // componentize-js pulls @napi-rs/lzma through weval; its 1.5 line needs Node 22.
+        overrides: { "@napi-rs/lzma": "1.4.5" },
+        devDependencies: {
+          "@goatkit/cli": versions.cli,
+          "@goatkit/host": versions.host,
+          "@goatkit/sdk": versions.sdk,
+          typescript: "~5.9.3",
+          vitest: "^4.1.0",
+        },
+      },
+      null,
+      2,
+    )}\n`,
+    "tsconfig.json": `${JSON.stringify({ compilerOptions: { target: "ES2022", lib: ["ES2022", "DOM"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true } }, null, 2)}\n`,
+    "manifest.json": `${JSON.stringify(
+      {
+        name,
+        version: "0.1.0",
+        description: `The ${name} plugin`,
+        wasm: "build/plugin.wasm",
+        routes: [
+          { method: "GET", path: `/api/plugins/${name}/counts`, handler: "get_counts", middleware: ["auth"], description: "Ticket counts by state" },
+          { method: "POST", path: `/api/plugins/${name}/notes`, handler: "add_note", middleware: ["auth"], description: "Stores a note" },
+        ],
+        widgets: [{ id: `${name}-counts`, title: "Ticket counts", handler: "render_widget", location: "agent_home", size: "small" }],
+        permissions: ["db:read", "db:write", "cache:read", "cache:write"],
+        migrations: [{ id: "001_create_notes", up: `CREATE TABLE ${table} (id INTEGER PRIMARY KEY, body TEXT NOT NULL)` }],
+      },
+      null,
+      2,
+    )}\n`,
+    "src/index.ts": `import { Registration, definePlugin, escapeHTML, host, html, packError } from "@goatkit/sdk/guest";
+
+interface Count {
+  state: string;
+  count: number;
+}
+
+const COUNTS_SQL =
+  "SELECT ts.name AS state, COUNT(*) AS count FROM tickets t JOIN ticket_states ts ON t.state_id = ts.id GROUP BY t.state_id, ts.name ORDER BY count DESC";
+
+export default definePlugin({
+  register: new Registration("${name}", "0.1.0").description("The ${name} plugin"),
+  handlers: {
+    /** Ticket counts by state, cached for a minute. */
+    get_counts() {
+      const cached = host.cacheGet("counts");
+      if (cached !== null) return JSON.parse(cached) as Count[];
+      const counts = host.dbQuery<Count>(COUNTS_SQL);
+      host.cacheSet("counts", JSON.stringify(counts), 60);
+      return counts;
+    },
+
+    /** Stores the request body as a note in the plugin's own table. */
+    add_note(req) {
+      if (req.body === "") return packError("send the note as the request body", 400, "EMPTY_NOTE");
+      const { lastInsertId } = host.dbExec("INSERT INTO ${table} (body) VALUES (?)", [req.body]);
+      return { id: lastInsertId };
+    },
+
+    render_widget(req) {
+      return html(\`<p>Hello, \${escapeHTML(req.user?.login ?? "there")}!</p>\`);
+    },
+  },
+});
+`,
+    "test/plugin.test.ts": `import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHost, type Host } from "@goatkit/host";
+
+// The plugin runs in the real host, on the embedded demo help desk.
+describe("${name}", () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await createHost({ database: { demo: { tickets: 200, anchorDay: "2026-01-31" } } });
+    await host.load(new URL("..", import.meta.url).pathname);
+  });
+  afterAll(() => host.close());
+
+  it("counts tickets by state", async () => {
+    const res = await host.call("${name}", "get_counts");
+    expect(res.status).toBe(200);
+    const counts = JSON.parse(String(res.body)) as { state: string; count: number }[];
+    expect(counts.reduce((n, c) => n + c.count, 0)).toBe(200);
+  });
+
+  it("stores a note", async () => {
+    const res = await host.call("${name}", "add_note", { method: "POST", body: "hello" });
+    expect(JSON.parse(String(res.body))).toEqual({ id: 1 });
+  });
+
+  it("refuses an empty note", async () => {
+    const res = await host.call("${name}", "add_note", { method: "POST", body: "" });
+    expect(res.status).toBe(400);
+  });
+});
+`,
+    "README.md": `# ${name}
+
+A GoatKit plugin in TypeScript, built to a WebAssembly component.
+
+\`\`\`sh
+npm install
+npm run build   # src/index.ts -> build/plugin.wasm (10-20 s: bundling, then componentizing)
+npm test        # runs the plugin in the GoatKit host on a demo help desk
+\`\`\`
+
+Edit \`manifest.json\` for routes, widgets, jobs and permissions, and \`src/index.ts\` for the
+handlers. \`npx gk plugin validate\` checks that they agree; \`npx gk plugin call . get_counts\` calls one.
+`,
+    ".gitignore": "node_modules/\nbuild/\n",
+  };
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { dashboardPage } from "../dashboard/dashboard-page.js";
+import type { JobScheduler } from "../jobs/job-scheduler.js";
+import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
+import { adminApi } from "./admin-api.js";
+import { identify, requireUser, type AppEnv, type TokenAuth } from "./auth.js";
+import type { EventStreams } from "./event-stream.js";
+import { isStatusError, jsonError } from "./http-error.js";
+import { menuApi } from "./menu-api.js";
+import { pluginRoutes } from "./plugin-routes.js";
+import { widgetsApi } from "./widgets-api.js";
+
+export interface AppParts {
+  manager: PluginManager;
+  scheduler: JobScheduler | null;
+  auth: TokenAuth;
+  streams: EventStreams;
+  maxBodyBytes: number;
+  dashboard: boolean;
+}
+
+/** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
+export function createApp(parts: AppParts): Hono<AppEnv> {
+  const { manager, scheduler, auth, streams, maxBodyBytes } = parts;
+  const app = new Hono<AppEnv>();
+
+  app.onError((error, c) => {
+    if (isStatusError(error)) return jsonError(c, error.status, error.message, error.code);
+    manager.host.logs.write(MANAGER_LOG, "error", `${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
+    return jsonError(c, 500, `unexpected error in the host while serving ${c.req.method} ${c.req.path}: ${error.message}; this is a bug in @goatkit/host, please report it`, "E_INTERNAL");
+  });
+  app.notFound((c) => jsonError(c, 404, `no endpoint ${c.req.method} ${c.req.path}; plugin routes are under /api/plugins/<name>/, the admin API under /api/v1/, the dashboard at /`, "E_NOT_FOUND"));
+
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => jsonError(c, 413, `the request body is larger than this server's limit of ${maxBodyBytes} bytes; send less, or start the server with a larger maxBodyBytes`, "E_REQUEST_TOO_LARGE"),
+    }),
+  );
+  app.use("*", identify(auth));
+
+  if (parts.dashboard) {
+    const page = (c: Context<AppEnv>) => {
+      // A fresh nonce per page: only the page's own script runs, not scripts or inline
+      // handlers that plugin widget HTML might carry.
+      const nonce = randomBytes(16).toString("base64");
+      c.header("content-security-policy", `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
+      c.header("cache-control", "no-store");
+      return c.html(dashboardPage({ nonce }));
+    };
+    app.get("/", page);
+    app.get("/dashboard", page);
+  }
+
+  app.get("/api/health", (c) => c.json({ status: "ok", plugins: manager.list().length }));
+  app.get("/api/me", requireUser(), (c) => c.json(c.get("user")));
+  app.route("/", widgetsApi(manager));
+  app.route("/", menuApi(manager));
+  app.route("/api/v1", adminApi(manager, scheduler, streams));
+  app.route("/", pluginRoutes(manager));
+  return app;
+}

@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import type { PluginManager } from "../manager/plugin-manager.js";
+import { middlewareRefusal, type AppEnv } from "./auth.js";
+import { jsonError } from "./http-error.js";
+import { httpResponse } from "./plugin-response.js";
+import { requestEnvelope } from "./request-envelope.js";
+import { RouteTable, type MountedRoute } from "./route-table.js";
+
+/**
+ * Every plugin route at its mount path (`/api/plugins/<name>/...`), with the manifest's
+ * middleware. The table follows the manager: plugins discovered, reloaded or disabled change
+ * it without a restart. Routes of a disabled plugin stay mounted and answer 503, which tells a
+ * client more than a 404.
+ */
+export function pluginRoutes(manager: PluginManager): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  let table = new RouteTable([]);
+  let generation = -1;
+  const current = (): RouteTable => {
+    if (generation !== manager.generation) {
+      generation = manager.generation;
+      table = new RouteTable(manager.list().flatMap((p) => p.routes.map((route): MountedRoute => ({ plugin: p.name, route, mountPath: route.mountPath }))));
+    }
+    return table;
+  };
+
+  app.all("/api/plugins/*", async (c) => {
+    const { method } = c.req;
+    const path = c.req.path;
+    const match = current().match(method, path);
+    if (match.kind === "bad-path") return jsonError(c, 400, match.message, "E_BAD_REQUEST");
+    if (match.kind === "not-found") return jsonError(c, 404, notFoundMessage(current(), manager, method, path), "E_NOT_FOUND");
+    if (match.kind === "method-not-allowed") {
+      const allow = match.allow.join(", ");
+      if (method === "OPTIONS") return c.body(null, 204, { allow });
+      return jsonError(c, 405, `${method} is not allowed on ${path}; allowed: ${allow}`, "E_METHOD_NOT_ALLOWED", { allow });
+    }
+    const { mounted, params, headOnly } = match;
+    const refusal = middlewareRefusal(c, mounted.route.middleware ?? []);
+    if (refusal) return refusal;
+    const input = await requestEnvelope(c.req.raw, "route", params, c.get("user"));
+    if (headOnly) input.method = "GET";
+    const response = await manager.call(mounted.plugin, mounted.route.handler, input);
+    return httpResponse(response, mounted.plugin, headOnly);
+  });
+
+  return app;
+}
+
+function notFoundMessage(table: RouteTable, manager: PluginManager, method: string, path: string): string {
+  const name = /^\/api\/plugins\/([^/]+)/.exec(path)?.[1] ?? "";
+  if (!manager.has(name)) {
+    const names = manager.list().map((p) => p.name);
+    return `no plugin named "${name}" serves ${path}; installed plugins: ${names.join(", ") || "none"}`;
+  }
+  const routes = table.routes.filter((r) => r.plugin === name).map((r) => `${r.route.method} ${r.mountPath}`);
+  return `plugin "${name}" has no route for ${method} ${path}; its routes: ${routes.join(", ") || "none"}`;
+}

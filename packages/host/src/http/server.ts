@@ -1,0 +1,114 @@
+import type { AddressInfo } from "node:net";
+import type { Server, ServerResponse } from "node:http";
+import { serve } from "@hono/node-server";
+import type { Host } from "../host.js";
+import { JobScheduler, type JobSchedulerOptions } from "../jobs/job-scheduler.js";
+import { PluginManager, type PluginManagerOptions } from "../manager/plugin-manager.js";
+import { createApp } from "./app.js";
+import { TokenAuth, type TokenUser } from "./auth.js";
+import { EventStreams } from "./event-stream.js";
+
+export interface ServerOptions {
+  /** The host to serve; a PluginManager is created over it (and closed with the server). */
+  host?: Host;
+  /** Or a manager you created (and close yourself). */
+  manager?: PluginManager;
+  /** Options of the manager created over `host` (plugins directory, watching, budgets). */
+  managerOptions?: Omit<PluginManagerOptions, "host">;
+  /** Port to listen on (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  hostname?: string;
+  /** Bearer tokens and the users they sign in as: `{ "<token>": { id, login, email, role } }`. */
+  tokens?: Record<string, TokenUser>;
+  /** Who requests without a token act as (default: nobody). Only for a dev server on loopback. */
+  anonymousUser?: TokenUser;
+  /** Largest request body (default 1 MiB); larger requests get 413. */
+  maxBodyBytes?: number;
+  /** The job scheduler's options, or false for none (default: started with defaults). */
+  scheduler?: Omit<JobSchedulerOptions, "manager"> | false;
+  /** Serve the dashboard at `/` and `/dashboard` (default true). */
+  dashboard?: boolean;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  port: number;
+  manager: PluginManager;
+  scheduler: JobScheduler | null;
+  /**
+   * Graceful stop: no new jobs or connections, live streams end, running requests and job runs
+   * finish, then the manager closes if the server created it. The host stays open.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a host over HTTP: plugin routes, widgets, menu, hooks, the admin API and the dashboard.
+ *
+ * @example
+ * const host = await createHost();
+ * const server = await startServer({
+ *   host,
+ *   managerOptions: { pluginsDir: "./plugins", watch: true },
+ *   tokens: { [process.env.GK_ADMIN_TOKEN!]: { id: 1, login: "admin", email: "admin@example.com", role: "admin" } },
+ * });
+ * console.log(`dashboard: ${server.url}/`);
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (!options.host && !options.manager) throw new TypeError("startServer needs a host or a manager: startServer({ host: await createHost() })");
+  if (options.host && options.manager && options.manager.host !== options.host) {
+    throw new TypeError("startServer got a host and a manager over another host; pass one of them");
+  }
+  if (options.manager && options.managerOptions) {
+    throw new TypeError("startServer got managerOptions with a ready manager; give those options to PluginManager.create instead");
+  }
+  const auth = new TokenAuth(options.tokens, options.anonymousUser ?? null);
+  const ownsManager = !options.manager;
+  const manager = options.manager ?? (await PluginManager.create({ ...options.managerOptions, host: options.host! }));
+  const scheduler = options.scheduler === false ? null : new JobScheduler({ ...options.scheduler, manager });
+  const streams = new EventStreams();
+  const app = createApp({ manager, scheduler, auth, streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false });
+
+  const hostname = options.hostname ?? "127.0.0.1";
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname }, () => resolve(s as Server)) as Server;
+      s.once("error", (error: NodeJS.ErrnoException) =>
+        reject(error.code === "EADDRINUSE" ? new Error(`port ${options.port} on ${hostname} is in use; stop the other server or pick another port (0 picks a free one)`, { cause: error }) : error),
+      );
+    });
+  } catch (error) {
+    if (ownsManager) await manager.close();
+    throw error;
+  }
+  scheduler?.start();
+  let closing: Promise<void> | null = null;
+  // Once closing, a keep-alive connection is dropped as soon as its last response is sent,
+  // instead of lingering until the client's idle timeout.
+  server.on("request", (_req, res: ServerResponse) => {
+    res.once("finish", () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+    port,
+    manager,
+    scheduler,
+    close() {
+      closing ??= (async () => {
+        const stopped = scheduler?.stop();
+        streams.closeAll();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await stopped;
+        if (ownsManager) await manager.close();
+      })();
+      return closing;
+    },
+  };
+}

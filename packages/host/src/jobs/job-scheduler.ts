@@ -1,0 +1,331 @@
+import type { Job } from "@goatkit/sdk";
+import type { PluginManager } from "../manager/plugin-manager.js";
+import type { JobInfo } from "../plugin/request.js";
+import { errorResponse, type PluginResponse } from "../plugin/response.js";
+import { nextRunOf, type ScheduledJob } from "../services/job-registry.js";
+import { JobError } from "./job-error.js";
+import { JobHistory, MAX_RESULT_CHARS, type JobRun, type JobTrigger } from "./job-run.js";
+import { retryDelayMs } from "./retry-backoff.js";
+
+export interface JobSchedulerOptions {
+  manager: PluginManager;
+  /** Real time between checks for due jobs (default 1000 ms); 0 runs jobs only on `tick()`. */
+  tickMs?: number;
+  /** Runs kept per job (default 50). */
+  historySize?: number;
+  /** First retry delay; each further retry doubles it (default 1000 ms). */
+  retryBaseMs?: number;
+  /** Longest retry delay (default 5 minutes). */
+  retryMaxMs?: number;
+}
+
+/** A job as the admin API shows it. */
+export interface JobView {
+  plugin: string;
+  id: string;
+  handler: string;
+  schedule: string;
+  source: ScheduledJob["source"];
+  payload: unknown;
+  description: string | null;
+  retries: number;
+  timeoutMs: number | null;
+  nextRunAt: string | null;
+  running: boolean;
+  /** When a failed run is retried next. */
+  retryAt: string | null;
+  /** True while the plugin is disabled (or broken): due times pass without a run. */
+  paused: boolean;
+  lastRun: JobRun | null;
+}
+
+interface JobState {
+  job: ScheduledJob;
+  nextRunAt: number | null;
+  running: boolean;
+  retry: { at: number; attempt: number; scheduledAt: number } | null;
+  history: JobHistory;
+}
+
+type RunListener = (run: JobRun) => void;
+
+const decoder = new TextDecoder();
+
+/**
+ * Runs the jobs in the host's JobRegistry (manifest `jobs` and `schedule_job` calls) on their
+ * cron schedules, by the host clock: a test moves the clock and calls `tick()`. Runs of one
+ * job never overlap; a failed run is retried `jobs[].retries` times with exponential backoff;
+ * every attempt is kept in the job's history. Handlers get `kind: "job"` and the `job` field
+ * of docs/envelopes.md.
+ */
+export class JobScheduler {
+  readonly #manager: PluginManager;
+  readonly #states = new Map<string, JobState>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #listeners = new Set<RunListener>();
+  #timer: NodeJS.Timeout | null = null;
+  #nextRunId = 1;
+
+  constructor(private readonly options: JobSchedulerOptions) {
+    this.#manager = options.manager;
+  }
+
+  /** Checks for due jobs every `tickMs` of real time. */
+  start(): void {
+    const every = this.options.tickMs ?? 1000;
+    if (this.#timer || every <= 0) return;
+    this.#sync();
+    this.#timer = setInterval(() => void this.tick(), every);
+    this.#timer.unref();
+  }
+
+  /** Stops checking and waits for running attempts to finish. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  }
+
+  /** Starts every run due by the host clock and resolves with those attempts once they end. */
+  tick(): Promise<JobRun[]> {
+    this.#sync();
+    const now = this.#clock();
+    const started: Promise<JobRun>[] = [];
+    for (const state of this.#states.values()) {
+      const { job } = state;
+      const serving = this.#manager.isServing(job.plugin);
+      if (state.retry && now >= state.retry.at && !state.running) {
+        const { attempt, scheduledAt } = state.retry;
+        state.retry = null;
+        if (serving) started.push(this.#attempt(state, "retry", attempt, scheduledAt));
+      }
+      if (state.nextRunAt !== null && now >= state.nextRunAt) {
+        const scheduledAt = state.nextRunAt;
+        // Due times missed while the host was down (or the clock jumped) collapse into one run.
+        state.nextRunAt = this.#next(job.schedule, now);
+        if (!serving) continue;
+        if (state.running || state.retry) this.#skip(state, scheduledAt);
+        else started.push(this.#attempt(state, "schedule", 1, scheduledAt));
+      }
+    }
+    return Promise.all(started);
+  }
+
+  /**
+   * Runs a job now, outside its schedule; resolves with the first attempt (retries follow on
+   * their schedule). Refused while the job runs.
+   */
+  async runNow(plugin: string, id: string): Promise<JobRun> {
+    this.#sync();
+    const state = this.#state(plugin, id);
+    if (!this.#manager.isServing(plugin)) throw new JobError("E_PLUGIN_DISABLED", `plugin "${plugin}" is disabled or broken, so its jobs do not run; enable it first (POST /api/v1/plugins/${plugin}/enable)`);
+    if (state.running) {
+      const since = state.history.last()?.startedAt ?? "earlier";
+      throw new JobError("E_JOB_RUNNING", `job "${id}" of plugin "${plugin}" is already running (since ${since}); runs of one job never overlap, so wait for it to finish`);
+    }
+    state.retry = null;
+    return this.#attempt(state, "manual", 1, this.#clock());
+  }
+
+  list(plugin?: string): JobView[] {
+    this.#sync();
+    return [...this.#states.values()]
+      .filter((state) => plugin === undefined || state.job.plugin === plugin)
+      .sort((a, b) => a.job.plugin.localeCompare(b.job.plugin) || a.job.id.localeCompare(b.job.id))
+      .map((state) => this.#view(state));
+  }
+
+  job(plugin: string, id: string): JobView {
+    this.#sync();
+    return this.#view(this.#state(plugin, id));
+  }
+
+  /** Runs of one job, oldest first. */
+  history(plugin: string, id: string): JobRun[] {
+    this.#sync();
+    return this.#state(plugin, id).history.list();
+  }
+
+  /** Called when a run starts and again when it ends; returns the unsubscribe function. */
+  onRun(listener: RunListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Follows the registry: jobs added by discovery or `schedule_job` appear, removed ones go. */
+  #sync(): void {
+    const now = this.#clock();
+    const seen = new Set<string>();
+    for (const job of this.#manager.host.jobs.list()) {
+      const key = keyOf(job.plugin, job.id);
+      seen.add(key);
+      const state = this.#states.get(key);
+      if (!state) {
+        this.#states.set(key, { job, nextRunAt: this.#next(job.schedule, now), running: false, retry: null, history: new JobHistory(this.options.historySize ?? 50) });
+      } else {
+        if (state.job.schedule !== job.schedule) state.nextRunAt = this.#next(job.schedule, now);
+        state.job = job;
+      }
+    }
+    for (const [key, state] of this.#states) {
+      if (!seen.has(key) && !state.running) this.#states.delete(key);
+    }
+  }
+
+  #attempt(state: JobState, trigger: JobTrigger, attempt: number, scheduledAt: number): Promise<JobRun> {
+    // Marked before the first await, so a second request in the same tick sees it running.
+    state.running = true;
+    const { job } = state;
+    const declared = this.#declared(job);
+    const run: JobRun = {
+      id: this.#nextRunId++,
+      plugin: job.plugin,
+      job: job.id,
+      trigger,
+      attempt,
+      scheduledAt: iso(scheduledAt),
+      startedAt: iso(this.#clock()),
+      endedAt: null,
+      durationMs: null,
+      status: "running",
+      result: null,
+      error: null,
+      retryAt: null,
+    };
+    state.history.add(run);
+    this.#notify(run);
+
+    const info: JobInfo = { id: job.id, schedule: job.schedule, scheduled_at: iso(scheduledAt), attempt, payload: job.payload ?? null };
+    const started = performance.now();
+    const done = (async () => {
+      const call = this.#manager.call(job.plugin, job.handler, { kind: "job", job: info });
+      const response = await withTimeout(call, declared?.timeout_ms, job);
+      run.endedAt = iso(this.#clock());
+      run.durationMs = Math.round((performance.now() - started) * 100) / 100;
+      if (response.error) {
+        run.status = "failed";
+        run.error = response.error;
+        if (attempt <= (declared?.retries ?? 0)) {
+          const at = this.#clock() + retryDelayMs(attempt, this.options.retryBaseMs ?? 1000, this.options.retryMaxMs ?? 300_000);
+          state.retry = { at, attempt: attempt + 1, scheduledAt };
+          run.retryAt = iso(at);
+        }
+      } else {
+        run.status = "succeeded";
+        run.result = bodyText(response.body);
+      }
+      this.#notify(run);
+      // A timed-out call may still be running on its worker: the job stays busy until it ends.
+      await call;
+      state.running = false;
+      return { ...run };
+    })();
+    this.#pending.add(done);
+    void done.finally(() => this.#pending.delete(done));
+    return done;
+  }
+
+  #skip(state: JobState, scheduledAt: number): void {
+    const at = iso(this.#clock());
+    const run: JobRun = {
+      id: this.#nextRunId++,
+      plugin: state.job.plugin,
+      job: state.job.id,
+      trigger: "schedule",
+      attempt: 1,
+      scheduledAt: iso(scheduledAt),
+      startedAt: at,
+      endedAt: at,
+      durationMs: 0,
+      status: "skipped",
+      result: null,
+      error: { message: "skipped: the previous run had not finished (or was waiting to retry) at this due time; runs of one job never overlap", code: "E_JOB_RUNNING" },
+      retryAt: null,
+    };
+    state.history.add(run);
+    this.#notify(run);
+  }
+
+  /** The manifest's declaration of a job, for its retries and time limit. */
+  #declared(job: ScheduledJob): Job | undefined {
+    if (job.source !== "manifest") return undefined;
+    return this.#manager.manifest(job.plugin)?.jobs?.find((j) => j.id === job.id);
+  }
+
+  #state(plugin: string, id: string): JobState {
+    const state = this.#states.get(keyOf(plugin, id));
+    if (state) return state;
+    const ids = [...this.#states.values()].filter((s) => s.job.plugin === plugin).map((s) => s.job.id).sort();
+    throw new JobError("E_UNKNOWN_JOB", `plugin "${plugin}" has no job "${id}"; its jobs: ${ids.join(", ") || "none"}`);
+  }
+
+  #view(state: JobState): JobView {
+    const { job } = state;
+    const declared = this.#declared(job);
+    return {
+      plugin: job.plugin,
+      id: job.id,
+      handler: job.handler,
+      schedule: job.schedule,
+      source: job.source,
+      payload: job.payload ?? null,
+      description: declared?.description ?? null,
+      retries: declared?.retries ?? 0,
+      timeoutMs: declared?.timeout_ms ?? null,
+      nextRunAt: state.nextRunAt === null ? null : iso(state.nextRunAt),
+      running: state.running,
+      retryAt: state.retry ? iso(state.retry.at) : null,
+      paused: !this.#manager.isServing(job.plugin),
+      lastRun: state.history.last(),
+    };
+  }
+
+  #next(schedule: string, after: number): number | null {
+    try {
+      return nextRunOf(schedule, new Date(after))?.getTime() ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  #notify(run: JobRun): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener({ ...run });
+      } catch {
+        // A broken listener (a closed stream) must not stop the scheduler.
+      }
+    }
+  }
+
+  #clock(): number {
+    return this.#manager.host.services.now();
+  }
+}
+
+function keyOf(plugin: string, id: string): string {
+  return `${plugin}\u0000${id}`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function bodyText(body: string | Uint8Array): string {
+  const text = typeof body === "string" ? body : decoder.decode(body);
+  return text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}…` : text;
+}
+
+/** The call's response, or a time-out error once the job's `timeout_ms` passes (real time). */
+async function withTimeout(call: Promise<PluginResponse>, timeoutMs: number | undefined, job: ScheduledJob): Promise<PluginResponse> {
+  if (!timeoutMs) return call;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<PluginResponse>((resolve) => {
+    timer = setTimeout(() => resolve(errorResponse(`job "${job.id}" ran longer than its timeout_ms of ${timeoutMs} ms; raise jobs[].timeout_ms or make the handler faster`, "E_TIMEOUT", 504)), timeoutMs);
+  });
+  try {
+    return await Promise.race([call, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,68 @@
+import { existsSync, watch, type FSWatcher } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+
+/**
+ * Watches files and folders and reports a change once things settle (debounced): a build
+ * writes a module in several steps, and an editor saves a manifest through a temp file.
+ *
+ * Folders are watched, not the files themselves: a file replaced by rename (how builds and
+ * atomic writes replace a module) keeps a watch on the old inode on Linux and goes silent.
+ */
+export class FileWatch {
+  readonly #watchers: FSWatcher[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  /**
+   * @param files files to watch; a change to any of them (or their creation) is reported
+   * @param folders folders whose entries appearing or disappearing are reported
+   */
+  constructor(
+    files: readonly string[],
+    folders: readonly string[],
+    private readonly onChange: () => void,
+    private readonly debounceMs: number,
+  ) {
+    const byFolder = new Map<string, Set<string> | null>();
+    for (const file of files) {
+      // A file in a folder that does not exist yet (build/ before the first build): watch the
+      // nearest existing ancestor for the first missing folder appearing.
+      let folder = dirname(resolve(file));
+      let name = basename(file);
+      while (!existsSync(folder) && dirname(folder) !== folder) {
+        name = basename(folder);
+        folder = dirname(folder);
+      }
+      const names = byFolder.get(folder);
+      if (names !== null) byFolder.set(folder, (names ?? new Set()).add(name));
+    }
+    for (const folder of folders) byFolder.set(resolve(folder), null);
+
+    for (const [folder, names] of byFolder) {
+      try {
+        const watcher = watch(folder, { persistent: false }, (_event, filename) => {
+          if (names === null || filename === null || names.has(String(filename))) this.#changed();
+        });
+        watcher.on("error", () => watcher.close());
+        this.#watchers.push(watcher);
+      } catch {
+        // The folder vanished between the check and the watch; the next discovery rebuilds this.
+      }
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const watcher of this.#watchers) watcher.close();
+  }
+
+  #changed(): void {
+    if (this.#closed) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      if (!this.#closed) this.onChange();
+    }, this.debounceMs);
+  }
+}

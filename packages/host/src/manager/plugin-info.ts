@@ -1,0 +1,69 @@
+import { resolveHook, routeMountPath, type Job, type Manifest, type MenuItem, type Route, type Widget } from "@goatkit/sdk";
+import type { PluginMetricsSnapshot } from "./plugin-metrics.js";
+import type { PluginSourceKind } from "./plugin-source.js";
+
+/**
+ * Where a plugin is in its lifecycle: `discovered` (manifest read, module not loaded: it loads
+ * on first use), `loading`, `loaded`, `disabled` (by an administrator), `error` (its manifest
+ * is broken or its last load failed; `error` says why).
+ */
+export type PluginStatus = "discovered" | "loading" | "loaded" | "disabled" | "error";
+
+/** A plugin as the admin API and dashboard show it. */
+export interface PluginInfo {
+  name: string;
+  version: string | null;
+  description: string | null;
+  source: PluginSourceKind;
+  location: string;
+  status: PluginStatus;
+  enabled: boolean;
+  loaded: boolean;
+  /** Why the plugin is broken, or why its last reload failed while the previous version serves. */
+  error: string | null;
+  permissions: string[];
+  routes: Array<Route & { mountPath: string }>;
+  widgets: Widget[];
+  jobs: Job[];
+  /** Hook keys: event names, or `type:source:action`. */
+  hooks: string[];
+  menuItems: MenuItem[];
+  /** Estimated memory of the loaded instance (see memory-estimate.ts); 0 when not loaded. */
+  memoryBytes: number;
+  inFlight: number;
+  loadedAt: string | null;
+  lastUsedAt: string | null;
+  metrics: PluginMetricsSnapshot;
+}
+
+export interface PluginInfoInput {
+  name: string;
+  manifest: Manifest | null;
+  source: PluginSourceKind;
+  location: string;
+  status: PluginStatus;
+  enabled: boolean;
+  loaded: boolean;
+  error: string | null;
+  memoryBytes: number;
+  inFlight: number;
+  loadedAt: string | null;
+  lastUsedAt: string | null;
+  metrics: PluginMetricsSnapshot;
+}
+
+/** Spreads a manifest's contributions into the admin view, routes with their mount paths. */
+export function pluginInfo(input: PluginInfoInput): PluginInfo {
+  const { manifest, ...rest } = input;
+  return {
+    ...rest,
+    version: manifest?.version ?? null,
+    description: manifest?.description ?? null,
+    permissions: manifest?.permissions ?? [],
+    routes: (manifest?.routes ?? []).map((route) => ({ ...route, mountPath: routeMountPath(input.name, route.path) })),
+    widgets: manifest?.widgets ?? [],
+    jobs: manifest?.jobs ?? [],
+    hooks: (manifest?.hooks ?? []).map((hook) => resolveHook(hook).key),
+    menuItems: manifest?.menu_items ?? [],
+  };
+}

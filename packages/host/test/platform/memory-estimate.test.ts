@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { defaultMemoryEstimate, initialMemoryBytes } from "../../src/manager/memory-estimate.js";
+import { wat } from "../support/plugin-dir.js";
+
+// The figures the memory budget works with (see memory-estimate.ts for why they are estimates).
+describe("initialMemoryBytes", () => {
+  it("reads a module's own memory", () => {
+    expect(initialMemoryBytes(wat('(module (memory (export "memory") 3 10))'))).toBe(3 * 65536);
+  });
+
+  it("reads an imported memory, after other imports", () => {
+    const bytes = wat(`(module
+      (import "host" "log" (func (param i32 i32)))
+      (import "env" "table" (table 1 funcref))
+      (import "env" "g" (global i32))
+      (import "env" "memory" (memory 5)))`);
+    expect(initialMemoryBytes(bytes)).toBe(5 * 65536);
+  });
+
+  it("is 0 for a module without memory, or bytes that are not a module", () => {
+    expect(initialMemoryBytes(wat("(module (func (export \"f\")))"))).toBe(0);
+    expect(initialMemoryBytes(new TextEncoder().encode("not wasm at all"))).toBe(0);
+  });
+});
+
+describe("defaultMemoryEstimate", () => {
+  it("counts code, linear memory per instance and a worker's own heap", () => {
+    const input = { name: "x", wasmBytes: 1000, initialMemoryBytes: 65536 };
+    expect(defaultMemoryEstimate({ ...input, isolation: "in-process", instances: 1 })).toBe(4000 + 65536);
+    expect(defaultMemoryEstimate({ ...input, isolation: "worker", instances: 2 })).toBe(4000 + 2 * (65536 + 8 * 1024 * 1024));
+  });
+});
