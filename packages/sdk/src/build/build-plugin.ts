@@ -1,0 +1,84 @@
+/**
+ * Builds a TypeScript plugin folder into the `.wasm` its manifest names: bundle the author's
+ * code with esbuild, check it against the manifest, then componentize it (component binding)
+ * or compile it with extism-js (Extism binding).
+ */
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { loadManifest } from "../manifest/load.js";
+import { BuildError } from "./build-error.js";
+import { bundle } from "./bundle.js";
+import { componentizeBundle } from "./componentize.js";
+import { describePlugin } from "./describe-plugin.js";
+import { compileWithExtismJs } from "./extism-js.js";
+import { componentEntry, extismEntry } from "./plugin-entry.js";
+import { ProgressReporter, type ProgressListener } from "./progress.js";
+
+export type GuestBinding = "component" | "extism";
+
+export interface BuildOptions {
+  /** The plugin folder (with its manifest). */
+  dir: string;
+  /** `component` (default): a WebAssembly component; `extism`: an Extism plugin (needs extism-js on PATH). */
+  binding?: GuestBinding;
+  /** The entry module, relative to `dir`; default: the first of src/index.ts, src/index.js, index.ts, index.js. */
+  entry?: string;
+  /** Where to write the plugin, relative to `dir`; default: the manifest's `wasm`, else `build.output`, else plugin.wasm. */
+  outFile?: string;
+  onProgress?: ProgressListener;
+}
+
+export interface BuildResult {
+  /** Absolute path of the written plugin. */
+  outFile: string;
+  binding: GuestBinding;
+  bytes: number;
+  handlers: string[];
+  durationMs: number;
+}
+
+const ENTRY_CANDIDATES = ["src/index.ts", "src/index.js", "index.ts", "index.js"];
+
+/**
+ * Builds a plugin.
+ *
+ * @example
+ * const { outFile } = await buildPlugin({ dir: "plugins/faq", onProgress: (e) => console.log(e.message) });
+ */
+export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
+  const dir = resolve(options.dir);
+  const binding = options.binding ?? "component";
+  const progress = new ProgressReporter(options.onProgress);
+  const { manifest } = await loadManifest(dir);
+  const entryPath = findEntry(dir, options.entry);
+  const outFile = resolve(dir, options.outFile ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
+
+  const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest));
+  let wasm: Uint8Array;
+  if (binding === "component") {
+    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(componentEntry(entryPath), dir, "component"));
+    wasm = await progress.step("componentize", "componentizing with componentize-js", () => componentizeBundle(code));
+  } else {
+    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(extismEntry(entryPath, description.handlers), dir, "extism"));
+    wasm = await progress.step("extism-js", "compiling with extism-js", () => compileWithExtismJs(code, description.handlers));
+  }
+  await progress.step("write", `writing ${relative(dir, outFile)}`, async () => {
+    await mkdir(dirname(outFile), { recursive: true });
+    await writeFile(outFile, wasm);
+  });
+  return { outFile, binding, bytes: wasm.byteLength, handlers: description.handlers, durationMs: progress.elapsedMs };
+}
+
+function findEntry(dir: string, entry: string | undefined): string {
+  if (entry !== undefined) {
+    const path = isAbsolute(entry) ? entry : join(dir, entry);
+    if (!existsSync(path)) throw new BuildError("E_ENTRY_NOT_FOUND", `the entry ${path} does not exist; check the entry option`);
+    return path;
+  }
+  const found = ENTRY_CANDIDATES.map((candidate) => join(dir, candidate)).find((path) => existsSync(path));
+  if (found === undefined) {
+    throw new BuildError("E_ENTRY_NOT_FOUND", `no plugin entry in ${dir}: expected one of ${ENTRY_CANDIDATES.join(", ")}; create src/index.ts or pass the entry option`);
+  }
+  return found;
+}

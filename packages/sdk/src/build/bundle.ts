@@ -1,0 +1,58 @@
+/** Bundles a generated entry and the author's code (and the npm libraries it imports) into one file. */
+import { BuildError } from "./build-error.js";
+import { COMPONENT_HOST_IMPORT } from "./plugin-entry.js";
+
+export type BundleFormat = "component" | "extism" | "describe";
+
+// componentize-js takes one ES module; extism-js takes CommonJS at ES2020 (QuickJS);
+// the build's own look at the plugin runs a script in a Node VM.
+const FORMATS = {
+  component: { format: "esm", target: "es2022" },
+  extism: { format: "cjs", target: "es2020" },
+  describe: { format: "iife", target: "es2022" },
+} as const;
+
+/** Returns the bundled JavaScript of `entry` (module text resolved from `resolveDir`). */
+export async function bundle(entry: string, resolveDir: string, kind: BundleFormat): Promise<string> {
+  const esbuild = await import("esbuild");
+  try {
+    const result = await esbuild.build({
+      stdin: { contents: entry, resolveDir, sourcefile: "goatkit-plugin-entry.js", loader: "js" },
+      bundle: true,
+      write: false,
+      platform: "neutral",
+      // Libraries published for browsers and Node both work; plugins have neither's APIs.
+      mainFields: ["module", "main"],
+      conditions: ["import", "default"],
+      external: kind === "component" ? [COMPONENT_HOST_IMPORT] : [],
+      ...FORMATS[kind],
+      logLevel: "silent",
+      legalComments: "none",
+      charset: "utf8",
+    });
+    return result.outputFiles[0]!.text;
+  } catch (error) {
+    throw new BuildError("E_BUNDLE", `bundling the plugin failed:\n${describeEsbuildErrors(error)}`, { cause: error });
+  }
+}
+
+function describeEsbuildErrors(error: unknown): string {
+  const errors = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+  if (!Array.isArray(errors)) return error instanceof Error ? error.message : String(error);
+  return errors
+    .map(({ text, location }) => {
+      const where = location ? `${location.file}:${location.line}:${location.column}: ` : "";
+      return `  ${where}${text}${hintFor(text)}`;
+    })
+    .join("\n");
+}
+
+function hintFor(text: string): string {
+  if (/Could not resolve "@goatkit\/sdk/.test(text)) return " (add @goatkit/sdk to the plugin's dependencies and install it)";
+  if (/Could not resolve "(node:|fs"|path"|os"|crypto"|http"|child_process")/.test(text)) {
+    return " (plugins run without Node's built-in modules: use the host functions, or a library that does not need Node)";
+  }
+  if (/No matching export .* for import "default"/.test(text)) return " (the plugin entry must `export default definePlugin({ register, handlers })`)";
+  return "";
+}
+
