@@ -3,6 +3,7 @@ import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { PluginCallError } from "@goatkit/host";
 import { ManifestError } from "@goatkit/sdk";
 import { pluginCommand } from "./commands/plugin/index.js";
+import { devCommand } from "./commands/dev.js";
 import { startCommand } from "./commands/start.js";
 import { EXIT, GkError } from "./errors.js";
 
@@ -10,7 +11,7 @@ const { version } = createRequire(import.meta.url)("../package.json") as { versi
 
 export const main = defineCommand({
   meta: { name: "gk", version, description: "Build, check and run GoatKit WebAssembly plugins" },
-  subCommands: { plugin: pluginCommand, start: startCommand },
+  subCommands: { plugin: pluginCommand, dev: devCommand, start: startCommand },
 });
 
 export interface CliIo {
