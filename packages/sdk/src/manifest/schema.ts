@@ -230,6 +230,8 @@ export const MigrationSchema = Strict(
 );
 
 const manifestProperties = {
+  // Editors find the schema through it; the host ignores it.
+  $schema: Opt(Type.String({ description: "the URL or path of this JSON Schema, for editors" })),
   name: Type.String({ pattern: PLUGIN_NAME_PATTERN, description: "the plugin name: lower-case letters, digits and -", examples: ["ticket-counter"] }),
   version: Type.String({ pattern: SEMVER_PATTERN, description: "the plugin version (semver)", examples: ["1.0.0"] }),
   description: Opt(Text("one line about the plugin", ["Displays ticket counts by state"])),
