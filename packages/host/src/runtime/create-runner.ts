@@ -8,15 +8,22 @@ import type { PluginRunner, RunnerOptions } from "./plugin-runner.js";
 export async function createRunner(binding: Binding, options: RunnerOptions): Promise<PluginRunner> {
   switch (binding) {
     case "core":
-      return options.isolation === "in-process" ? new CoreAbiRunner(options.module!, options) : new WorkerRunner(options.module!, options, { poolSize: options.poolSize });
-    // Component plugins run on the host's thread in either isolation (see ComponentRunner).
+      return options.isolation === "in-process"
+        ? new CoreAbiRunner(options.module!, options)
+        : WorkerRunner.create({ kind: "core", module: options.module! }, options, { poolSize: options.poolSize });
+    // Component plugins run in workers like core modules, or on the host's thread in-process.
     // Loaded on first use: their runtimes (jco's WASI shims, @extism/extism) cost start-up
     // time and print Node's WASI warning, which core-ABI-only hosts and the CLI should not pay.
     case "component": {
-      const { ComponentRunner } = await import("./component/component-runner.js");
-      return ComponentRunner.create(options);
+      const { ComponentRunner, checkImports } = await import("./component/component-runner.js");
+      if (options.isolation === "in-process") return ComponentRunner.create(options);
+      // Transpiled here (cached on disk); each worker imports the glue and instantiates.
+      const { transpiled } = await import("./component/transpile-cache.js");
+      const component = await transpiled(options.bytes, options.cacheDir);
+      await checkImports(component);
+      return WorkerRunner.create({ kind: "component", gluePath: component.gluePath, dir: component.dir, memoryMb: options.memoryMb }, options, { poolSize: options.poolSize });
     }
-    // So do Extism plugins (see ExtismRunner).
+    // Extism plugins run on the host's thread in either isolation (see ExtismRunner).
     case "extism": {
       const { ExtismRunner } = await import("./extism/extism-runner.js");
       return new ExtismRunner(options.module!, options);

@@ -76,7 +76,7 @@ export class ComponentRunner implements PluginRunner {
 }
 
 /** Compiles each core module once, with its memory capped at the plugin's limit. */
-function compiledModules(dir: string, memoryMb: number): (name: string) => Promise<WebAssembly.Module> {
+export function compiledModules(dir: string, memoryMb: number): (name: string) => Promise<WebAssembly.Module> {
   const modules = new Map<string, Promise<WebAssembly.Module>>();
   return (name) => {
     let module = modules.get(name);
@@ -95,7 +95,7 @@ function compiledModules(dir: string, memoryMb: number): (name: string) => Promi
   };
 }
 
-async function checkImports(component: TranspiledComponent): Promise<void> {
+export async function checkImports(component: TranspiledComponent): Promise<void> {
   const provided = await providedInterfaces();
   const unknown = component.imports.filter((name) => !provided.has(name));
   if (unknown.length > 0) {

@@ -4,8 +4,9 @@
  * postMessage costs ~90 us a round trip here; this costs ~20 us, and lets the worker block
  * synchronously on host calls while the host answers them asynchronously.
  *
- * Layout: Int32 state, Int32 frame length, then the frame: u32 header length, a JSON header,
- * raw bytes (requests, results, cache values). Only the side whose turn it is writes.
+ * Layout: Int32 state, Int32 frame length, Float64 host clock, then the frame: u32 header
+ * length, a JSON header, raw bytes (requests, results, cache values). Only the side whose turn
+ * it is writes.
  */
 
 export const State = {
@@ -21,7 +22,7 @@ export const State = {
   Done: 4,
 } as const;
 
-const HEADER_BYTES = 8;
+const HEADER_BYTES = 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -32,9 +33,23 @@ export interface Frame<T> {
 
 export class Channel {
   readonly state: Int32Array;
+  readonly #clock: Float64Array;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.state = new Int32Array(buffer, 0, 2);
+    this.#clock = new Float64Array(buffer, 8, 1);
+  }
+
+  /**
+   * The host's clock as of the call's start or its latest host-call reply: the guest's
+   * Date.now() reads it, so a test host's controlled clock reaches workers too.
+   */
+  get clock(): number {
+    return this.#clock[0]!;
+  }
+
+  set clock(ms: number) {
+    this.#clock[0] = ms;
   }
 
   /** A channel whose frames can grow to `maxBytes` (the largest request or result plus headers). */
@@ -109,7 +124,7 @@ export class Channel {
 }
 
 /** A call from the host to the worker. */
-export type CallHeader = { op: "call"; handler: string } | { op: "register" } | { op: "abi" };
+export type CallHeader = { op: "call"; handler: string } | { op: "register" } | { op: "abi" } | { op: "handlers" };
 
 /** A host-function request from the worker. */
 export interface HostCallHeader {

@@ -1,41 +1,60 @@
 /**
- * A plugin worker: one instance of a core-ABI module, serving calls that arrive over the
- * channel, one at a time. It blocks between calls; the host ends it with terminate() (time-out,
- * shutdown), which also stops a guest that never returns.
+ * A plugin worker: one instance of a plugin (core module or component), serving calls that
+ * arrive over the channel, one at a time. It blocks between calls; the host ends it with
+ * terminate() (time-out, shutdown), which also stops a guest that never returns.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { PluginCallError } from "../plugin-call-error.js";
-import { CoreAbiInstance } from "../core-abi-instance.js";
 import { Channel, State, type CallHeader, type DoneHeader } from "./channel.js";
 import { RemoteHostCalls } from "./remote-host-calls.js";
+import { guestFactory, type GuestSource, type WorkerGuest } from "./worker-guest.js";
 
 export interface PluginWorkerData {
-  module: WebAssembly.Module;
+  source: GuestSource;
   buffer: SharedArrayBuffer;
   maxResultBytes: number;
   maxLogsPerCall: number;
-  /** The host clock at start and the offset to keep, so a test clock reaches the guest. */
-  clockOffsetMs: number;
 }
 
 const data = workerData as PluginWorkerData;
 const channel = new Channel(data.buffer);
 const calls = new RemoteHostCalls(channel, data.maxLogsPerCall);
-const options = { maxResultBytes: data.maxResultBytes, now: () => Date.now() + data.clockOffsetMs };
-let instance: CoreAbiInstance | null = null;
+// The host's clock as the channel last carried it (set before every call and reply); before
+// the first call (start functions), this thread's own clock.
+const options = { maxResultBytes: data.maxResultBytes, now: () => channel.clock || Date.now() };
 
-function serve(header: CallHeader, request: Uint8Array | null): void {
+// Booted: from here on, start-up time is the plugin's own (its start function, a component's
+// initialisation), which the call's time-out covers.
+parentPort!.postMessage("booted");
+const newGuest = await guestFactory(data.source, calls, options).catch((error: unknown) => {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  return async (): Promise<WorkerGuest> => {
+    throw failure;
+  };
+});
+let guest: WorkerGuest | null = null;
+// Instantiate before saying ready, so the first call pays no start-up; a failure here is
+// reported by the first call, which tries again.
+try {
+  guest = await newGuest();
+} catch {
+  guest = null;
+}
+parentPort!.postMessage("ready");
+
+async function serve(header: CallHeader, request: Uint8Array | null): Promise<void> {
   try {
-    instance ??= CoreAbiInstance.instantiate(data.module, calls, options);
-    const current = instance;
+    guest ??= await newGuest();
+    const current = guest;
     try {
       if (header.op === "abi") return done({ ok: true, kind: "number", value: current.abiVersion() });
+      if (header.op === "handlers") return done({ ok: true, kind: "bytes" }, new TextEncoder().encode(JSON.stringify(current.handlers())));
       calls.beginCall();
       const result = header.op === "register" ? current.register() : current.call(header.handler, request ?? new Uint8Array());
       done(result === null ? { ok: true, kind: "null" } : { ok: true, kind: "bytes" }, result);
     } finally {
       // A trap can leave the guest half-updated: the next call gets a fresh instance.
-      if (current.broken) instance = null;
+      if (current.broken) guest = null;
     }
   } catch (error) {
     const code = error instanceof PluginCallError ? error.code : "E_TRAP";
@@ -48,19 +67,8 @@ function done(header: DoneHeader, raw: Uint8Array | null = null): void {
   channel.signal(State.Done);
 }
 
-// Booted: from here on, start-up time is the module's own (its start function), which the
-// call's time-out covers.
-parentPort!.postMessage("booted");
-// Instantiate before saying ready, so the first call pays no start-up; a failure here is
-// reported by the first call, which tries again.
-try {
-  instance = CoreAbiInstance.instantiate(data.module, calls, options);
-} catch {
-  instance = null;
-}
-parentPort!.postMessage("ready");
 for (;;) {
   channel.waitFor(State.Call);
   const { header, raw } = channel.read<CallHeader>();
-  serve(header, raw);
+  await serve(header, raw);
 }

@@ -8,6 +8,7 @@ import { PluginCallError, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
 import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, type ReplyHeader } from "./channel.js";
 import type { PluginWorkerData } from "./plugin-worker.js";
+import type { GuestSource } from "./worker-guest.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -43,25 +44,45 @@ interface Slot {
 const BOOT_TIMEOUT_MS = 10_000;
 
 /**
- * Runs a core-ABI module in worker threads (the default, isolated mode). The module is compiled
- * once and shared; each worker holds one instance. A call that outlives its time-out ends its
+ * Runs a plugin in worker threads (the default, isolated mode): a core-ABI module compiled once
+ * and shared, or a transpiled component each worker imports; each worker holds one instance. A call that outlives its time-out ends its
  * worker, which is replaced; host functions run here, on the host thread, answering the
  * blocked worker through the channel.
  */
 export class WorkerRunner implements PluginRunner {
-  readonly binding = "core" as const;
-  readonly exports: readonly string[];
+  readonly binding: "core" | "component";
+  #exports: readonly string[];
   readonly #slots: Slot[] = [];
   readonly #waiting: ((slot: Slot) => void)[] = [];
   #closed = false;
 
-  constructor(
-    private readonly module: WebAssembly.Module,
+  private constructor(
+    private readonly source: GuestSource,
     private readonly options: RunnerOptions,
-    private readonly pool: WorkerPoolOptions = { poolSize: 1 },
+    pool: WorkerPoolOptions,
   ) {
-    this.exports = WebAssembly.Module.exports(module).map((e) => e.name);
+    this.binding = source.kind;
+    this.#exports = source.kind === "core" ? WebAssembly.Module.exports(source.module).map((e) => e.name) : [];
     for (let i = 0; i < Math.max(1, pool.poolSize); i++) this.#slots.push(this.#spawn());
+  }
+
+  /** Starts the pool; for a component, asks it for its handler names (its "exports"). */
+  static async create(source: GuestSource, options: RunnerOptions, pool: WorkerPoolOptions = { poolSize: 1 }): Promise<WorkerRunner> {
+    const runner = new WorkerRunner(source, options, pool);
+    if (source.kind === "component") {
+      try {
+        const { bytes } = await runner.#run({ op: "handlers" }, null);
+        runner.#exports = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array())) as string[];
+      } catch (error) {
+        await runner.close();
+        throw error;
+      }
+    }
+    return runner;
+  }
+
+  get exports(): readonly string[] {
+    return this.#exports;
   }
 
   async register(): Promise<string> {
@@ -104,6 +125,7 @@ export class WorkerRunner implements PluginRunner {
         await slot.ready;
         slot.calls.beginCall();
         slot.channel.write(header, request);
+        slot.channel.clock = this.options.now();
         slot.channel.signal(State.Call);
         return this.#converse(slot);
       });
@@ -132,6 +154,7 @@ export class WorkerRunner implements PluginRunner {
         reply = { header: { ok: false, code: e.code, message: e.message }, raw: null };
       }
       slot.channel.write(reply.header, reply.raw);
+      slot.channel.clock = this.options.now();
       slot.channel.signal(State.Reply);
       state = State.Reply;
     }
@@ -173,11 +196,10 @@ export class WorkerRunner implements PluginRunner {
   #start(slot: Slot): void {
     const channel = Channel.create(Math.max(this.options.maxResultBytes, 1024 * 1024) * 2);
     const data: PluginWorkerData = {
-      module: this.module,
+      source: this.source,
       buffer: channel.buffer,
       maxResultBytes: this.options.maxResultBytes,
       maxLogsPerCall: this.options.calls.maxLogsPerCall,
-      clockOffsetMs: this.options.now() - Date.now(),
     };
     const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { stackSizeMb: 4 } });
     slot.worker = worker;

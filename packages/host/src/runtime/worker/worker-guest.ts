@@ -1,0 +1,69 @@
+import { pathToFileURL } from "node:url";
+import type { GuestHostCalls } from "../../host-api/host-calls.js";
+import { compiledModules } from "../component/component-runner.js";
+import { ComponentInstance, type Instantiate } from "../component/component-instance.js";
+import { CoreAbiInstance } from "../core-abi-instance.js";
+import { PluginCallError } from "../plugin-call-error.js";
+
+/** What a worker runs: a compiled core module, or a transpiled component on disk. */
+export type GuestSource =
+  | { kind: "core"; module: WebAssembly.Module }
+  | { kind: "component"; gluePath: string; dir: string; memoryMb: number };
+
+/** One instance inside a worker, whatever its binding. */
+export interface WorkerGuest {
+  abiVersion(): number;
+  register(): Uint8Array | null;
+  handlers(): string[];
+  call(handler: string, request: Uint8Array): Uint8Array | null;
+  /** After a trap the instance must be replaced. */
+  readonly broken: boolean;
+}
+
+export interface GuestOptions {
+  maxResultBytes: number;
+  now: () => number;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+
+/** Returns a factory of fresh instances for the source (a component's glue is imported once). */
+export async function guestFactory(source: GuestSource, calls: GuestHostCalls, options: GuestOptions): Promise<() => Promise<WorkerGuest>> {
+  if (source.kind === "core") {
+    return async () => {
+      const instance = CoreAbiInstance.instantiate(source.module, calls, options);
+      return {
+        abiVersion: () => instance.abiVersion(),
+        register: () => instance.register(),
+        handlers: () => instance.exportNames,
+        call: (handler, request) => instance.call(handler, request),
+        get broken() {
+          return instance.broken;
+        },
+      };
+    };
+  }
+  const { instantiate } = (await import(pathToFileURL(source.gluePath).href)) as { instantiate: Instantiate };
+  const getCoreModule = compiledModules(source.dir, source.memoryMb);
+  return async () => {
+    const instance = await ComponentInstance.create(instantiate, getCoreModule, calls, { now: options.now });
+    return {
+      abiVersion: () => 1,
+      register: () => encoder.encode(instance.register()),
+      handlers: () => instance.handlers(),
+      call: (handler, request) => {
+        const text = instance.call(handler, utf8.decode(request));
+        if (text === "") return null;
+        const bytes = encoder.encode(text);
+        if (bytes.byteLength > options.maxResultBytes) {
+          throw new PluginCallError("E_RESULT_TOO_LARGE", `${handler} returned ${bytes.byteLength} bytes, more than the limit of ${options.maxResultBytes}; raise limits.max_result_bytes or return less`);
+        }
+        return bytes;
+      },
+      get broken() {
+        return instance.broken;
+      },
+    };
+  };
+}
