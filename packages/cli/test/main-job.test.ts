@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gk, repo } from "./support.js";
+
+// The README's main job, as `pnpm start` runs it after the build: the host serving the
+// reference plugins on the embedded demo help desk. Every GET route and widget must answer.
+const rootPackage = JSON.parse(await readFile(join(repo, "package.json"), "utf8")) as { scripts: { start: string } };
+const pluginDirs = /cli\.js start (.+)$/.exec(rootPackage.scripts.start)![1]!.split(/\s+/);
+
+interface Manifest {
+  name: string;
+  routes?: { method: string; path: string; middleware?: string[] }[];
+  widgets?: { id: string }[];
+}
+
+describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
+  let child: ChildProcess;
+  let url = "";
+  let output = "";
+  const token = "main-job-test-token";
+
+  beforeAll(async () => {
+    child = spawn("node", ["--no-warnings", gk, "start", ...pluginDirs, "--port", "0", "--db", ":memory:", "--token", token], { cwd: repo });
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    const until = Date.now() + 120_000;
+    while (!(url = /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? "")) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`the host did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }, 150_000);
+
+  afterAll(async () => {
+    child?.kill("SIGTERM");
+    await new Promise((r) => child?.once("exit", r));
+  });
+
+  it("prints the dashboard URL with a token, and serves the dashboard", async () => {
+    expect(output).toContain(`dashboard  ${url}/#token=${token}`);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>");
+  });
+
+  for (const dir of pluginDirs) {
+    it(`answers every GET route and widget of ${dir}`, async () => {
+      const manifest = JSON.parse(await readFile(join(repo, dir, "manifest.json"), "utf8")) as Manifest;
+      const failures: string[] = [];
+      for (const route of manifest.routes ?? []) {
+        if (route.method !== "GET" || route.path.includes(":")) continue;
+        const path = route.path.startsWith("/api/") ? route.path : `/api/plugins/${manifest.name}${route.path}`;
+        const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+        if (res.status >= 400) failures.push(`GET ${path} -> ${res.status} ${(await res.text()).slice(0, 200)}`);
+      }
+      for (const widget of manifest.widgets ?? []) {
+        const res = await fetch(`${url}/api/plugins/${manifest.name}/widgets/${widget.id}`, { headers: { authorization: `Bearer ${token}` } });
+        const body = await res.text();
+        if (res.status !== 200 || body.length === 0) failures.push(`widget ${widget.id} -> ${res.status} ${body.slice(0, 200)}`);
+      }
+      expect(failures).toEqual([]);
+    }, 60_000);
+  }
+});
