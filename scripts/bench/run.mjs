@@ -1,7 +1,8 @@
 // `pnpm bench`: the host's speed, each figure next to a baseline measured in the same run.
 // `node scripts/bench/run.mjs --write` also records the table in docs/benchmarks.md.
-import { cpus, totalmem } from "node:os";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createRequire } from "node:module";
 import { measure } from "mitata";
 import { createHost } from "../../packages/host/dist/index.js";
@@ -81,6 +82,48 @@ const loadInProcess = await createHost({ database: { demo: { tickets: 10 } }, is
 record("load", "cold load AssemblyScript plugin, in-process", await measure(() => loadInProcess.load(kitchenSink), { max_samples: 50 }), compileOnly);
 await loadHost.close();
 await loadInProcess.close();
+
+// A component: the first load transpiles it with jco (cached on disk by content hash); the
+// second load of the same bytes reads the cache.
+const componentDir = new URL("fixtures/ts-kitchen-sink/", root).pathname;
+const componentFirst = [];
+const componentCached = [];
+for (let i = 0; i < 3; i++) {
+  const cacheDir = await mkdtemp(join(tmpdir(), "goatkit-bench-cache-"));
+  for (const samples of [componentFirst, componentCached]) {
+    const h = await createHost({ database: { demo: { tickets: 10 } }, cacheDir });
+    const start = performance.now();
+    await h.load(componentDir);
+    samples.push((performance.now() - start) * 1e6);
+    await h.close();
+  }
+  await rm(cacheDir, { recursive: true, force: true });
+}
+const medianNs = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const firstStats = { p50: medianNs(componentFirst), p99: Math.max(...componentFirst) };
+const cachedStats = { p50: medianNs(componentCached), p99: Math.max(...componentCached) };
+record("load", "component (TS kitchen sink), first load", firstStats, null);
+record("load", "component, second load (transpile cached)", cachedStats, firstStats, "target: first / second >= 5x");
+console.log(`           second component load is ${(firstStats.p50 / cachedStats.p50).toFixed(1)}x faster than the first`);
+
+// The reference plugins: module size and cold load into a fresh host (worker isolation).
+for (const name of ["stats", "faq", "calendar"]) {
+  const dir = new URL(`plugins/${name}/`, root).pathname;
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8").catch(() => "null"));
+  if (!manifest) continue;
+  const wasm = join(dir, manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
+  const size = (await readFile(wasm).catch(() => null))?.byteLength;
+  if (size === undefined) continue;
+  const samples = [];
+  for (let i = 0; i < 5; i++) {
+    const h = await createHost({ database: { demo: { tickets: 10 } } });
+    const start = performance.now();
+    await h.load(dir);
+    samples.push((performance.now() - start) * 1e6);
+    await h.close();
+  }
+  record("plugin", `${name}: ${(size / 1024).toFixed(1)} KiB, cold load`, { p50: medianNs(samples), p99: Math.max(...samples) }, null);
+}
 
 // --- Time-outs -----------------------------------------------------------------------------
 const spinDir = await benchPluginDir("spin", { timeout_ms: 100 });

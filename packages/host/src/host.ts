@@ -33,6 +33,8 @@ export interface HostOptions {
   isolation?: Isolation;
   /** Warm workers per plugin (default 1); calls beyond it queue. */
   poolSize?: number;
+  /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
+  cacheDir?: string;
   /** Per-call budgets and sizes of host functions; defaults in docs/sandbox.md. */
   callLimits?: Partial<HostCallLimits>;
   /** Sees every host call and its outcome (the testing API records them). */
@@ -57,7 +59,7 @@ export class Host {
 
   private constructor(
     readonly services: HostServices,
-    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize">,
+    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir">,
   ) {}
 
   static async create(options: HostOptions = {}): Promise<Host> {
@@ -75,7 +77,7 @@ export class Host {
       mailFrom: options.mailFrom ?? "goatkit@localhost",
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
-    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1 });
+    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) });
   }
 
   get logs(): LogStore {

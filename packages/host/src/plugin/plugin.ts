@@ -33,6 +33,8 @@ export interface LoadOptions {
   isolation?: Isolation;
   /** Overrides the host's worker pool size for this plugin. */
   poolSize?: number;
+  /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
+  cacheDir?: string;
 }
 
 /** Defaults of docs/abi.md "Limits"; a manifest's `limits` overrides them. */
@@ -113,7 +115,7 @@ export class Plugin {
       timeoutMs: limits.timeout_ms,
       memoryMb: limits.memory_mb,
       now: services.now,
-      cacheDir: join(tmpdir(), "goatkit-cache"),
+      cacheDir: options.cacheDir ?? join(tmpdir(), "goatkit-cache"),
       isolation: options.isolation ?? "worker",
       poolSize: options.poolSize ?? 1,
     });
