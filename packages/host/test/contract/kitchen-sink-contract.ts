@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHost, type Binding, type Host, type LoadOptions, type PluginResponse } from "../../src/index.js";
+import { EMBEDDED, type ContractBackend } from "./contract-backends.js";
 import { startEchoServer } from "./http-echo-server.js";
 
 export interface ContractFixture {
@@ -17,6 +18,8 @@ export interface ContractFixture {
   /** How the failure of the `trap` handler (an abort, an uncaught exception) reads. */
   trapMessage: RegExp;
   load?: LoadOptions;
+  /** Where the data lives (default: the embedded SQLite and memory cache). */
+  backend?: ContractBackend;
 }
 
 const PLUGIN = "kitchen-sink";
@@ -24,6 +27,17 @@ const json = (res: PluginResponse) => JSON.parse(String(res.body));
 const post = (body: unknown) => ({ kind: "route" as const, method: "POST", body: JSON.stringify(body) });
 
 export function describeKitchenSinkContract(fixture: ContractFixture): void {
+  const backend = fixture.backend ?? EMBEDDED;
+  const drops: (() => Promise<void>)[] = [];
+  // A fresh store per host: the closing host is done with it, so it is dropped at the end.
+  const newHost = async (demo: { tickets: number; anchorDay?: string }, extra: { now?: () => number } = {}) => {
+    const store = await backend.create(demo);
+    drops.push(store.drop);
+    return createHost({ ...store.options, ...extra });
+  };
+  afterAll(async () => {
+    for (const drop of drops.splice(0)) await drop();
+  });
   let origin: string;
   let stopServer: () => Promise<number>;
   beforeAll(async () => {
@@ -31,14 +45,14 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
   });
   afterAll(() => stopServer());
 
-  describe(`${fixture.binding} kitchen-sink: every host function through the real host`, () => {
+  describe(`${fixture.binding} kitchen-sink on ${backend.name}: every host function through the real host`, () => {
     let host: Host;
     let now = Date.parse("2026-03-10T12:00:00Z");
 
     beforeEach(async () => {
       await host?.close();
       now = Date.parse("2026-03-10T12:00:00Z");
-      host = await createHost({ database: { demo: { tickets: 300, anchorDay: "2026-03-09" } }, now: () => now });
+      host = await newHost({ tickets: 300, anchorDay: "2026-03-09" }, { now: () => now });
       await host.load(fixture.dir, fixture.load);
     });
     afterAll(() => host?.close());
@@ -99,8 +113,11 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       expect(first.counts.map((c: { count: number }) => c.count)).toEqual(expected.map((r) => r.n));
       const second = json(await host.call(PLUGIN, "count_tickets"));
       expect(second).toEqual({ ...first, source: "cache" });
-      now += 61_000;
-      expect(json(await host.call(PLUGIN, "count_tickets")).source).toBe("db");
+      // Redis keeps its own time: the host clock moves the expiry only on the embedded cache.
+      if (backend.ttlFollowsHostClock) {
+        now += 61_000;
+        expect(json(await host.call(PLUGIN, "count_tickets")).source).toBe("db");
+      }
     });
 
     it("db_query: placeholders, refusals and database errors", async () => {
@@ -114,7 +131,7 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       expect(write.error).toEqual({ code: "E_INVALID_ARGUMENT", message: "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data" });
       const bad = await host.call(PLUGIN, "query", post({ sql: "SELECT nope FROM tickets", args: [] }));
       expect(bad.error?.code).toBe("E_SERVICE");
-      expect(bad.error?.message).toMatch(/db_query failed: .*no such column: nope/);
+      expect(bad.error?.message).toMatch(/db_query failed: .*nope/);
       expect(await host.services.db.query("SELECT COUNT(*) AS n FROM tickets", [])).toEqual([{ n: 300 }]);
     });
 
@@ -140,8 +157,10 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       expect(set).toEqual({ value: null, code: 0, error: null });
       expect(json(await host.call(PLUGIN, "cache", post({ op: "get", key: "greeting" })))).toEqual({ value: "hej ✓", code: 0, error: null });
       expect(await host.services.cache.get("other-plugin", "greeting")).toBeNull();
-      now += 31_000;
-      expect(json(await host.call(PLUGIN, "cache", post({ op: "get", key: "greeting" }))).value).toBeNull();
+      if (backend.ttlFollowsHostClock) {
+        now += 31_000;
+        expect(json(await host.call(PLUGIN, "cache", post({ op: "get", key: "greeting" }))).value).toBeNull();
+      }
       await host.call(PLUGIN, "cache", post({ op: "set", key: "k", value: "v", ttl: 0 }));
       expect(json(await host.call(PLUGIN, "cache", post({ op: "delete", key: "k" }))).code).toBe(0);
       expect(json(await host.call(PLUGIN, "cache", post({ op: "get", key: "k" }))).value).toBeNull();
@@ -237,7 +256,7 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       await cp(fixture.dir, dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
       const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
       await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, permissions: [], http: undefined }));
-      host = await createHost({ database: { demo: { tickets: 50 } } });
+      host = await newHost({ tickets: 50 });
       await host.load(dir, fixture.load);
     });
     afterAll(async () => {
