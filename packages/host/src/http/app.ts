@@ -10,6 +10,7 @@ import type { EventStreams } from "./event-stream.js";
 import { isStatusError, jsonError } from "./http-error.js";
 import { menuApi } from "./menu-api.js";
 import { pluginRoutes } from "./plugin-routes.js";
+import { staticFilesApi } from "./static-files-api.js";
 import { widgetsApi } from "./widgets-api.js";
 
 export interface AppParts {
@@ -60,6 +61,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.route("/", widgetsApi(manager));
   app.route("/", menuApi(manager));
   app.route("/api/v1", adminApi(manager, scheduler, streams));
+  app.route("/", staticFilesApi(manager));
   app.route("/", pluginRoutes(manager));
   return app;
 }
