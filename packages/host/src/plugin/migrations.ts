@@ -8,6 +8,8 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS goatkit_migrations (
   PRIMARY KEY (plugin, id)
 )`;
 
+const MIGRATION_LOCK = "goatkit:migrations";
+
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
@@ -16,8 +18,14 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * Returns the ids applied now.
  */
 export async function runMigrations(db: DatabaseService, manifest: Manifest, now: () => number): Promise<string[]> {
+  if ((manifest.migrations ?? []).length === 0) return [];
+  // Hosts sharing the database may load the plugin at the same moment: check-and-apply (and the
+  // ledger's CREATE, which races on PostgreSQL) runs under one lock for all of them.
+  return db.withLock ? db.withLock(MIGRATION_LOCK, () => applyMigrations(db, manifest, now)) : applyMigrations(db, manifest, now);
+}
+
+async function applyMigrations(db: DatabaseService, manifest: Manifest, now: () => number): Promise<string[]> {
   const migrations = manifest.migrations ?? [];
-  if (migrations.length === 0) return [];
   await db.migrate(LEDGER);
   const done = new Set((await db.query("SELECT id FROM goatkit_migrations WHERE plugin = ?", [manifest.name])).map((r) => String(r.id)));
   const applied: string[] = [];

@@ -18,6 +18,7 @@ import { detectBinding, type Binding } from "../runtime/detect-binding.js";
 import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { Isolation, PluginRunner } from "../runtime/plugin-runner.js";
+import { Translations } from "../packages/i18n.js";
 import { runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
 import { errorResponse, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
@@ -58,6 +59,7 @@ export class Plugin {
     private readonly runner: PluginRunner,
     private readonly services: HostServices,
     private readonly config: Record<string, unknown>,
+    private readonly translations: Translations,
   ) {}
 
   get name(): string {
@@ -143,7 +145,8 @@ export class Plugin {
       for (const job of effective.jobs ?? []) {
         services.jobs.schedule({ id: job.id, plugin: effective.name, schedule: job.schedule, handler: job.handler, payload: null, source: "manifest" });
       }
-      return new Plugin(effective, wasmPath, runner, services, options.config ?? {});
+      const translations = await Translations.load(pluginDirOf(resolve(path), wasmPath));
+      return new Plugin(effective, wasmPath, runner, services, options.config ?? {}, translations);
     } catch (error) {
       await runner.close();
       throw error;
@@ -152,7 +155,7 @@ export class Plugin {
 
   /** Calls a handler with a request envelope; failures come back as error responses, never throws. */
   async call(handler: string, input: RequestInput = {}): Promise<PluginResponse> {
-    const request = buildRequest(handler, input, this.manifest, this.config);
+    const request = buildRequest(handler, input, this.manifest, this.config, (locale) => this.translations.strings(locale));
     const bytes = encoder.encode(JSON.stringify(request));
     if (bytes.byteLength > this.limits.max_request_bytes) {
       return this.#fail(handler, new PluginCallError("E_REQUEST_TOO_LARGE", `the request is ${bytes.byteLength} bytes, more than the plugin's limit of ${this.limits.max_request_bytes}`));
@@ -176,6 +179,11 @@ export class Plugin {
     this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code });
     return errorResponse(error.message, error.code, error.status);
   }
+}
+
+/** The folder a plugin was loaded from: the given folder, or the `.wasm` file's. */
+function pluginDirOf(path: string, wasmPath: string): string {
+  return path.endsWith(".wasm") ? dirname(wasmPath) : path;
 }
 
 function limitsOf(manifest: Manifest | null): typeof DEFAULT_LIMITS {

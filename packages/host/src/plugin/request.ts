@@ -15,6 +15,8 @@ export interface PluginRequest {
   job: JobInfo | null;
   hook: { event: string; data: unknown } | null;
   config: Record<string, unknown>;
+  /** The plugin's translations (its `i18n/` folder) for `locale`, with fallbacks merged in. */
+  i18n: Readonly<Record<string, string>>;
 }
 
 export interface PluginUser {
@@ -32,13 +34,20 @@ export interface JobInfo {
   payload: unknown;
 }
 
-export type RequestInput = Partial<Omit<PluginRequest, "handler">>;
+export type RequestInput = Partial<Omit<PluginRequest, "handler" | "i18n">>;
 
 // Credentials stay with the host; plugins get the authenticated `user` instead.
 const STRIPPED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
 
 /** Fills a partial request with defaults and the plugin's configuration. */
-export function buildRequest(handler: string, input: RequestInput, manifest: Manifest, configValues: Record<string, unknown> = {}): PluginRequest {
+export function buildRequest(
+  handler: string,
+  input: RequestInput,
+  manifest: Manifest,
+  configValues: Record<string, unknown> = {},
+  translations: (locale: string) => Readonly<Record<string, string>> = () => ({}),
+): PluginRequest {
+  const locale = input.locale ?? "en";
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.headers ?? {})) {
     const lower = name.toLowerCase();
@@ -54,10 +63,11 @@ export function buildRequest(handler: string, input: RequestInput, manifest: Man
     headers,
     body: input.body ?? "",
     user: input.user ?? null,
-    locale: input.locale ?? "en",
+    locale,
     job: input.job ?? null,
     hook: input.hook ?? null,
     config: { ...configDefaults(manifest), ...configValues, ...input.config },
+    i18n: translations(locale),
   };
 }
 
