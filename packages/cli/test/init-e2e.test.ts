@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,6 +61,10 @@ describe("gk plugin init --lang as, end to end", () => {
     expect(test.code).toBe(0);
   }, 300_000);
 
+  it("packs, signs and verifies the package, and serves the plugin over HTTP", async () => {
+    await publishPath(project, "ticket-notes");
+  }, 120_000);
+
   it("validates and answers a call", async () => {
     const validate = await run("node", [gk, "plugin", "validate", "."], project);
     expect(validate.code).toBe(0);
@@ -101,5 +105,42 @@ describe("gk plugin init --lang ts, end to end", () => {
     expect(`${test.stdout}${test.stderr}`).toMatch(/3 passed/);
     const call = await run("node", [gk, "plugin", "call", ".", "render_widget", "--user", "agent"], project);
     expect(call.stdout).toBe("<p>Hello, demo.agent!</p>");
+    expect((await run("node", [gk, "plugin", "validate", "."], project)).code).toBe(0);
+    await publishPath(project, "ticket-notes-ts");
   }, 600_000);
 });
+
+/** The rest of the journey: pack, keygen, sign, verify, then a running host serving the plugin over HTTP. */
+async function publishPath(project: string, name: string): Promise<void> {
+  const pack = await run("node", [gk, "plugin", "pack", ".", "--out", "plugin.zip"], project);
+  expect(pack.code).toBe(0);
+  expect((await run("node", [gk, "plugin", "keygen", "--out", "release"], project)).code).toBe(0);
+  expect((await run("node", [gk, "plugin", "sign", "plugin.zip", "--key", "release.key"], project)).code).toBe(0);
+  const verify = await run("node", [gk, "plugin", "verify", "plugin.zip", "--trust", "release.pub"], project);
+  expect(verify.stdout).toMatch(new RegExp(`${name} 0\\.1\\.0, integrity ok \\(\\d+ files\\), signed by trusted key [0-9a-f]{16}`));
+
+  const token = "e2e-token-0123456789";
+  const host = spawn("node", ["--no-warnings", gk, "start", ".", "--port", "0", "--db", ":memory:", "--token", token], { cwd: project });
+  let output = "";
+  host.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  host.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  try {
+    let url = "";
+    const until = Date.now() + 60_000;
+    while (!(url = /listening on (http:\/\/\S+)/.exec(output)?.[1] ?? "")) {
+      if (Date.now() > until || host.exitCode !== null) throw new Error(`the host did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const anonymous = await fetch(`${url}/api/plugins/${name}/counts`);
+    expect(anonymous.status).toBe(401);
+    const counts = await fetch(`${url}/api/plugins/${name}/counts`, { headers: { authorization: `Bearer ${token}` } });
+    expect(counts.status).toBe(200);
+    const body = (await counts.json()) as { count: number }[];
+    expect(body.reduce((n, c) => n + c.count, 0)).toBeGreaterThan(0);
+    const note = await fetch(`${url}/api/plugins/${name}/notes`, { method: "POST", body: "from HTTP", headers: { authorization: `Bearer ${token}` } });
+    expect(await note.json()).toEqual({ id: 1 });
+  } finally {
+    host.kill("SIGTERM");
+    await new Promise((r) => host.once("exit", r));
+  }
+}
