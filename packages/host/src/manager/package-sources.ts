@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { discoverNpmPlugins } from "../packages/npm-source.js";
+import { extractPackage } from "../packages/extract.js";
+import type { TrustOptions } from "../packages/verify.js";
+import { wasmPathOf } from "./folder-source.js";
+import type { DiscoveredPlugin, Discovery, DiscoveryProblem, PluginSource } from "./plugin-source.js";
+
+export interface PackageSourceOptions {
+  /** Signature policy and trusted keys (default policy `warn`). */
+  trust?: TrustOptions;
+  /** Where packages are extracted; default `<directory>/.extracted`. */
+  extractDir?: string;
+}
+
+/**
+ * A directory of plugin packages (seed 004's `.zip`): each is checked (integrity, signature
+ * under the trust policy, safe names and sizes) and extracted to a folder of its own, named by
+ * its content hash so a changed package never reuses an old folder. A refused package is a
+ * problem the admin UI shows, with the message that names what is wrong.
+ */
+export class PackageSource implements PluginSource {
+  readonly kind = "zip" as const;
+  readonly location: string;
+  readonly #extractDir: string;
+
+  constructor(
+    directory: string,
+    private readonly options: PackageSourceOptions = {},
+  ) {
+    this.location = resolve(directory);
+    this.#extractDir = resolve(options.extractDir ?? join(this.location, ".extracted"));
+  }
+
+  get watchRoots(): readonly string[] {
+    return [this.location];
+  }
+
+  async discover(): Promise<Discovery> {
+    const found: Discovery = { plugins: [], problems: [] };
+    const names = (await readdir(this.location).catch(() => [] as string[])).filter((n) => n.endsWith(".zip")).sort();
+    for (const name of names) {
+      const file = join(this.location, name);
+      const one = await extractOne(file, this.#extractDir, this.options.trust);
+      if ("plugin" in one) found.plugins.push(one.plugin);
+      else found.problems.push(one.problem);
+    }
+    return found;
+  }
+}
+
+async function extractOne(file: string, extractDir: string, trust: TrustOptions | undefined): Promise<{ plugin: DiscoveredPlugin } | { problem: DiscoveryProblem }> {
+  try {
+    const bytes = new Uint8Array(await readFile(file));
+    const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+    const target = join(extractDir, `${basename(file, ".zip")}-${hash}`);
+    const result = await extractPackage(bytes, target, { label: basename(file), replace: true, ...(trust ? { trust } : {}) });
+    const wasmPath = wasmPathOf(result.dir, result.manifest);
+    return { plugin: { name: result.manifest.name, source: "zip", location: file, loadPath: result.dir, manifest: result.manifest, wasmPath, watchPaths: [file] } };
+  } catch (error) {
+    return { problem: { name: basename(file), source: "zip", location: file, message: error instanceof Error ? error.message : String(error), watchPaths: [file] } };
+  }
+}
+
+/**
+ * The plugins installed as npm packages: every package in a `node_modules` folder whose
+ * package.json has a `goatkit` field. A package that ships a zip is extracted like a
+ * PackageSource's.
+ */
+export class NpmSource implements PluginSource {
+  readonly kind = "npm" as const;
+  readonly location: string;
+
+  constructor(
+    nodeModules: string,
+    private readonly options: PackageSourceOptions = {},
+  ) {
+    this.location = resolve(nodeModules);
+  }
+
+  get watchRoots(): readonly string[] {
+    return [this.location];
+  }
+
+  async discover(): Promise<Discovery> {
+    const { plugins, problems } = await discoverNpmPlugins(this.location);
+    const found: Discovery = {
+      plugins: [],
+      problems: problems.map((p) => ({ name: basename(p.packageDir), source: "npm" as const, location: p.packageDir, message: p.error.message, watchPaths: [join(p.packageDir, "package.json")] })),
+    };
+    for (const source of plugins) {
+      if (source.kind === "folder") {
+        const wasmPath = wasmPathOf(source.dir, source.manifest);
+        found.plugins.push({ name: source.manifest.name, source: "npm", location: source.packageDir, loadPath: source.dir, manifest: source.manifest, wasmPath, watchPaths: [wasmPath, join(source.packageDir, "package.json")] });
+      } else {
+        const one = await extractOne(source.file, this.options.extractDir ?? join(this.location, ".goatkit-extracted"), this.options.trust);
+        if ("plugin" in one) found.plugins.push({ ...one.plugin, source: "npm", location: source.packageDir });
+        else found.problems.push({ ...one.problem, source: "npm", location: source.packageDir });
+      }
+    }
+    return found;
+  }
+}
