@@ -1,3 +1,5 @@
+import { pluginTest } from "./plugin-test.js";
+
 /** Files of a new AssemblyScript plugin (`gk plugin init --lang as`). */
 export function assemblyScriptTemplate(name: string, versions: { sdk: string; host: string; assemblyscript: string }): Record<string, string> {
   const table = `${name.replace(/-/g, "_")}_notes`;
@@ -80,36 +82,7 @@ export function render_widget(reqPtr: u32, reqLen: u32): u64 {
 }
 `,
     "assembly/tsconfig.json": `${JSON.stringify({ extends: "assemblyscript/std/assembly.json", include: ["./**/*.ts"] }, null, 2)}\n`,
-    "test/plugin.test.ts": `import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHost, type Host } from "@goatkit/host";
-
-// The plugin runs in the real host, on the embedded demo help desk.
-describe("${name}", () => {
-  let host: Host;
-  beforeAll(async () => {
-    host = await createHost({ database: { demo: { tickets: 200, anchorDay: "2026-01-31" } } });
-    await host.load(new URL("..", import.meta.url).pathname);
-  });
-  afterAll(() => host.close());
-
-  it("counts tickets by state", async () => {
-    const res = await host.call("${name}", "get_counts");
-    expect(res.status).toBe(200);
-    const counts = JSON.parse(String(res.body)) as { state: string; count: number }[];
-    expect(counts.reduce((n, c) => n + c.count, 0)).toBe(200);
-  });
-
-  it("stores a note", async () => {
-    const res = await host.call("${name}", "add_note", { method: "POST", body: "hello" });
-    expect(JSON.parse(String(res.body))).toEqual({ id: 1 });
-  });
-
-  it("refuses an empty note", async () => {
-    const res = await host.call("${name}", "add_note", { method: "POST", body: "" });
-    expect(res.status).toBe(400);
-  });
-});
-`,
+    "test/plugin.test.ts": pluginTest(name),
     "README.md": `# ${name}
 
 A GoatKit plugin in AssemblyScript.

@@ -45,7 +45,8 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
   });
   afterAll(() => stopServer());
 
-  describe(`${fixture.binding} kitchen-sink on ${backend.name}: every host function through the real host`, () => {
+  const mode = fixture.load?.isolation === "in-process" ? ", in-process" : "";
+  describe(`${fixture.binding} kitchen-sink on ${backend.name}${mode}: every host function through the real host`, () => {
     let host: Host;
     let now = Date.parse("2026-03-10T12:00:00Z");
 
@@ -247,7 +248,7 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
     });
   });
 
-  describe(`${fixture.binding} kitchen-sink without permissions: every guarded host function is denied and logged`, () => {
+  describe(`${fixture.binding} kitchen-sink${mode} without permissions: every guarded host function is denied and logged`, () => {
     let host: Host;
     let dir: string;
 
