@@ -1,7 +1,6 @@
 import { pathToFileURL } from "node:url";
 import type { GuestHostCalls } from "../../host-api/host-calls.js";
-import { compiledModules } from "../component/component-runner.js";
-import { ComponentInstance, type Instantiate } from "../component/component-instance.js";
+import type { Instantiate } from "../component/component-instance.js";
 import { CoreAbiInstance } from "../core-abi-instance.js";
 import { PluginCallError } from "../plugin-call-error.js";
 
@@ -44,6 +43,8 @@ export async function guestFactory(source: GuestSource, calls: GuestHostCalls, o
       };
     };
   }
+  // Loaded only for components: their WASI shims would slow every core worker's boot.
+  const [{ compiledModules }, { ComponentInstance }] = await Promise.all([import("../component/component-runner.js"), import("../component/component-instance.js")]);
   const { instantiate } = (await import(pathToFileURL(source.gluePath).href)) as { instantiate: Instantiate };
   const getCoreModule = compiledModules(source.dir, source.memoryMb);
   return async () => {
