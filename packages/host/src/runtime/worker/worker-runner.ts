@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { workerExecArgv } from "../worker-exec-argv.js";
 import { Worker } from "node:worker_threads";
 import { ABI_VERSION } from "@goatkit/sdk/abi";
 import { HostCallError } from "../../host-api/host-call-error.js";
@@ -201,7 +202,7 @@ export class WorkerRunner implements PluginRunner {
       maxResultBytes: this.options.maxResultBytes,
       maxLogsPerCall: this.options.calls.maxLogsPerCall,
     };
-    const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { stackSizeMb: 4 } });
+    const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { stackSizeMb: 4 }, execArgv: workerExecArgv() });
     slot.worker = worker;
     slot.channel = channel;
     slot.calls = this.options.calls.fork();

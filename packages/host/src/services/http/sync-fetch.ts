@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { workerExecArgv } from "../../runtime/worker-exec-argv.js";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { HopRefusedError, HopTooLargeError, type Hop, type HopLimits, type HopSpec } from "./guarded-request.js";
 
@@ -59,7 +60,7 @@ export class SyncFetch {
   #start(): MessagePort {
     if (this.#port) return this.#port;
     const { port1, port2 } = new MessageChannel();
-    this.#worker = new Worker(workerScript(), { workerData: { port: port2, signal: this.#flag.buffer }, transferList: [port2] });
+    this.#worker = new Worker(workerScript(), { workerData: { port: port2, signal: this.#flag.buffer }, transferList: [port2], execArgv: workerExecArgv() });
     // A helper thread must never keep the process alive on its own.
     this.#worker.unref();
     this.#port = port1;
