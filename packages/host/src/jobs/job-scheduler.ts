@@ -17,6 +17,28 @@ export interface JobSchedulerOptions {
   retryBaseMs?: number;
   /** Longest retry delay (default 5 minutes). */
   retryMaxMs?: number;
+  /**
+   * Shares the jobs with other hosts (cluster/redis-job-lease.ts): a due time runs on the host
+   * that claims it, and one that comes while this host is busy with the job waits for it to be
+   * free (unless another host claims it) instead of being skipped. Without a lease, this host
+   * runs every due time.
+   */
+  lease?: JobLease;
+}
+
+/** Decides which host of several runs a job's due time; see JobSchedulerOptions.lease. */
+export interface JobLease {
+  /** Claims the run of `job` due at `scheduledAt` (ms) for this host, or null when another host has it. */
+  acquire(job: ScheduledJob, scheduledAt: number): Promise<HeldJobLease | null>;
+  /** Due times whose host stopped renewing its claim mid-run: this host may take them over. */
+  orphans(): Promise<Array<{ plugin: string; job: string; scheduledAt: number }>>;
+}
+
+export interface HeldJobLease {
+  /** 1, or one more than the attempt of the host this one takes over from (runs count across hosts). */
+  readonly attempt: number;
+  /** Called with the attempt's final record once it ends. */
+  release(run: JobRun): Promise<void>;
 }
 
 /** A job as the admin API shows it. */
@@ -44,6 +66,8 @@ interface JobState {
   nextRunAt: number | null;
   running: boolean;
   retry: { at: number; attempt: number; scheduledAt: number } | null;
+  /** With a lease: a due time that came while busy, claimed once free unless another host ran it. */
+  deferred: number | null;
   history: JobHistory;
 }
 
@@ -90,25 +114,38 @@ export class JobScheduler {
   tick(): Promise<JobRun[]> {
     this.#sync();
     const now = this.#clock();
-    const started: Promise<JobRun>[] = [];
+    const started: Promise<JobRun | null>[] = [];
     for (const state of this.#states.values()) {
       const { job } = state;
       const serving = this.#manager.isServing(job.plugin);
       if (state.retry && now >= state.retry.at && !state.running) {
         const { attempt, scheduledAt } = state.retry;
         state.retry = null;
-        if (serving) started.push(this.#attempt(state, "retry", attempt, scheduledAt));
+        if (serving) started.push(this.#claim(state, "retry", attempt, scheduledAt));
+      }
+      if (state.deferred !== null && !state.running && !state.retry) {
+        const scheduledAt = state.deferred;
+        state.deferred = null;
+        if (serving) started.push(this.#claim(state, "schedule", 1, scheduledAt));
       }
       if (state.nextRunAt !== null && now >= state.nextRunAt) {
         const scheduledAt = state.nextRunAt;
         // Due times missed while the host was down (or the clock jumped) collapse into one run.
         state.nextRunAt = this.#next(job.schedule, now);
         if (!serving) continue;
-        if (state.running || state.retry) this.#skip(state, scheduledAt);
-        else started.push(this.#attempt(state, "schedule", 1, scheduledAt));
+        if (!state.running && !state.retry) started.push(this.#claim(state, "schedule", 1, scheduledAt));
+        else if (!this.options.lease) this.#skip(state, scheduledAt);
+        else {
+          // Busy here (a long run, a takeover): another host may be free to claim it now; if
+          // none does, this host runs it late rather than leave it to nobody. One waits at most.
+          if (state.deferred !== null) this.#skip(state, state.deferred);
+          state.deferred = scheduledAt;
+        }
       }
     }
-    return Promise.all(started);
+    // Tracked, so stop() also waits for takeovers found while it was called.
+    const takenOver = this.#track(this.#takeOver());
+    return Promise.all([...started, takenOver]).then((runs) => runs.flat().filter((run): run is JobRun => run !== null));
   }
 
   /**
@@ -124,7 +161,7 @@ export class JobScheduler {
       throw new JobError("E_JOB_RUNNING", `job "${id}" of plugin "${plugin}" is already running (since ${since}); runs of one job never overlap, so wait for it to finish`);
     }
     state.retry = null;
-    return this.#attempt(state, "manual", 1, this.#clock());
+    return this.#attempt(state, "manual", 1, this.#clock(), null);
   }
 
   list(plugin?: string): JobView[] {
@@ -161,7 +198,7 @@ export class JobScheduler {
       seen.add(key);
       const state = this.#states.get(key);
       if (!state) {
-        this.#states.set(key, { job, nextRunAt: this.#next(job.schedule, now), running: false, retry: null, history: new JobHistory(this.options.historySize ?? 50) });
+        this.#states.set(key, { job, nextRunAt: this.#next(job.schedule, now), running: false, retry: null, deferred: null, history: new JobHistory(this.options.historySize ?? 50) });
       } else {
         if (state.job.schedule !== job.schedule) state.nextRunAt = this.#next(job.schedule, now);
         state.job = job;
@@ -172,7 +209,40 @@ export class JobScheduler {
     }
   }
 
-  #attempt(state: JobState, trigger: JobTrigger, attempt: number, scheduledAt: number): Promise<JobRun> {
+  /** Runs the attempt when this host claims the due time (always, without a lease); null when another host has it. */
+  #claim(state: JobState, trigger: JobTrigger, attempt: number, scheduledAt: number): Promise<JobRun | null> {
+    const lease = this.options.lease;
+    if (!lease) return this.#attempt(state, trigger, attempt, scheduledAt, null);
+    // Busy while claiming, so a tick during the claim does not start the job a second time.
+    state.running = true;
+    return this.#track(
+      lease.acquire(state.job, scheduledAt).catch(() => null).then((held) => {
+        if (held) return this.#attempt(state, trigger, held.attempt, scheduledAt, held);
+        state.running = false;
+        return null;
+      }),
+    );
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+    return work;
+  }
+
+  /** Re-runs due times whose host died mid-run, as a retry with the next attempt number. */
+  async #takeOver(): Promise<Array<JobRun | null>> {
+    const orphans = (await this.options.lease?.orphans().catch(() => [])) ?? [];
+    const started: Promise<JobRun | null>[] = [];
+    for (const orphan of orphans) {
+      const state = this.#states.get(keyOf(orphan.plugin, orphan.job));
+      // The lease numbers the attempt: one more than the dead host's.
+      if (state && !state.running && this.#manager.isServing(orphan.plugin)) started.push(this.#claim(state, "retry", 0, orphan.scheduledAt));
+    }
+    return Promise.all(started);
+  }
+
+  #attempt(state: JobState, trigger: JobTrigger, attempt: number, scheduledAt: number, lease: HeldJobLease | null): Promise<JobRun> {
     // Marked before the first await, so a second request in the same tick sees it running.
     state.running = true;
     const { job } = state;
@@ -217,6 +287,8 @@ export class JobScheduler {
       this.#notify(run);
       // A timed-out call may still be running on its worker: the job stays busy until it ends.
       await call;
+      // Released before the job is free again, so its own retry finds the claim handed back.
+      await lease?.release({ ...run }).catch(() => undefined);
       state.running = false;
       return { ...run };
     })();

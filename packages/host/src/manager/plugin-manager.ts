@@ -73,6 +73,20 @@ interface Entry {
   watchKey: string;
 }
 
+/**
+ * An enable, disable or reload asked of this manager (by an administrator, the admin API, a
+ * program), not one it does itself; the cluster coordinator repeats these on the other hosts.
+ */
+export interface PluginCommand {
+  command: "enable" | "disable" | "reload";
+  plugin: string;
+}
+
+export interface PluginCommandOptions {
+  /** Tell `onCommand` listeners (default true); false for a command repeated from another host. */
+  announce?: boolean;
+}
+
 /** Log lines about plugin management that concern no single plugin go here. */
 export const MANAGER_LOG = "@manager";
 const MAX_LOAD_ATTEMPTS = 3;
@@ -104,6 +118,7 @@ export class PluginManager {
   /** Every call from its start (including a lazy load) to its end, for shutdown. */
   readonly #calls = new InFlightCalls<object>();
   readonly #retiring = new Set<Promise<void>>();
+  readonly #commandListeners = new Set<(command: PluginCommand) => void>();
   #rootWatch: FileWatch | null = null;
   #rootWatchKey = "";
   #discovery: Promise<unknown> = Promise.resolve();
@@ -137,6 +152,12 @@ export class PluginManager {
   /** Subscribes to lifecycle events (`"*"` for all); returns the unsubscribe function. */
   on<T extends ManagerEventType>(type: T | "*", listener: (event: ManagerEventOf<T>) => void): () => void {
     return this.#events.on(type, listener);
+  }
+
+  /** Sees each enable, disable and reload that succeeded; returns the unsubscribe function. */
+  onCommand(listener: (command: PluginCommand) => void): () => void {
+    this.#commandListeners.add(listener);
+    return () => this.#commandListeners.delete(listener);
   }
 
   /** Scans the sources again: new plugins appear, removed ones unload, changed manifests reload. */
@@ -219,7 +240,7 @@ export class PluginManager {
    * running calls finish. When the new version fails to load, the old one keeps serving and
    * this throws. A plugin that is not loaded only has its manifest read again.
    */
-  async reload(name: string): Promise<PluginInfo> {
+  async reload(name: string, options: PluginCommandOptions = {}): Promise<PluginInfo> {
     const entry = this.#require(name);
     if (entry.discovered?.source === "host") {
       await this.#lock.run(name, () => this.#reloadLocked(entry));
@@ -230,6 +251,7 @@ export class PluginManager {
       const problem = this.#entries.get(name)?.problem;
       if (problem) throw new PluginManagerError("E_RELOAD", `reloading "${name}" failed: ${problem.message}`);
     }
+    this.#announce({ command: "reload", plugin: name }, options);
     return this.#info(this.#require(name));
   }
 
@@ -239,7 +261,7 @@ export class PluginManager {
     return this.#lock.run(name, () => this.#unloadLocked(entry, reason));
   }
 
-  async enable(name: string): Promise<PluginInfo> {
+  async enable(name: string, options: PluginCommandOptions = {}): Promise<PluginInfo> {
     const entry = this.#require(name);
     await this.#lock.run(name, async () => {
       if (entry.enabled) return;
@@ -247,11 +269,12 @@ export class PluginManager {
       entry.loadError = null;
       this.#emit({ type: "enabled", plugin: name }, `enabled`);
     });
+    this.#announce({ command: "enable", plugin: name }, options);
     return this.#info(entry);
   }
 
   /** Disables a plugin: new calls are refused and its instance is released after running calls finish. */
-  async disable(name: string): Promise<PluginInfo> {
+  async disable(name: string, options: PluginCommandOptions = {}): Promise<PluginInfo> {
     const entry = this.#require(name);
     await this.#lock.run(name, async () => {
       if (!entry.enabled) return;
@@ -259,6 +282,7 @@ export class PluginManager {
       this.#emit({ type: "disabled", plugin: name }, `disabled`);
       await this.#unloadLocked(entry, "disabled");
     });
+    this.#announce({ command: "disable", plugin: name }, options);
     return this.#info(entry);
   }
 
@@ -667,6 +691,17 @@ export class PluginManager {
       lastUsedAt: entry.lastUsed === null ? null : new Date(entry.lastUsed).toISOString(),
       metrics: entry.metrics.snapshot(),
     });
+  }
+
+  #announce(command: PluginCommand, options: PluginCommandOptions): void {
+    if (options.announce === false) return;
+    for (const listener of this.#commandListeners) {
+      try {
+        listener(command);
+      } catch {
+        // A listener's failure (Redis away) is its own to report; the command has succeeded.
+      }
+    }
   }
 
   /** Emits an event and writes it to the plugin's log, where the admin UI shows it in context. */

@@ -24,6 +24,12 @@ export interface DatabaseService {
   exec(sql: string, args: SqlValue[]): MaybePromise<ExecResult>;
   /** Runs a migration script (several statements) in one transaction. */
   migrate(sql: string): MaybePromise<void>;
+  /**
+   * Runs `body` holding a lock that every host on this database shares (PostgreSQL advisory
+   * lock, MySQL `GET_LOCK`), so hosts starting together apply a migration once. SQLite, which
+   * one host owns, has none: callers then just run `body`.
+   */
+  withLock?<T>(name: string, body: () => Promise<T>): Promise<T>;
   close(): MaybePromise<void>;
 }
 

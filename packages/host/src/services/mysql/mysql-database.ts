@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import mysql from "mysql2/promise";
 import type { Connection, ConnectionOptions, FieldPacket, PoolConnection, ResultSetHeader } from "mysql2/promise";
 import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
@@ -30,6 +31,8 @@ const MAX_BATCH_PARAMETERS = 30_000;
 const LOGIN_ERRORS = new Set(["ER_ACCESS_DENIED_ERROR", "ER_DBACCESS_DENIED_ERROR", "ER_BAD_DB_ERROR", "ER_NOT_SUPPORTED_AUTH_MODE"]);
 // MariaDB's ER_STATEMENT_TIMEOUT, MySQL's ER_QUERY_TIMEOUT.
 const TIMEOUT_ERRNOS = new Set([1969, 3024]);
+// How long withLock waits for another host's lock (a migration it is applying).
+const LOCK_WAIT_SECONDS = 600;
 const CONNECTION_LOST = new Set(["PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIPE"]);
 
 /**
@@ -145,6 +148,29 @@ export class MysqlDatabase implements DatabaseService {
         await conn.query("ROLLBACK").catch(() => {});
         throw error;
       }
+    } finally {
+      await conn.end().catch(() => conn.destroy());
+    }
+  }
+
+  /**
+   * Runs `body` holding `GET_LOCK` on a connection of its own. MySQL's lock names are
+   * server-wide, so the name is hashed with the database's: other databases do not wait.
+   */
+  async withLock<T>(name: string, body: () => Promise<T>): Promise<T> {
+    const conn = await this.#dedicatedConnection();
+    try {
+      const lock = `goatkit:${createHash("sha256").update(`${this.#connection.database ?? ""}\n${name}`).digest("hex").slice(0, 48)}`;
+      let got: unknown;
+      try {
+        const [rows] = await conn.query("SELECT GET_LOCK(?, ?) AS got", [lock, LOCK_WAIT_SECONDS]);
+        got = (rows as { got: unknown }[])[0]?.got;
+      } catch (error) {
+        throw this.#explain(error);
+      }
+      if (Number(got) !== 1) throw new Error(`waited ${LOCK_WAIT_SECONDS} s for the lock "${name}" held by another host on this database; find the host that holds it (a migration still running?) and retry`);
+      // Closing the session releases the lock.
+      return await body();
     } finally {
       await conn.end().catch(() => conn.destroy());
     }

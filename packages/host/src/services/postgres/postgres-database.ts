@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
 import { ServiceConnectionError, isNetworkError, messageOf, redactUrl } from "../connection-error.js";
@@ -134,6 +135,29 @@ export class PostgresDatabase implements DatabaseService {
     this.#identityColumns.clear();
   }
 
+  /**
+   * Runs `body` holding a transaction-scoped advisory lock on a connection of its own (so `body`
+   * keeps the whole pool), named per schema: installations in other schemas do not wait.
+   */
+  async withLock<T>(name: string, body: () => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: this.#url, application_name: "goatkit-host", connectionTimeoutMillis: 10_000 });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [advisoryKey(`${this.#schema ?? ""}\n${name}`)]);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw this.#explain(error);
+    }
+    try {
+      return await body();
+    } finally {
+      // Ending the session ends the transaction and with it the lock.
+      await client.end().catch(() => {});
+    }
+  }
+
   /** True when the core demo tables exist in the schema. */
   async hasDemoSchema(): Promise<boolean> {
     const rows = await this.query("SELECT to_regclass('tickets') IS NOT NULL AS present", []);
@@ -230,6 +254,11 @@ export class PostgresDatabase implements DatabaseService {
  */
 function extended(text: string, values: SqlValue[]): pg.QueryConfig {
   return { text, values, queryMode: "extended" } as pg.QueryConfig;
+}
+
+/** A lock name as the signed 64-bit key PostgreSQL's advisory locks take. */
+function advisoryKey(name: string): string {
+  return createHash("sha256").update(name).digest().readBigInt64BE(0).toString();
 }
 
 function parseUrl(text: string, origin: string): URL {

@@ -1,0 +1,141 @@
+import { createHost, type Host } from "../host.js";
+import type { TokenUser } from "../http/auth.js";
+import { startServer, type RunningServer } from "../http/server.js";
+import type { JobScheduler } from "../jobs/job-scheduler.js";
+import { PluginManager } from "../manager/plugin-manager.js";
+import { messageOf } from "../services/connection-error.js";
+import { servicesFromEnv } from "../services/from-config.js";
+import { ClusterCoordinator } from "./cluster-coordinator.js";
+import { clusterOptionsFromEnv, defaultHostId } from "./cluster-options.js";
+
+export interface HostProcessOptions {
+  /** The plugins folders the host serves (the same plugins on every host of a cluster). */
+  pluginsDir: string | string[];
+  /** Where services (`GOATKIT_DB_URL`, `GOATKIT_REDIS_URL`, ...) and cluster settings are read (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Port (default `GOATKIT_PORT`, else 8080; 0 picks a free one). */
+  port?: number;
+  /** Interface to listen on (default `GOATKIT_LISTEN`, else 127.0.0.1). */
+  hostname?: string;
+  /** Bearer token of the admin API (default `GOATKIT_TOKEN`); without one the admin API refuses every request. */
+  adminToken?: string;
+  /** How often the scheduler looks for due jobs, in ms (default 250: a job due every second runs within a quarter of it). */
+  schedulerTickMs?: number;
+  /** Where each JSON line goes (default: stdout). */
+  print?: (line: HostProcessLine) => void;
+  /** Stop gracefully on SIGTERM and SIGINT, then exit (default true). */
+  handleSignals?: boolean;
+}
+
+/**
+ * One line of what the host does: `ready`, `run` (a job attempt starting and ending, with its
+ * due time), `plugin` (lifecycle), `cluster` (takeovers, commands between hosts), `stopping`,
+ * `stopped`, `error`.
+ */
+export interface HostProcessLine {
+  event: "ready" | "run" | "plugin" | "cluster" | "stopping" | "stopped" | "error";
+  host: string;
+  time: string;
+  [field: string]: unknown;
+}
+
+export interface RunningHostProcess {
+  hostId: string;
+  url: string;
+  host: Host;
+  manager: PluginManager;
+  scheduler: JobScheduler;
+  /** Null when the host runs alone (no Redis, or `GOATKIT_CLUSTER=off`). */
+  coordinator: ClusterCoordinator | null;
+  /** Graceful stop: running job attempts finish and release their leases, then everything closes. */
+  stop(reason?: string): Promise<void>;
+}
+
+/**
+ * A host as an operator runs it: services from the environment, a plugins folder, the job
+ * scheduler, the HTTP server, and, when a Redis is configured, the cluster coordinator. It
+ * prints one JSON line per thing it does, and stops gracefully on SIGTERM.
+ *
+ * @example
+ * // GOATKIT_DB_URL=postgres://goatkit@db/goatflow GOATKIT_REDIS_URL=redis://cache:6379 GOATKIT_HOST_ID=web-1
+ * await runHostProcess({ pluginsDir: "/srv/goatkit/plugins" });
+ */
+export async function runHostProcess(options: HostProcessOptions): Promise<RunningHostProcess> {
+  const env = options.env ?? process.env;
+  const cluster = await clusterOptionsFromEnv(env);
+  const hostId = cluster?.hostId ?? (env.GOATKIT_HOST_ID || defaultHostId());
+  const write = options.print ?? ((line: HostProcessLine) => void process.stdout.write(`${JSON.stringify(line)}\n`));
+  const print = (event: HostProcessLine["event"], fields: Record<string, unknown> = {}) => write({ event, host: hostId, time: new Date().toISOString(), ...fields });
+
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => print("error", { message: `while stopping: ${messageOf(error)}` }));
+  };
+  try {
+    const host = await createHost({ ...(await servicesFromEnv(env)) });
+    closers.push(() => host.close());
+    const coordinator = cluster ? await ClusterCoordinator.connect({ ...cluster, hostId }) : null;
+    if (coordinator) {
+      closers.push(() => coordinator.close());
+      coordinator.onEvent(({ host: _host, time: _time, ...event }) => print("cluster", event));
+    }
+    const manager = await PluginManager.create({ host, pluginsDir: options.pluginsDir });
+    closers.push(() => manager.close());
+    manager.on("*", ({ time: _time, ...event }) => print("plugin", event));
+    // Before any job runs: a plugin disabled on the other hosts stays disabled here.
+    await coordinator?.attach(manager);
+    for (const plugin of manager.list()) {
+      // Loaded now rather than on the first call, so migrations are applied before traffic comes.
+      if (plugin.enabled && plugin.status !== "error") await manager.load(plugin.name).catch((error: unknown) => print("error", { plugin: plugin.name, message: messageOf(error) }));
+    }
+
+    const token = options.adminToken ?? env.GOATKIT_TOKEN;
+    const admin: TokenUser = { id: 1, login: "admin", email: "admin@goatflow.example", role: "admin" };
+    const server: RunningServer = await startServer({
+      manager,
+      port: options.port ?? portFrom(env.GOATKIT_PORT),
+      hostname: options.hostname ?? env.GOATKIT_LISTEN ?? "127.0.0.1",
+      ...(token ? { tokens: { [token]: admin } } : {}),
+      scheduler: { tickMs: options.schedulerTickMs ?? 250, ...(coordinator ? { lease: coordinator.jobLease } : {}) },
+    });
+    // The server stops the scheduler (running attempts finish) before the coordinator leaves.
+    closers.push(() => server.close());
+    const scheduler = server.scheduler!;
+    scheduler.onRun((run) => {
+      print("run", { plugin: run.plugin, job: run.job, tick: run.scheduledAt, attempt: run.attempt, trigger: run.trigger, status: run.status, durationMs: run.durationMs, ...(run.error ? { error: run.error.message } : {}) });
+    });
+
+    let stopping: Promise<void> | null = null;
+    const stop = (reason = "stop") => {
+      stopping ??= (async () => {
+        print("stopping", { reason });
+        await closeAll();
+        print("stopped", { reason });
+      })();
+      return stopping;
+    };
+    if (options.handleSignals !== false) {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        process.once(signal, () => {
+          void stop(signal).then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        });
+      }
+    }
+
+    print("ready", { url: server.url, pid: process.pid, cluster: coordinator !== null, database: host.services.db.dialect, plugins: manager.list().map((p) => ({ name: p.name, status: p.status, ...(p.error ? { error: p.error } : {}) })) });
+    return { hostId, url: server.url, host, manager, scheduler, coordinator, stop };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function portFrom(text: string | undefined): number {
+  if (text === undefined || text === "") return 8080;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`GOATKIT_PORT must be a port number (0 picks a free one), got "${text}"`);
+  return port;
+}
