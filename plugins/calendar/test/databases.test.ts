@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { MysqlDatabase, PostgresDatabase, type DatabaseService } from "@goatkit/host";
+import { MysqlDatabase, PostgresDatabase, RedisCache, type DatabaseService } from "@goatkit/host";
 import { describe, expect, it } from "vitest";
 import { CalendarHost, DEMO, emma, farid } from "./support/calendar-host.js";
 
@@ -17,7 +17,10 @@ function stable(value: unknown): unknown {
 }
 
 async function scenario(database?: DatabaseService): Promise<unknown> {
-  const cal = await CalendarHost.open("2026-03-20T06:00:00Z", { database });
+  // On a server database, the cache is Redis when one is at hand.
+  const redisUrl = process.env.GOATKIT_TEST_REDIS_URL;
+  const cache = database && redisUrl ? await RedisCache.connect({ url: redisUrl, keyPrefix: `calendar_test_${Date.now().toString(36)}:` }) : undefined;
+  const cal = await CalendarHost.open("2026-03-20T06:00:00Z", { database, ...(cache ? { cache } : {}) });
   try {
     const out: Record<string, unknown> = {};
     const berlin = (await cal.createCalendar({ name: "Emma", timezone: "Europe/Berlin" })).id;

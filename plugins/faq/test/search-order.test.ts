@@ -1,6 +1,7 @@
 import type { Host } from "@goatkit/host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedCorpus, type SeededCorpus } from "./support/corpus.js";
+import { RedisCache } from "@goatkit/host";
 import { TEST_DATABASES } from "./support/databases.js";
 import { FaqClient, agent, customer, ok, openFaqHost } from "./support/faq-host.js";
 
@@ -108,7 +109,10 @@ for (const db of TEST_DATABASES) {
     beforeAll(async () => {
       const opened = await db.open();
       drop = opened.drop;
-      host = await openFaqHost({ database: opened.database });
+      // On the server databases, the cache is Redis when one is at hand.
+      const redisUrl = process.env.GOATKIT_TEST_REDIS_URL;
+      const cache = opened.database && redisUrl ? await RedisCache.connect({ url: redisUrl, keyPrefix: `faq_test_${Date.now().toString(36)}:` }) : undefined;
+      host = await openFaqHost({ database: opened.database, ...(cache ? { cache } : {}) });
       corpus = await seedCorpus(new FaqClient(host, agent));
       slugOf = new Map(Object.entries(corpus.articleIds).map(([slug, id]) => [id, slug]));
     }, 120_000);

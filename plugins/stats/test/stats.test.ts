@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
-import { MysqlDatabase, PostgresDatabase, createHost, type DatabaseService, type Host, type Isolation, type PluginResponse, type PluginUser, type Row } from "@goatkit/host";
+import { MysqlDatabase, PostgresDatabase, RedisCache, createHost, type DatabaseService, type Host, type Isolation, type PluginResponse, type PluginUser, type Row } from "@goatkit/host";
 import { loadManifest } from "@goatkit/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
@@ -850,7 +850,10 @@ for (const [server, variable, example] of SERVERS) {
         db = await MysqlDatabase.connect({ url: own.toString() });
       }
       await db.seedDemo(DEMO);
-      host = await createHost({ database: db, now: () => clock.now });
+      // With a Redis at hand, the cache is the production one too.
+      const redisUrl = process.env.GOATKIT_TEST_REDIS_URL;
+      const cache = redisUrl ? await RedisCache.connect({ url: redisUrl, keyPrefix: `${name}:` }) : undefined;
+      host = await createHost({ database: db, ...(cache ? { cache } : {}), now: () => clock.now });
       await host.load(pluginDir);
       sqlite = await openHost(clock);
     }, 120_000);

@@ -3,7 +3,7 @@
  * host, on the demo help desk, with a clock the test moves. Routes are called the way the
  * host's HTTP layer calls them: `kind: "route"`, the route's params, query, body and user.
  */
-import { createHost, type DatabaseService, type Host, type MailService, type PluginResponse, type PluginUser } from "@goatkit/host";
+import { createHost, type CacheService, type DatabaseService, type Host, type MailService, type PluginResponse, type PluginUser } from "@goatkit/host";
 import { expect } from "vitest";
 
 export const pluginDir = new URL("../..", import.meta.url).pathname;
@@ -33,9 +33,9 @@ export class CalendarHost {
   ) {}
 
   /** `database`: another database with the demo tables (PostgreSQL, MySQL); default an in-memory SQLite one. */
-  static async open(now: string, options: { config?: Record<string, unknown>; mail?: MailService; database?: DatabaseService } = {}): Promise<CalendarHost> {
+  static async open(now: string, options: { config?: Record<string, unknown>; mail?: MailService; database?: DatabaseService; cache?: CacheService } = {}): Promise<CalendarHost> {
     const clock = { now: Date.parse(now) };
-    const host = await createHost({ database: options.database ?? { demo: DEMO }, now: () => clock.now, mail: options.mail });
+    const host = await createHost({ database: options.database ?? { demo: DEMO }, now: () => clock.now, mail: options.mail, ...(options.cache ? { cache: options.cache } : {}) });
     await host.load(pluginDir, { config: options.config ?? {} });
     return new CalendarHost(host, clock);
   }

@@ -12,13 +12,19 @@ export const otherCustomer: PluginUser = { id: 502, login: "dora.client", email:
 export interface FaqHostOptions {
   /** Default: the embedded SQLite database, without the demo help desk (the plugin does not read it). */
   database?: HostOptions["database"];
+  /** Default: the embedded memory cache. */
+  cache?: HostOptions["cache"];
   now?: () => number;
   config?: Record<string, unknown>;
 }
 
 /** A host with the FAQ plugin loaded. */
 export async function openFaqHost(options: FaqHostOptions = {}): Promise<Host> {
-  const host = await createHost({ database: options.database ?? { demo: false }, ...(options.now ? { now: options.now } : {}) });
+  const host = await createHost({
+    database: options.database ?? { demo: false },
+    ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   await host.load(pluginDir, { config: options.config ?? {} });
   return host;
 }
