@@ -1,8 +1,8 @@
-import { pluginTest } from "./plugin-test.js";
+import { notesTable, pluginManifest, pluginTest } from "./shared-files.js";
 
 /** Files of a new AssemblyScript plugin (`gk plugin init --lang as`). */
 export function assemblyScriptTemplate(name: string, versions: { sdk: string; host: string; assemblyscript: string }): Record<string, string> {
-  const table = `${name.replace(/-/g, "_")}_notes`;
+  const table = notesTable(name);
   return {
     "package.json": `${JSON.stringify(
       {
@@ -26,23 +26,7 @@ export function assemblyScriptTemplate(name: string, versions: { sdk: string; ho
       2,
     )}\n`,
     "asconfig.json": `${JSON.stringify({ options: { runtime: "incremental", optimizeLevel: 0, shrinkLevel: 2, noAssert: false, exportRuntime: false } }, null, 2)}\n`,
-    "manifest.json": `${JSON.stringify(
-      {
-        name,
-        version: "0.1.0",
-        description: `The ${name} plugin`,
-        build: { command: "npm", args: ["run", "build"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" },
-        routes: [
-          { method: "GET", path: `/api/plugins/${name}/counts`, handler: "get_counts", middleware: ["auth"], description: "Ticket counts by state" },
-          { method: "POST", path: `/api/plugins/${name}/notes`, handler: "add_note", middleware: ["auth"], description: "Stores a note" },
-        ],
-        widgets: [{ id: `${name}-counts`, title: "Ticket counts", handler: "render_widget", location: "agent_home", size: "small" }],
-        permissions: ["db:read", "db:write", "cache:read", "cache:write"],
-        migrations: [{ id: "001_create_notes", up: `CREATE TABLE ${table} (id INTEGER PRIMARY KEY, body TEXT NOT NULL)` }],
-      },
-      null,
-      2,
-    )}\n`,
+    "manifest.json": pluginManifest(name, { build: { command: "npm", args: ["run", "build"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" } }),
     "assembly/index.ts": `import { host, html, escapeHTML, JSON, packError, packJSON, packResult, parseRequest, register, Registration } from "@goatkit/sdk/assembly";
 
 // asc exports only what the entry file exports: re-export the ABI's allocator and version.

@@ -1,8 +1,8 @@
-import { pluginTest } from "./plugin-test.js";
+import { notesTable, pluginManifest, pluginTest } from "./shared-files.js";
 
 /** Files of a new TypeScript plugin (`gk plugin init --lang ts`), built to a component. */
 export function typeScriptTemplate(name: string, versions: { sdk: string; host: string; cli: string }): Record<string, string> {
-  const table = `${name.replace(/-/g, "_")}_notes`;
+  const table = notesTable(name);
   return {
     "package.json": `${JSON.stringify(
       {
@@ -26,23 +26,7 @@ export function typeScriptTemplate(name: string, versions: { sdk: string; host: 
       2,
     )}\n`,
     "tsconfig.json": `${JSON.stringify({ compilerOptions: { target: "ES2022", lib: ["ES2022", "DOM"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true } }, null, 2)}\n`,
-    "manifest.json": `${JSON.stringify(
-      {
-        name,
-        version: "0.1.0",
-        description: `The ${name} plugin`,
-        wasm: "build/plugin.wasm",
-        routes: [
-          { method: "GET", path: `/api/plugins/${name}/counts`, handler: "get_counts", middleware: ["auth"], description: "Ticket counts by state" },
-          { method: "POST", path: `/api/plugins/${name}/notes`, handler: "add_note", middleware: ["auth"], description: "Stores a note" },
-        ],
-        widgets: [{ id: `${name}-counts`, title: "Ticket counts", handler: "render_widget", location: "agent_home", size: "small" }],
-        permissions: ["db:read", "db:write", "cache:read", "cache:write"],
-        migrations: [{ id: "001_create_notes", up: `CREATE TABLE ${table} (id INTEGER PRIMARY KEY, body TEXT NOT NULL)` }],
-      },
-      null,
-      2,
-    )}\n`,
+    "manifest.json": pluginManifest(name, { wasm: "build/plugin.wasm" }),
     "src/index.ts": `import { Registration, definePlugin, escapeHTML, host, html, packError } from "@goatkit/sdk/guest";
 
 interface Count {

@@ -1,6 +1,5 @@
-import { ABI_VERSION } from "@goatkit/sdk/abi";
 import { CoreAbiInstance } from "./core-abi-instance.js";
-import { PluginCallError } from "./plugin-call-error.js";
+import { PluginCallError, requireAbiVersion } from "./plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "./plugin-runner.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -24,8 +23,7 @@ export class CoreAbiRunner implements PluginRunner {
   }
 
   async register(): Promise<string> {
-    const abi = this.#run((instance) => instance.abiVersion());
-    if (abi !== ABI_VERSION) throw new PluginCallError("E_ABI_VERSION", `the module was built for GoatKit ABI ${abi}; this host speaks ABI ${ABI_VERSION}; rebuild it with a matching SDK`);
+    requireAbiVersion(this.#run((instance) => instance.abiVersion()));
     const bytes = this.#run((instance) => instance.register());
     if (bytes === null) throw new PluginCallError("E_REGISTRATION", "gk_register returned nothing; it must return the registration JSON");
     try {

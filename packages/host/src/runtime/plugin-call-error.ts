@@ -1,3 +1,5 @@
+import { ABI_VERSION } from "@goatkit/sdk/abi";
+
 /** Codes of failures the host reports for a call (docs/envelopes.md, "Errors the host reports"). */
 export type PluginErrorCode =
   | "E_UNKNOWN_HANDLER"
@@ -30,4 +32,9 @@ export class PluginCallError extends Error {
   get status(): number {
     return HTTP_STATUS[this.code] ?? 500;
   }
+}
+
+/** Refuses a module built for another ABI major version (docs/abi.md, Versioning). */
+export function requireAbiVersion(abi: number): void {
+  if (abi !== ABI_VERSION) throw new PluginCallError("E_ABI_VERSION", `the module was built for GoatKit ABI ${abi}; this host speaks ABI ${ABI_VERSION}; rebuild it with a matching SDK`);
 }

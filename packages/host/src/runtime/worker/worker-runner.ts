@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
-import { workerExecArgv } from "../worker-exec-argv.js";
+import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
-import { ABI_VERSION } from "@goatkit/sdk/abi";
 import { HostCallError } from "../../host-api/host-call-error.js";
 import { messageOf, type HostCalls } from "../../host-api/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
-import { PluginCallError, type PluginErrorCode } from "../plugin-call-error.js";
+import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
 import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, type ReplyHeader } from "./channel.js";
 import type { PluginWorkerData } from "./plugin-worker.js";
@@ -13,17 +11,6 @@ import type { GuestSource } from "./worker-guest.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/**
- * The worker script: a sibling in the built package; from the sources (tests), the built copy,
- * since Node 20 cannot start a worker from TypeScript.
- */
-function workerScript(): URL {
-  const sibling = new URL("./plugin-worker.js", import.meta.url);
-  if (existsSync(sibling)) return sibling;
-  const built = new URL("../../../dist/plugin-worker.js", import.meta.url);
-  if (existsSync(built)) return built;
-  throw new Error("the plugin worker script is missing; build @goatkit/host first (pnpm build)");
-}
 
 export interface WorkerPoolOptions {
   /** Workers kept warm per plugin; each serves one call at a time. */
@@ -88,9 +75,7 @@ export class WorkerRunner implements PluginRunner {
 
   async register(): Promise<string> {
     const abi = await this.#run({ op: "abi" }, null);
-    if (abi.kind === "number" && abi.value !== ABI_VERSION) {
-      throw new PluginCallError("E_ABI_VERSION", `the module was built for GoatKit ABI ${abi.value}; this host speaks ABI ${ABI_VERSION}; rebuild it with a matching SDK`);
-    }
+    if (abi.kind === "number" && abi.value !== undefined) requireAbiVersion(abi.value);
     const result = await this.#run({ op: "register" }, null);
     if (!result.bytes) throw new PluginCallError("E_REGISTRATION", "gk_register returned nothing; it must return the registration JSON");
     try {
@@ -202,7 +187,7 @@ export class WorkerRunner implements PluginRunner {
       maxResultBytes: this.options.maxResultBytes,
       maxLogsPerCall: this.options.calls.maxLogsPerCall,
     };
-    const worker = new Worker(workerScript(), { workerData: data, resourceLimits: { stackSizeMb: 4 }, execArgv: workerExecArgv() });
+    const worker = new Worker(workerScript("plugin-worker"), { workerData: data, resourceLimits: { stackSizeMb: 4 }, execArgv: workerExecArgv() });
     slot.worker = worker;
     slot.channel = channel;
     slot.calls = this.options.calls.fork();

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { workerExecArgv } from "../../runtime/worker-exec-argv.js";
+import { workerExecArgv, workerScript } from "../../runtime/worker-threads.js";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { HopRefusedError, HopTooLargeError, type Hop, type HopLimits, type HopSpec } from "./guarded-request.js";
 
@@ -13,15 +12,6 @@ interface Answer extends Partial<Hop> {
   message?: string;
   refused?: boolean;
   tooLarge?: boolean;
-}
-
-/** The helper's script: a sibling in the built package; from the sources (tests), the built copy. */
-function workerScript(): URL {
-  const sibling = new URL("./fetch-worker.js", import.meta.url);
-  if (existsSync(sibling)) return sibling;
-  const built = new URL("../../../dist/fetch-worker.js", import.meta.url);
-  if (existsSync(built)) return built;
-  throw new Error("the fetch worker script is missing; build @goatkit/host first (pnpm build)");
 }
 
 export class SyncFetch {
@@ -60,7 +50,7 @@ export class SyncFetch {
   #start(): MessagePort {
     if (this.#port) return this.#port;
     const { port1, port2 } = new MessageChannel();
-    this.#worker = new Worker(workerScript(), { workerData: { port: port2, signal: this.#flag.buffer }, transferList: [port2], execArgv: workerExecArgv() });
+    this.#worker = new Worker(workerScript("fetch-worker"), { workerData: { port: port2, signal: this.#flag.buffer }, transferList: [port2], execArgv: workerExecArgv() });
     // A helper thread must never keep the process alive on its own.
     this.#worker.unref();
     this.#port = port1;

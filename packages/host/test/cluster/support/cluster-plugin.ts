@@ -1,4 +1,5 @@
 import { wat } from "../../support/plugin-dir.js";
+import { PACK_AND_ALLOC } from "../../support/wat-prelude.js";
 
 export const CLUSTER_PLUGIN = "cluster-ticks";
 export const EVERY_SECOND_JOB = "every-second";
@@ -66,15 +67,7 @@ export function clusterPluginWasm(options: { version?: string; workMs?: number }
     (import "host" "cache_set" (func $cache_set (param i32 i32 i32 i32 i32) (result i32)))
     (memory (export "memory") 2)
     ${data.join("\n")}
-    (func $pack (param $ptr i32) (param $len i32) (result i64)
-      (i64.or (i64.shl (i64.extend_i32_u (local.get $ptr)) (i64.const 32)) (i64.extend_i32_u (local.get $len))))
-    (func (export "gk_alloc") (param $size i32) (result i32) (local $need i32)
-      (local.set $need (i32.sub
-        (i32.div_u (i32.add (i32.add (i32.const 65536) (local.get $size)) (i32.const 65535)) (i32.const 65536))
-        (memory.size)))
-      (if (i32.gt_s (local.get $need) (i32.const 0))
-        (then (if (i32.eq (memory.grow (local.get $need)) (i32.const -1)) (then (return (i32.const 0))))))
-      (i32.const 65536))
+    ${PACK_AND_ALLOC}
     (func (export "gk_register") (result i64) (call $pack (i32.const ${registration.at}) (i32.const ${registration.len})))
 
     ;; The address just after the first occurrence of the needle in the haystack, or -1.

@@ -1,3 +1,29 @@
+/** The table every new plugin owns (its migration creates it). */
+export function notesTable(name: string): string {
+  return `${name.replace(/-/g, "_")}_notes`;
+}
+
+/**
+ * The manifest every new plugin starts with, whatever its language: a route reading the demo
+ * help desk, one writing the plugin's own table, a widget. `build` says where the module comes from.
+ */
+export function pluginManifest(name: string, build: Record<string, unknown>): string {
+  const manifest = {
+    name,
+    version: "0.1.0",
+    description: `The ${name} plugin`,
+    ...build,
+    routes: [
+      { method: "GET", path: `/api/plugins/${name}/counts`, handler: "get_counts", middleware: ["auth"], description: "Ticket counts by state" },
+      { method: "POST", path: `/api/plugins/${name}/notes`, handler: "add_note", middleware: ["auth"], description: "Stores a note" },
+    ],
+    widgets: [{ id: `${name}-counts`, title: "Ticket counts", handler: "render_widget", location: "agent_home", size: "small" }],
+    permissions: ["db:read", "db:write", "cache:read", "cache:write"],
+    migrations: [{ id: "001_create_notes", up: `CREATE TABLE ${notesTable(name)} (id INTEGER PRIMARY KEY, body TEXT NOT NULL)` }],
+  };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
 /** The test every new plugin starts with: it runs the plugin in the real host on a demo help desk. */
 export function pluginTest(name: string): string {
   return `import { afterAll, beforeAll, describe, expect, it } from "vitest";
