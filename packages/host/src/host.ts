@@ -35,6 +35,8 @@ export interface HostOptions {
   poolSize?: number;
   /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
   cacheDir?: string;
+  /** Size limit of the transpiled components in `cacheDir` (default 1 GiB); least recently used ones are removed beyond it. */
+  cacheMaxBytes?: number;
   /** Per-call budgets and sizes of host functions; defaults in docs/sandbox.md. */
   callLimits?: Partial<HostCallLimits>;
   /** Sees every host call and its outcome (the testing API records them). */
@@ -59,7 +61,7 @@ export class Host {
 
   private constructor(
     readonly services: HostServices,
-    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir">,
+    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir" | "cacheMaxBytes">,
   ) {}
 
   static async create(options: HostOptions = {}): Promise<Host> {
@@ -77,7 +79,13 @@ export class Host {
       mailFrom: options.mailFrom ?? "goatkit@localhost",
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
-    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) });
+    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) });
+  }
+
+  /** Where and how much this host caches derived artefacts; the plugin manager loads with the same. */
+  get cacheOptions(): Pick<LoadOptions, "cacheDir" | "cacheMaxBytes"> {
+    const { cacheDir, cacheMaxBytes } = this.defaults;
+    return { ...(cacheDir ? { cacheDir } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) };
   }
 
   get logs(): LogStore {

@@ -560,7 +560,7 @@ export class PluginManager {
   async #open(entry: Entry): Promise<Plugin> {
     const discovered = entry.discovered!;
     const settings = this.options.plugins?.[entry.name] ?? {};
-    const options: LoadOptions = { grant: settings.grant, config: settings.config };
+    const options: LoadOptions = { ...this.host.cacheOptions, grant: settings.grant, config: settings.config };
     if (this.options.isolation) options.isolation = this.options.isolation;
     if (this.options.poolSize) options.poolSize = this.options.poolSize;
     const plugin = await Plugin.load(discovered.loadPath, this.host.services, options);
