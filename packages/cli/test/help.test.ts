@@ -3,7 +3,7 @@ import { run } from "./support.js";
 
 // Help and usage errors are part of the interface: changes show up in review as snapshot diffs.
 describe("gk help", () => {
-  it.each([[[]], [["plugin", "--help"]], [["plugin", "call", "--help"]], [["plugin", "init", "--help"]], [["plugin", "validate", "--help"]], [["plugin", "pack", "--help"]]])(
+  it.each([[[]], [["plugin", "--help"]], [["plugin", "call", "--help"]], [["plugin", "init", "--help"]], [["plugin", "validate", "--help"]], [["plugin", "pack", "--help"]], [["start", "--help"]]])(
     "gk %j",
     async (args) => {
       const res = await run(args);

@@ -35,6 +35,7 @@ export {
   type CacheConfig,
   type MailConfig,
   type StateConfig,
+  type ClusterConfig,
   type DemoConfig,
   type ConfigOrigins,
 } from "./services/config.js";

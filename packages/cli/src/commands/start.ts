@@ -2,7 +2,18 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { createHost, startServer, type Host, type RunningServer } from "@goatkit/host";
+import {
+  PluginManagerError,
+  ServiceConnectionError,
+  ServicesConfigError,
+  createHost,
+  readServicesConfig,
+  runHostProcess,
+  startServer,
+  type Host,
+  type HostProcessLine,
+  type RunningServer,
+} from "@goatkit/host";
 import { EXIT, GkError } from "../errors.js";
 
 export interface StartOptions {
@@ -24,7 +35,7 @@ export interface StartedHost {
 
 /**
  * The host on the embedded defaults (a SQLite demo help desk in a file, memory cache, dev
- * mailbox), serving the given plugins, their routes and widgets, and the dashboard.
+ * mailbox), serving the given plugins, their routes and widgets, and the dashboard: `gk dev`'s.
  */
 export async function startHost(options: StartOptions): Promise<StartedHost> {
   const log = options.log ?? console.log;
@@ -59,48 +70,113 @@ export async function startHost(options: StartOptions): Promise<StartedHost> {
 }
 
 export const startCommand = defineCommand({
-  meta: { name: "start", description: "Run the host with plugins on the embedded demo help desk, serving their routes, widgets and the dashboard" },
+  meta: { name: "start", description: "Run the host: plugins, their routes, widgets and jobs, and the dashboard, on the embedded demo help desk or the configured services and cluster" },
   args: {
     plugins: { type: "positional", description: "Plugin folders to load", required: false },
     "plugins-dir": { type: "string", description: "Also discover every plugin folder in this directory" },
-    port: { type: "string", description: "Port (default 8080; 0 picks a free one)", default: "8080" },
-    db: { type: "string", description: "SQLite file (created with the demo help desk when empty)", default: ".goatkit/demo.db" },
+    config: { type: "string", description: "Services and cluster config file, JSON or YAML (docs/services.md); GOATKIT_* variables override it" },
+    port: { type: "string", description: "Port (default GOATKIT_PORT, else 8080; 0 picks a free one)" },
+    listen: { type: "string", description: "Interface to listen on (default GOATKIT_LISTEN, else 127.0.0.1)" },
+    db: { type: "string", description: "SQLite file when no database is configured (created with the demo help desk when empty)", default: ".goatkit/demo.db" },
     token: { type: "string", description: "Admin token for the API and the dashboard (default: GOATKIT_TOKEN, else a random one)" },
+    "host-id": { type: "string", description: "This host's name in a cluster (default GOATKIT_HOST_ID, else <hostname>-<pid>)" },
     watch: { type: "boolean", description: "Reload a plugin when its .wasm or manifest changes", default: false },
+    json: { type: "boolean", description: "Print one JSON line per event (ready, run, plugin, cluster, stopping, stopped) instead of text", default: false },
   },
   async run({ args }) {
     const plugins = (args._ ?? []).map(String);
-    const port = Number(args.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GkError(`--port must be a port number, not "${args.port}"`, EXIT.USAGE);
-    const token = args.token ?? process.env.GOATKIT_TOKEN;
-    if (token !== undefined && token.length < 8) throw new GkError("the admin token must be at least 8 characters; leave it out to get a random one", EXIT.USAGE);
     if (plugins.length === 0 && !args["plugins-dir"]) throw new GkError("name plugin folders to serve (gk start plugins/stats plugins/faq) or --plugins-dir", EXIT.USAGE);
-    const started = await startHost({
-      plugins,
-      ...(args["plugins-dir"] ? { pluginsDir: args["plugins-dir"] } : {}),
-      port,
-      db: args.db,
-      ...(token ? { token } : {}),
-      watch: args.watch,
-    });
-    const { url } = started.server;
-    console.log(
-      [
-        "",
-        `GoatKit host listening on ${url}`,
-        `  dashboard  ${url}/#token=${started.token}`,
-        `  API token  ${started.token}   (curl -H "Authorization: Bearer ${started.token}" ${url}/api/v1/plugins)`,
-        `  database   ${args.db} (demo help desk)`,
-        "Press Ctrl-C to stop.",
-      ].join("\n"),
-    );
-    await new Promise<void>((resolvePromise) => {
-      const stop = () => {
-        console.log("\nstopping: finishing running calls…");
-        void started.close().then(resolvePromise);
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    let port: number | undefined;
+    if (args.port !== undefined) {
+      port = Number(args.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GkError(`--port must be a port number, not "${args.port}"`, EXIT.USAGE);
+    }
+    const token = args.token ?? process.env.GOATKIT_TOKEN ?? randomBytes(18).toString("base64url");
+    if (token.length < 8) throw new GkError("the admin token must be at least 8 characters; leave it out to get a random one", EXIT.USAGE);
+
+    const env: Record<string, string | undefined> = { ...process.env };
+    if (args.config) env.GOATKIT_CONFIG = resolve(args.config);
+    if (args["host-id"]) env.GOATKIT_HOST_ID = args["host-id"];
+    const database = await configuredDatabase(env);
+    if (!database) {
+      // Nothing configured: the embedded demo help desk in a SQLite file.
+      if (args.db !== ":memory:") await mkdir(dirname(resolve(args.db)), { recursive: true });
+      env.GOATKIT_DB_URL = `sqlite:${args.db}`;
+    }
+
+    const json = args.json;
+    let running: Awaited<ReturnType<typeof runHostProcess>>;
+    try {
+      running = await runHostProcess({
+        ...(args["plugins-dir"] ? { pluginsDir: resolve(args["plugins-dir"]) } : {}),
+        plugins,
+        env,
+        ...(port !== undefined ? { port } : {}),
+        ...(args.listen ? { hostname: args.listen } : {}),
+        adminToken: token,
+        watch: args.watch,
+        print: (line) => (json ? console.log(JSON.stringify(line)) : printLine(line)),
+      });
+    } catch (error) {
+      if (error instanceof ServicesConfigError || error instanceof ServiceConnectionError || error instanceof PluginManagerError) throw new GkError(error.message);
+      throw error;
+    }
+    if (!json) {
+      const { url } = running;
+      console.log(
+        [
+          "",
+          `GoatKit host listening on ${url}`,
+          `  dashboard  ${url}/#token=${token}`,
+          `  API token  ${token}   (curl -H "Authorization: Bearer ${token}" ${url}/api/v1/plugins)`,
+          `  database   ${database ?? `${args.db} (demo help desk)`}`,
+          `  cluster    ${running.coordinator ? `joined as ${running.hostId}` : "off (this host runs alone)"}`,
+          "Press Ctrl-C to stop.",
+        ].join("\n"),
+      );
+    }
+    // runHostProcess stops gracefully on SIGTERM and SIGINT and exits.
+    await new Promise<never>(() => undefined);
   },
 });
+
+/** The configured database (redacted), from GOATKIT_DB_URL or the config file, or null for none. */
+async function configuredDatabase(env: Record<string, string | undefined>): Promise<string | null> {
+  if (env.GOATKIT_DB_URL) return redact(env.GOATKIT_DB_URL);
+  if (!env.GOATKIT_CONFIG) return null;
+  try {
+    const { config } = await readServicesConfig(env.GOATKIT_CONFIG);
+    return config.database?.url ? redact(config.database.url) : null;
+  } catch (error) {
+    throw new GkError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+}
+
+/** The host's events as the text lines an operator reads. */
+function printLine(line: HostProcessLine): void {
+  switch (line.event) {
+    case "ready":
+      for (const plugin of line.plugins as Array<{ name: string; status: string; error?: string }>) {
+        console.log(`${plugin.name}: ${plugin.status}${plugin.error ? ` (${plugin.error})` : ""}`);
+      }
+      return;
+    case "run":
+      if (line.status !== "running") console.log(`job ${line.plugin}/${line.job} due ${line.tick}: ${line.status}${line.error ? ` (${line.error})` : ""}`);
+      return;
+    case "cluster":
+      console.log(`cluster: ${line.type}${line.plugin ? ` ${line.plugin}` : ""}${line.command ? ` ${line.command}` : ""}${line.from ? ` from ${line.from}` : ""}${line.message ? `: ${line.message}` : ""}`);
+      return;
+    case "stopping":
+      console.log("\nstopping: finishing running calls and jobs…");
+      return;
+    case "error":
+      console.error(`error${line.plugin ? ` in ${line.plugin}` : ""}: ${line.message}`);
+      return;
+    default:
+      return;
+  }
+}

@@ -69,26 +69,34 @@ export async function clusterOptionsFromEnv(env: Record<string, string | undefin
   if (!["", "1", "true", "yes", "on", "0", "false", "no", "off"].includes(switchText)) {
     throw new ServicesConfigError(`GOATKIT_CLUSTER must be on or off, got "${env.GOATKIT_CLUSTER}"`);
   }
-  if (["0", "false", "no", "off"].includes(switchText)) return null;
   const file = env.GOATKIT_CONFIG ? await readServicesConfig(env.GOATKIT_CONFIG) : { config: {}, origins: {} };
+  const fromFile = file.config.cluster ?? {};
+  // The variable overrides the file's cluster.enabled.
+  const enabled = switchText === "" ? fromFile.enabled : ["1", "true", "yes", "on"].includes(switchText);
+  if (enabled === false) return null;
   const { config, origins } = configFromEnv(env, file.config, file.origins);
   const redisUrl = config.cache?.url;
   if (!redisUrl) {
-    if (switchText !== "") throw new ServicesConfigError("GOATKIT_CLUSTER is on but no Redis is configured; set GOATKIT_REDIS_URL (the Redis every host shares)");
+    if (enabled === true) {
+      const by = switchText !== "" ? "GOATKIT_CLUSTER is on" : `cluster.enabled is true (${file.origins["cluster.enabled"]})`;
+      throw new ServicesConfigError(`${by} but no Redis is configured; set GOATKIT_REDIS_URL or cache.url (the Redis every host shares)`);
+    }
     return null;
   }
   const options: ClusterOptions = { redisUrl, origin: origins["cache.url"] ?? "cache.url" };
-  if (env.GOATKIT_HOST_ID) options.hostId = env.GOATKIT_HOST_ID;
-  if (env.GOATKIT_CLUSTER_KEY_PREFIX) options.keyPrefix = env.GOATKIT_CLUSTER_KEY_PREFIX;
-  const ttl = milliseconds(env, "GOATKIT_CLUSTER_LEASE_TTL_MS");
+  const hostId = env.GOATKIT_HOST_ID || fromFile.host_id;
+  if (hostId) options.hostId = hostId;
+  const keyPrefix = env.GOATKIT_CLUSTER_KEY_PREFIX || fromFile.key_prefix;
+  if (keyPrefix) options.keyPrefix = keyPrefix;
+  const ttl = milliseconds(env, "GOATKIT_CLUSTER_LEASE_TTL_MS") ?? fromFile.lease_ttl_ms;
   if (ttl !== undefined) options.leaseTtlMs = ttl;
-  const heartbeat = milliseconds(env, "GOATKIT_CLUSTER_HEARTBEAT_MS");
+  const heartbeat = milliseconds(env, "GOATKIT_CLUSTER_HEARTBEAT_MS") ?? fromFile.heartbeat_ms;
   if (heartbeat !== undefined) options.heartbeatMs = heartbeat;
   // Checked now, so a wrong value stops start-up with the variable's name.
   try {
     resolveClusterOptions(options);
   } catch (error) {
-    throw new ServicesConfigError(`${(error as Error).message} (GOATKIT_CLUSTER_LEASE_TTL_MS, GOATKIT_CLUSTER_HEARTBEAT_MS)`);
+    throw new ServicesConfigError(`${(error as Error).message} (GOATKIT_CLUSTER_LEASE_TTL_MS, GOATKIT_CLUSTER_HEARTBEAT_MS, or cluster.lease_ttl_ms and cluster.heartbeat_ms)`);
   }
   return options;
 }

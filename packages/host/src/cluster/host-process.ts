@@ -10,7 +10,11 @@ import { clusterOptionsFromEnv, defaultHostId } from "./cluster-options.js";
 
 export interface HostProcessOptions {
   /** The plugins folders the host serves (the same plugins on every host of a cluster). */
-  pluginsDir: string | string[];
+  pluginsDir?: string | string[];
+  /** Single plugin folders (or `.wasm` files) to serve as well, loaded before the host is ready. */
+  plugins?: string[];
+  /** Reload a plugin when its module or manifest changes, and pick up new plugin folders (default false). */
+  watch?: boolean;
   /** Where services (`GOATKIT_DB_URL`, `GOATKIT_REDIS_URL`, ...) and cluster settings are read (default process.env). */
   env?: Record<string, string | undefined>;
   /** Port (default `GOATKIT_PORT`, else 8080; 0 picks a free one). */
@@ -62,6 +66,8 @@ export interface RunningHostProcess {
  */
 export async function runHostProcess(options: HostProcessOptions): Promise<RunningHostProcess> {
   const env = options.env ?? process.env;
+  const folders = options.plugins ?? [];
+  if (options.pluginsDir === undefined && folders.length === 0) throw new TypeError("runHostProcess needs plugins to serve: a pluginsDir, or plugins (single plugin folders)");
   const cluster = await clusterOptionsFromEnv(env);
   const hostId = cluster?.hostId ?? (env.GOATKIT_HOST_ID || defaultHostId());
   const write = options.print ?? ((line: HostProcessLine) => void process.stdout.write(`${JSON.stringify(line)}\n`));
@@ -74,12 +80,14 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
   try {
     const host = await createHost({ ...(await servicesFromEnv(env)) });
     closers.push(() => host.close());
+    // Loaded into the host, which the manager adopts: a broken folder stops start-up, naming it.
+    for (const folder of folders) await host.load(folder);
     const coordinator = cluster ? await ClusterCoordinator.connect({ ...cluster, hostId }) : null;
     if (coordinator) {
       closers.push(() => coordinator.close());
       coordinator.onEvent(({ host: _host, time: _time, ...event }) => print("cluster", event));
     }
-    const manager = await PluginManager.create({ host, pluginsDir: options.pluginsDir, hostId });
+    const manager = await PluginManager.create({ host, ...(options.pluginsDir !== undefined ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch ?? false, hostId });
     closers.push(() => manager.close());
     manager.on("*", ({ time: _time, ...event }) => print("plugin", event));
     // Before any job runs: a plugin disabled on the other hosts stays disabled here.

@@ -11,6 +11,19 @@ export interface ServicesConfig {
   mail?: MailConfig;
   /** How much platform history the host keeps in the database (docs/state.md). */
   state?: StateConfig;
+  /** How this host joins the hosts sharing the Redis of `cache.url` (docs/cluster.md). */
+  cluster?: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  /** false runs this host alone although a Redis is configured; true insists on a cluster. */
+  enabled?: boolean;
+  /** This host's name, unique among the running hosts (default `<hostname>-<pid>`). */
+  host_id?: string;
+  /** Put before every cluster key and the events channel (default `goatkit:cluster:`). */
+  key_prefix?: string;
+  lease_ttl_ms?: number;
+  heartbeat_ms?: number;
 }
 
 export interface StateConfig {
@@ -82,13 +95,15 @@ export const SERVICE_ENV_VARS = {
 } as const;
 
 type Section = keyof ServicesConfig;
-type Kind = "string" | "count" | "milliseconds" | "days" | "demo";
+type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo";
 
 const FIELDS: Record<Section, Record<string, Kind>> = {
   database: { url: "string", schema: "string", pool_size: "count", statement_timeout_ms: "milliseconds", demo: "demo" },
   cache: { url: "string", key_prefix: "string" },
   mail: { url: "string", from: "string" },
   state: { log_lines_per_plugin: "count", log_max_age_days: "days", runs_per_job: "count" },
+  // Read by clusterOptionsFromEnv, whose GOATKIT_CLUSTER* variables override these.
+  cluster: { enabled: "boolean", host_id: "string", key_prefix: "string", lease_ttl_ms: "milliseconds", heartbeat_ms: "milliseconds" },
 };
 const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };
 const DEMO_FIELDS = ["seed", "tickets", "days", "anchor_day"];
@@ -145,7 +160,7 @@ export function configFromEnv(
  */
 export function parseServicesConfig(value: unknown, origins: ConfigOrigins = {}, options: { partial?: boolean } = {}): ServicesConfig {
   const where = (path: string) => origins[path] ?? `${path} in the services config`;
-  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache, mail and/or state");
+  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache, mail, state and/or cluster");
   for (const key of Object.keys(value)) {
     if (!(key in FIELDS)) throw new ServicesConfigError(`unknown setting "${key}" (${where(key)}); the settings are ${Object.keys(FIELDS).join(", ")}`);
   }
@@ -187,6 +202,9 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
     case "days":
       if (!Number.isInteger(value) || (value as number) < 0) throw new ServicesConfigError(`${where} must be a whole number of days (0 for no limit), got ${JSON.stringify(value)}`);
       return value;
+    case "boolean":
+      if (typeof value !== "boolean") throw new ServicesConfigError(`${where} must be true or false, got ${JSON.stringify(value)}`);
+      return value;
     case "demo":
       if (typeof value === "boolean") return value;
       if (!isRecord(value)) throw new ServicesConfigError(`${where} must be true, false or an object with ${DEMO_FIELDS.join(", ")}`);
@@ -208,6 +226,7 @@ function fromEnvText(name: string, raw: string, kind: Kind): unknown {
     case "days":
       if (!/^\d+$/.test(raw.trim())) throw new ServicesConfigError(`${name} must be a whole number, got "${raw}"`);
       return Number(raw.trim());
+    case "boolean":
     case "demo": {
       const text = raw.trim().toLowerCase();
       if (["1", "true", "yes", "on"].includes(text)) return true;
