@@ -8,6 +8,7 @@ import { Registration, definePlugin } from "@goatkit/sdk/guest";
 import { reminderJob } from "./reminders/send-reminders.js";
 import { appointmentRoutes } from "./routes/appointments.js";
 import { calendarRoutes } from "./routes/calendars.js";
+import { feedRoutes } from "./routes/feeds.js";
 import { icalRoutes } from "./routes/ical.js";
 import { schedulingRoutes } from "./routes/scheduling.js";
 import { timeZoneRoutes } from "./routes/time-zones.js";
@@ -22,6 +23,7 @@ export default definePlugin({
     ...appointmentRoutes,
     ...schedulingRoutes,
     ...icalRoutes,
+    ...feedRoutes,
     ...timeZoneRoutes,
     ...reminderJob,
     ...todayWidget,

@@ -20,14 +20,15 @@ describe("the plugin in the host", () => {
     for (const route of manifest.routes) {
       expect(exported).toContain(route.handler);
       expect(route.path.startsWith("/api/plugins/calendar/")).toBe(true);
-      expect(route.middleware).toEqual(["auth"]);
+      // Every route needs a sign-in but the subscription feed, whose secret URL is the credential.
+      expect(route.middleware).toEqual(route.handler === "subscribed_feed" ? undefined : ["auth"]);
     }
     expect(manifest.permissions).toEqual(["db:read", "db:write", "email:send"]);
   });
 
   it("applies its migrations and registers the reminder job", async () => {
     const applied = await cal.host.services.db.query("SELECT id FROM goatkit_migrations WHERE plugin = ? ORDER BY id", ["calendar"]);
-    expect(applied.map((r) => r.id)).toEqual(["001_create_calendars", "002_create_appointments", "003_create_reminders_sent"]);
+    expect(applied.map((r) => r.id)).toEqual(["001_create_calendars", "002_create_appointments", "003_create_reminders_sent", "004_create_feed_tokens"]);
     expect(cal.host.jobs.list("calendar").map((j) => [j.handler, j.schedule])).toEqual([["send_reminders", "*/5 * * * *"]]);
   });
 

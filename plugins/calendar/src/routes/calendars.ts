@@ -9,6 +9,7 @@ import { findQueue, findQueues, findUsers } from "../store/core-tables.js";
 import { deleteCalendarReminders } from "../store/reminders-sent.js";
 import { formatInstant } from "../time/local-time.js";
 import { findTimeZone } from "../time/time-zones.js";
+import { deleteCalendarFeedTokens } from "../store/feed-tokens.js";
 import { requireCalendarManager, requireStaff } from "./access.js";
 
 const BASE = "/api/plugins/calendar";
@@ -115,6 +116,7 @@ export const calendarRoutes = {
     const calendar = requireCalendar(req.param("id"));
     requireCalendarManager(req, calendar);
     deleteCalendarReminders(calendar.id);
+    deleteCalendarFeedTokens(calendar.id);
     const appointments = deleteCalendarAppointments(calendar.id);
     deleteCalendar(calendar.id);
     return { deleted: calendar.id, appointments_deleted: appointments };
