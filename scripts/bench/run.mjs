@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { measure } from "mitata";
 import { createHost } from "../../packages/host/dist/index.js";
 import { benchPluginDir, coreModule, extismWasm } from "./fixtures.mjs";
+import { benchState } from "./state.mjs";
 
 const require = createRequire(new URL("../../packages/host/package.json", import.meta.url));
 const { createPlugin } = require("@extism/extism");
@@ -161,6 +162,9 @@ for (const n of names) written += (await loadTest.services.db.query(`SELECT COUN
 console.log(`load       1000 calls in flight across 3 plugins: ${errors} errors, ${1000 - written} lost writes, ${elapsed.toFixed(0)} ms`);
 rows.push({ group: "load", name: "1,000 calls in flight, 3 plugins, pool 2", p50: null, p99: null, ratio: null, note: `${errors} errors, ${1000 - written} lost writes, ${elapsed.toFixed(0)} ms in all` });
 await loadTest.close();
+
+// --- Platform state: what storing logs and job runs costs, and the PostgreSQL session reset --
+await benchState(record);
 
 await inProcess.close();
 await isolated.close();
