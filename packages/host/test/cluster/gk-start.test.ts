@@ -4,11 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
-import { PostgresDatabase } from "@goatkit/host";
-import { CLUSTER_PLUGIN, EVERY_SECOND_JOB, clusterPluginManifest, clusterPluginWasm } from "../../host/test/cluster/support/cluster-plugin.js";
-import { TEST_URLS, clusterServersMissing, createPostgresSchema, redisKeySpace } from "../../host/test/cluster/support/cluster-servers.js";
-import { writePlugin } from "../../host/test/platform/support/platform.js";
-import { gk } from "./support.js";
+import { existsSync } from "node:fs";
+import { PostgresDatabase } from "../../src/services/postgres/postgres-database.js";
+import { writePlugin } from "../platform/support/platform.js";
+import { CLUSTER_PLUGIN, EVERY_SECOND_JOB, clusterPluginManifest, clusterPluginWasm } from "./support/cluster-plugin.js";
+import { TEST_URLS, clusterServersMissing, createPostgresSchema, redisKeySpace } from "./support/cluster-servers.js";
+
+// The `gk` command as an operator runs it: the built CLI (`pnpm build` builds it before the tests).
+const gk = new URL("../../../cli/dist/cli.js", import.meta.url).pathname;
 
 const skip = clusterServersMissing("the two-`gk start` cluster test");
 const RUN_MS = 12_000;
@@ -51,6 +54,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string, outp
 
 describe.skipIf(skip)("two `gk start` hosts from one config file, on PostgreSQL and Redis", () => {
   it("join one cluster and run an every-second cron job once per due time", async () => {
+    if (!existsSync(gk)) throw new Error(`${gk} is missing; build the CLI first: pnpm --filter @goatkit/cli build`);
     const { schema, drop } = await createPostgresSchema(TEST_URLS.postgres!);
     const keys = redisKeySpace();
     const work = await mkdtemp(join(tmpdir(), "goatkit-gk-cluster-"));
