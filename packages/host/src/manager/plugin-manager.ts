@@ -314,12 +314,20 @@ export class PluginManager {
     });
   }
 
-  /** Stores an enabled state; written before the command returns, so a crash right after keeps it. */
+  /**
+   * Stores an enabled state; written before the command returns, so a crash right after keeps
+   * it. While the database is away the command still applies here, and the log says it will not
+   * outlive a restart.
+   */
   async #saveState(name: string, enabled: boolean, options: PluginCommandOptions): Promise<void> {
     const store = this.host.state?.store;
     if (!store) return;
     this.#stored.set(name, enabled);
-    await store.savePluginState(name, enabled, options.actor ?? (options.announce === false ? "cluster" : "program"), this.#iso());
+    try {
+      await store.savePluginState(name, enabled, options.actor ?? (options.announce === false ? "cluster" : "program"), this.#iso());
+    } catch (error) {
+      this.host.logs.write(name, "error", `${enabled ? "enabled" : "disabled"} on this host, but the state could not be stored, so a restart forgets it; repeat the command once the database answers: ${messageOf(error)}`);
+    }
   }
 
   /**

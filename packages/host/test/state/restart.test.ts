@@ -86,6 +86,23 @@ describe("platform state across a restart", () => {
     }
   });
 
+  it("still disables a plugin when its state cannot be stored, and says in the log that a restart forgets it", async () => {
+    const plugins = join(work, "plugins");
+    await writePlugins(plugins);
+    const host = await createHost({ database: { demo: false } });
+    const manager = await PluginManager.create({ host, pluginsDir: plugins });
+    try {
+      await host.services.db.exec("DROP TABLE goatkit_plugin_state", []);
+      expect(await manager.disable("other", { actor: "root" })).toMatchObject({ enabled: false, status: "disabled" });
+      const line = host.logs.list("other", "error").at(-1)!;
+      expect(line.message).toMatch(/^disabled on this host, but the state could not be stored, so a restart forgets it; repeat the command once the database answers: .*goatkit_plugin_state/);
+      expect((await host.state!.store.audit()).map((e) => [e.actor, e.action, e.outcome])).toEqual([["root", "disable", "ok"]]);
+    } finally {
+      await manager.close();
+      await host.close();
+    }
+  });
+
   it("rejects retention settings that cannot work, naming the setting", async () => {
     await expect(createHost({ platformState: { logLinesPerPlugin: 0 } })).rejects.toThrow("platformState.logLinesPerPlugin must be a whole number above 0, got 0");
   });
