@@ -109,6 +109,16 @@ describe.skipIf(skip)("two host processes sharing PostgreSQL and Redis", () => {
         expect(rows.filter((r) => r.scheduled_at === victimRun.tick)).toEqual([{ scheduled_at: victimRun.tick, attempt: 2 }]);
         expect(takenOver).toMatchObject({ host: survivor.id, attempt: 2, trigger: "retry" });
         expect(takeover).toMatchObject({ type: "takeover", from: victim.id, attempt: 2 });
+        // The shared run history: the victim's attempt, stored when it started, marked interrupted by the takeover.
+        const history = await query<{ host_id: string; attempt: number; status: string; error_code: string | null }>(
+          "SELECT host_id, attempt, status, error_code FROM goatkit_job_runs WHERE plugin = $1 AND job = $2 AND scheduled_at = $3 ORDER BY id",
+          [CLUSTER_PLUGIN, EVERY_SECOND_JOB, victimRun.tick],
+          schema,
+        );
+        expect(history).toEqual([
+          { host_id: victim.id, attempt: 1, status: "interrupted", error_code: "E_INTERRUPTED" },
+          { host_id: survivor.id, attempt: 2, status: "succeeded", error_code: null },
+        ]);
         // Every row is a run a host reported as succeeded, once.
         expect(succeeded.map((l) => l.tick).sort()).toEqual(rows.map((r) => r.scheduled_at).sort());
         // After the kill only the survivor runs, and the schedule goes on to the end.
