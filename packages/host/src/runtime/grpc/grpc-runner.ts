@@ -363,7 +363,8 @@ export class GrpcRunner implements PluginRunner {
         break;
     }
     if (/unknown function|unknown handler|no handler/i.test(details)) return new PluginCallError("E_UNKNOWN_HANDLER", `the plugin has no handler "${handler}": ${details}`);
-    return new PluginCallError("E_TRAP", `the plugin failed the call: ${details}`);
+    if (/serializ/i.test(details)) return new PluginCallError("E_TRAP", `${handler} failed: the plugin could not encode its CallResponse (${details}); \`result\` is bytes: send a Buffer (Buffer.from(JSON.stringify(value))), not a string`);
+    return new PluginCallError("E_TRAP", `${handler} failed: ${details}`);
   }
 }
 

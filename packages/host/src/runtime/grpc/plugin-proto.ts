@@ -1,12 +1,13 @@
 import { createRequire } from "node:module";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { protoPath as healthProtoPath } from "grpc-health-check";
 
 const require = createRequire(import.meta.url);
 
 /** The published contract (packages/sdk/proto/plugin.proto), loaded as the tutorial loads it. */
 export const PLUGIN_PROTO_PATH = require.resolve("@goatkit/sdk/proto/plugin.proto");
+/** The standard grpc.health.v1 service, as the SDK ships it. */
+const HEALTH_PROTO_PATH = require.resolve("@goatkit/sdk/proto/health.proto");
 
 // Bytes stay Buffers, int64 become strings (ids beyond 2^53 survive), unset fields get defaults.
 const LOADER_OPTIONS: protoLoader.Options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
@@ -24,7 +25,7 @@ let loaded: { plugin: PluginPackage; health: ClientConstructor } | null = null;
 export function protos(): { plugin: PluginPackage; health: ClientConstructor } {
   if (loaded) return loaded;
   const plugin = grpc.loadPackageDefinition(protoLoader.loadSync(PLUGIN_PROTO_PATH, LOADER_OPTIONS)).plugin as unknown as PluginPackage;
-  const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS)) as unknown as { grpc: { health: { v1: { Health: ClientConstructor } } } };
+  const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(HEALTH_PROTO_PATH, LOADER_OPTIONS)) as unknown as { grpc: { health: { v1: { Health: ClientConstructor } } } };
   loaded = { plugin, health: healthPackage.grpc.health.v1.Health };
   return loaded;
 }
