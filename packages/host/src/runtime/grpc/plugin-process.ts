@@ -107,16 +107,22 @@ export class PluginProcess {
     });
   }
 
-  /** Per-second line budget: the first line over it says how many were dropped in the last window. */
+  /** Per-second line budget; what was dropped is reported once the second is over. */
   #admit(): boolean {
     const now = Date.now();
-    const w = this.#window;
-    if (now - w.start >= 1000) {
-      if (w.dropped > 0) this.options.sink("warn", `log flood: ${w.dropped} output lines dropped (more than ${this.options.maxLinesPerSecond} a second)`, {});
+    if (now - this.#window.start >= 1000) {
+      this.#flushDropped();
       this.#window = { start: now, lines: 0, dropped: 0 };
     }
     if (++this.#window.lines <= this.options.maxLinesPerSecond) return true;
-    this.#window.dropped++;
+    if (this.#window.dropped++ === 0) setTimeout(() => this.#flushDropped(), Math.max(0, this.#window.start + 1000 - now)).unref();
     return false;
+  }
+
+  #flushDropped(): void {
+    const w = this.#window;
+    if (w.dropped === 0) return;
+    this.options.sink("warn", `log flood: ${w.dropped} output lines dropped (more than ${this.options.maxLinesPerSecond} a second)`, {});
+    w.dropped = 0;
   }
 }
