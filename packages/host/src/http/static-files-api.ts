@@ -15,8 +15,10 @@ export function staticFilesApi(manager: PluginManager): Hono<AppEnv> {
     if (!manager.has(name)) return jsonError(c, 404, `no plugin named "${name}"`, "E_NOT_FOUND");
     const { location } = manager.info(name);
     const dir = location.endsWith(".wasm") ? dirname(location) : location;
-    const path = decodeURIComponent(c.req.path.slice(`/api/plugins/${name}/static/`.length));
-    const found = await resolveStaticFile(dir, path);
+    // The raw path, still percent-encoded: resolveStaticFile decodes each segment once
+    // (c.req.path is already partly decoded by the router).
+    const raw = new URL(c.req.url).pathname.split("/").slice(5).join("/");
+    const found = await resolveStaticFile(dir, raw);
     // The reason stays in the log: it can name paths on the server.
     if (!found.ok) return jsonError(c, found.status, found.status === 404 ? "no such static file" : "bad static file path", found.status === 404 ? "E_NOT_FOUND" : "E_BAD_PATH");
     c.header("content-type", found.file.contentType);
