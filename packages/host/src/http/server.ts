@@ -7,6 +7,7 @@ import { PluginManager, type PluginManagerOptions } from "../manager/plugin-mana
 import { createApp } from "./app.js";
 import { TokenAuth, type TokenUser } from "./auth.js";
 import { EventStreams } from "./event-stream.js";
+import { Sessions } from "./sessions.js";
 
 export interface ServerOptions {
   /** The host to serve; a PluginManager is created over it (and closed with the server). */
@@ -84,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const manager = options.manager ?? (await PluginManager.create({ ...options.managerOptions, host: options.host! }));
   const scheduler = options.scheduler === false ? null : new JobScheduler({ ...options.scheduler, manager });
   const streams = new EventStreams();
-  const app = createApp({ manager, scheduler, auth, streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false });
+  const app = createApp({ manager, scheduler, auth, sessions: new Sessions(), streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false });
 
   const hostname = options.hostname ?? "127.0.0.1";
   let server: Server;

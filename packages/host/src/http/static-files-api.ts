@@ -6,6 +6,7 @@ import type { PluginManager } from "../manager/plugin-manager.js";
 import { resolveStaticFile } from "../packages/static-files.js";
 import type { AppEnv } from "./auth.js";
 import { jsonError } from "./http-error.js";
+import { PLUGIN_CONTENT_POLICY } from "./plugin-content-policy.js";
 
 /** `GET /api/plugins/<name>/static/<path>`: files from the plugin's `static/` folder (seed 004's package layout). */
 export function staticFilesApi(manager: PluginManager): Hono<AppEnv> {
@@ -24,6 +25,8 @@ export function staticFilesApi(manager: PluginManager): Hono<AppEnv> {
     c.header("content-type", found.file.contentType);
     c.header("content-length", String(found.file.size));
     c.header("x-content-type-options", "nosniff");
+    // A plugin's .html or .svg opened in the browser runs confined, not as the host's origin.
+    c.header("content-security-policy", PLUGIN_CONTENT_POLICY);
     c.header("cache-control", "public, max-age=300");
     return c.body(Readable.toWeb(createReadStream(found.file.path)) as ReadableStream);
   });
