@@ -742,6 +742,7 @@ export class PluginManager {
     return pluginInfo({
       name: entry.name,
       manifest: this.#manifestOf(entry),
+      pid: entry.plugin?.pid ?? null,
       source: entry.discovered?.source ?? entry.problem?.source ?? "folder",
       location: entry.discovered?.location ?? entry.problem?.location ?? "",
       status,

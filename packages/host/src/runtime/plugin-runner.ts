@@ -15,6 +15,8 @@ export interface PluginRunner {
   /** Calls a handler with the encoded request envelope; null means "nothing". */
   call(handler: string, request: Uint8Array): Promise<Uint8Array | null>;
   close(): Promise<void>;
+  /** The operating-system process serving the plugin (gRPC plugins only). */
+  readonly pid?: number | undefined;
 }
 
 export interface RunnerOptions {

@@ -1,5 +1,6 @@
 import Database from "libsql";
 import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
+import { guardReadOnlyTransaction } from "./read-guard.js";
 import { DEMO_SCHEMA } from "./demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "./demo-data.js";
 
@@ -28,6 +29,7 @@ export class SqliteDatabase implements DatabaseService {
   }
 
   query(sql: string, args: SqlValue[]): Row[] {
+    guardReadOnlyTransaction(sql);
     // query_only makes SQLite itself refuse writes, whatever the statement looks like.
     this.#db.exec("PRAGMA query_only = 1");
     try {
