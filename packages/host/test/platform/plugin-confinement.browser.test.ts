@@ -167,4 +167,15 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
     expect(box!.height).toBeGreaterThan(40);
     expect(box!.height).toBeLessThan(300);
   });
+
+  it("stays signed in across a reload through the session cookie, and signs out", async () => {
+    await dashboard.goto(`${platform.url}/`);
+    await dashboard.locator('.plugin[data-plugin="victim"]').waitFor();
+    expect(await dashboard.isHidden("#signin")).toBe(true);
+    const cookies = await context.cookies(platform.url);
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([["goatkit_session", true, "Strict"]]);
+    await dashboard.click("#sign-out");
+    await dashboard.locator("#signin:not([hidden])").waitFor();
+    expect(await context.cookies(platform.url)).toEqual([]);
+  });
 });
