@@ -313,6 +313,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       ),
       h("div", { class: "meta" },
         h("span", {}, "Source: ", h("strong", {}, p.source)),
+        p.runtime === "grpc" ? h("span", {}, "Runtime: ", h("strong", {}, "gRPC"), p.pid ? " (pid " + p.pid + ")" : "") : null,
         h("span", { class: "mono", title: p.location }, shorten(p.location, 54)),
         p.lastUsedAt ? h("span", {}, "Last call " + fmtRelative(p.lastUsedAt)) : null,
         p.inFlight ? h("span", {}, plural(p.inFlight, "call") + " running") : null

@@ -107,6 +107,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (ownsManager) await manager.close();
     throw error;
   }
+  try {
+    // The run history from before a restart, and runs a killed host left running marked as such.
+    await scheduler?.restore();
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (ownsManager) await manager.close();
+    throw error;
+  }
   scheduler?.start();
   let closing: Promise<void> | null = null;
   // Once closing, a keep-alive connection is dropped as soon as its last response is sent,
