@@ -54,7 +54,7 @@ export { defaultMemoryEstimate, type MemoryEstimator, type MemoryEstimateInput }
 export { JobScheduler, type JobSchedulerOptions, type JobView } from "./jobs/job-scheduler.js";
 export type { JobRun, JobTrigger } from "./jobs/job-run.js";
 export { JobError, type JobErrorCode } from "./jobs/job-error.js";
-export { startServer, type ServerOptions, type RunningServer } from "./http/server.js";
+export { startServer, type ServerOptions, type ServerTimeouts, type RunningServer } from "./http/server.js";
 export type { TokenUser } from "./http/auth.js";
 export { ClusterCoordinator } from "./cluster/cluster-coordinator.js";
 export { clusterOptionsFromEnv, CLUSTER_ENV_VARS, type ClusterOptions } from "./cluster/cluster-options.js";

@@ -731,9 +731,10 @@ export const DASHBOARD_SCRIPT = String.raw`
     var match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
     var hadToken = !!match;
     if (match) history.replaceState(null, "", location.pathname + "#plugins");
+    // Without a session the API may still answer (a dev server's anonymous user); else sign in.
     var session = match
       ? openSession(decodeURIComponent(match[1]))
-      : api("GET", "/api/session").then(function (s) { state.csrf = s.csrf; return s; });
+      : api("GET", "/api/session").then(function (s) { state.csrf = s.csrf; }, function (error) { if (error.status !== 401) throw error; });
     $("#signin-form").addEventListener("submit", signIn);
     $("#sign-out").addEventListener("click", signOut);
     window.addEventListener("hashchange", route);

@@ -51,6 +51,7 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
   let context: BrowserContext;
   let dashboard: Page;
   const collected: string[] = [];
+  const refreshed: string[] = [];
 
   beforeAll(async () => {
     plugins = await pluginsDir();
@@ -65,6 +66,7 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
         widgets: [
           { id: "cover", title: "Cover", handler: "w_cover", location: "agent_home", size: "small" },
           { id: "phish", title: "Phish", handler: "w_phish", location: "agent_home", size: "small" },
+          { id: "ticker", title: "Ticker", handler: "w_ticker", location: "agent_home", size: "small", refresh_seconds: 1 },
           { id: "probe", title: "Probe", handler: "w_probe", location: "customer_home", size: "small" },
         ],
       }),
@@ -73,6 +75,7 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
         collect: { echo: true },
         w_cover: { text: COVER_WIDGET },
         w_phish: { text: PHISH_WIDGET },
+        w_ticker: { text: '<p class="stat-value">7</p>' },
         w_probe: { text: HOSTILE_PAGE },
       }),
     );
@@ -91,6 +94,7 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
     });
     context.on("request", (request) => {
       if (request.url().includes("/api/plugins/evil/collect")) collected.push(request.url());
+      if (request.url().endsWith("/api/plugins/evil/widgets/ticker")) refreshed.push(request.url());
     });
     dashboard = context.pages()[0] ?? (await context.newPage());
     // The admin opens the URL gk start prints, as a person would.
@@ -162,9 +166,24 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
     await dashboard.waitForTimeout(500);
     expect(collected).toEqual([]);
     expect(await phish.locator("#phish-send").isVisible()).toBe(true);
+    // A widget with refresh_seconds is rendered again into its frame.
+    await expect.poll(() => refreshed.length, { timeout: 5000 }).toBeGreaterThan(0);
+    await dashboard.waitForTimeout(300);
+    expect(await dashboard.frameLocator('.gk-widget[data-widget="ticker"] iframe').locator(".stat-value").textContent()).toBe("7");
     // Each frame is sized to its content, within its card.
     const box = await dashboard.locator('.gk-widget[data-widget="phish"] iframe').boundingBox();
     expect(box!.height).toBeGreaterThan(40);
     expect(box!.height).toBeLessThan(300);
+  });
+
+  it("stays signed in across a reload through the session cookie, and signs out", async () => {
+    await dashboard.goto(`${platform.url}/`);
+    await dashboard.locator('.plugin[data-plugin="victim"]').waitFor();
+    expect(await dashboard.isHidden("#signin")).toBe(true);
+    const cookies = await context.cookies(platform.url);
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([["goatkit_session", true, "Strict"]]);
+    await dashboard.click("#sign-out");
+    await dashboard.locator("#signin:not([hidden])").waitFor();
+    expect(await context.cookies(platform.url)).toEqual([]);
   });
 });
