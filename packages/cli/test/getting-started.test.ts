@@ -146,7 +146,7 @@ describe("docs/getting-started.md", () => {
       } finally {
         await rm(work, { recursive: true, force: true });
       }
-    }, 600_000);
+    }, 900_000);
   }
 });
 
