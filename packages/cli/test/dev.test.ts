@@ -40,6 +40,15 @@ describe("gk dev", () => {
     const admin = await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } });
     expect(admin.status).toBe(200);
     expect((await fetch(`${url}/api/v1/plugins`)).status).toBe(401);
+    const plugins = (await admin.json()) as { name: string }[];
+    expect(plugins.map((p) => p.name)).toEqual(["dev-demo"]);
+  });
+
+  it("serves the dashboard at the printed URL", async () => {
+    const dashboard = /^ {2}dashboard {2}(\S+)#token=\S+$/m.exec(output)![1]!;
+    const page = await fetch(dashboard);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>GoatKit Host</title>");
   });
 
   it("serves the edited source without a restart", async () => {
