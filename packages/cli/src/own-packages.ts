@@ -66,23 +66,23 @@ export function tarballName(name: OwnPackage, version = OWN_VERSION): string {
 export async function packOwnPackages(dest: string): Promise<Record<OwnPackage, string>> {
   await mkdir(dest, { recursive: true });
   const dirs = ownPackageDirs();
-  const entries = await Promise.all(
-    OWN_PACKAGES.map(async (name) => {
-      const dir = dirs[name];
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
-      const inWorkspace = Object.values(pkg.dependencies ?? {}).some((spec) => spec.startsWith("workspace:"));
-      const [command, args, cwd] = inWorkspace ? ["pnpm", ["pack", "--pack-destination", dest], dir] : ["npm", ["pack", dir, "--pack-destination", dest, "--silent"], dest];
-      try {
-        await exec(command, args, { cwd, timeout: 120_000 });
-      } catch (error) {
-        const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
-        const fix = inWorkspace && (error as { code?: unknown }).code === "ENOENT" ? "install pnpm (npm install -g pnpm)" : "check that gk is installed completely, or use --deps registry";
-        throw new GkError(`packing ${name} from ${dir} failed: ${detail}. Fix: ${fix}`);
-      }
-      const tarball = join(dest, tarballName(name, pkg.version));
-      if (!existsSync(tarball)) throw new GkError(`packing ${name} from ${dir} wrote no ${tarballName(name, pkg.version)}. Fix: check that gk is installed completely, or use --deps registry`);
-      return [name, tarball] as const;
-    }),
-  );
-  return Object.fromEntries(entries) as Record<OwnPackage, string>;
+  const manifests = Object.fromEntries(OWN_PACKAGES.map((name) => [name, JSON.parse(readFileSync(join(dirs[name], "package.json"), "utf8")) as PackageJson])) as Record<OwnPackage, PackageJson>;
+  const inWorkspace = (name: OwnPackage) => Object.values(manifests[name].dependencies ?? {}).some((spec) => spec.startsWith("workspace:"));
+  const fail = (names: OwnPackage[], error: unknown, pnpm: boolean): never => {
+    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    const fix = pnpm && (error as { code?: unknown }).code === "ENOENT" ? "install pnpm (npm install -g pnpm)" : "check that gk is installed completely, or use --deps registry";
+    throw new GkError(`packing ${names.join(", ")} from ${names.map((n) => dirs[n]).join(", ")} failed: ${detail}. Fix: ${fix}`);
+  };
+  // Installed packages go through one npm process; workspace ones each through pnpm.
+  const installed = OWN_PACKAGES.filter((name) => !inWorkspace(name));
+  const jobs: Promise<unknown>[] = OWN_PACKAGES.filter(inWorkspace).map((name) => exec("pnpm", ["pack", "--pack-destination", dest], { cwd: dirs[name], timeout: 120_000 }).catch((error: unknown) => fail([name], error, true)));
+  if (installed.length > 0) {
+    jobs.push(exec("npm", ["pack", ...installed.map((name) => dirs[name]), "--pack-destination", dest, "--silent"], { cwd: dest, timeout: 120_000 }).catch((error: unknown) => fail(installed, error, false)));
+  }
+  await Promise.all(jobs);
+  const tarballs = Object.fromEntries(OWN_PACKAGES.map((name) => [name, join(dest, tarballName(name, manifests[name].version))])) as Record<OwnPackage, string>;
+  for (const name of OWN_PACKAGES) {
+    if (!existsSync(tarballs[name])) throw new GkError(`packing ${name} from ${dirs[name]} wrote no ${tarballName(name, manifests[name].version)}. Fix: check that gk is installed completely, or use --deps registry`);
+  }
+  return tarballs;
 }

@@ -1,33 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gk } from "./support.js";
+import { gk, waitFor, watManifest, watPlugin as plugin, writeWatPlugin } from "./support.js";
 
-// A plugin whose source is WebAssembly text, built by a script with wabt: the fastest real
-// build there is, so the test exercises gk dev's watch, rebuild and reload, not a compiler.
-const wabtPath = createRequire(new URL("../../host/package.json", import.meta.url)).resolve("wabt");
-const BUILD = `import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-const wabt = await createRequire(import.meta.url)(${JSON.stringify(wabtPath)})();
-const module = wabt.parseWat("plugin.wat", readFileSync("plugin.wat", "utf8"));
-writeFileSync("plugin.wasm", new Uint8Array(module.toBinary({}).buffer));
-`;
-const plugin = (answer: string) => `(module
-  (memory (export "memory") 1)
-  (data (i32.const 16) "{\\"name\\":\\"dev-demo\\",\\"version\\":\\"1.0.0\\"}")
-  (data (i32.const 64) "${answer}")
-  (func (export "gk_alloc") (param i32) (result i32) (i32.const 1024))
-  (func (export "gk_register") (result i64) (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 37)))
-  (func (export "hello") (param i32 i32) (result i64) (i64.or (i64.shl (i64.const 64) (i64.const 32)) (i64.const ${answer.length}))))`;
-const manifest = {
-  name: "dev-demo",
-  version: "1.0.0",
-  build: { command: "node", args: ["build.mjs"], watch: ["*.wat"], output: "plugin.wasm" },
-  routes: [{ method: "GET", path: "/api/plugins/dev-demo/hello", handler: "hello" }],
-};
+// gk dev on the WAT plugin of support.ts: watch, rebuild, reload, and what it prints.
 
 describe("gk dev", () => {
   let dir: string;
@@ -37,9 +15,7 @@ describe("gk dev", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "gk-dev-"));
-    await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
-    await writeFile(join(dir, "build.mjs"), BUILD);
-    await writeFile(join(dir, "plugin.wat"), plugin("v1"));
+    await writeWatPlugin(dir);
     child = spawn("node", ["--no-warnings", gk, "dev", dir, "--port", "0", "--db", ":memory:"], { cwd: dir });
     child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -58,6 +34,23 @@ describe("gk dev", () => {
     expect(await hello()).toBe("v1");
   });
 
+  it("prints each route's URL and a curl command whose token works", async () => {
+    expect(output).toContain(`  routes     GET    ${url}/api/plugins/dev-demo/hello\n`);
+    const [, token] = /^ {2}try {8}curl -H "Authorization: Bearer (\S+)" (\S+)$/m.exec(output)!;
+    const admin = await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } });
+    expect(admin.status).toBe(200);
+    expect((await fetch(`${url}/api/v1/plugins`)).status).toBe(401);
+    const plugins = (await admin.json()) as { name: string }[];
+    expect(plugins.map((p) => p.name)).toEqual(["dev-demo"]);
+  });
+
+  it("serves the dashboard at the printed URL", async () => {
+    const dashboard = /^ {2}dashboard {2}(\S+)#token=\S+$/m.exec(output)![1]!;
+    const page = await fetch(dashboard);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>GoatKit Host</title>");
+  });
+
   it("serves the edited source without a restart", async () => {
     await writeFile(join(dir, "plugin.wat"), plugin("v2"));
     await waitFor(async () => ((await hello()) === "v2" ? true : undefined), 30_000);
@@ -71,14 +64,14 @@ describe("gk dev", () => {
     expect(await hello()).toBe("v2");
     expect(child.exitCode).toBeNull();
   });
-});
 
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+  it("says why the host refused a new version, and keeps serving the last good one", async () => {
+    await writeFile(join(dir, "plugin.wat"), plugin("v2"));
+    const before = output.length;
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...watManifest, version: "2.0.0" }));
+    const line = await waitFor(() => /^gk dev: dev-demo: reload failed, version 1\.0\.0 keeps serving: .*$/m.exec(output.slice(before))?.[0], 30_000);
+    expect(output.slice(before)).toContain('gk_register returned version "1.0.0" but the manifest\'s version is "2.0.0". Fix: make gk_register return the manifest\'s version ("2.0.0")');
+    expect(line).toBeDefined();
+    expect(await hello()).toBe("v2");
+  });
+});

@@ -84,7 +84,9 @@ beforeAll(async () => {
   prefix = await mkdtemp(join(tmpdir(), "gk-prefix-"));
   // `npm install -g` installs into npm_config_prefix; the npm cache is the user's, warm.
   env = { ...process.env, npm_config_prefix: prefix, PATH: [join(prefix, "bin"), process.env.PATH].join(delimiter), GOATKIT_PORT: "0", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  // Nothing of the monorepo may leak in: pnpm's shims set NODE_PATH to its store.
   delete env.GOATKIT_TOKEN;
+  delete env.NODE_PATH;
   // Tarballs of an earlier version would match the guide's glob too.
   await rm(join(repo, ".goatkit/packs"), { recursive: true, force: true });
 });
@@ -144,7 +146,7 @@ describe("docs/getting-started.md", () => {
       } finally {
         await rm(work, { recursive: true, force: true });
       }
-    }, 600_000);
+    }, 900_000);
   }
 });
 

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -7,11 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gk } from "./support.js";
+import { gk, repo } from "./support.js";
 
-// Where a new project gets the @goatkit packages. The registry is a local one that npm is
-// pointed at (npm_config_registry), answering as the real one would for published or
-// unpublished packages; `npm view` talks to it as it would to registry.npmjs.org.
+// Where a new project gets the @goatkit packages. The registry is a local one serving the
+// packed tarballs for the @goatkit scope (npm_config_@goatkit:registry, as a company registry
+// would be configured); everything else comes from the usual registry. Until `published` is
+// set it answers 404, as registry.npmjs.org does today.
 const exec = promisify(execFile);
 const { version } = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
@@ -19,32 +21,54 @@ let published = false;
 let registry: Server;
 let registryUrl = "";
 let work: string;
+/** name -> { manifest (package.json), tarball bytes } */
+const packages = new Map<string, { manifest: Record<string, unknown>; bytes: Buffer; file: string }>();
 
 beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "gk-init-"));
+  const packs = join(work, ".packs");
+  await exec("pnpm", ["-r", "--filter", "./packages/*", "pack", "--pack-destination", packs], { cwd: repo });
+  for (const file of await readdir(packs)) {
+    const { stdout } = await exec("tar", ["-xzOf", join(packs, file), "package/package.json"]);
+    const manifest = JSON.parse(stdout) as { name: string };
+    packages.set(manifest.name, { manifest, bytes: await readFile(join(packs, file)), file });
+  }
   registry = createServer((req, res) => {
-    const name = decodeURIComponent(req.url!.slice(1));
-    if (!published || !name.startsWith("@goatkit/")) {
+    const url = decodeURIComponent(req.url!.slice(1));
+    const tarball = [...packages.values()].find((p) => url === `-/${p.file}`);
+    if (published && tarball) {
+      res.writeHead(200, { "content-type": "application/octet-stream" }).end(tarball.bytes);
+      return;
+    }
+    const pkg = packages.get(url);
+    if (!published || !pkg) {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"Not found"}');
       return;
     }
-    const doc = { name, "dist-tags": { latest: version }, versions: { [version]: { name, version, dist: { tarball: `${registryUrl}/${name}/-/x.tgz` } } } };
+    const dist = { tarball: `${registryUrl}/-/${pkg.file}`, integrity: `sha512-${createHash("sha512").update(pkg.bytes).digest("base64")}`, shasum: createHash("sha1").update(pkg.bytes).digest("hex") };
+    const doc = { name: url, "dist-tags": { latest: version }, versions: { [version]: { ...pkg.manifest, dist } } };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(doc));
   });
   await new Promise<void>((r) => registry.listen(0, "127.0.0.1", () => r()));
   registryUrl = `http://127.0.0.1:${(registry.address() as AddressInfo).port}`;
-  work = await mkdtemp(join(tmpdir(), "gk-init-"));
-});
+}, 60_000);
 afterAll(async () => {
   registry.close();
   await rm(work, { recursive: true, force: true });
 });
 
+const npmEnv = () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, "npm_config_@goatkit:registry": `${registryUrl}/`, npm_config_fund: "false", npm_config_audit: "false" };
+  // Nothing of the monorepo may leak in: pnpm's shims set NODE_PATH to its store.
+  delete env.NODE_PATH;
+  return env;
+};
+
 async function init(args: string[]) {
   try {
     const { stdout, stderr } = await exec("node", ["--no-warnings", gk, "plugin", "init", ...args], {
       cwd: work,
-      // A fresh cache directory: npm must ask this registry, not answer from an earlier look-up.
-      env: { ...process.env, npm_config_registry: `${registryUrl}/`, npm_config_cache: join(work, ".npm-cache") },
+      env: npmEnv(),
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -76,7 +100,7 @@ describe("gk plugin init: where the @goatkit packages come from", () => {
 
   it("without --deps, takes the registry once it has them", async () => {
     published = true;
-    const res = await init(["published", "--lang", "ts"]);
+    const res = await init(["published", "--lang", "as"]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain(`The @goatkit packages come from the registry (^${version}).`);
     expect(await devDependencies("published")).toMatchObject({ "@goatkit/sdk": `^${version}`, "@goatkit/host": `^${version}`, "@goatkit/cli": `^${version}` });
@@ -92,10 +116,22 @@ describe("gk plugin init: where the @goatkit packages come from", () => {
     expect((await devDependencies("forced-registry"))["@goatkit/sdk"]).toBe(`^${version}`);
   }, 60_000);
 
-  it("the scaffold carries no overrides: npm picks a @napi-rs/lzma that runs on this Node by itself", async () => {
-    const pkg = JSON.parse(await readFile(join(work, "published/package.json"), "utf8")) as Record<string, unknown>;
-    expect(pkg.overrides).toBeUndefined();
-  });
+  it("a project made while the packages are published installs them from the registry, builds and passes its test", async () => {
+    published = true;
+    const project = join(work, "published");
+    const env = npmEnv();
+    const install = await exec("npm", ["install"], { cwd: project, env });
+    expect(install.stderr).not.toMatch(/npm error/);
+    // What npm installed is the tarball this registry served (npm's lockfile omits its URL).
+    const lock = JSON.parse(await readFile(join(project, "package-lock.json"), "utf8")) as { packages: Record<string, { integrity?: string }> };
+    for (const name of ["@goatkit/sdk", "@goatkit/host", "@goatkit/cli"]) {
+      expect(lock.packages[`node_modules/${name}`]!.integrity).toBe(`sha512-${createHash("sha512").update(packages.get(name)!.bytes).digest("base64")}`);
+    }
+    const build = await exec("npm", ["run", "build"], { cwd: project, env });
+    expect(build.stdout).toMatch(/build\/plugin\.wasm: core module/);
+    const test = await exec("npm", ["test"], { cwd: project, env });
+    expect(`${test.stdout}${test.stderr}`).toMatch(/3 passed/);
+  }, 300_000);
 
   it("refuses what it cannot do, naming the choices", async () => {
     expect(await init(["x-deps", "--deps", "git"])).toMatchObject({ code: 2, stderr: 'gk: --deps must be "registry" (npm) or "local" (tarballs of the packages this gk runs with), not "git"\n' });

@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const exec = promisify(execFile);
@@ -15,5 +18,52 @@ export async function run(args: string[], cwd?: string): Promise<{ code: number;
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+// A plugin whose source is WebAssembly text, built by a script with wabt: the fastest real
+// build there is, so tests exercise gk's watch, rebuild, reload and errors, not a compiler.
+const wabtPath = createRequire(new URL("../../host/package.json", import.meta.url)).resolve("wabt");
+const watBuild = (delayMs: number) => `import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+await new Promise((r) => setTimeout(r, ${delayMs}));
+const wabt = await createRequire(import.meta.url)(${JSON.stringify(wabtPath)})();
+const module = wabt.parseWat("plugin.wat", readFileSync("plugin.wat", "utf8"));
+writeFileSync("plugin.wasm", new Uint8Array(module.toBinary({}).buffer));
+`;
+
+/** The WAT source of a plugin registering as dev-demo 1.0.0 whose `hello` answers `answer`. */
+export function watPlugin(answer: string): string {
+  const registration = '{\\"name\\":\\"dev-demo\\",\\"version\\":\\"1.0.0\\"}';
+  return `(module
+  (memory (export "memory") 1)
+  (data (i32.const 16) "${registration}")
+  (data (i32.const 64) "${answer}")
+  (func (export "gk_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "gk_register") (result i64) (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 37)))
+  (func (export "hello") (param i32 i32) (result i64) (i64.or (i64.shl (i64.const 64) (i64.const 32)) (i64.const ${answer.length}))))`;
+}
+
+export const watManifest = {
+  name: "dev-demo",
+  version: "1.0.0",
+  build: { command: "node", args: ["build.mjs"], watch: ["*.wat"], output: "plugin.wasm" },
+  routes: [{ method: "GET", path: "/api/plugins/dev-demo/hello", handler: "hello" }],
+};
+
+/** Writes the WAT plugin into `dir`; `buildDelayMs` makes its build take at least that long. */
+export async function writeWatPlugin(dir: string, options: { answer?: string; manifest?: object; buildDelayMs?: number } = {}): Promise<void> {
+  await writeFile(join(dir, "manifest.json"), JSON.stringify(options.manifest ?? watManifest));
+  await writeFile(join(dir, "build.mjs"), watBuild(options.buildDelayMs ?? 0));
+  await writeFile(join(dir, "plugin.wat"), watPlugin(options.answer ?? "v1"));
+}
+
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms: number): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

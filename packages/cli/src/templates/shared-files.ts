@@ -21,6 +21,12 @@ registry. Keep \`vendor/\` with the project. Once the registry has them, switch 
 `;
 }
 
+/**
+ * What stays out of git: installs, build output, gk dev's demo database, packed zips, and the
+ * private key `gk plugin keygen` writes into the project.
+ */
+export const GITIGNORE = "node_modules/\nbuild/\n.goatkit/\n*.zip\n*.key\n";
+
 /** The table every new plugin owns (its migration creates it). */
 export function notesTable(name: string): string {
   return `${name.replace(/-/g, "_")}_notes`;

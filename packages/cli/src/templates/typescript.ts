@@ -1,4 +1,4 @@
-import { dependenciesNote, notesTable, pluginManifest, pluginTest, type GoatKitDependencies } from "./shared-files.js";
+import { GITIGNORE, dependenciesNote, notesTable, pluginManifest, pluginTest, type GoatKitDependencies } from "./shared-files.js";
 
 /** Files of a new TypeScript plugin (`gk plugin init --lang ts`), built to a component. */
 export function typeScriptTemplate(name: string, deps: GoatKitDependencies): Record<string, string> {
@@ -75,6 +75,6 @@ npx gk dev      # serves it with the dashboard, rebuilding on every change
 Edit \`manifest.json\` for routes, widgets, jobs and permissions, and \`src/index.ts\` for the
 handlers. \`npx gk plugin validate\` checks that they agree; \`npx gk plugin call . get_counts\` calls one.
 ${dependenciesNote(deps)}`,
-    ".gitignore": "node_modules/\nbuild/\n",
+    ".gitignore": GITIGNORE,
   };
 }

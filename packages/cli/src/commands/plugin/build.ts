@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { readFile, stat } from "node:fs/promises";
-import { delimiter, join, relative, resolve } from "node:path";
+import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { BuildError, buildPlugin as buildTypeScript, loadManifest, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
@@ -76,18 +75,16 @@ function assertDependenciesInstalled(dir: string): void {
   const file = join(dir, "package.json");
   if (!existsSync(file)) return;
   const pkg = JSON.parse(readFileSync(file, "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
-  const from = createRequire(file);
-  const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => {
-    try {
-      from.resolve(`${name}/package.json`);
-      return false;
-    } catch (error) {
-      // A package whose exports hide package.json is installed all the same.
-      return (error as { code?: string }).code === "MODULE_NOT_FOUND";
+  // Looked up as npm installs them (node_modules here or above), not through NODE_PATH.
+  const installed = (name: string) => {
+    for (let at = dir; ; at = dirname(at)) {
+      if (existsSync(join(at, "node_modules", name, "package.json"))) return true;
+      if (dirname(at) === at) return false;
     }
-  });
+  };
+  const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !installed(name));
   if (missing.length > 0) {
-    const where = relative(process.cwd(), dir);
+    const where = shown(dir);
     throw new GkError(`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not installed in ${where || "this folder"}. Fix: run npm install${where ? ` in ${where}` : ""}`);
   }
 }
@@ -148,13 +145,22 @@ function startProgress(log: (line: string) => void): Progress {
   };
 }
 
+/** A folder as the author would type it: relative below the working directory, else absolute; "" for the working directory. */
+function shown(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel.startsWith("..") ? dir : rel;
+}
+
+function notInstalled(tool: string, dir: string): string {
+  const where = shown(dir);
+  return `the build could not run ${tool}: it is not installed. Fix: run npm install${where ? ` in ${where}` : ""} (the project's devDependencies bring its toolchain), or install ${tool} and put it on PATH`;
+}
+
 /** What a failed build's output says about its cause, as a fix. */
 function diagnose(command: string, exitCode: number | null, output: string, dir: string): string | null {
-  const where = relative(process.cwd(), dir) || ".";
   const notFound = /(?:^|\n)(?:sh: \d+: |\S+: line \d+: )?(\S+?):? (?:command )?not found/.exec(output)?.[1];
   if (exitCode === 127 || notFound) {
-    const tool = notFound ?? command;
-    return `the build could not run ${tool}: it is not installed. Fix: run npm install${where === "." ? "" : ` in ${where}`} (the project's devDependencies bring its toolchain), or install ${tool} and put it on PATH`;
+    return notInstalled(notFound ?? command, dir);
   }
   // asc: ERROR TS6054: File '~lib/some-package.ts' not found. (an import it cannot resolve)
   const unresolved = /TS6054: File '([^']+)' not found/.exec(output)?.[1];
@@ -182,7 +188,9 @@ function runBuildCommand(command: string, args: string[], cwd: string, progress:
     };
     child.stdout!.on("data", forward(process.stdout));
     child.stderr!.on("data", forward(process.stderr));
-    child.on("error", (error) => reject(new GkError(`cannot run ${command}: ${error.message}. Fix: install ${command} and put it on PATH, or fix manifest.build.command`)));
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(new GkError(error.code === "ENOENT" ? notInstalled(command, cwd) : `cannot run ${command}: ${error.message}. Fix: check manifest.build.command`)),
+    );
     child.on("exit", (code) => {
       if (code === 0) return resolvePromise();
       const hint = diagnose(command, code, tail, cwd);

@@ -48,9 +48,19 @@ export const initCommand = defineCommand({
     const dir = resolve(args.dir ?? name);
     if (existsSync(dir) && (await readdir(dir)).length > 0) throw new GkError(`${dir} already exists and is not empty; choose another name or --dir`);
 
-    const source: DepsSource = (args.deps as DepsSource | undefined) ?? ((await registryHasOwnPackages()) ? "registry" : "local");
+    let source = args.deps as DepsSource | undefined;
+    const existed = existsSync(dir);
     try {
-      const deps = await dependencies(source, dir);
+      let deps: GoatKitDependencies;
+      if (source) deps = await dependencies(source, dir);
+      else {
+        // Packing while the registry answers: the local tarballs are ready when it says no.
+        const [published, local] = await Promise.all([registryHasOwnPackages(), dependencies("local", dir).catch((error: unknown) => error as Error)]);
+        source = published ? "registry" : "local";
+        if (!published && local instanceof Error) throw local;
+        if (published) await rm(join(dir, VENDOR), { recursive: true, force: true });
+        deps = published || local instanceof Error ? await dependencies("registry", dir) : local;
+      }
       const files = lang === "ts" ? typeScriptTemplate(name, deps) : assemblyScriptTemplate(name, deps);
       for (const [path, content] of Object.entries(files)) {
         await mkdir(dirname(join(dir, path)), { recursive: true });
@@ -58,7 +68,8 @@ export const initCommand = defineCommand({
       }
     } catch (error) {
       // No half-written project: a second try starts from an empty folder again.
-      await rm(dir, { recursive: true, force: true });
+      if (existed) for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+      else await rm(dir, { recursive: true, force: true });
       throw error;
     }
 
