@@ -17,6 +17,7 @@ import {
   html,
   packError,
   packJSON,
+  packTemplate,
   packResult,
   respond,
 } from "../src/guest/index.js";
@@ -85,6 +86,8 @@ describe("results", () => {
     expect(packError("not found", 404, "NOT_FOUND")).toBe('{"error":"not found","code":"NOT_FOUND","status":404}');
     expect(packError("broke")).toBe('{"error":"broke","status":500}');
     expect(html("<p>x</p>")).toBe("<p>x</p>");
+    expect(JSON.parse(packTemplate("widget.html", { open: 3 }))).toEqual({ gk_template: { name: "widget.html", context: { open: 3 } } });
+    expect(JSON.parse(packTemplate("missing.html", {}, 404))).toEqual({ gk_template: { name: "missing.html", context: {}, status: 404 } });
     expect(escapeHTML(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   });
 

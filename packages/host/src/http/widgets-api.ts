@@ -5,6 +5,8 @@ import { middlewareRefusal, requireUser, type AppEnv } from "./auth.js";
 import { jsonError } from "./http-error.js";
 import { requestEnvelope } from "./request-envelope.js";
 import { widgetFrame, type RenderedWidget } from "./widget-frame.js";
+import type { TemplateEngine } from "../templates/template-engine.js";
+import { withTemplateRendered } from "./template-response.js";
 
 const decoder = new TextDecoder();
 
@@ -13,7 +15,7 @@ const decoder = new TextDecoder();
  * plugin's widgets for a location, each in its frame (JSON with `Accept: application/json`);
  * `GET /api/plugins/<name>/widgets/<id>` renders one (`?bare=1` without the frame).
  */
-export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
+export function widgetsApi(manager: PluginManager, templates: TemplateEngine): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/api/widgets", requireUser(), async (c) => {
@@ -25,7 +27,7 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
       .list()
       .filter((p) => p.enabled && p.status !== "error")
       .flatMap((p) => p.widgets.filter((w) => location === undefined || w.location === location).map((widget) => ({ plugin: p.name, widget })));
-    const rendered = await Promise.all(targets.map((t) => render(c, manager, t.plugin, t.widget)));
+    const rendered = await Promise.all(targets.map((t) => render(c, manager, templates, t.plugin, t.widget)));
     if (wantsJson(c)) return c.json(rendered.map((r) => ({ plugin: r.plugin, ...r.widget, status: r.status, html: r.html, error: r.error, frame: widgetFrame(r) })));
     const attribute = location ? ` data-location="${location}"` : "";
     return c.html(`<div class="gk-widgets"${attribute}>${rendered.map(widgetFrame).join("")}</div>`);
@@ -38,7 +40,7 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
     if (!widget) return next();
     const refusal = middlewareRefusal(c, ["auth"]);
     if (refusal) return refusal;
-    const rendered = await render(c, manager, name, widget);
+    const rendered = await render(c, manager, templates, name, widget);
     if (wantsJson(c)) return c.json({ plugin: name, ...widget, status: rendered.status, html: rendered.html, error: rendered.error, frame: widgetFrame(rendered) });
     if (c.req.query("bare") !== undefined) {
       return rendered.error ? jsonError(c, rendered.status, rendered.error.message, rendered.error.code) : c.html(rendered.html, rendered.status === 204 ? 200 : (rendered.status as 200));
@@ -49,9 +51,9 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
   return app;
 }
 
-async function render(c: Context<AppEnv>, manager: PluginManager, plugin: string, widget: Widget): Promise<RenderedWidget> {
+async function render(c: Context<AppEnv>, manager: PluginManager, templates: TemplateEngine, plugin: string, widget: Widget): Promise<RenderedWidget> {
   const input = await requestEnvelope(c.req.raw, "widget", {}, c.get("user"));
-  const response = await manager.call(plugin, widget.handler, input);
+  const response = await withTemplateRendered(templates, plugin, await manager.call(plugin, widget.handler, input), input);
   const html = response.error ? "" : typeof response.body === "string" ? response.body : decoder.decode(response.body);
   return { plugin, widget, status: response.status, html, error: response.error ?? null };
 }
