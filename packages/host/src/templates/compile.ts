@@ -57,7 +57,8 @@ function collectLocalCallables(node: unknown, out: Set<string>): void {
 }
 
 function rewriteCalls(node: AstNode, local: ReadonlySet<string>, template: string, inMacro: boolean): AstNode {
-  if (is(node, nodes.FunCall)) {
+  // Filters are FunCall nodes too; their arguments still get rewritten below.
+  if (is(node, nodes.FunCall) && !is(node, nodes.Filter)) {
     const name = symbolName(node.name);
     const args = node.args as NodeListNode;
     args.children = args.children.map((arg) => rewriteCalls(arg, local, template, inMacro));

@@ -23,6 +23,7 @@ const PAGES: Record<string, string> = {
     `<ul>{% for i in [1, 2] %}<li>{{ describe_call("loop", i).args.count }}</li>{% endfor %}</ul>`,
     `<p id="direct">{{ describe_call("direct", 9).args.text }}</p>`,
     `<p id="nested">{{ describe_call(describe_call("inner", 1).args.text, 2).args.text }}</p>`,
+    `<p id="filters">{{ describe_call("filtered", 7).args.text | upper }} {{ (describe_call("x", 7).args.count * 1.26) | round(1) }} {{ describe_call("x" | upper, 1).args.text }}</p>`,
   ].join("\n"),
   "escaping.html": `{% use template_functions %}<div id="text">{{ markup_text("<i>a</i>") }}</div><div id="html">{{ markup_html("b") }}</div><div id="context">{{ query.q }}</div>`,
   "failing.html": `{% use template_functions %}<p id="before">ok</p>{% with r=refuse() %}<p id="refused">{{ r.value }}</p>{% endwith %}<p id="spin">{{ spin() }}</p>{% for x in spin() %}{{ x }}{% else %}<p id="empty">none</p>{% endfor %}<p id="after">{{ describe_call("still works", 1).args.text }}</p>`,
@@ -105,6 +106,7 @@ describe("plugin functions", () => {
     expect(html).toContain("<ul><li>1</li><li>2</li></ul>");
     expect(html).toContain('<p id="direct">direct</p>');
     expect(html).toContain('<p id="nested">inner</p>');
+    expect(html).toContain('<p id="filters">FILTERED 8.8 X</p>');
   });
 
   it("bind names for the with block only", async () => {
