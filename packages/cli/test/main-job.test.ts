@@ -47,6 +47,20 @@ describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
     expect(await page.text()).toContain("<title>");
   });
 
+  it("prints the agent page's URL and serves it, rendered from templates that use the stats and faq plugins", async () => {
+    expect(output).toContain(`agent page ${url}/agent#token=${token}`);
+    const res = await fetch(`${url}/agent`, { headers: { authorization: `Bearer ${token}` } });
+    const html = await res.text();
+    expect(res.status, html.slice(0, 500)).toBe(200);
+    expect(html).toContain("<title>Agent dashboard · GoatFlow</title>");
+    const counts = (await (await fetch(`${url}/api/plugins/stats/counts`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number };
+    expect(html).toContain(`<section id="tickets">\n  <h2>Tickets</h2>\n  <p class="figure">${counts.total}</p>`);
+    expect(html).toMatch(/<h2>SLA, last 30 days \(\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)<\/h2>/);
+    expect(html).toContain('<section id="top-articles">');
+    expect(html).toContain("<h2>Articles about “password”</h2>");
+    expect(html).not.toContain('class="gk-call-failed"');
+  });
+
   for (const dir of pluginDirs) {
     it(`answers every GET route and widget of ${dir}`, async () => {
       const manifest = JSON.parse(await readFile(join(repo, dir, "manifest.json"), "utf8")) as Manifest;

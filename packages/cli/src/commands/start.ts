@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineCommand } from "citty";
 import { createHost, startServer, type Host, type RunningServer } from "@goatkit/host";
 import { EXIT, GkError } from "../errors.js";
@@ -14,6 +15,11 @@ export interface StartOptions {
   watch: boolean;
   log?: (line: string) => void;
 }
+
+/** The demo help desk's own templates (pages of the application, beside the plugins'). */
+export const DEMO_TEMPLATES = fileURLToPath(new URL("../demo-templates/", import.meta.url));
+/** The demo help desk's pages, rendered from DEMO_TEMPLATES with the plugins' template functions. */
+export const DEMO_PAGES = { "/agent": "agent-dashboard.html" };
 
 export interface StartedHost {
   host: Host;
@@ -46,6 +52,7 @@ export async function startHost(options: StartOptions): Promise<StartedHost> {
     port: options.port,
     tokens: { [token]: admin },
     managerOptions: { ...(options.pluginsDir ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch },
+    templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES },
   });
   return {
     host,
@@ -89,6 +96,7 @@ export const startCommand = defineCommand({
         "",
         `GoatKit host listening on ${url}`,
         `  dashboard  ${url}/#token=${started.token}`,
+        `  agent page ${url}/agent#token=${started.token}   (rendered from templates that use the stats and faq plugins)`,
         `  API token  ${started.token}   (curl -H "Authorization: Bearer ${started.token}" ${url}/api/v1/plugins)`,
         `  database   ${args.db} (demo help desk)`,
         "Press Ctrl-C to stop.",

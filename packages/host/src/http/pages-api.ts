@@ -34,7 +34,8 @@ export function pagesApi(engine: TemplateEngine, pages: Pages): Hono<AppEnv> {
       c.header("cache-control", "no-store");
       const query = Object.fromEntries(new URL(c.req.url).searchParams);
       try {
-        const html = await engine.render(template, { user, path, query }, { locale: preferredLocale(c.req.header("accept-language")), user });
+        const locale = preferredLocale(c.req.header("accept-language"));
+        const html = await engine.render(template, { user, path, query, locale }, { locale, user });
         return c.html(html);
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
