@@ -66,9 +66,10 @@ export class TemplateEngine {
   constructor(options: TemplateEngineOptions) {
     this.manager = options.manager;
     this.#options = options;
-    // A plugin's templates and strings are read again after it changes.
+    // A plugin's templates and strings are read again after it changes (reload, removal,
+    // rediscovery) or unloads; a load changes no file, and `use` loads in the middle of renders.
     options.manager.on("*", (event) => {
-      if ("plugin" in event && event.plugin && event.type !== "loaded" && event.type !== "unloaded") this.#forget(event.plugin);
+      if ("plugin" in event && event.plugin && event.type !== "loaded") this.#forget(event.plugin);
     });
   }
 
