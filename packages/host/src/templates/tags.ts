@@ -22,6 +22,11 @@ export class UseTag {
     if (!token || (token.type !== lexer.TOKEN_SYMBOL && token.type !== lexer.TOKEN_STRING)) {
       parser.fail(`{% use %} needs a plugin name: {% use my_plugin %} or {% use "my-plugin" %}`, tag.lineno, tag.colno);
     }
+    const after = parser.peekToken();
+    if (after && after.type !== lexer.TOKEN_BLOCK_END) {
+      const spelled = token.value + (after.value === "-" ? "-…" : ` ${after.value}`);
+      parser.fail(`{% use ${spelled} %}: use takes one plugin name; write a name with "-" as my_plugin or quote it: {% use "my-plugin" %}`, after.lineno, after.colno);
+    }
     parser.advanceAfterBlockEnd(tag.value);
     const args = new nodes.NodeList(tag.lineno, tag.colno, [new nodes.Literal(token.lineno, token.colno, token.value), new nodes.Literal(tag.lineno, tag.colno, tag.lineno + 1)]);
     return new nodes.CallExtensionAsync(this, "run", args);

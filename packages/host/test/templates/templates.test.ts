@@ -36,6 +36,7 @@ const PAGES: Record<string, string> = {
   "macro.html": `{% use template_functions %}\n{% macro row(x) %}\n<li>{{ describe_call(x, 1).args.text }}</li>{% endmacro %}{{ row("a") }}`,
   "disabled.html": `{% use template_functions %}<p>{{ describe_call("x", 1).args.text }}</p>`,
   "syntax.html": `{% use template_functions %}\n{% with call=describe_call("x", 1) %}{{ call }`,
+  "dashed.html": `<p>\n{% use template-functions %}</p>`,
   "with-scope.html": `{% set call = "outer" %}{% use template_functions %}{% with call=describe_call("inner", 1) %}<p id="in">{{ call.args.text }}</p>{% endwith %}<p id="out">{{ call }}</p>`,
 };
 
@@ -90,6 +91,13 @@ describe("{% use %}", () => {
     const { status, html } = await page("unknown-plugin");
     expect(status).toBe(500);
     expect(html).toContain('template &#34;unknown-plugin.html&#34; line 1: {% use no_such_plugin %}: no plugin named &#34;no_such_plugin&#34;; installed plugins: kitchen-sink, template-functions');
+  });
+
+  it("says how to write a plugin name with a dash", async () => {
+    const { status, html } = await page("dashed");
+    expect(status).toBe(500);
+    expect(html).toContain("template &#34;dashed.html&#34;: ");
+    expect(html).toContain("{% use template-… %}: use takes one plugin name; write a name with &#34;-&#34; as my_plugin or quote it: {% use &#34;my-plugin&#34; %}");
   });
 });
 
