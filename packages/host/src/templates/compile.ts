@@ -5,6 +5,27 @@ import { WITH_TAG } from "./tags.js";
 /** The async filter every plugin function call is compiled to: `name(a, b)` → `CALL_FILTER("name", line, a, b)`. */
 export const CALL_FILTER = "__goatkit_call";
 
+/** The environment property compiled member lookups (`a.b`, `a["b"]`) go through: see `safeMemberLookup`. */
+export const MEMBER_LOOKUP = "__goatkitMemberLookup";
+
+/**
+ * Names a template may not read: through them JavaScript's Function constructor is reachable
+ * (`range.constructor("...")()` would run code in the host), and templates come from plugins.
+ */
+const BLOCKED_NAMES = new Set(["constructor", "__proto__", "prototype", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__"]);
+
+function blockedMessage(name: string): string {
+  return `"${name}" cannot be read in a template: templates see data, not the JavaScript objects behind it`;
+}
+
+/** `obj[key]` as nunjucks reads it, refusing the names through which code could be reached. */
+export function safeMemberLookup(lookup: (obj: unknown, key: unknown) => unknown): (obj: unknown, key: unknown) => unknown {
+  return (obj, key) => {
+    if (BLOCKED_NAMES.has(String(key))) throw new Error(blockedMessage(String(key)));
+    return lookup(obj, key);
+  };
+}
+
 /** The compiled form of one template: what nunjucks' Template takes as `{ type: "code", obj }`. */
 export type CompiledTemplate = Record<string, unknown>;
 
@@ -36,7 +57,7 @@ export function compileTemplate(input: CompileInput): CompiledTemplate {
   const local = new Set([...input.globals, "caller", "super", "loop"]);
   collectLocalCallables(ast, local);
   const rewritten = rewriteCalls(ast, local, input.name, false);
-  const compiler = new WithCompiler(input.name, false);
+  const compiler = new TemplateCompiler(input.name, false);
   compiler.compile(transformer.transform(rewritten, [CALL_FILTER], input.name));
   // nunjucks runs its generated code the same way (Template#_compile).
   return new Function(compiler.getCode())() as CompiledTemplate;
@@ -57,11 +78,14 @@ function collectLocalCallables(node: unknown, out: Set<string>): void {
 }
 
 function rewriteCalls(node: AstNode, local: ReadonlySet<string>, template: string, inMacro: boolean): AstNode {
+  const name = is(node, nodes.Symbol) ? String(node.value) : is(node, nodes.LookupVal) && is(node.val, nodes.Literal) ? String((node.val as AstNode).value) : null;
+  if (name !== null && BLOCKED_NAMES.has(name)) throw new TemplateError("E_TEMPLATE", `${where(template, node.lineno + 1)}${blockedMessage(name)}`);
   // Filters are FunCall nodes too; their arguments still get rewritten below.
   if (is(node, nodes.FunCall) && !is(node, nodes.Filter)) {
     const name = symbolName(node.name);
     const args = node.args as NodeListNode;
     args.children = args.children.map((arg) => rewriteCalls(arg, local, template, inMacro));
+    if (name === null) node.name = rewriteCalls(node.name as AstNode, local, template, inMacro);
     if (name === null || local.has(name)) return node;
     const line = node.lineno + 1;
     if (inMacro) {
@@ -103,11 +127,20 @@ function symbolName(node: unknown): string | null {
 }
 
 /**
- * nunjucks' code generator plus `{% with a=x, b=y %}…{% endwith %}`: the bindings are
- * evaluated (their plugin calls already awaited by the transform, which lifts async filters out
- * of tag arguments) into a new scope that ends at `endwith`, as in Pongo2 and Jinja2.
+ * nunjucks' code generator with two changes: member lookups go through `safeMemberLookup`, and
+ * `{% with a=x, b=y %}…{% endwith %}` evaluates its bindings (their plugin calls already awaited
+ * by the transform, which lifts async filters out of tag arguments) into a new scope that ends at
+ * `endwith`, as in Pongo2 and Jinja2.
  */
-const WithCompiler = class extends (Compiler as unknown as new (name: string, throwOnUndefined: boolean) => CompilerInstance) {
+const TemplateCompiler = class extends (Compiler as unknown as new (name: string, throwOnUndefined: boolean) => CompilerInstance) {
+  compileLookupVal(node: AstNode, frame: CompileFrame): void {
+    this._emit(`env.${MEMBER_LOOKUP}((`);
+    this._compileExpression(node.target as AstNode, frame);
+    this._emit("),");
+    this._compileExpression(node.val as AstNode, frame);
+    this._emit(")");
+  }
+
   override compileCallExtension(node: AstNode, frame: CompileFrame, async?: boolean): void {
     if (node.extName !== WITH_TAG) {
       super.compileCallExtension(node, frame, async);

@@ -30,6 +30,7 @@ export interface Nodes {
   Literal: new (lineno: number, colno: number, value: unknown) => AstNode;
   Symbol: new (lineno: number, colno: number, value: string) => AstNode;
   FunCall: NodeClass;
+  LookupVal: NodeClass;
   Filter: new (lineno: number, colno: number, name: AstNode, args: NodeListNode) => AstNode;
   KeywordArgs: NodeClass;
   Pair: NodeClass;

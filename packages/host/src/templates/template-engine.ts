@@ -3,7 +3,7 @@ import type { FunctionDecl } from "@goatkit/sdk";
 import type { PluginManager } from "../manager/plugin-manager.js";
 import { Translations } from "../packages/i18n.js";
 import type { PluginUser } from "../plugin/request.js";
-import { CALL_FILTER, compileTemplate } from "./compile.js";
+import { CALL_FILTER, MEMBER_LOOKUP, compileTemplate, safeMemberLookup } from "./compile.js";
 import { failedCall } from "./failed-call.js";
 import { nunjucks } from "./nunjucks-internals.js";
 import { bindArguments, readResult } from "./plugin-functions.js";
@@ -45,6 +45,8 @@ interface RenderState {
 const STATE = "__goatkit_render";
 const states = new WeakSet<RenderState>();
 const BUILTIN_GLOBALS = ["range", "cycler", "joiner", "t"];
+/** The most numbers `range()` makes: templates run on the host's thread, not in a sandbox. */
+const MAX_RANGE = 10_000;
 
 /**
  * The host's template engine: nunjucks (Jinja2 syntax, as Pongo2's) with `{% use plugin %}`,
@@ -115,6 +117,9 @@ export class TemplateEngine {
     environment = new nunjucks.Environment(loader as unknown as nunjucks.ILoader, { autoescape: true, throwOnUndefined: false });
     for (const extension of extensions) environment.addExtension(extension.tags[0]!, extension);
     environment.addGlobal("t", translate);
+    const globals = (environment as unknown as { globals: Record<string, (...args: unknown[]) => unknown> }).globals;
+    environment.addGlobal("range", cappedRange(globals.range!));
+    (environment as unknown as Record<string, unknown>)[MEMBER_LOOKUP] = safeMemberLookup((nunjucks.runtime as unknown as { memberLookup: (obj: unknown, key: unknown) => unknown }).memberLookup);
     const engine = this;
     environment.addFilter(
       CALL_FILTER,
@@ -234,6 +239,15 @@ function translate(this: { ctx: Record<string, unknown> }, key: unknown, params?
   const text = state && typeof key === "string" && Object.hasOwn(state.strings, key) ? state.strings[key]! : String(key);
   if (!params || typeof params !== "object") return text;
   return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => (Object.hasOwn(params, name) && name !== "__keywords" ? String(params[name]) : whole));
+}
+
+function cappedRange(range: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  return (start: unknown, stop?: unknown, step?: unknown) => {
+    const [from, to, by] = stop === undefined ? [0, Number(start), 1] : [Number(start), Number(stop), step === undefined || step === 0 ? 1 : Number(step)];
+    const count = Math.ceil((to - from) / by);
+    if (!Number.isFinite(count) || count > MAX_RANGE) throw new Error(`range(${[start, stop, step].filter((v) => v !== undefined).join(", ")}) would make ${Number.isFinite(count) ? count : "endless"} numbers; a template may make at most ${MAX_RANGE}`);
+    return range(start, stop, step);
+  };
 }
 
 function tidy(error: unknown, template: string): string {

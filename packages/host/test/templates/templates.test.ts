@@ -37,6 +37,10 @@ const PAGES: Record<string, string> = {
   "disabled.html": `{% use template_functions %}<p>{{ describe_call("x", 1).args.text }}</p>`,
   "syntax.html": `{% use template_functions %}\n{% with call=describe_call("x", 1) %}{{ call }`,
   "dashed.html": `<p>\n{% use template-functions %}</p>`,
+  "escape-static.html": `{{ range.constructor("return process.pid")() }}`,
+  "escape-dynamic.html": `{% set key = "constr" + "uctor" %}{{ cycler[key]("return process.pid")() }}`,
+  "escape-proto.html": `{{ joiner.__proto__ }}`,
+  "range.html": `{% for i in range(100000) %}{{ i }}{% endfor %}`,
   "with-scope.html": `{% set call = "outer" %}{% use template_functions %}{% with call=describe_call("inner", 1) %}<p id="in">{{ call.args.text }}</p>{% endwith %}<p id="out">{{ call }}</p>`,
 };
 
@@ -98,6 +102,27 @@ describe("{% use %}", () => {
     expect(status).toBe(500);
     expect(html).toContain("template &#34;dashed.html&#34;: ");
     expect(html).toContain("{% use template-… %}: use takes one plugin name; write a name with &#34;-&#34; as my_plugin or quote it: {% use &#34;my-plugin&#34; %}");
+  });
+});
+
+describe("templates are data, not code", () => {
+  // Plugins ship templates, and the host renders them on its own thread: a template must not
+  // reach JavaScript's Function constructor (nunjucks alone lets range.constructor(...)() run code).
+  it("refuse constructor and __proto__, written out or computed", async () => {
+    const written = await page("escape-static");
+    expect(written.status).toBe(500);
+    expect(written.html).toContain("template &#34;escape-static.html&#34; line 1: &#34;constructor&#34; cannot be read in a template: templates see data, not the JavaScript objects behind it");
+    expect(written.html).not.toContain(String(process.pid));
+    const computed = await page("escape-dynamic");
+    expect(computed.status).toBe(500);
+    expect(computed.html).toContain("&#34;constructor&#34; cannot be read in a template");
+    expect((await page("escape-proto")).html).toContain("&#34;__proto__&#34; cannot be read in a template");
+  });
+
+  it("cap range()", async () => {
+    const { status, html } = await page("range");
+    expect(status).toBe(500);
+    expect(html).toContain("range(100000) would make 100000 numbers; a template may make at most 10000");
   });
 });
 
