@@ -52,7 +52,9 @@ export function compileTemplate(input: CompileInput): CompiledTemplate {
   try {
     ast = parser.parse(input.source, input.extensions, {});
   } catch (error) {
-    throw new TemplateError("E_TEMPLATE_SYNTAX", `${where(input.name, null)}${cleanMessage(error)}`, { cause: error });
+    // nunjucks' parser errors carry the 1-based line and column, outside their message.
+    const line = typeof (error as { lineno?: unknown }).lineno === "number" ? (error as { lineno: number }).lineno : null;
+    throw new TemplateError("E_TEMPLATE_SYNTAX", `${where(input.name, line)}${cleanMessage(error)}`, { cause: error });
   }
   const local = new Set([...input.globals, "caller", "super", "loop"]);
   collectLocalCallables(ast, local);
