@@ -255,5 +255,6 @@ function tidy(error: unknown, template: string): string {
   // nunjucks: "(name) [Line 3, Column 5]\n  Error: ..." → "template "name" line 3: ..."
   const match = /^\(([^)]*)\)(?: \[Line (\d+)(?:, Column \d+)?\])?\s*\n?\s*(?:Template render error:\s*)?(?:\w*Error: )?([\s\S]*)$/.exec(message.replace(/^Template render error: /, ""));
   if (!match) return `${where(template, null)}${message}`;
-  return `${where(match[1] || template, match[2] ? Number(match[2]) : null)}${match[3]!.trim()}`;
+  // Render errors carry nunjucks' 0-based line.
+  return `${where(match[1] || template, match[2] ? Number(match[2]) + 1 : null)}${match[3]!.trim()}`;
 }

@@ -22,6 +22,7 @@ const PAGES: Record<string, string> = {
     `{% if describe_call("if", 1).args.count == 1 %}<p id="if">yes</p>{% endif %}`,
     `<ul>{% for i in [1, 2] %}<li>{{ describe_call("loop", i).args.count }}</li>{% endfor %}</ul>`,
     `<p id="direct">{{ describe_call("direct", 9).args.text }}</p>`,
+    `<p id="with-in-loop">{% for i in [1, 2] %}{% if i %}{% with c=describe_call("w", i) %}{{ c.args.count }}:{{ loop.index }};{% endwith %}{% endif %}{% endfor %}</p>`,
     `<p id="nested">{{ describe_call(describe_call("inner", 1).args.text, 2).args.text }}</p>`,
     `<p id="filters">{{ describe_call("filtered", 7).args.text | upper }} {{ (describe_call("x", 7).args.count * 1.26) | round(1) }} {{ describe_call("x" | upper, 1).args.text }}</p>`,
   ].join("\n"),
@@ -41,6 +42,7 @@ const PAGES: Record<string, string> = {
   "escape-dynamic.html": `{% set key = "constr" + "uctor" %}{{ cycler[key]("return process.pid")() }}`,
   "escape-proto.html": `{{ joiner.__proto__ }}`,
   "range.html": `{% for i in range(100000) %}{{ i }}{% endfor %}`,
+  "undefined-call.html": `<p>\n\n{{ query.nothing.here() }}</p>`,
   "with-scope.html": `{% set call = "outer" %}{% use template_functions %}{% with call=describe_call("inner", 1) %}<p id="in">{{ call.args.text }}</p>{% endwith %}<p id="out">{{ call }}</p>`,
 };
 
@@ -137,6 +139,7 @@ describe("plugin functions", () => {
     expect(html).toContain('<p id="if">yes</p>');
     expect(html).toContain("<ul><li>1</li><li>2</li></ul>");
     expect(html).toContain('<p id="direct">direct</p>');
+    expect(html).toContain('<p id="with-in-loop">1:1;2:2;</p>');
     expect(html).toContain('<p id="nested">inner</p>');
     expect(html).toContain('<p id="filters">FILTERED 8.8 X</p>');
   });
@@ -172,6 +175,12 @@ describe("plugin functions", () => {
     const { status, html } = await page("macro");
     expect(status).toBe(500);
     expect(html).toContain("template &#34;macro.html&#34; line 3: describe_call() is called inside a macro, where plugin functions cannot be awaited; call it outside the macro and pass its result in as an argument");
+  });
+
+  it("report render errors with the template's name and line", async () => {
+    const { status, html } = await page("undefined-call");
+    expect(status).toBe(500);
+    expect(html).toContain("template &#34;undefined-call.html&#34; line 3: Unable to call `query[&#34;nothing&#34;][&#34;here&#34;]`, which is undefined or falsey");
   });
 
   it("report syntax errors with the template's name", async () => {
