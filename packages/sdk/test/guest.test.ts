@@ -110,6 +110,10 @@ describe("registration", () => {
       .widget("w", "W", "widget", "agent_home", "small")
       .job("j", "*/5 * * * *", "nothing")
       .function("calc", "calculates")
+      .function("area")
+      .arg("width", "number")
+      .arg("label", "string")
+      .returns("html")
       .hook("after_save")
       .hook("ticket_created", "on_ticket")
       .menuItem("Harness", "/admin/harness", "star")
@@ -123,11 +127,19 @@ describe("registration", () => {
       routes: [{ method: "GET", path: "/x/:id", handler: "echo", description: "echoes" }],
       widgets: [{ id: "w", title: "W", handler: "widget", location: "agent_home", size: "small" }],
       jobs: [{ id: "j", schedule: "*/5 * * * *", handler: "nothing" }],
-      functions: [{ name: "calc", description: "calculates" }],
+      functions: [
+        { name: "calc", description: "calculates" },
+        { name: "area", args: [{ name: "width", type: "number" }, { name: "label", type: "string" }], returns: "html" },
+      ],
       hooks: ["after_save", { event: "ticket_created", handler: "on_ticket" }],
       menu_items: [{ label: "Harness", path: "/admin/harness", icon: "star" }],
       runtime: "wasm",
     });
+  });
+
+  it("refuses arg() and returns() before any function()", () => {
+    expect(() => new Registration("p", "1.0.0").arg("days", "integer")).toThrow('Registration.arg() must follow function(): new Registration(...).function("sla_summary").arg("days", "integer")');
+    expect(() => new Registration("p", "1.0.0").returns("json")).toThrow("Registration.returns() must follow function()");
   });
 
   it("takes a plain document or a function, and adds abi", () => {
