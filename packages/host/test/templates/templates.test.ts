@@ -43,6 +43,8 @@ const PAGES: Record<string, string> = {
   "escape-proto.html": `{{ joiner.__proto__ }}`,
   "range.html": `{% for i in range(100000) %}{{ i }}{% endfor %}`,
   "undefined-call.html": `<p>\n\n{{ query.nothing.here() }}</p>`,
+  "registered.html": `{% use template_functions %}<p>{{ echo_registered("<declared in gk_register>") }}</p>`,
+  "registered-typed.html": `{% use template_functions %}{{ echo_registered(1) }}`,
   "with-scope.html": `{% set call = "outer" %}{% use template_functions %}{% with call=describe_call("inner", 1) %}<p id="in">{{ call.args.text }}</p>{% endwith %}<p id="out">{{ call }}</p>`,
 };
 
@@ -144,6 +146,13 @@ describe("plugin functions", () => {
     expect(html).toContain('<p id="filters">FILTERED 8.8 X</p>');
   });
 
+  it("include those only gk_register declares, with their argument types", async () => {
+    expect(await page("registered")).toMatchObject({ status: 200, html: "<p>&lt;declared in gk_register&gt;</p>" });
+    const typed = await page("registered-typed");
+    expect(typed.status).toBe(500);
+    expect(typed.html).toContain("template-functions.echo_registered(text): argument &#34;text&#34; must be a string");
+  });
+
   it("bind names for the with block only", async () => {
     const { html } = await page("with-scope");
     expect(html).toBe('<p id="in">inner</p><p id="out">outer</p>');
@@ -161,7 +170,7 @@ describe("plugin functions", () => {
     const { status, html } = await page("undeclared");
     expect(status).toBe(500);
     expect(html).toContain(
-      "template &#34;undeclared.html&#34; line 2: calculate_something() is not declared by the plugins this template uses (template-functions); their functions: template-functions.describe_call, template-functions.markup_text, template-functions.markup_html, template-functions.spin, template-functions.refuse.",
+      "template &#34;undeclared.html&#34; line 2: calculate_something() is not declared by the plugins this template uses (template-functions); their functions: template-functions.describe_call, template-functions.markup_text, template-functions.markup_html, template-functions.spin, template-functions.refuse, template-functions.echo_registered.",
     );
   });
 
