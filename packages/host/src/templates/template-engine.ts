@@ -17,6 +17,8 @@ export interface TemplateEngineOptions {
   folders?: string[];
   /** Read and compile template files on every render instead of once (development). */
   noCache?: boolean;
+  /** Plugin function calls one render may make (default 200); later calls render placeholders. */
+  maxCallsPerRender?: number;
 }
 
 export interface RenderOptions {
@@ -37,6 +39,8 @@ interface RenderState {
   user: PluginUser | null;
   used: Map<string, UsedPlugin>;
   strings: Readonly<Record<string, string>>;
+  /** Plugin calls made so far. */
+  calls: number;
   /** The first template error: nunjucks rewraps errors, the engine throws this one. */
   error: TemplateError | null;
 }
@@ -45,6 +49,8 @@ interface RenderState {
 const STATE = "__goatkit_render";
 const states = new WeakSet<RenderState>();
 const BUILTIN_GLOBALS = ["range", "cycler", "joiner", "t"];
+/** Plugin function calls one render may make by default. */
+const DEFAULT_MAX_CALLS = 200;
 /** The most numbers `range()` makes: templates run on the host's thread, not in a sandbox. */
 const MAX_RANGE = 10_000;
 
@@ -88,7 +94,7 @@ export class TemplateEngine {
   }
 
   async #render(owner: string | null, name: string, context: Record<string, unknown>, options: RenderOptions, strings: Readonly<Record<string, string>>): Promise<string> {
-    const state: RenderState = { template: name, owner, locale: options.locale ?? "en", user: options.user ?? null, used: new Map(), strings, error: null };
+    const state: RenderState = { template: name, owner, locale: options.locale ?? "en", user: options.user ?? null, used: new Map(), strings, calls: 0, error: null };
     states.add(state);
     const environment = this.#environment(owner);
     try {
@@ -182,6 +188,13 @@ export class TemplateEngine {
     const fn = this.#functionsOf(used.name).find((f) => f.name === name)!;
     const body = bindArguments(used.name, fn, args, state.template, line);
     if (!used.ok) return failedCall(used.name, name, used.code);
+    const budget = this.#options.maxCallsPerRender ?? DEFAULT_MAX_CALLS;
+    if (++state.calls > budget) {
+      if (state.calls === budget + 1) {
+        this.manager.host.logs.write(used.name, "warn", `${where(state.template, line)}the render made more than ${budget} plugin function calls; later calls render placeholders. Call once outside the loop and pass the values in, or raise the engine's maxCallsPerRender`, { code: "E_CALL_BUDGET", template: state.template });
+      }
+      return failedCall(used.name, name, "E_CALL_BUDGET");
+    }
     const response = await this.manager.call(used.name, fn.handler ?? fn.name, { kind: "function", body: JSON.stringify(body), user: state.user, locale: state.locale });
     const outcome = readResult(fn, response);
     if (outcome.ok) return outcome.value;

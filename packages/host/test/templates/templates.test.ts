@@ -45,6 +45,7 @@ const PAGES: Record<string, string> = {
   "undefined-call.html": `<p>\n\n{{ query.nothing.here() }}</p>`,
   "registered.html": `{% use template_functions %}<p>{{ echo_registered("<declared in gk_register>") }}</p>`,
   "registered-typed.html": `{% use template_functions %}{{ echo_registered(1) }}`,
+  "budget.html": `{% use template_functions %}{% for i in range(205) %}{{ describe_call("n", i).args.count }},{% endfor %}`,
   "with-scope.html": `{% set call = "outer" %}{% use template_functions %}{% with call=describe_call("inner", 1) %}<p id="in">{{ call.args.text }}</p>{% endwith %}<p id="out">{{ call }}</p>`,
 };
 
@@ -210,6 +211,16 @@ describe("plugin functions", () => {
     } finally {
       await platform.server.manager.enable("template-functions");
     }
+  });
+
+  it("are limited to 200 per render; later ones render placeholders, logged once", async () => {
+    const { status, html } = await page("budget");
+    expect(status).toBe(200);
+    const cells = html.split(",").slice(0, -1);
+    expect(cells.slice(0, 200)).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+    expect(cells.slice(200)).toEqual(Array(5).fill('<span class="gk-call-failed" data-plugin="template-functions" data-function="describe_call" data-code="E_CALL_BUDGET" role="status">template-functions.describe_call() is unavailable (E_CALL_BUDGET)</span>'));
+    const logged = platform.host.logs.list("template-functions").filter((e) => e.message.includes("more than 200 plugin function calls"));
+    expect(logged).toHaveLength(1);
   });
 
   it("are escaped unless declared returns: html", async () => {
