@@ -1,8 +1,8 @@
 import { TemplateError, where } from "./template-error.js";
 import { Compiler, nodes, parser, transformer, type AstNode, type CompileFrame, type CompilerInstance, type NodeListNode } from "./nunjucks-internals.js";
-import { WITH_TAG } from "./tags.js";
+import { USE_TAG, WITH_TAG } from "./tags.js";
 
-/** The async filter every plugin function call is compiled to: `name(a, b)` → `CALL_FILTER("name", line, a, b)`. */
+/** The async filter every plugin function call is compiled to: `name(a, b)` → `CALL_FILTER("name", template, line, a, b)`. */
 export const CALL_FILTER = "__goatkit_call";
 
 /** The environment property compiled member lookups (`a.b`, `a["b"]`) go through: see `safeMemberLookup`. */
@@ -93,7 +93,12 @@ function rewriteCalls(node: AstNode, local: ReadonlySet<string>, template: strin
     if (inMacro) {
       throw new TemplateError("E_TEMPLATE", `${where(template, line)}${name}() is called inside a macro, where plugin functions cannot be awaited; call it outside the macro and pass its result in as an argument`);
     }
-    const callArgs = new nodes.NodeList(node.lineno, node.colno, [new nodes.Literal(node.lineno, node.colno, name), new nodes.Literal(node.lineno, node.colno, line), ...args.children]);
+    const callArgs = new nodes.NodeList(node.lineno, node.colno, [
+      new nodes.Literal(node.lineno, node.colno, name),
+      new nodes.Literal(node.lineno, node.colno, template),
+      new nodes.Literal(node.lineno, node.colno, line),
+      ...args.children,
+    ]);
     return new nodes.Filter(node.lineno, node.colno, new nodes.Symbol(node.lineno, node.colno, CALL_FILTER), callArgs);
   }
   const macro = inMacro || is(node, nodes.Macro) || is(node, nodes.Caller);
@@ -102,6 +107,8 @@ function rewriteCalls(node: AstNode, local: ReadonlySet<string>, template: strin
     return node;
   }
   if (is(node, nodes.CallExtension)) {
+    // `{% use %}` learns which template it is in (an included one, not the page), for messages.
+    if (node.extName === USE_TAG) (node.args as NodeListNode).children.push(new nodes.Literal(node.lineno, node.colno, template));
     if (node.args) node.args = rewriteCalls(node.args as AstNode, local, template, macro);
     node.contentArgs = ((node.contentArgs as AstNode[] | undefined) ?? []).map((child) => (child ? rewriteCalls(child, local, template, macro) : child));
     return node;

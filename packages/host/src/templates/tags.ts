@@ -4,7 +4,7 @@ export const USE_TAG = "use";
 export const WITH_TAG = "with";
 
 /** What `{% use %}` does at render time; the engine provides it. */
-export type UsePlugin = (context: { ctx: Record<string, unknown> }, name: string, line: number) => Promise<void>;
+export type UsePlugin = (context: { ctx: Record<string, unknown> }, name: string, template: string, line: number) => Promise<void>;
 
 /**
  * `{% use my_plugin %}` (or `{% use "my-plugin" %}`): makes the plugin's declared functions
@@ -32,8 +32,9 @@ export class UseTag {
     return new nodes.CallExtensionAsync(this, "run", args);
   }
 
-  run(context: { ctx: Record<string, unknown> }, name: string, line: number, done: (error: Error | null, output?: string) => void): void {
-    this.use(context, name, line).then(
+  /** `template` is added by the compiler (compile.ts), which knows the template's name. */
+  run(context: { ctx: Record<string, unknown> }, name: string, line: number, template: string, done: (error: Error | null, output?: string) => void): void {
+    this.use(context, name, template, line).then(
       () => done(null, ""),
       (error: Error) => done(error),
     );

@@ -31,10 +31,14 @@ export interface RenderOptions {
 /** A plugin a render has `use`d: callable, or why not (disabled, failed to load). */
 type UsedPlugin = { name: string; ok: true } | { name: string; ok: false; code: string; message: string };
 
+/** Where a call or `use` is written: the template (the page, or one it includes) and line. */
+interface CallSite {
+  template: string;
+  line: number;
+}
+
 /** Per-render state, reachable from tags and calls through the nunjucks context. */
 interface RenderState {
-  template: string;
-  owner: string | null;
   locale: string;
   user: PluginUser | null;
   used: Map<string, UsedPlugin>;
@@ -94,7 +98,7 @@ export class TemplateEngine {
   }
 
   async #render(owner: string | null, name: string, context: Record<string, unknown>, options: RenderOptions, strings: Readonly<Record<string, string>>): Promise<string> {
-    const state: RenderState = { template: name, owner, locale: options.locale ?? "en", user: options.user ?? null, used: new Map(), strings, calls: 0, error: null };
+    const state: RenderState = { locale: options.locale ?? "en", user: options.user ?? null, used: new Map(), strings, calls: 0, error: null };
     states.add(state);
     const environment = this.#environment(owner);
     try {
@@ -113,7 +117,7 @@ export class TemplateEngine {
     let environment = this.#environments.get(key);
     if (environment) return environment;
     const folders = owner === null ? (this.#options.folders ?? []) : [join(this.#pluginFolder(owner), "templates")];
-    const extensions = [new UseTag((context, plugin, line) => this.#use(stateOf(context), plugin, line)), new WithTag()];
+    const extensions = [new UseTag((context, plugin, template, line) => this.#use(stateOf(context), plugin, template, line)), new WithTag()];
     const loader = compilingLoader({
       folders,
       owner: owner === null ? "the host" : `plugin "${owner}"`,
@@ -131,7 +135,7 @@ export class TemplateEngine {
       CALL_FILTER,
       function (this: { ctx: Record<string, unknown>; lookup(name: string): unknown }, ...args: unknown[]) {
         const done = args.pop() as (error: Error | null, value?: unknown) => void;
-        const [name, line, ...callArgs] = args as [string, number, ...unknown[]];
+        const [name, template, line, ...callArgs] = args as [string, string, number, ...unknown[]];
         const state = stateOf(this);
         const local = this.lookup(name);
         // A function the caller put in the context is called as nunjucks would.
@@ -143,7 +147,7 @@ export class TemplateEngine {
           }
           return;
         }
-        engine.#call(state, name, line, callArgs).then(
+        engine.#call(state, { template, line }, name, callArgs).then(
           (value) => done(null, value),
           (error: Error) => {
             if (error instanceof TemplateError) state.error ??= error;
@@ -157,11 +161,11 @@ export class TemplateEngine {
     return environment;
   }
 
-  async #use(state: RenderState, requested: string, line: number): Promise<void> {
+  async #use(state: RenderState, requested: string, template: string, line: number): Promise<void> {
     const name = [requested, requested.replace(/_/g, "-")].find((candidate) => this.manager.has(candidate));
     if (name === undefined) {
       const installed = this.manager.list().map((p) => p.name);
-      const error = new TemplateError("E_TEMPLATE", `${where(state.template, line)}{% use ${requested} %}: no plugin named "${requested}"; installed plugins: ${installed.join(", ") || "none"}`);
+      const error = new TemplateError("E_TEMPLATE", `${where(template, line)}{% use ${requested} %}: no plugin named "${requested}"; installed plugins: ${installed.join(", ") || "none"}`);
       state.error ??= error;
       throw error;
     }
@@ -173,40 +177,40 @@ export class TemplateEngine {
       const code = (error as { code?: string }).code ?? "E_LOAD";
       const message = error instanceof Error ? error.message : String(error);
       state.used.set(name, { name, ok: false, code, message });
-      this.manager.host.logs.write(name, "warn", `${where(state.template, line)}{% use ${requested} %} could not load the plugin; its functions render placeholders: ${message}`, { code });
+      this.manager.host.logs.write(name, "warn", `${where(template, line)}{% use ${requested} %} could not load the plugin; its functions render placeholders: ${message}`, { code });
     }
   }
 
-  async #call(state: RenderState, name: string, line: number, args: unknown[]): Promise<unknown> {
+  async #call(state: RenderState, at: CallSite, name: string, args: unknown[]): Promise<unknown> {
     const declaring = [...state.used.values()].filter((used) => this.#functionsOf(used.name).some((fn) => fn.name === name));
-    if (declaring.length === 0) throw this.#undeclared(state, name, line);
+    if (declaring.length === 0) throw this.#undeclared(state, at, name);
     if (declaring.length > 1) {
       const names = declaring.map((p) => `"${p.name}"`).join(" and ");
-      throw new TemplateError("E_TEMPLATE", `${where(state.template, line)}${name}() is declared by plugins ${names}, which this template both uses; use only one of them in this template`);
+      throw new TemplateError("E_TEMPLATE", `${where(at.template, at.line)}${name}() is declared by plugins ${names}, which this template both uses; use only one of them in this template`);
     }
     const used = declaring[0]!;
     const fn = this.#functionsOf(used.name).find((f) => f.name === name)!;
-    const body = bindArguments(used.name, fn, args, state.template, line);
+    const body = bindArguments(used.name, fn, args, at.template, at.line);
     if (!used.ok) return failedCall(used.name, name, used.code);
     const budget = this.#options.maxCallsPerRender ?? DEFAULT_MAX_CALLS;
     if (++state.calls > budget) {
       if (state.calls === budget + 1) {
-        this.manager.host.logs.write(used.name, "warn", `${where(state.template, line)}the render made more than ${budget} plugin function calls; later calls render placeholders. Call once outside the loop and pass the values in, or raise the engine's maxCallsPerRender`, { code: "E_CALL_BUDGET", template: state.template });
+        this.manager.host.logs.write(used.name, "warn", `${where(at.template, at.line)}the render made more than ${budget} plugin function calls; later calls render placeholders. Call once outside the loop and pass the values in, or raise the engine's maxCallsPerRender`, { code: "E_CALL_BUDGET", template: at.template });
       }
       return failedCall(used.name, name, "E_CALL_BUDGET");
     }
     const response = await this.manager.call(used.name, fn.handler ?? fn.name, { kind: "function", body: JSON.stringify(body), user: state.user, locale: state.locale });
     const outcome = readResult(fn, response);
     if (outcome.ok) return outcome.value;
-    this.manager.host.logs.write(used.name, "error", `${where(state.template, line)}${used.name}.${name}() failed, a placeholder was rendered: ${outcome.message}`, { code: outcome.code, template: state.template });
+    this.manager.host.logs.write(used.name, "error", `${where(at.template, at.line)}${used.name}.${name}() failed, a placeholder was rendered: ${outcome.message}`, { code: outcome.code, template: at.template });
     return failedCall(used.name, name, outcome.code);
   }
 
-  #undeclared(state: RenderState, name: string, line: number): TemplateError {
-    const prefix = `${where(state.template, line)}${name}()`;
+  #undeclared(state: RenderState, at: CallSite, name: string): TemplateError {
+    const prefix = `${where(at.template, at.line)}${name}()`;
     const owner = this.manager.list().find((p) => (this.manager.manifest(p.name)?.functions ?? []).some((fn) => fn.name === name));
     if (owner && !state.used.has(owner.name)) {
-      return new TemplateError("E_TEMPLATE", `${prefix} is a function of plugin "${owner.name}", which this template does not use; add {% use ${owner.name.replace(/-/g, "_")} %} before line ${line}`);
+      return new TemplateError("E_TEMPLATE", `${prefix} is a function of plugin "${owner.name}", which this template does not use; add {% use ${owner.name.replace(/-/g, "_")} %} before line ${at.line}`);
     }
     const used = [...state.used.keys()];
     if (used.length === 0) return new TemplateError("E_TEMPLATE", `${prefix} is not defined: this template uses no plugin, and no installed plugin declares a function "${name}"; add {% use <plugin> %} for the plugin that declares it, or fix the name`);

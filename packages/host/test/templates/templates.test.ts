@@ -46,6 +46,8 @@ const PAGES: Record<string, string> = {
   "registered.html": `{% use template_functions %}<p>{{ echo_registered("<declared in gk_register>") }}</p>`,
   "registered-typed.html": `{% use template_functions %}{{ echo_registered(1) }}`,
   "budget.html": `{% use template_functions %}{% for i in range(205) %}{{ describe_call("n", i).args.count }},{% endfor %}`,
+  "outer.html": `{% use template_functions %}<p>outer</p>{% include "inner.html" %}`,
+  "inner.html": `\n{{ describe_call(1, 2) }}`,
   "with-scope.html": `{% set call = "outer" %}{% use template_functions %}{% with call=describe_call("inner", 1) %}<p id="in">{{ call.args.text }}</p>{% endwith %}<p id="out">{{ call }}</p>`,
 };
 
@@ -165,6 +167,12 @@ describe("plugin functions", () => {
     expect(wrong.html).toContain("template &#34;wrong-type.html&#34; line 3: template-functions.describe_call(text, count): argument &#34;text&#34; must be a string (quote it, or pipe a value through | string), got number 5");
     expect((await page("missing-arg")).html).toContain("template-functions.describe_call(text, count): argument &#34;count&#34; is missing");
     expect((await page("unknown-keyword")).html).toContain("template-functions.describe_call(text, count): has no argument named &#34;colour&#34;");
+  });
+
+  it("name the included template the call is written in", async () => {
+    const { status, html } = await page("outer");
+    expect(status).toBe(500);
+    expect(html).toContain("template &#34;inner.html&#34; line 2: template-functions.describe_call(text, count): argument &#34;text&#34; must be a string");
   });
 
   it("name the function and the plugins when it is not declared", async () => {
