@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { measure } from "mitata";
-import { createHost } from "../../packages/host/dist/index.js";
+import { PluginManager, TemplateEngine, createHost } from "../../packages/host/dist/index.js";
 import { benchPluginDir, coreModule, extismWasm } from "./fixtures.mjs";
 import { benchState } from "./state.mjs";
 
@@ -125,6 +125,27 @@ for (const name of ["stats", "faq", "calendar"]) {
   }
   record("plugin", `${name}: ${(size / 1024).toFixed(1)} KiB, cold load`, { p50: medianNs(samples), p99: Math.max(...samples) }, null);
 }
+
+// --- Templates -----------------------------------------------------------------------------
+// A page making 10 plugin function calls against the same 10 calls made directly through the
+// manager (worker isolation), and the same page with the calls' values given in the context.
+const templateHost = await createHost({ database: { demo: { tickets: 10 } } });
+const templateManager = await PluginManager.create({ host: templateHost, pluginsDir: new URL("fixtures/", root).pathname });
+const pagesDir = await mkdtemp(join(tmpdir(), "goatkit-bench-pages-"));
+await writeFile(join(pagesDir, "calls.html"), `{% use template_functions %}<ul>{% for i in range(10) %}<li>{{ describe_call("row", i).args.count }}</li>{% endfor %}</ul>`);
+await writeFile(join(pagesDir, "values.html"), `<ul>{% for row in rows %}<li>{{ row.args.count }}</li>{% endfor %}</ul>`);
+const engine = new TemplateEngine({ manager: templateManager, folders: [pagesDir] });
+const callArgs = (i) => ({ kind: "function", body: JSON.stringify({ text: "row", count: i }), locale: "en" });
+const rowsOf = async () => Promise.all(Array.from({ length: 10 }, async (_, i) => JSON.parse(String((await templateManager.call("template-functions", "describe_call", callArgs(i))).body))));
+const tenCalls = record("template", "10 function calls through the manager", await measure(async () => {
+  for (let i = 0; i < 10; i++) await templateManager.call("template-functions", "describe_call", callArgs(i));
+}), null);
+record("template", "page calling the 10 functions", await measure(() => engine.render("calls.html")), tenCalls, "target <= 1.2x: awaiting calls in the template adds little");
+const values = await rowsOf();
+record("template", "same page, values from the context", await measure(() => engine.render("values.html", { rows: values })), null, "rendering alone, no calls");
+await templateManager.close();
+await templateHost.close();
+await rm(pagesDir, { recursive: true, force: true });
 
 // --- Time-outs -----------------------------------------------------------------------------
 const spinDir = await benchPluginDir("spin", { timeout_ms: 100 });

@@ -50,6 +50,20 @@ describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
     expect(await page.text()).toContain("<title>");
   });
 
+  it("prints the agent page's URL and serves it, rendered from templates that use the stats and faq plugins", async () => {
+    expect(output).toContain(`agent page ${url}/agent#token=${token}`);
+    const res = await fetch(`${url}/agent`, { headers: { authorization: `Bearer ${token}` } });
+    const html = await res.text();
+    expect(res.status, html.slice(0, 500)).toBe(200);
+    expect(html).toContain("<title>Agent dashboard · GoatFlow</title>");
+    const counts = (await (await fetch(`${url}/api/plugins/stats/counts`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number };
+    expect(html).toContain(`<section id="tickets">\n  <h2>Tickets</h2>\n  <p class="figure">${counts.total}</p>`);
+    expect(html).toMatch(/<h2>SLA, last 30 days \(\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d\)<\/h2>/);
+    expect(html).toContain('<section id="top-articles">');
+    expect(html).toContain("<h2>Articles about “password”</h2>");
+    expect(html).not.toContain('class="gk-call-failed"');
+  });
+
   it("lists the gRPC plugin in /api/v1/plugins like the others, with its process once used", async () => {
     const list = async () => (await (await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } })).json()) as { name: string; runtime: string; pid: number | null; status: string }[];
     expect((await list()).map((p) => p.name).sort()).toEqual(["analytics", "calendar", "faq", "stats"]);

@@ -55,6 +55,8 @@ export { JobScheduler, type JobSchedulerOptions, type JobView } from "./jobs/job
 export type { JobRun, JobTrigger } from "./jobs/job-run.js";
 export { JobError, type JobErrorCode } from "./jobs/job-error.js";
 export { startServer, type ServerOptions, type ServerTimeouts, type RunningServer } from "./http/server.js";
+export { TemplateEngine, type TemplateEngineOptions, type RenderOptions } from "./templates/template-engine.js";
+export { TemplateError, type TemplateErrorCode } from "./templates/template-error.js";
 export type { TokenUser } from "./http/auth.js";
 export { ClusterCoordinator } from "./cluster/cluster-coordinator.js";
 export { clusterOptionsFromEnv, CLUSTER_ENV_VARS, type ClusterOptions } from "./cluster/cluster-options.js";

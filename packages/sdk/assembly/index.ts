@@ -8,7 +8,7 @@
  */
 export { JSON } from "./json";
 export { gk_alloc, packResult, packBytes } from "./memory";
-export { packJSON, packError, html, escapeHTML, respond, Response } from "./result";
+export { packJSON, packError, packTemplate, html, escapeHTML, respond, Response } from "./result";
 export { Request, User, Job, Hook, parseRequest } from "./request";
 export {
   host,

@@ -21,6 +21,7 @@ export function gk_abi_version(): i32 {
  */
 export class Registration {
   private readonly doc: JSON.Obj = new JSON.Obj();
+  private lastFunction: JSON.Obj | null = null;
 
   /** `name` and `version` must equal the manifest's. */
   constructor(name: string, version: string) {
@@ -60,11 +61,36 @@ export class Registration {
     return this;
   }
 
-  /** Adds a function templates can call; the export of the same name handles it. */
+  /**
+   * Adds a function templates can call; the export of the same name handles it. Its arguments
+   * and result type follow: `.function("sla_summary").arg("days", "integer").returns("json")`.
+   */
   function(name: string, description: string = ""): Registration {
     const fn = new JSON.Obj().set("name", name);
     if (description.length > 0) fn.set("description", description);
     this.list("functions").push(fn);
+    this.lastFunction = fn;
+    return this;
+  }
+
+  /** Declares the next argument of the function added last; `type` is string, integer, number, boolean or json. */
+  arg(name: string, type: string): Registration {
+    const fn = this.lastFunction;
+    if (fn == null) throw new Error("Registration.arg() must follow function()");
+    let args = fn.getArr("args");
+    if (args == null) {
+      args = new JSON.Arr();
+      fn.set("args", args);
+    }
+    args.push(new JSON.Obj().set("name", name).set("type", type));
+    return this;
+  }
+
+  /** Declares what the function added last returns: json (the default), string, html, integer, number or boolean. */
+  returns(type: string): Registration {
+    const fn = this.lastFunction;
+    if (fn == null) throw new Error("Registration.returns() must follow function()");
+    fn.set("returns", type);
     return this;
   }
 

@@ -20,6 +20,17 @@ export function packError(message: string, status: i32 = 500, code: string = "")
   return packJSON(env.set("status", status));
 }
 
+/**
+ * Answers with one of the plugin's templates (`templates/<name>`) and the values it shows, instead
+ * of HTML: the host renders it, autoescaped, with `{% use %}`, plugin functions and `t()` for the
+ * plugin's `i18n/` strings (docs/templates.md). `status` defaults to 200.
+ */
+export function packTemplate(name: string, context: JSON.Obj = new JSON.Obj(), status: i32 = 200): u64 {
+  const template = new JSON.Obj().set("name", name).set("context", context);
+  if (status != 200) template.set("status", status);
+  return packJSON(new JSON.Obj().set("gk_template", template));
+}
+
 /** Returns an HTML fragment (no `<html>` or `<body>`): the usual result of a widget. */
 export function html(fragment: string): u64 {
   return packResult(fragment);

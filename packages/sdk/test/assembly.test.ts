@@ -25,6 +25,10 @@ export function gk_register(): u64 {
       .widget("w", "W", "widget", "agent_home", "small")
       .job("j", "*/5 * * * *", "nothing")
       .function("calc", "calculates")
+      .function("area")
+      .arg("width", "number")
+      .arg("label", "string")
+      .returns("html")
       .hook("after_save")
       .hook("ticket_created", "on_ticket")
       .menuItem("Harness", "/admin/harness", "star")
@@ -535,7 +539,10 @@ describe("the AssemblyScript SDK", () => {
       routes: [{ method: "GET", path: "/x/:id", handler: "echo", description: "echoes" }],
       widgets: [{ id: "w", title: "W", handler: "widget", location: "agent_home", size: "small" }],
       jobs: [{ id: "j", schedule: "*/5 * * * *", handler: "nothing" }],
-      functions: [{ name: "calc", description: "calculates" }],
+      functions: [
+        { name: "calc", description: "calculates" },
+        { name: "area", args: [{ name: "width", type: "number" }, { name: "label", type: "string" }], returns: "html" },
+      ],
       hooks: ["after_save", { event: "ticket_created", handler: "on_ticket" }],
       menu_items: [{ label: "Harness", path: "/admin/harness", icon: "star" }],
       runtime: "wasm",

@@ -17,6 +17,7 @@ import {
   html,
   packError,
   packJSON,
+  packTemplate,
   packResult,
   respond,
 } from "../src/guest/index.js";
@@ -85,6 +86,8 @@ describe("results", () => {
     expect(packError("not found", 404, "NOT_FOUND")).toBe('{"error":"not found","code":"NOT_FOUND","status":404}');
     expect(packError("broke")).toBe('{"error":"broke","status":500}');
     expect(html("<p>x</p>")).toBe("<p>x</p>");
+    expect(JSON.parse(packTemplate("widget.html", { open: 3 }))).toEqual({ gk_template: { name: "widget.html", context: { open: 3 } } });
+    expect(JSON.parse(packTemplate("missing.html", {}, 404))).toEqual({ gk_template: { name: "missing.html", context: {}, status: 404 } });
     expect(escapeHTML(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   });
 
@@ -107,6 +110,10 @@ describe("registration", () => {
       .widget("w", "W", "widget", "agent_home", "small")
       .job("j", "*/5 * * * *", "nothing")
       .function("calc", "calculates")
+      .function("area")
+      .arg("width", "number")
+      .arg("label", "string")
+      .returns("html")
       .hook("after_save")
       .hook("ticket_created", "on_ticket")
       .menuItem("Harness", "/admin/harness", "star")
@@ -120,11 +127,19 @@ describe("registration", () => {
       routes: [{ method: "GET", path: "/x/:id", handler: "echo", description: "echoes" }],
       widgets: [{ id: "w", title: "W", handler: "widget", location: "agent_home", size: "small" }],
       jobs: [{ id: "j", schedule: "*/5 * * * *", handler: "nothing" }],
-      functions: [{ name: "calc", description: "calculates" }],
+      functions: [
+        { name: "calc", description: "calculates" },
+        { name: "area", args: [{ name: "width", type: "number" }, { name: "label", type: "string" }], returns: "html" },
+      ],
       hooks: ["after_save", { event: "ticket_created", handler: "on_ticket" }],
       menu_items: [{ label: "Harness", path: "/admin/harness", icon: "star" }],
       runtime: "wasm",
     });
+  });
+
+  it("refuses arg() and returns() before any function()", () => {
+    expect(() => new Registration("p", "1.0.0").arg("days", "integer")).toThrow('Registration.arg() must follow function(): new Registration(...).function("sla_summary").arg("days", "integer")');
+    expect(() => new Registration("p", "1.0.0").returns("json")).toThrow("Registration.returns() must follow function()");
   });
 
   it("takes a plain document or a function, and adds abi", () => {

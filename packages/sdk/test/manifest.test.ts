@@ -260,6 +260,14 @@ const cases: Case[] = [
     message: ['function "count_open" is already declared by functions[0]'],
     fix: ["rename"],
   },
+  {
+    name: "unknown function argument type",
+    change: (m) => (m.functions = [{ name: "count_open", args: [{ name: "queue", type: "str" }] }]),
+    path: "functions[0].args[0].type",
+    message: ['type "str" is not one of "string", "integer", "number", "boolean" or "json"'],
+    fix: ['"string"'],
+  },
+  { name: "unknown function result type", change: (m) => (m.functions = [{ name: "count_open", returns: "htm" }]), path: "functions[0].returns", message: ['returns "htm" is not one of'], fix: ['did you mean "html"?'] },
   { name: "menu path without /", change: (m) => (m.menu_items = [{ label: "Counts", path: "admin/counts" }]), path: "menu_items[0].path", message: ['path "admin/counts" must start with "/"'], fix: ['"/admin/counts"'] },
 ];
 

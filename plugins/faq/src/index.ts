@@ -6,6 +6,7 @@
 import { Registration, definePlugin } from "@goatkit/sdk/guest";
 import { articleHandlers } from "./handlers/articles.js";
 import { categoryHandlers } from "./handlers/categories.js";
+import { functionHandlers } from "./handlers/functions.js";
 import { portalHandlers } from "./handlers/portal.js";
 import { reindexHandlers } from "./handlers/reindex.js";
 import { searchHandlers } from "./handlers/search.js";
@@ -25,5 +26,6 @@ export default definePlugin({
     ...portalHandlers,
     ...widgetHandlers,
     ...reindexHandlers,
+    ...functionHandlers,
   },
 });

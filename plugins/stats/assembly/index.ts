@@ -7,7 +7,7 @@ import { JSON, Registration, Request, host, html, packError, packJSON, register 
 import { startCall } from "./call";
 import { flushCache } from "./cache";
 import { dailyReportEmail, dailyReportSubject } from "./daily-report";
-import { ReportQuery, plainQuery, readQuery } from "./params";
+import { DateRange, MAX_RANGE_DAYS, ReportQuery, plainQuery, readQuery } from "./params";
 import { Report } from "./report";
 import { ADMINS_SQL, latestTicketDay } from "./reports";
 import {
@@ -67,6 +67,21 @@ export function sla_compliance(reqPtr: u32, reqLen: u32): u64 {
 /** GET /api/plugins/stats/open: unresolved tickets per queue. */
 export function open_tickets(reqPtr: u32, reqLen: u32): u64 {
   return cachedOpenByQueue(plainQuery(startCall(reqPtr, reqLen))).respond();
+}
+
+/**
+ * Template function sla_summary(days): SLA compliance over the `days` days up to the latest
+ * ticket, from its JSON arguments (`{"days": 30}`); the host has checked that `days` is an integer.
+ */
+export function sla_summary(reqPtr: u32, reqLen: u32): u64 {
+  const req = startCall(reqPtr, reqLen);
+  const args = req.jsonObj();
+  const days = args == null ? 0 : args.getInt("days", 0);
+  if (days < 1 || days > <i64>MAX_RANGE_DAYS) return packError(`days must be from 1 to ${MAX_RANGE_DAYS}, got ${days}`, 400, "INVALID_ARGUMENT");
+  const query = plainQuery(req);
+  const last = latestTicketDay();
+  query.range = new DateRange(last - <i32>days + 1, last);
+  return cachedSla(query).respond();
 }
 
 /** GET /api/plugins/stats/summary?from&to (admin): the headline figures. */

@@ -2,7 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DOMParser } from "@xmldom/xmldom";
-import { MysqlDatabase, PostgresDatabase, RedisCache, createHost, type DatabaseService, type Host, type Isolation, type PluginResponse, type PluginUser, type Row } from "@goatkit/host";
+import { MysqlDatabase, PluginManager, PostgresDatabase, RedisCache, TemplateEngine, createHost, type DatabaseService, type Host, type Isolation, type PluginResponse, type PluginUser, type Row } from "@goatkit/host";
 import { loadManifest } from "@goatkit/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
@@ -893,3 +893,46 @@ for (const [server, variable, example] of SERVERS) {
     });
   });
 }
+
+describe("stats: template functions", () => {
+  const clock = { now: EVENING };
+  let host: Host;
+  let manager: PluginManager;
+  let engine: TemplateEngine;
+  let folder: string;
+  const templates: Record<string, string> = {
+    "figures.html": `{% use stats %}{{ ticket_counts().total }}|{{ open_tickets().total }}|{% with sla=sla_summary(30) %}{{ sla.from }}..{{ sla.to }}|{{ sla.overall.tickets }}|{{ sla.overall.solution.rate }}{% endwith %}`,
+    "bad-days.html": `{% use stats %}{{ sla_summary(0) }}`,
+    "typed.html": `{% use stats %}{{ sla_summary(query.days) }}`,
+  };
+
+  beforeAll(async () => {
+    host = await openHost(clock, {}, pluginDir, "in-process");
+    manager = await PluginManager.create({ host });
+    folder = await mkdtemp(join(tmpdir(), "stats-templates-"));
+    for (const [name, source] of Object.entries(templates)) await writeFile(join(folder, name), source);
+    engine = new TemplateEngine({ manager, folders: [folder] });
+  });
+  afterAll(async () => {
+    await manager.close();
+    await host.close();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it("ticket_counts(), open_tickets() and sla_summary(days) give what the report routes give", async () => {
+    const counts = await get(host, "ticket_counts");
+    const open = await get(host, "open_tickets");
+    const sla = await get(host, "sla_compliance", LAST_30_DAYS);
+    const html = await engine.render("figures.html", {}, { user: agent });
+    expect(html).toBe(`${counts.total}|${open.total}|2026-06-01..2026-06-30|${sla.overall.tickets}|${sla.overall.solution.rate}`);
+  });
+
+  it("sla_summary refuses a range it cannot report on with a placeholder; text for days is a template error", async () => {
+    expect(await engine.render("bad-days.html", {}, { user: agent })).toBe(
+      '<span class="gk-call-failed" data-plugin="stats" data-function="sla_summary" data-code="INVALID_ARGUMENT" role="status">stats.sla_summary() is unavailable (INVALID_ARGUMENT)</span>',
+    );
+    await expect(engine.render("typed.html", { query: { days: "30" } }, { user: agent })).rejects.toThrow(
+      'template "typed.html" line 1: stats.sla_summary(days): argument "days" must be a whole number (pipe text through | int), got the string "30"',
+    );
+  });
+});

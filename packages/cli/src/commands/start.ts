@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineCommand } from "citty";
 import {
   PluginManagerError,
@@ -26,6 +27,11 @@ export interface StartOptions {
   watch: boolean;
   log?: (line: string) => void;
 }
+
+/** The demo help desk's own templates (pages of the application, beside the plugins'). */
+export const DEMO_TEMPLATES = fileURLToPath(new URL("../demo-templates/", import.meta.url));
+/** The demo help desk's pages, rendered from DEMO_TEMPLATES with the plugins' template functions. */
+export const DEMO_PAGES = { "/agent": "agent-dashboard.html" };
 
 export interface StartedHost {
   host: Host;
@@ -60,6 +66,7 @@ export async function startHost(options: StartOptions): Promise<StartedHost> {
       port: options.port,
       tokens: { [token]: admin },
       managerOptions: { ...(options.pluginsDir ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch },
+      templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES },
     });
   } catch (error) {
     await host.close();
@@ -137,6 +144,7 @@ export const startCommand = defineCommand({
         ...(args.listen ? { hostname: args.listen } : {}),
         adminToken: token,
         watch: args.watch,
+        templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES },
         print: (line) => (json ? console.log(JSON.stringify(line)) : printLine(line)),
       });
     } catch (error) {
@@ -151,6 +159,7 @@ export const startCommand = defineCommand({
           "",
           `GoatKit host listening on ${url}`,
           `  dashboard  ${url}/#token=${token}`,
+          `  agent page ${url}/agent#token=${token}   (rendered from templates that use the stats and faq plugins)`,
           `  API token  ${token}   (curl -H "Authorization: Bearer ${token}" ${url}/api/v1/plugins)`,
           `  database   ${database ?? `${args.db} (demo help desk)`}`,
           `  cluster    ${running.coordinator ? `joined as ${running.hostId}` : "off (this host runs alone)"}`,

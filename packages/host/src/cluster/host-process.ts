@@ -1,6 +1,6 @@
 import { createHost, type Host } from "../host.js";
 import type { TokenUser } from "../http/auth.js";
-import { startServer, type RunningServer } from "../http/server.js";
+import { startServer, type RunningServer, type ServerOptions } from "../http/server.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { PluginManager } from "../manager/plugin-manager.js";
 import { messageOf } from "../services/connection-error.js";
@@ -29,6 +29,8 @@ export interface HostProcessOptions {
   print?: (line: HostProcessLine) => void;
   /** Stop gracefully on SIGTERM and SIGINT, then exit (default true). */
   handleSignals?: boolean;
+  /** The application's own templates and pages (docs/templates.md). */
+  templates?: ServerOptions["templates"];
 }
 
 /**
@@ -105,6 +107,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       hostname: options.hostname ?? env.GOATKIT_LISTEN ?? "127.0.0.1",
       ...(token ? { tokens: { [token]: admin } } : {}),
       scheduler: { tickMs: options.schedulerTickMs ?? 250, hostId, ...(coordinator ? { lease: coordinator.jobLease } : {}) },
+      ...(options.templates ? { templates: options.templates } : {}),
     });
     // The server stops the scheduler (running attempts finish) before the coordinator leaves.
     closers.push(() => server.close());

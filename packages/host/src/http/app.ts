@@ -9,6 +9,8 @@ import { identify, requireUser, type AppEnv, type TokenAuth } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";
 import { isStatusError, jsonError } from "./http-error.js";
 import { menuApi } from "./menu-api.js";
+import { TemplateEngine } from "../templates/template-engine.js";
+import { pagesApi, type Pages } from "./pages-api.js";
 import { pluginRoutes } from "./plugin-routes.js";
 import { sessionApi } from "./session-api.js";
 import type { Sessions } from "./sessions.js";
@@ -23,12 +25,15 @@ export interface AppParts {
   streams: EventStreams;
   maxBodyBytes: number;
   dashboard: boolean;
+  /** The application's templates and the pages rendered from them. */
+  templates: { folders: string[]; pages: Pages };
 }
 
 /** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
 export function createApp(parts: AppParts): Hono<AppEnv> {
   const { manager, scheduler, auth, sessions, streams, maxBodyBytes } = parts;
   const app = new Hono<AppEnv>();
+  const templates = new TemplateEngine({ manager, folders: parts.templates.folders });
 
   app.onError((error, c) => {
     if (isStatusError(error)) return jsonError(c, error.status, error.message, error.code);
@@ -62,10 +67,11 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.get("/api/health", (c) => c.json({ status: "ok", plugins: manager.list().length }));
   app.get("/api/me", requireUser(), (c) => c.json(c.get("user")));
   app.route("/", sessionApi(sessions));
-  app.route("/", widgetsApi(manager));
+  app.route("/", pagesApi(templates, parts.templates.pages));
+  app.route("/", widgetsApi(manager, templates));
   app.route("/", menuApi(manager));
   app.route("/api/v1", adminApi(manager, scheduler, streams));
   app.route("/", staticFilesApi(manager));
-  app.route("/", pluginRoutes(manager));
+  app.route("/", pluginRoutes(manager, templates));
   return app;
 }

@@ -5,6 +5,8 @@ import { jsonError } from "./http-error.js";
 import { httpResponse } from "./plugin-response.js";
 import { requestEnvelope } from "./request-envelope.js";
 import { RouteTable, type MountedRoute } from "./route-table.js";
+import type { TemplateEngine } from "../templates/template-engine.js";
+import { withTemplateRendered } from "./template-response.js";
 
 /**
  * Every plugin route at its mount path (`/api/plugins/<name>/...`), with the manifest's
@@ -12,7 +14,7 @@ import { RouteTable, type MountedRoute } from "./route-table.js";
  * it without a restart. Routes of a disabled plugin stay mounted and answer 503, which tells a
  * client more than a 404.
  */
-export function pluginRoutes(manager: PluginManager): Hono<AppEnv> {
+export function pluginRoutes(manager: PluginManager, templates: TemplateEngine): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   let table = new RouteTable([]);
   let generation = -1;
@@ -40,7 +42,7 @@ export function pluginRoutes(manager: PluginManager): Hono<AppEnv> {
     if (refusal) return refusal;
     const input = await requestEnvelope(c.req.raw, "route", params, c.get("user"));
     if (headOnly) input.method = "GET";
-    const response = await manager.call(mounted.plugin, mounted.route.handler, input);
+    const response = await withTemplateRendered(templates, mounted.plugin, await manager.call(mounted.plugin, mounted.route.handler, input), input);
     return httpResponse(response, mounted.plugin, headOnly);
   });
 

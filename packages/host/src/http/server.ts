@@ -30,6 +30,11 @@ export interface ServerOptions {
   scheduler?: Omit<JobSchedulerOptions, "manager"> | false;
   /** Serve the dashboard at `/` and `/dashboard` (default true). */
   dashboard?: boolean;
+  /**
+   * The application's own templates (docs/templates.md): `folders` searched in order, and
+   * `pages` served from them for signed-in users, e.g. `{ "/agent": "agent-dashboard.html" }`.
+   */
+  templates?: { folders?: string[]; pages?: Record<string, string> };
   /** How long a client may take to send a request; a slower one gets 408 and is disconnected. */
   timeouts?: ServerTimeouts;
 }
@@ -85,7 +90,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const manager = options.manager ?? (await PluginManager.create({ ...options.managerOptions, host: options.host! }));
   const scheduler = options.scheduler === false ? null : new JobScheduler({ ...options.scheduler, manager });
   const streams = new EventStreams();
-  const app = createApp({ manager, scheduler, auth, sessions: new Sessions(), streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false });
+  const app = createApp({
+    manager,
+    scheduler,
+    auth,
+    sessions: new Sessions(),
+    streams,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    dashboard: options.dashboard !== false,
+    templates: { folders: options.templates?.folders ?? [], pages: options.templates?.pages ?? {} },
+  });
 
   const hostname = options.hostname ?? "127.0.0.1";
   let server: Server;

@@ -6,6 +6,8 @@ import { jsonError } from "./http-error.js";
 import { PLUGIN_CONTENT_POLICY } from "./plugin-content-policy.js";
 import { requestEnvelope } from "./request-envelope.js";
 import { widgetFrame, type RenderedWidget } from "./widget-frame.js";
+import type { TemplateEngine } from "../templates/template-engine.js";
+import { withTemplateRendered } from "./template-response.js";
 
 const decoder = new TextDecoder();
 
@@ -14,7 +16,7 @@ const decoder = new TextDecoder();
  * plugin's widgets for a location, each in its frame (JSON with `Accept: application/json`);
  * `GET /api/plugins/<name>/widgets/<id>` renders one (`?bare=1` without the frame).
  */
-export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
+export function widgetsApi(manager: PluginManager, templates: TemplateEngine): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get("/api/widgets", requireUser(), async (c) => {
@@ -26,7 +28,7 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
       .list()
       .filter((p) => p.enabled && p.status !== "error")
       .flatMap((p) => p.widgets.filter((w) => location === undefined || w.location === location).map((widget) => ({ plugin: p.name, widget })));
-    const rendered = await Promise.all(targets.map((t) => render(c, manager, t.plugin, t.widget)));
+    const rendered = await Promise.all(targets.map((t) => render(c, manager, templates, t.plugin, t.widget)));
     if (wantsJson(c)) return c.json(rendered.map((r) => ({ plugin: r.plugin, ...r.widget, status: r.status, html: r.html, error: r.error, frame: widgetFrame(r) })));
     const attribute = location ? ` data-location="${location}"` : "";
     c.header("content-security-policy", PLUGIN_CONTENT_POLICY);
@@ -40,7 +42,7 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
     if (!widget) return next();
     const refusal = middlewareRefusal(c, ["auth"]);
     if (refusal) return refusal;
-    const rendered = await render(c, manager, name, widget);
+    const rendered = await render(c, manager, templates, name, widget);
     if (wantsJson(c)) return c.json({ plugin: name, ...widget, status: rendered.status, html: rendered.html, error: rendered.error, frame: widgetFrame(rendered) });
     // Widget HTML opened as a page runs confined, like every document a plugin serves.
     c.header("content-security-policy", PLUGIN_CONTENT_POLICY);
@@ -53,9 +55,9 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
   return app;
 }
 
-async function render(c: Context<AppEnv>, manager: PluginManager, plugin: string, widget: Widget): Promise<RenderedWidget> {
+async function render(c: Context<AppEnv>, manager: PluginManager, templates: TemplateEngine, plugin: string, widget: Widget): Promise<RenderedWidget> {
   const input = await requestEnvelope(c.req.raw, "widget", {}, c.get("user"));
-  const response = await manager.call(plugin, widget.handler, input);
+  const response = await withTemplateRendered(templates, plugin, await manager.call(plugin, widget.handler, input), input);
   const html = response.error ? "" : typeof response.body === "string" ? response.body : decoder.decode(response.body);
   return { plugin, widget, status: response.status, html, error: response.error ?? null };
 }

@@ -194,6 +194,15 @@ export class PluginManager {
     return entry ? this.#manifestOf(entry) : null;
   }
 
+  /**
+   * Where the plugin's files (templates/, static/, i18n/) are read from: its folder, the folder
+   * a package was extracted to, or the `.wasm` file of a plugin loaded without one.
+   */
+  filesFolder(name: string): string {
+    const entry = this.#require(name);
+    return entry.discovered?.loadPath ?? entry.problem?.location ?? "";
+  }
+
   /** Whether calls to the plugin would be served (it exists, is enabled and not broken). */
   isServing(name: string): boolean {
     const entry = this.#entries.get(name);

@@ -8,6 +8,8 @@ export interface PluginResponse {
   body: string | Uint8Array;
   /** Set when the plugin answered with an error envelope or the call failed. */
   error?: { message: string; code: string };
+  /** Set when the plugin answered with a template envelope: the HTTP layer renders it (docs/templates.md). */
+  template?: { name: string; context: Record<string, unknown> };
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "content-length"]);
@@ -31,6 +33,7 @@ export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["k
     if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
       const obj = parsed as Record<string, unknown>;
       if (obj.gk_response !== null && typeof obj.gk_response === "object") return responseEnvelope(obj.gk_response as Record<string, unknown>, kind);
+      if (obj.gk_template !== undefined) return templateEnvelope(obj.gk_template, text);
       if (typeof obj.error === "string") return errorResponse(obj.error, typeof obj.code === "string" ? obj.code : "PLUGIN_ERROR", statusOf(obj.status, 500, 400));
     }
   }
@@ -58,6 +61,19 @@ function responseEnvelope(envelope: Record<string, unknown>, kind: PluginRequest
   else if (envelope.body !== undefined && envelope.body !== null) body = JSON.stringify(envelope.body);
   headers["content-type"] ??= kind === "widget" ? "text/html; charset=utf-8" : typeof envelope.body === "string" ? "text/plain; charset=utf-8" : "application/json";
   return { status, headers, body };
+}
+
+function templateEnvelope(envelope: unknown, text: string): PluginResponse {
+  const fields = envelope !== null && typeof envelope === "object" && !Array.isArray(envelope) ? (envelope as Record<string, unknown>) : {};
+  if (typeof fields.name !== "string" || fields.name === "") {
+    return errorResponse(`the handler answered with gk_template but without a template name; return {"gk_template": {"name": "widget.html", "context": {...}}}`, "E_BAD_TEMPLATE_RESULT", 500);
+  }
+  const context = fields.context ?? {};
+  if (context === null || typeof context !== "object" || Array.isArray(context)) {
+    return errorResponse(`gk_template "${fields.name}" has a context that is not an object; pass the template's values as {"name": value, ...}`, "E_BAD_TEMPLATE_RESULT", 500);
+  }
+  // The body keeps the envelope for callers that do not render (the CLI); HTTP renders it.
+  return { status: statusOf(fields.status, 200, 200), headers: { "content-type": "text/html; charset=utf-8" }, body: text, template: { name: fields.name, context: context as Record<string, unknown> } };
 }
 
 function statusOf(value: unknown, fallback: number, min: number): number {

@@ -6,7 +6,7 @@
 export { definePlugin, type Handler, type PluginDefinition } from "./plugin.js";
 export { Registration, type RegistrationDocument } from "./registration.js";
 export { Request, type RequestKind, type User, type Job, type Hook } from "./request.js";
-export { packResult, packJSON, packError, html, escapeHTML, respond, Response, type HandlerResult } from "./result.js";
+export { packResult, packJSON, packError, packTemplate, html, escapeHTML, respond, Response, type HandlerResult } from "./result.js";
 export {
   host,
   type SqlValue,

@@ -10,6 +10,7 @@ export type { RegistrationDocument };
 /** Builds the registration document; `name` and `version` must equal the manifest's. */
 export class Registration {
   readonly #doc: Record<string, unknown> & { permissions?: string[] };
+  #lastFunction: Record<string, unknown> | null = null;
 
   constructor(name: string, version: string) {
     this.#doc = { name, version, abi: ABI_VERSION };
@@ -44,9 +45,29 @@ export class Registration {
     return this;
   }
 
-  /** Adds a function templates can call; the handler of the same name handles it. */
+  /**
+   * Adds a function templates can call; the handler of the same name handles it. Its arguments
+   * and result type follow: `.function("sla_summary").arg("days", "integer").returns("json")`.
+   */
   function(name: string, description = ""): this {
-    this.#list("functions").push(description === "" ? { name } : { name, description });
+    this.#lastFunction = description === "" ? { name } : { name, description };
+    this.#list("functions").push(this.#lastFunction);
+    return this;
+  }
+
+  /** Declares the next argument of the function added last; `type` is string, integer, number, boolean or json. */
+  arg(name: string, type: "string" | "integer" | "number" | "boolean" | "json"): this {
+    const fn = this.#lastFunction;
+    if (!fn) throw new Error("Registration.arg() must follow function(): new Registration(...).function(\"sla_summary\").arg(\"days\", \"integer\")");
+    ((fn.args ??= []) as Array<{ name: string; type: string }>).push({ name, type });
+    return this;
+  }
+
+  /** Declares what the function added last returns: json (the default), string, html, integer, number or boolean. */
+  returns(type: "json" | "string" | "html" | "integer" | "number" | "boolean"): this {
+    const fn = this.#lastFunction;
+    if (!fn) throw new Error("Registration.returns() must follow function(): new Registration(...).function(\"top_articles\").returns(\"json\")");
+    fn.returns = type;
     return this;
   }
 

@@ -29,6 +29,18 @@ export function html(fragment: string): string {
   return fragment;
 }
 
+/**
+ * Answers with one of the plugin's templates (`templates/<name>`) and the values it shows, instead
+ * of HTML: the host renders it, autoescaped, with `{% use %}`, plugin functions and `t()` for the
+ * plugin's `i18n/` strings (docs/templates.md). `status` defaults to 200.
+ *
+ * @example
+ * return packTemplate("widget.html", { open: 12, queues: rows });
+ */
+export function packTemplate(name: string, context: Record<string, unknown> = {}, status = 200): string {
+  return JSON.stringify({ gk_template: status === 200 ? { name, context } : { name, context, status } });
+}
+
 const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Escapes text for HTML content and quoted attribute values: `&`, `<`, `>`, `"` and `'`. */

@@ -12,6 +12,8 @@ export {
   WIDGET_SIZES,
   MENU_LOCATIONS,
   CONFIG_TYPES,
+  FUNCTION_ARG_TYPES,
+  FUNCTION_RETURN_TYPES,
   SQL_DIALECTS,
   type Manifest,
   type ResolvedManifest,

@@ -38,6 +38,10 @@ export const WIDGET_SIZES = ["small", "medium", "large", "full"] as const;
 export const MENU_LOCATIONS = ["admin", "agent", "customer"] as const;
 /** Types of `config` settings. */
 export const CONFIG_TYPES = ["string", "number", "integer", "boolean"] as const;
+/** Types of a template function's arguments (docs/templates.md, "Functions"). */
+export const FUNCTION_ARG_TYPES = ["string", "integer", "number", "boolean", "json"] as const;
+/** What a template function returns: `html` is inserted as it is, everything else is escaped. */
+export const FUNCTION_RETURN_TYPES = ["json", "string", "html", "integer", "number", "boolean"] as const;
 /** Database dialects a migration can give SQL for (besides `default`). */
 export const SQL_DIALECTS = ["sqlite", "postgres", "mysql"] as const;
 
@@ -123,7 +127,7 @@ export const JobSchema = Strict(
 export const FunctionArgSchema = Strict(
   {
     name: Type.String({ pattern: HANDLER_PATTERN, description: "the argument name", examples: ["input"] }),
-    type: Text("the argument type", ["string"]),
+    type: StringEnum(FUNCTION_ARG_TYPES, { description: "the argument type", examples: ["string"] }),
   },
   { description: "one argument of a function" },
 );
@@ -132,7 +136,7 @@ export const FunctionDeclSchema = Strict(
   {
     name: Type.String({ pattern: HANDLER_PATTERN, description: "the name templates call the function by", examples: ["calculate_something"] }),
     args: Opt(Type.Array(FunctionArgSchema, { description: "the arguments, in order" })),
-    returns: Opt(Text("the result type", ["json"])),
+    returns: Opt(StringEnum(FUNCTION_RETURN_TYPES, { description: "the result type (default json)", examples: ["json"] })),
     description: Opt(Text("what the function does")),
     handler: Opt(Handler("the exported function to call; defaults to name", "calculate_something")),
   },

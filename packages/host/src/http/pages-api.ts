@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import { Hono } from "hono";
+import type { TemplateEngine } from "../templates/template-engine.js";
+import { TemplateError } from "../templates/template-error.js";
+import type { AppEnv } from "./auth.js";
+import { jsonError } from "./http-error.js";
+import { preferredLocale } from "./locale.js";
+import { escapeHtml } from "./widget-frame.js";
+
+/** Pages of the application rendered from its templates: URL path → template name. */
+export type Pages = Readonly<Record<string, string>>;
+
+// Rendered pages run no script: plugin HTML in them cannot either.
+const PAGE_CSP = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * `GET <path>` renders the page's template for the signed-in user. A browser without a bearer
+ * token gets a small loader instead, which reads the token from `#token=` (as the dashboard
+ * does: a fragment never reaches server logs) and fetches the page with it.
+ */
+export function pagesApi(engine: TemplateEngine, pages: Pages): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  for (const [path, template] of Object.entries(pages)) {
+    app.get(path, async (c) => {
+      const user = c.get("user");
+      if (!user) {
+        if (!(c.req.header("accept") ?? "").includes("text/html")) return jsonError(c, 401, `${path} needs a signed-in user; send Authorization: Bearer <token>`, "E_UNAUTHORIZED");
+        const nonce = randomBytes(16).toString("base64");
+        c.header("content-security-policy", `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
+        c.header("cache-control", "no-store");
+        return c.html(loaderPage(nonce));
+      }
+      c.header("content-security-policy", PAGE_CSP);
+      c.header("cache-control", "no-store");
+      const query = Object.fromEntries(new URL(c.req.url).searchParams);
+      try {
+        const locale = preferredLocale(c.req.header("accept-language"));
+        const html = await engine.render(template, { user, path, query, locale }, { locale, user });
+        return c.html(html);
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+        engine.manager.host.logs.write("@templates", "error", error.message, { code: error.code, page: path });
+        return c.html(`<!doctype html><title>Template error</title><h1>This page cannot be rendered</h1><pre>${escapeHtml(error.message)}</pre>`, error.status as 500);
+      }
+    });
+  }
+  return app;
+}
+
+function loaderPage(nonce: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>GoatKit</title></head>
+<body><p id="gk-loading">Loading…</p>
+<script nonce="${nonce}">
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+if (!token) {
+  document.getElementById("gk-loading").textContent = "Open this page with #token=<your API token> at the end of its address, as printed by gk start.";
+} else {
+  fetch(location.pathname + location.search, { headers: { authorization: "Bearer " + token, accept: "text/html" } })
+    .then((res) => res.text())
+    .then((html) => { document.open(); document.write(html); document.close(); });
+}
+</script></body></html>`;
+}
