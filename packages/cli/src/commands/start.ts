@@ -45,6 +45,7 @@ export async function startHost(options: StartOptions): Promise<StartedHost> {
     host,
     port: options.port,
     tokens: { [token]: admin },
+    demoDesk: true,
     managerOptions: { ...(options.pluginsDir ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch },
   });
   return {

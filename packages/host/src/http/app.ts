@@ -5,6 +5,7 @@ import { dashboardPage } from "../dashboard/dashboard-page.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
 import { adminApi } from "./admin-api.js";
+import { demoDeskApi } from "./demo-desk-api.js";
 import { identify, requireUser, type AppEnv, type TokenAuth } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";
 import { isStatusError, jsonError } from "./http-error.js";
@@ -20,6 +21,7 @@ export interface AppParts {
   streams: EventStreams;
   maxBodyBytes: number;
   dashboard: boolean;
+  demoDesk: boolean;
 }
 
 /** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
@@ -61,6 +63,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.route("/", widgetsApi(manager));
   app.route("/", menuApi(manager));
   app.route("/api/v1", adminApi(manager, scheduler, streams));
+  if (parts.demoDesk) app.route("/api/demo", demoDeskApi(manager));
   app.route("/", staticFilesApi(manager));
   app.route("/", pluginRoutes(manager));
   return app;

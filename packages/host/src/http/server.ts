@@ -29,6 +29,11 @@ export interface ServerOptions {
   scheduler?: Omit<JobSchedulerOptions, "manager"> | false;
   /** Serve the dashboard at `/` and `/dashboard` (default true). */
   dashboard?: boolean;
+  /**
+   * Serve the demo help desk's ticket API at `/api/demo` (default false): creating and changing
+   * tickets fires `after_save` at the plugins. Only for a host on the demo database.
+   */
+  demoDesk?: boolean;
 }
 
 export interface RunningServer {
@@ -69,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const manager = options.manager ?? (await PluginManager.create({ ...options.managerOptions, host: options.host! }));
   const scheduler = options.scheduler === false ? null : new JobScheduler({ ...options.scheduler, manager });
   const streams = new EventStreams();
-  const app = createApp({ manager, scheduler, auth, streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false });
+  const app = createApp({ manager, scheduler, auth, streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false, demoDesk: options.demoDesk === true });
 
   const hostname = options.hostname ?? "127.0.0.1";
   let server: Server;
