@@ -116,6 +116,13 @@ describe("import and export", () => {
     expect(created.draft.flows.find((f: any) => f.id === "f5").points).toEqual([[400, 100], [450, 100], [450, 200]]);
   });
 
+  it("reads settings written with numeric character references, as bpmn-js writes them", async () => {
+    const xml = `<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:goatkit="https://goatkit.dev/schema/process/1"><bpmn:process id="p" name="Entities">
+      <bpmn:userTask id="t" name="Tom &amp; Jerry" goatkit:settings="{&#34;agent&#34;:&#34;emma.larsen&#34;,&#34;queue&#34;:&#34;R&amp;D \\&#x22;lab\\&#x22;&#34;}" /></bpmn:process></bpmn:definitions>`;
+    const created = await p.json("create_process", { body: xml }, 201);
+    expect(created.draft.steps).toEqual([{ id: "t", type: "task", name: "Tom & Jerry", agent: "emma.larsen", queue: 'R&D "lab"' }]);
+  });
+
   it("refuses BPMN elements that have no process step, by name", async () => {
     const xml = `<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p" name="Fork"><startEvent id="s" /><parallelGateway id="fork" /></process></definitions>`;
     const res = await p.call("create_process", { body: xml });

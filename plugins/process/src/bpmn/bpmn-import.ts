@@ -68,7 +68,7 @@ function conditionFromText(text: string): Record<string, unknown> | undefined {
 export function importBpmn(xml: string): Record<string, unknown> {
   let document: Node[];
   try {
-    document = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@_", removeNSPrefix: true, preserveOrder: true, parseAttributeValue: false, parseTagValue: false, trimValues: false }).parse(xml, true) as Node[];
+    document = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@_", removeNSPrefix: true, preserveOrder: true, htmlEntities: true, parseAttributeValue: false, parseTagValue: false, trimValues: false }).parse(xml, true) as Node[];
   } catch (error) {
     bad(`the XML does not parse: ${(error as Error).message}`);
   }

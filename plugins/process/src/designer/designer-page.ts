@@ -26,14 +26,15 @@ const PAGE = `<!doctype html>
 <header class="bar">
   <strong>Processes</strong>
   <select id="process-select" aria-label="Process"></select>
+  <input id="new-name" placeholder="New process name" aria-label="New process name">
   <button type="button" id="new-process">New process</button>
   <span class="spacer"></span>
   <span id="status" role="status"></span>
   <button type="button" id="save">Save draft</button>
   <button type="button" id="validate">Validate</button>
   <button type="button" id="publish" class="primary">Publish</button>
-  <a id="export-json" href="#" download>JSON</a>
-  <a id="export-bpmn" href="#" download>BPMN</a>
+  <button type="button" id="export-json">Export JSON</button>
+  <button type="button" id="export-bpmn">Export BPMN</button>
 </header>
 <main>
   <div id="canvas" aria-label="Process diagram"></div>
