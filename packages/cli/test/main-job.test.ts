@@ -47,6 +47,16 @@ describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
     expect(await page.text()).toContain("<title>");
   });
 
+  it("serves the sample process, which a ticket created in the demo help desk starts", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const processes = await (await fetch(`${url}/api/plugins/process/processes`, { headers: auth })).json();
+    expect(processes.processes.map((p: { name: string; published_version: { version: number } }) => [p.name, p.published_version.version])).toEqual([["Support escalation", 1]]);
+    const created = await fetch(`${url}/api/demo/tickets`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ title: "Printer offline", queue: "Support" }) });
+    const saved = await created.json();
+    const answer = saved.hooks.find((h: { plugin: string }) => h.plugin === "process");
+    expect(JSON.parse(answer.response.body).started).toEqual([expect.objectContaining({ status: "waiting", step: "wait" })]);
+  });
+
   for (const dir of pluginDirs) {
     it(`answers every GET route and widget of ${dir}`, async () => {
       const manifest = JSON.parse(await readFile(join(repo, dir, "manifest.json"), "utf8")) as Manifest;

@@ -41,6 +41,7 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
     page = context.pages()[0] ?? (await context.newPage());
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {
+      // A Content-Security-Policy refusal is an error too: the page must run under its strict policy.
       if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
     });
   }, 60_000);
@@ -58,6 +59,9 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
     expect(await page.locator("#process-select option").allTextContents()).toEqual(["Support escalation (v1)"]);
     expect(await page.locator('.djs-element[data-element-id="check_label"]').textContent()).toBe("Closed yet?");
     await page.screenshot({ path: join(ARTIFACTS, "designer-sample.png") });
+    const res = await fetch(`${server.url}/api/plugins/process/designer`);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'; style-src 'self';");
+    expect(await res.text()).not.toMatch(/<script>|<style>| on[a-z]+=/);
   });
 
   it("draws start -> task -> end by mouse and sets the task's agent", async () => {

@@ -8,6 +8,9 @@ import { Response, type Handler } from "@goatkit/sdk/guest";
 
 const STATIC = "/api/plugins/process/static";
 
+/** The page's own policy: scripts and styles only from this origin, none inline. */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -51,6 +54,6 @@ const PAGE = `<!doctype html>
 
 export const designerPage = {
   designer_page() {
-    return new Response(200).header("cache-control", "no-store").text(PAGE, "text/html; charset=utf-8");
+    return new Response(200).header("cache-control", "no-store").header("content-security-policy", CSP).text(PAGE, "text/html; charset=utf-8");
   },
 } satisfies Record<string, Handler>;
