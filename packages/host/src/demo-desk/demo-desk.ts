@@ -117,6 +117,13 @@ export class DemoDesk {
     return this.saved(id, ["note_added"], user);
   }
 
+  /** The names of the queues and states, in id order, for forms. */
+  async names(): Promise<{ queues: string[]; states: string[] }> {
+    const queues = await this.db.query("SELECT name FROM queues ORDER BY id", []);
+    const states = await this.db.query("SELECT name FROM ticket_states ORDER BY id", []);
+    return { queues: queues.map((r) => String(r.name)), states: states.map((r) => String(r.name)) };
+  }
+
   /** The latest tickets, newest first, with their queue and state names. */
   recentTickets(limit = 20): Promise<Row[]> {
     return Promise.resolve(

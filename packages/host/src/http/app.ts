@@ -52,7 +52,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       const nonce = randomBytes(16).toString("base64");
       c.header("content-security-policy", `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
       c.header("cache-control", "no-store");
-      return c.html(dashboardPage({ nonce }));
+      return c.html(dashboardPage({ nonce, demoDesk: parts.demoDesk }));
     };
     app.get("/", page);
     app.get("/dashboard", page);

@@ -7,7 +7,7 @@ import { jsonError } from "./http-error.js";
 /**
  * The demo help desk's tickets under `/api/demo`, for agents and administrators:
  *
- *   GET   /tickets              the latest tickets (?limit=20)
+ *   GET   /tickets              the latest tickets (?limit=20), and the queue and state names
  *   POST  /tickets              {title, queue, body?, priority?, customer_id?}: a new ticket
  *   PATCH /tickets/:id          {state?, queue?, priority?, title?}
  *   POST  /tickets/:id/notes    {body}
@@ -44,7 +44,7 @@ export function demoDeskApi(manager: PluginManager): Hono<AppEnv> {
     return Number(text);
   };
 
-  app.get("/tickets", (c) => guarded(c, async () => ({ tickets: await desk.recentTickets(Number(c.req.query("limit") ?? 20) || 20) })));
+  app.get("/tickets", (c) => guarded(c, async () => ({ tickets: await desk.recentTickets(Number(c.req.query("limit") ?? 20) || 20), ...(await desk.names()) })));
   app.post("/tickets", (c) => guarded(c, async () => desk.createTicket((await jsonBody(c)) as never, who(c))));
   app.patch("/tickets/:id", (c) => guarded(c, async () => desk.updateTicket(ticketId(c), (await jsonBody(c)) as never, who(c))));
   app.post("/tickets/:id/notes", (c) => guarded(c, async () => desk.addNote(ticketId(c), (await jsonBody(c)).body as string, who(c))));

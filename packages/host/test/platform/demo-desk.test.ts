@@ -42,6 +42,8 @@ describe("the demo help desk", () => {
     expect(note.event.events).toEqual(["note_added"]);
     const listed = await (await platform.fetch("/api/demo/tickets?limit=1", { token: AGENT_TOKEN })).json();
     expect(listed.tickets).toEqual([expect.objectContaining({ id: 11, queue: "Billing", state: "open" })]);
+    expect(listed.queues).toEqual(["Raw", "Junk", "Misc", "Support", "Billing", "Sales", "IT Operations", "Feedback"]);
+    expect(listed.states).toEqual(["new", "open", "pending reminder", "closed successful", "closed unsuccessful"]);
   });
 
   it("refuses bad input with what to send instead", async () => {
