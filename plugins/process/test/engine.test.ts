@@ -159,6 +159,21 @@ describe("events, versions, errors", () => {
     expect(JSON.parse(String(notFailed.body)).error).toBe(`instance ${failed.id} has not failed (it is completed at step "e"); only failed instances are retried`);
   });
 
+  it("fails an instance its host left running mid-step, so it can be looked at and retried", async () => {
+    // What a host that stopped between a step's effect and its transition leaves behind.
+    const { ticket } = await p.newTicket("Interrupted");
+    const id = (await p.json("list_instances", { query: { ticket_id: String(ticket.id) } })).instances[0].id;
+    await p.host.services.db.exec("UPDATE process_instances SET status = 'running', current_step = 'escalate' WHERE id = ?", [id]);
+    p.advance(9);
+    expect((await p.runJob()).interrupted).toEqual([]);
+    p.advance(2);
+    expect((await p.runJob()).interrupted).toEqual([id]);
+    const instance = await p.instance(id);
+    expect(instance.status).toBe("error");
+    expect(instance.failure).toMatch(/^the host running step "escalate" stopped before finishing it \(no progress since 2026-03-2\dT\d\d:\d\d:\d\dZ\); check whether the step's effect happened, then retry$/);
+    expect((await p.json("retry_instance", { params: { id: String(id) }, body: {} })).step).toBe("review");
+  });
+
   it("starts nothing while a process is disabled", async () => {
     await p.json("set_process_enabled", { method: "PATCH", params: { id: "1" }, body: { enabled: false } });
     expect((await p.newTicket("While disabled")).hook.started).toEqual([]);

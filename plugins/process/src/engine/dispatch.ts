@@ -7,7 +7,7 @@ import { PluginError } from "@goatkit/sdk/guest";
 import type { Definition, StartStep, TicketEvent } from "../model/definition.js";
 import { findTicket } from "../store/core-tables.js";
 import { recordHistory, type Actor } from "../store/history.js";
-import { claimEvent, claimStart, claimTransition, dueWaits, waitingOnEvent, type InstanceRow } from "../store/instances.js";
+import { claimEvent, claimStart, claimTransition, dueWaits, stuckRunning, waitingOnEvent, type InstanceRow } from "../store/instances.js";
 import { findVersion, versionDefinition, versionsTriggeredBy } from "../store/processes.js";
 import { formatInstant } from "../store/time.js";
 import { afterWait, run, type RunResult } from "./engine.js";
@@ -82,13 +82,29 @@ export interface JobSummary {
   due: number;
   resumed: RunResult[];
   already_resumed: number;
+  /** Instances found `running` long after their call must have ended, now failed. */
+  interrupted: number[];
 }
 
-/** The job: every instance whose timed wait ran out moves on, once, whichever host runs the job. */
+/** A call runs for seconds (the plugin's time-out); an instance still `running` this long after its last transition lost its host. */
+const STUCK_MS = 10 * 60_000;
+
+/**
+ * The job: every instance whose timed wait ran out moves on, once, whichever host runs the job.
+ * Instances left `running` by a host that stopped mid-step are failed, so they show up with
+ * their reason and can be retried; they are not re-run blindly, as their step's effect (an
+ * email, a ticket change) may already have happened.
+ */
 export function resumeDueWaits(maxSteps: number): JobSummary {
   const at = now();
   const due = dueWaits(at, 500);
-  const summary: JobSummary = { checked_at: at, due: due.length, resumed: [], already_resumed: 0 };
+  const summary: JobSummary = { checked_at: at, due: due.length, resumed: [], already_resumed: 0, interrupted: [] };
+  for (const instance of stuckRunning(formatInstant(Date.now() - STUCK_MS), 100)) {
+    const message = `the host running step "${instance.current_step}" stopped before finishing it (no progress since ${instance.updated_at}); check whether the step's effect happened, then retry`;
+    if (!claimTransition(instance, { status: "error", current_step: instance.current_step, error: message }, at)) continue;
+    recordHistory(instance.id, instance.seq, instance.current_step, "failed", message, { actor: "job resume-waits", via: "job" }, at);
+    summary.interrupted.push(instance.id);
+  }
   for (const instance of due) {
     const result = resume(instance, { actor: "job resume-waits", via: "job" }, `waited until ${instance.wait_until}`, maxSteps);
     if (result) summary.resumed.push(result);

@@ -88,6 +88,11 @@ export function waitingOnEvent(ticketId: number): InstanceRow[] {
   return host.dbQuery<InstanceRow>(`SELECT ${COLUMNS} FROM process_instances WHERE ticket_id = ? AND status = 'waiting' AND wait_event IS NOT NULL ORDER BY id`, [ticketId]);
 }
 
+/** Instances left `running` since before `before`: the call that owned them ended without finishing. */
+export function stuckRunning(before: string, limit: number): InstanceRow[] {
+  return host.dbQuery<InstanceRow>(`SELECT ${COLUMNS} FROM process_instances WHERE status = 'running' AND updated_at < ? ORDER BY id LIMIT ${Math.trunc(limit)}`, [before]);
+}
+
 /** Instances whose timed wait ran out by `now`. */
 export function dueWaits(now: string, limit: number): InstanceRow[] {
   return host.dbQuery<InstanceRow>(`SELECT ${COLUMNS} FROM process_instances WHERE status = 'waiting' AND wait_until IS NOT NULL AND wait_until <= ? ORDER BY wait_until, id LIMIT ${Math.trunc(limit)}`, [now]);
