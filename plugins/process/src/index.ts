@@ -7,6 +7,7 @@
 import { Registration, definePlugin } from "@goatkit/sdk/guest";
 import { designerPage } from "./designer/designer-page.js";
 import { afterSaveHook } from "./hooks/after-save.js";
+import { beforeRenderHook } from "./hooks/before-render.js";
 import { resumeWaitsJob } from "./jobs/resume-waits.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { processRoutes } from "./routes/processes.js";
@@ -21,6 +22,7 @@ export default definePlugin({
     ...instanceRoutes,
     ...designerPage,
     ...afterSaveHook,
+    ...beforeRenderHook,
     ...resumeWaitsJob,
     ...tasksWidget,
   },

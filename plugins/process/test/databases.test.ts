@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { MysqlDatabase, PostgresDatabase, RedisCache, type DatabaseService } from "@goatkit/host";
 import { describe, expect, it } from "vitest";
-import { DEMO, ProcessHost, ada, emma, hookAnswer, lines } from "./support/process-host.js";
+import { DEMO, ProcessHost, emma, hookAnswer, lines } from "./support/process-host.js";
 
 // The plugin's migrations and SQL on PostgreSQL and MySQL/MariaDB: one scenario touching every
 // table and query must give exactly what it gives on SQLite. Then two hosts on one server
@@ -57,7 +57,6 @@ async function scenario(database?: DatabaseService): Promise<unknown> {
     out.bpmn = String((await p.call("export_process", { params: { id: String(created.id) }, query: { format: "bpmn" } })).body);
     out.widget = String((await p.manager.call("process", "render_tasks_widget", { kind: "widget", user: emma })).body);
     out.deleted = (await p.call("delete_process", { method: "DELETE", params: { id: "1" } })).status;
-    void ada;
     return stable(out);
   } finally {
     await p.close();

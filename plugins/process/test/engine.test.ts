@@ -74,6 +74,16 @@ describe("the sample process (new ticket in Support: assign, wait 4 h, escalate 
     expect(again.status).toBe(409);
   });
 
+  it("adds a ticket's active instances to the page context before it renders", async () => {
+    const { ticket, hook } = await p.newTicket("Context for the page");
+    const [answer] = await p.manager.fireHook("before_render", { template: "ticket_detail", ticket_id: ticket.id });
+    expect(JSON.parse(String(answer!.response.body))).toEqual({
+      context: { process_instances: [{ id: hook.started[0].instance, process: "Support escalation", status: "waiting", step: "wait", step_name: "Wait 4 h", failure: null, url: `/api/plugins/process/designer#instance=${hook.started[0].instance}` }] },
+    });
+    const [other] = await p.manager.fireHook("before_render", { template: "dashboard" });
+    expect(JSON.parse(String(other!.response.body))).toEqual({ context: {} });
+  });
+
   it("takes the default branch when the ticket was closed during the wait", async () => {
     const { ticket, hook } = await p.newTicket("Password reset");
     await p.desk.updateTicket(ticket.id as number, { state: "closed successful" }, emma);
