@@ -103,6 +103,18 @@ describe("events, versions, errors", () => {
     expect((await p.json("list_instances", { query: { ticket_id: String(saved.ticket.id) } })).instances).toHaveLength(1);
   });
 
+  it("starts a process once for a save that is several of its events", async () => {
+    await p.createProcess({
+      name: "Arrived in Billing",
+      steps: [step("s", "start", { on: ["state_changed", "queue_changed"], queue: "Billing" }), step("t", "task", { queue: "Billing" }), step("e", "end")],
+      flows: chain("s", "t", "e"),
+    });
+    const { ticket } = await p.newTicket("Refund please", "Raw");
+    const moved = hookAnswer(await p.desk.updateTicket(ticket.id as number, { state: "open", queue: "Billing" }, emma));
+    expect(moved.started).toEqual([expect.objectContaining({ status: "waiting", step: "t" })]);
+    expect((await p.instance(moved.started[0].instance)).waiting_for).toEqual({ task: { agent: null, queue: "Billing" } });
+  });
+
   it("waits for a ticket event and resumes on it", async () => {
     await p.createProcess({
       name: "Answer then close",

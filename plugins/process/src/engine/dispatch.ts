@@ -8,7 +8,7 @@ import type { Definition, StartStep, TicketEvent } from "../model/definition.js"
 import { findTicket } from "../store/core-tables.js";
 import { recordHistory, type Actor } from "../store/history.js";
 import { claimEvent, claimStart, claimTransition, dueWaits, stuckRunning, waitingOnEvent, type InstanceRow } from "../store/instances.js";
-import { findVersion, versionDefinition, versionsTriggeredBy } from "../store/processes.js";
+import { findVersion, versionDefinition, versionsTriggeredBy, type VersionRow } from "../store/processes.js";
 import { formatInstant } from "../store/time.js";
 import { afterWait, run, type RunResult } from "./engine.js";
 import type { TicketEventData } from "./ticket-event.js";
@@ -37,21 +37,22 @@ export function applyTicketEvent(event: TicketEventData, maxSteps: number): Even
   const ticket = findTicket(event.ticketId);
   if (ticket === null) return summary;
   const fresh = new Set<number>();
-  for (const kind of event.events) {
-    for (const version of versionsTriggeredBy(kind)) {
-      const definition = versionDefinition(version);
-      const start = definition.steps.find((s): s is StartStep => s.type === "start");
-      if (start === undefined || (start.queue !== undefined && start.queue.toLowerCase() !== (ticket.queue ?? "").toLowerCase())) continue;
-      const instance = claimStart(version.process_id, version.id, ticket.id, `${kind}:${event.eventId}`, start.id, now());
-      if (instance === null) {
-        summary.already_applied++;
-        continue;
-      }
-      // The event that started the instance does not also end a wait it reaches.
-      claimEvent(instance.id, event.eventId, now());
-      fresh.add(instance.id);
-      summary.started.push(run(instance, definition, { who, maxSteps }));
+  // A save starts each process once, even when it is both, say, created and in a new state.
+  const triggered = new Map<number, VersionRow>();
+  for (const kind of event.events) for (const version of versionsTriggeredBy(kind)) if (!triggered.has(version.process_id)) triggered.set(version.process_id, version);
+  for (const version of triggered.values()) {
+    const definition = versionDefinition(version);
+    const start = definition.steps.find((s): s is StartStep => s.type === "start");
+    if (start === undefined || (start.queue !== undefined && start.queue.toLowerCase() !== (ticket.queue ?? "").toLowerCase())) continue;
+    const instance = claimStart(version.process_id, version.id, ticket.id, event.eventId, start.id, now());
+    if (instance === null) {
+      summary.already_applied++;
+      continue;
     }
+    // The event that started the instance does not also end a wait it reaches.
+    claimEvent(instance.id, event.eventId, now());
+    fresh.add(instance.id);
+    summary.started.push(run(instance, definition, { who, maxSteps }));
   }
   for (const kind of event.events) {
     for (const instance of waitingOnEvent(event.ticketId)) {
