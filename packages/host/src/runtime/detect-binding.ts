@@ -1,5 +1,8 @@
-/** The three guest bindings of docs/abi.md; authors never have to say which they used. */
-export type Binding = "core" | "component" | "extism";
+/**
+ * The three guest bindings of docs/abi.md (authors never have to say which they used), and
+ * `grpc` for process plugins (manifest `runtime: "grpc"`, docs/grpc.md).
+ */
+export type Binding = "core" | "component" | "extism" | "grpc";
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 

@@ -4,7 +4,7 @@
  * or compile it with extism-js (Extism binding).
  */
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { loadManifest } from "../manifest/load.js";
 import { BuildError } from "./build-error.js";
@@ -12,19 +12,24 @@ import { bundle } from "./bundle.js";
 import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
 import { compileWithExtismJs } from "./extism-js.js";
-import { componentEntry, extismEntry } from "./plugin-entry.js";
+import { componentEntry, extismEntry, processEntry } from "./plugin-entry.js";
 import { ProgressReporter, type ProgressListener } from "./progress.js";
 
-export type GuestBinding = "component" | "extism";
+/** `process` is the gRPC runtime's: a Node program serving plugin.proto (docs/grpc.md). */
+export type GuestBinding = "component" | "extism" | "process";
 
 export interface BuildOptions {
   /** The plugin folder (with its manifest). */
   dir: string;
-  /** `component` (default): a WebAssembly component; `extism`: an Extism plugin (needs extism-js on PATH). */
+  /**
+   * `component` (default for `runtime: "wasm"`): a WebAssembly component; `extism`: an Extism
+   * plugin (needs extism-js on PATH); `process` (default and only choice for `runtime: "grpc"`):
+   * one executable ES module serving the plugin over gRPC.
+   */
   binding?: GuestBinding;
   /** The entry module, relative to `dir`; default: the first of src/index.ts, src/index.js, index.ts, index.js. */
   entry?: string;
-  /** Where to write the plugin, relative to `dir`; default: the manifest's `wasm`, else `build.output`, else plugin.wasm. */
+  /** Where to write the plugin, relative to `dir`; default: `grpc.binary`, else the manifest's `wasm`, else `build.output`, else plugin.wasm. */
   outFile?: string;
   onProgress?: ProgressListener;
 }
@@ -48,15 +53,27 @@ const ENTRY_CANDIDATES = ["src/index.ts", "src/index.js", "index.ts", "index.js"
  */
 export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const dir = resolve(options.dir);
-  const binding = options.binding ?? "component";
   const progress = new ProgressReporter(options.onProgress);
   const { manifest } = await loadManifest(dir);
+  const grpc = manifest.runtime === "grpc";
+  const binding = options.binding ?? (grpc ? "process" : "component");
+  if (grpc !== (binding === "process")) {
+    throw new BuildError(
+      "E_BINDING",
+      grpc
+        ? `the manifest's runtime is "grpc", which runs a process, not the ${binding} binding; build without a binding (or with "process"), or set "runtime": "wasm"`
+        : `the process binding builds gRPC plugins, but the manifest's runtime is "wasm"; set "runtime": "grpc" with a grpc section, or build for component or extism`,
+    );
+  }
   const entryPath = findEntry(dir, options.entry);
-  const outFile = resolve(dir, options.outFile ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
+  const outFile = resolve(dir, options.outFile ?? manifest.grpc?.binary ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 
   const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest));
   let wasm: Uint8Array;
-  if (binding === "component") {
+  if (binding === "process") {
+    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(processEntry(entryPath), dir, "process"));
+    wasm = new TextEncoder().encode(code);
+  } else if (binding === "component") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(componentEntry(entryPath), dir, "component"));
     wasm = await progress.step("componentize", "componentizing with componentize-js", () => componentizeBundle(code));
   } else {
@@ -65,7 +82,9 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   }
   await progress.step("write", `writing ${relative(dir, outFile)}`, async () => {
     await mkdir(dirname(outFile), { recursive: true });
-    await writeFile(outFile, wasm);
+    // A process plugin's bundle is its own launcher (shebang): the host or a shell runs it.
+    await writeFile(outFile, wasm, binding === "process" ? { mode: 0o755 } : {});
+    if (binding === "process") await chmod(outFile, 0o755);
   });
   return { outFile, binding, bytes: wasm.byteLength, handlers: description.handlers, durationMs: progress.elapsedMs };
 }
