@@ -2,11 +2,12 @@
 // file signs in, loads and saves processes through the plugin's routes, edits each step's
 // settings (kept in the element's goatkit:settings attribute), validates, publishes, and shows
 // the process's active instances on the diagram. No inline script: everything is in this file.
+// The host serves plugin documents in an opaque origin (no storage, no session cookie), so the
+// page signs in with a bearer token kept in memory only: given once as #token=..., or typed in.
 (function () {
   "use strict";
 
   var API = "/api/plugins/process";
-  var TOKEN_KEY = "goatkit.token";
   var EVENTS = ["created", "state_changed", "queue_changed", "note_added"];
   var FIELDS = ["tn", "title", "queue", "state", "state_type", "priority", "priority_id", "owner", "customer"];
   var OPS = ["eq", "ne", "in", "contains", "gt", "lt"];
@@ -58,7 +59,7 @@
     });
   }
 
-  // Sign-in: the dashboard's token (same origin), or #token=..., or typed in.
+  // Sign-in: #token=... or typed in; kept in this page's memory only.
   function showSignIn(message) {
     $("signin").hidden = false;
     if (message) status(message, "bad");
@@ -66,7 +67,6 @@
   $("signin-form").addEventListener("submit", function (e) {
     e.preventDefault();
     state.token = $("signin-token").value.trim();
-    localStorage.setItem(TOKEN_KEY, state.token);
     $("signin").hidden = true;
     start();
   });
@@ -219,7 +219,7 @@
   function open(id) {
     state.processId = String(id);
     $("process-select").value = state.processId;
-    history.replaceState(null, "", "#process=" + state.processId);
+    location.hash = "process=" + state.processId;
     return api("GET", "/processes/" + id + "/export?format=bpmn").then(function (xml) {
       return modeler.importXML(xml);
     }).then(function () {
@@ -338,9 +338,8 @@
   var fromHash = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (fromHash) {
     state.token = decodeURIComponent(fromHash[1]);
-    localStorage.setItem(TOKEN_KEY, state.token);
-    history.replaceState(null, "", location.pathname);
-  } else state.token = localStorage.getItem(TOKEN_KEY);
+    location.hash = location.hash.replace(/(^#|&)token=[^&]+/, "$1");
+  }
   if (!state.token) showSignIn();
   else start();
 })();

@@ -1,8 +1,9 @@
 /**
  * The designer page: a plain HTML shell. Its script and styles (bpmn-js and the designer's own
  * code) are files of the plugin's `static/` folder, never inline, so the page runs under a
- * Content-Security-Policy of `script-src 'self'`. The script signs in with the dashboard's
- * token (kept in this browser) and talks to the plugin's routes.
+ * Content-Security-Policy of `script-src 'self'`. The host serves it in an opaque origin
+ * (docs/http.md), so the script signs in with a bearer token it keeps in memory and calls the
+ * plugin's routes as an API client.
  */
 import { Response, type Handler } from "@goatkit/sdk/guest";
 
@@ -47,7 +48,7 @@ const PAGE = `<!doctype html>
     <section><h2>Instances</h2><ul id="instances"></ul></section>
   </aside>
 </main>
-<div id="signin" hidden><form id="signin-form"><p>Paste an administrator's token (the dashboard's, from <code>pnpm start</code>).</p><input id="signin-token" type="password" autocomplete="off" aria-label="Token"><button type="submit">Sign in</button></form></div>
+<div id="signin" hidden><form id="signin-form"><p>Paste an administrator's API token (<code>pnpm start</code> prints it). This page keeps it in memory only.</p><input id="signin-token" type="password" autocomplete="off" aria-label="Token"><button type="submit">Sign in</button></form></div>
 </body>
 </html>
 `;
