@@ -108,7 +108,7 @@ record("load", "component, second load (transpile cached)", cachedStats, firstSt
 console.log(`           second component load is ${(firstStats.p50 / cachedStats.p50).toFixed(1)}x faster than the first`);
 
 // The reference plugins: module size and cold load into a fresh host (worker isolation).
-for (const name of ["stats", "faq", "calendar"]) {
+for (const name of ["stats", "faq", "calendar", "process"]) {
   const dir = new URL(`plugins/${name}/`, root).pathname;
   const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8").catch(() => "null"));
   if (!manifest) continue;
@@ -146,6 +146,24 @@ record("template", "same page, values from the context", await measure(() => eng
 await templateManager.close();
 await templateHost.close();
 await rm(pagesDir, { recursive: true, force: true });
+
+// The process plugin: one ticket event through its after_save hook (worker isolation). The
+// baseline is an event no process starts on (the query for triggered versions, nothing else).
+const processDir = new URL("plugins/process/", root).pathname;
+if (await readFile(join(processDir, "build/plugin.wasm")).catch(() => null)) {
+  const ph = await createHost({ database: { demo: { tickets: 50 } } });
+  await ph.load(processDir);
+  const ticketIn = async (inSupport) => (await ph.services.db.query(`SELECT id FROM tickets WHERE queue_id ${inSupport ? "=" : "<>"} 4 ORDER BY id LIMIT 1`, []))[0].id;
+  const [support, other] = [await ticketIn(true), await ticketIn(false)];
+  const hook = (ticketId, eventId) => ph.call("process", "after_save", { kind: "hook", hook: { event: "after_save", data: { object: "ticket", event_id: eventId, ticket_id: ticketId, events: ["created"] } } });
+  let n = 0;
+  for (let i = 0; i < 50; i++) await hook(other, `warm-${n++}`);
+  const idle = record("process", "after_save, no process starts", await measure(() => hook(other, `idle-${n++}`), { max_samples: 300 }));
+  record("process", "after_save starting the sample (3 transitions)", await measure(() => hook(support, `start-${n++}`), { max_samples: 300 }), idle);
+  await hook(support, "again");
+  record("process", "the same event delivered again", await measure(() => hook(support, "again"), { max_samples: 300 }), idle, "claim refused, nothing applied");
+  await ph.close();
+}
 
 // --- Time-outs -----------------------------------------------------------------------------
 const spinDir = await benchPluginDir("spin", { timeout_ms: 100 });

@@ -64,9 +64,19 @@ describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
     expect(html).not.toContain('class="gk-call-failed"');
   });
 
+  it("serves the sample process, which a ticket created in the demo help desk starts", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const processes = await (await fetch(`${url}/api/plugins/process/processes`, { headers: auth })).json();
+    expect(processes.processes.map((p: { name: string; published_version: { version: number } }) => [p.name, p.published_version.version])).toEqual([["Support escalation", 1]]);
+    const created = await fetch(`${url}/api/demo/tickets`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ title: "Printer offline", queue: "Support" }) });
+    const saved = await created.json();
+    const answer = saved.hooks.find((h: { plugin: string }) => h.plugin === "process");
+    expect(JSON.parse(answer.response.body).started).toEqual([expect.objectContaining({ status: "waiting", step: "wait" })]);
+  });
+
   it("lists the gRPC plugin in /api/v1/plugins like the others, with its process once used", async () => {
     const list = async () => (await (await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } })).json()) as { name: string; runtime: string; pid: number | null; status: string }[];
-    expect((await list()).map((p) => p.name).sort()).toEqual(["analytics", "calendar", "faq", "stats"]);
+    expect((await list()).map((p) => p.name).sort()).toEqual(["analytics", "calendar", "faq", "process", "stats"]);
     const res = await fetch(`${url}/api/plugins/analytics/reports`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     const analytics = (await list()).find((p) => p.name === "analytics")!;

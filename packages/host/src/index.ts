@@ -50,6 +50,7 @@ export type { PluginInfo, PluginStatus } from "./manager/plugin-info.js";
 export type { PluginMetricsSnapshot } from "./manager/plugin-metrics.js";
 export type { ManagerEvent, ManagerEventType, UnloadReason } from "./manager/manager-events.js";
 export type { HookResult } from "./manager/hook-dispatch.js";
+export { DemoDesk, DemoDeskError, type DeskUser, type NewTicket, type TicketChange, type SavedTicket, type TicketSaveEvent, type TicketEvent } from "./demo-desk/demo-desk.js";
 export { defaultMemoryEstimate, type MemoryEstimator, type MemoryEstimateInput } from "./manager/memory-estimate.js";
 export { JobScheduler, type JobSchedulerOptions, type JobView } from "./jobs/job-scheduler.js";
 export type { JobRun, JobTrigger } from "./jobs/job-run.js";

@@ -65,6 +65,7 @@ export async function startHost(options: StartOptions): Promise<StartedHost> {
       host,
       port: options.port,
       tokens: { [token]: admin },
+      demoDesk: true,
       managerOptions: { ...(options.pluginsDir ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch },
       templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES },
     });
@@ -145,6 +146,8 @@ export const startCommand = defineCommand({
         adminToken: token,
         watch: args.watch,
         templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES },
+        // The demo help desk's ticket API, only on the embedded demo database.
+        demoDesk: !database,
         print: (line) => (json ? console.log(JSON.stringify(line)) : printLine(line)),
       });
     } catch (error) {

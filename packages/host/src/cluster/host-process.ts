@@ -31,6 +31,8 @@ export interface HostProcessOptions {
   handleSignals?: boolean;
   /** The application's own templates and pages (docs/templates.md). */
   templates?: ServerOptions["templates"];
+  /** Serve the demo help desk's ticket API (only for a host on the demo database). */
+  demoDesk?: boolean;
 }
 
 /**
@@ -108,6 +110,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       ...(token ? { tokens: { [token]: admin } } : {}),
       scheduler: { tickMs: options.schedulerTickMs ?? 250, hostId, ...(coordinator ? { lease: coordinator.jobLease } : {}) },
       ...(options.templates ? { templates: options.templates } : {}),
+      ...(options.demoDesk ? { demoDesk: true } : {}),
     });
     // The server stops the scheduler (running attempts finish) before the coordinator leaves.
     closers.push(() => server.close());

@@ -5,7 +5,11 @@ export interface DashboardPageOptions {
   /** The CSP nonce the page's script carries (a fresh one per response). */
   nonce: string;
   title?: string;
+  /** Show the demo help desk view (the server serves `/api/demo`). */
+  demoDesk?: boolean;
 }
+
+const DESK_NAV: [view: string, label: string, iconPath: string] = ["tickets", "Help desk", "M4 5h16v4a2 2 0 0 0 0 4v4H4v-4a2 2 0 0 0 0-4zM14 5v12"];
 
 const NAV: Array<[view: string, label: string, iconPath: string]> = [
   ["plugins", "Plugins", "M9 3h6v3a2 2 0 1 0 4 0V3h2v6h-3a2 2 0 1 0 0 4h3v8h-6v-3a2 2 0 1 0-4 0v3H3v-8h3a2 2 0 1 0 0-4H3V3h6z"],
@@ -23,7 +27,7 @@ const NAV: Array<[view: string, label: string, iconPath: string]> = [
  */
 export function dashboardPage(options: DashboardPageOptions): string {
   const title = escapeText(options.title ?? "GoatKit Host");
-  const nav = NAV.map(
+  const nav = [...NAV, ...(options.demoDesk ? [DESK_NAV] : [])].map(
     ([view, label, path]) =>
       `<a href="#${view}" data-view="${view}"><svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="${path}"/></svg>${label}<span class="count" data-count="${view}" hidden></span></a>`,
   ).join("");

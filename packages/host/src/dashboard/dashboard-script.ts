@@ -22,7 +22,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     widgets: ["Widgets", "Plugin widgets as they render in each location, for the signed-in user."],
     routes: ["Routes", "Every plugin route at its mount path. Pick one to try it."],
     jobs: ["Jobs", "Scheduled jobs from manifests and schedule_job, with their run history."],
-    logs: ["Logs", "Plugin and host log lines, live."]
+    logs: ["Logs", "Plugin and host log lines, live."],
+    tickets: ["Help desk", "The demo help desk: create and change tickets; each save fires after_save at the plugins."]
   };
   var STATUS_LABEL = { discovered: "Idle", loading: "Loading", loaded: "Loaded", disabled: "Disabled", error: "Error" };
   var STATUS_HINT = {
@@ -264,6 +265,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     else if (state.view === "widgets") renderWidgets(root, actions);
     else if (state.view === "routes") renderRoutes(root);
     else if (state.view === "jobs") renderJobs(root);
+    else if (state.view === "tickets") renderTickets(root);
     else renderLogs(root);
   }
 
@@ -557,6 +559,60 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
 
   // ---------- jobs ----------
+
+  // ---------- demo help desk ----------
+
+  function renderTickets(root) {
+    var form = h("form", { class: "card desk-form", id: "desk-new" },
+      h("div", { class: "row" },
+        h("div", { class: "field" }, h("label", { for: "desk-title" }, "Title"), h("input", { id: "desk-title", name: "title", required: true, placeholder: "Printer offline on floor 3" })),
+        h("div", { class: "field" }, h("label", { for: "desk-queue" }, "Queue"), h("select", { id: "desk-queue", name: "queue" }))),
+      h("div", { class: "field" }, h("label", { for: "desk-body" }, "Message"), h("textarea", { id: "desk-body", name: "body", placeholder: "What the customer wrote" })),
+      h("div", {}, h("button", { class: "btn primary", type: "submit", id: "desk-create" }, "Create ticket")));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = { title: $("#desk-title").value, queue: $("#desk-queue").value };
+      if ($("#desk-body").value.trim()) body.body = $("#desk-body").value;
+      api("POST", "/api/demo/tickets", body).then(function (saved) {
+        toast("Ticket " + saved.ticket.tn + " created; after_save reached " + plural(saved.hooks.length, "plugin"), "success");
+        $("#desk-title").value = "";
+        $("#desk-body").value = "";
+        showSave(saved);
+        loadTickets();
+      }).catch(function (error) { toast(error.message, "error"); });
+    });
+    root.appendChild(form);
+    root.appendChild(h("div", { class: "card desk-hooks", id: "desk-hooks", hidden: true }));
+    root.appendChild(h("div", { class: "card", id: "desk-tickets" }, h("div", { class: "empty-state" }, "Loading\u2026")));
+    loadTickets();
+  }
+  function showSave(saved) {
+    var card = document.getElementById("desk-hooks");
+    if (!card) return;
+    clear(card).hidden = false;
+    card.appendChild(h("h2", {}, "after_save for ticket " + saved.ticket.tn + " (" + (saved.event.events.join(", ") || "no ticket event") + ")"));
+    if (!saved.hooks.length) card.appendChild(h("p", { class: "sub" }, "No plugin hooks after_save."));
+    saved.hooks.forEach(function (r) {
+      card.appendChild(h("div", { class: "desk-hook", "data-plugin": r.plugin }, h("strong", {}, r.plugin), " ", pill(r.response.status < 400 ? "loaded" : "error", String(r.response.status)), h("pre", {}, typeof r.response.body === "string" ? r.response.body : JSON.stringify(r.response.body))));
+    });
+  }
+  function loadTickets() {
+    return api("GET", "/api/demo/tickets?limit=15").then(function (data) {
+      var select = $("#desk-queue");
+      if (select && !select.options.length) data.queues.forEach(function (q) { select.appendChild(h("option", { value: q, selected: q === "Support" ? true : null }, q)); });
+      var card = document.getElementById("desk-tickets");
+      if (!card) return;
+      clear(card).appendChild(h("table", { class: "data" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Ticket"), h("th", {}, "Title"), h("th", {}, "Queue"), h("th", {}, "State"), h("th", {}, "Changed"), h("th", {}))),
+        h("tbody", {}, data.tickets.map(function (t) {
+          var state = h("select", { "aria-label": "State of " + t.tn }, data.states.map(function (s) { return h("option", { value: s, selected: s === t.state ? true : null }, s); }));
+          state.addEventListener("change", function () {
+            api("PATCH", "/api/demo/tickets/" + t.id, { state: state.value }).then(function (saved) { toast("Ticket " + t.tn + " is " + state.value, "success"); showSave(saved); loadTickets(); }).catch(function (error) { toast(error.message, "error"); });
+          });
+          return h("tr", { "data-ticket": t.id }, h("td", {}, h("code", {}, t.tn)), h("td", {}, t.title), h("td", {}, t.queue), h("td", {}, state), h("td", { class: "sub" }, t.change_time), h("td", {}));
+        }))));
+    }).catch(function (error) { toast(error.message, "error"); });
+  }
 
   function renderJobs(root) {
     root.appendChild(h("div", { class: "card", id: "jobs-card" }));

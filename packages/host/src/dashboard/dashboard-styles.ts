@@ -186,6 +186,10 @@ main { min-width: 0; padding: 28px 32px 48px; }
 .kv td:first-child { color: var(--muted); font-family: var(--mono); white-space: nowrap; width: 1%; }
 
 table.data { width: 100%; border-collapse: collapse; }
+.desk-form { padding: 16px; display: flex; flex-direction: column; gap: 12px; margin-bottom: 16px; }
+.desk-hooks { padding: 16px; margin-bottom: 16px; }
+.desk-hooks h2 { font-size: 14px; margin-bottom: 8px; }
+.desk-hook pre { font-family: var(--mono); font-size: 12px; white-space: pre-wrap; word-break: break-all; margin: 6px 0 12px; }
 table.data > thead > tr > th { text-align: left; font-size: 12px; color: var(--muted); font-weight: 600; padding: 10px 14px; background: var(--panel-2); border-bottom: 1px solid var(--border); }
 table.data > tbody > tr > td { padding: 10px 14px; border-bottom: 1px solid var(--border); vertical-align: middle; }
 table.data > tbody > tr:last-child > td { border-bottom: 0; }

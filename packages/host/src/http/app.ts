@@ -5,6 +5,7 @@ import { dashboardPage } from "../dashboard/dashboard-page.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
 import { adminApi } from "./admin-api.js";
+import { demoDeskApi } from "./demo-desk-api.js";
 import { identify, requireUser, type AppEnv, type TokenAuth } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";
 import { isStatusError, jsonError } from "./http-error.js";
@@ -27,6 +28,7 @@ export interface AppParts {
   dashboard: boolean;
   /** The application's templates and the pages rendered from them. */
   templates: { folders: string[]; pages: Pages };
+  demoDesk: boolean;
 }
 
 /** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
@@ -58,7 +60,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       const nonce = randomBytes(16).toString("base64");
       c.header("content-security-policy", `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
       c.header("cache-control", "no-store");
-      return c.html(dashboardPage({ nonce }));
+      return c.html(dashboardPage({ nonce, demoDesk: parts.demoDesk }));
     };
     app.get("/", page);
     app.get("/dashboard", page);
@@ -71,6 +73,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.route("/", widgetsApi(manager, templates));
   app.route("/", menuApi(manager));
   app.route("/api/v1", adminApi(manager, scheduler, streams));
+  if (parts.demoDesk) app.route("/api/demo", demoDeskApi(manager));
   app.route("/", staticFilesApi(manager));
   app.route("/", pluginRoutes(manager, templates));
   return app;

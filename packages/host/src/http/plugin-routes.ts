@@ -29,6 +29,8 @@ export function pluginRoutes(manager: PluginManager, templates: TemplateEngine):
   app.all("/api/plugins/*", async (c) => {
     const { method } = c.req;
     const path = c.req.path;
+    const preflight = bearerPreflight(c.req.raw);
+    if (preflight) return preflight;
     const match = current().match(method, path);
     if (match.kind === "bad-path") return jsonError(c, 400, match.message, "E_BAD_REQUEST");
     if (match.kind === "not-found") return jsonError(c, 404, notFoundMessage(current(), manager, method, path), "E_NOT_FOUND");
@@ -43,10 +45,39 @@ export function pluginRoutes(manager: PluginManager, templates: TemplateEngine):
     const input = await requestEnvelope(c.req.raw, "route", params, c.get("user"));
     if (headOnly) input.method = "GET";
     const response = await withTemplateRendered(templates, mounted.plugin, await manager.call(mounted.plugin, mounted.route.handler, input), input);
-    return httpResponse(response, mounted.plugin, headOnly);
+    const answer = httpResponse(response, mounted.plugin, headOnly);
+    if (isBearerFromPluginDocument(c.req.raw)) answer.headers.set("access-control-allow-origin", "null");
+    return answer;
   });
 
   return app;
+}
+
+/**
+ * Plugin documents are confined to an opaque origin (plugin-content-policy.ts), so a plugin
+ * page's script reaches its routes cross-origin, as `Origin: null`. Such requests may read the
+ * answer when they sign in with a bearer token the page was given (never with the session
+ * cookie, which they do not carry): a plugin's admin page then works like any API client.
+ */
+function isBearerFromPluginDocument(req: Request): boolean {
+  return req.headers.get("origin") === "null" && /^Bearer\s/i.test(req.headers.get("authorization") ?? "");
+}
+
+/** The CORS preflight of such a request: allowed when it will send `Authorization`. */
+function bearerPreflight(req: Request): Response | null {
+  if (req.method !== "OPTIONS" || req.headers.get("origin") !== "null" || !req.headers.has("access-control-request-method")) return null;
+  const wanted = (req.headers.get("access-control-request-headers") ?? "").toLowerCase().split(",").map((h) => h.trim());
+  if (!wanted.includes("authorization")) return null;
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": "null",
+      "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE",
+      "access-control-allow-headers": "authorization, content-type",
+      "access-control-max-age": "600",
+      vary: "origin",
+    },
+  });
 }
 
 function notFoundMessage(table: RouteTable, manager: PluginManager, method: string, path: string): string {

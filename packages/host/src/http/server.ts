@@ -35,6 +35,11 @@ export interface ServerOptions {
    * `pages` served from them for signed-in users, e.g. `{ "/agent": "agent-dashboard.html" }`.
    */
   templates?: { folders?: string[]; pages?: Record<string, string> };
+  /**
+   * Serve the demo help desk's ticket API at `/api/demo` (default false): creating and changing
+   * tickets fires `after_save` at the plugins. Only for a host on the demo database.
+   */
+  demoDesk?: boolean;
   /** How long a client may take to send a request; a slower one gets 408 and is disconnected. */
   timeouts?: ServerTimeouts;
 }
@@ -99,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     dashboard: options.dashboard !== false,
     templates: { folders: options.templates?.folders ?? [], pages: options.templates?.pages ?? {} },
+    demoDesk: options.demoDesk === true,
   });
 
   const hostname = options.hostname ?? "127.0.0.1";

@@ -28,6 +28,12 @@ export function staticFilesApi(manager: PluginManager): Hono<AppEnv> {
     // A plugin's .html or .svg opened in the browser runs confined, not as the host's origin.
     c.header("content-security-policy", PLUGIN_CONTENT_POLICY);
     c.header("cache-control", "public, max-age=300");
+    // A plugin's own pages run in an opaque origin (docs/http.md) and load its fonts in CORS
+    // mode; the files are public anyway.
+    if (c.req.header("origin") === "null") {
+      c.header("access-control-allow-origin", "null");
+      c.header("vary", "origin");
+    }
     return c.body(Readable.toWeb(createReadStream(found.file.path)) as ReadableStream);
   });
   return app;
