@@ -110,6 +110,49 @@ describe("gk plugin init --lang ts, end to end", () => {
   }, 600_000);
 });
 
+describe("gk plugin init --runtime grpc, end to end", () => {
+  let work: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "gk-init-grpc-"));
+    for (const pkg of ["sdk", "host", "cli"]) {
+      const packed = await run("pnpm", ["pack", "--pack-destination", work], join(repo, "packages", pkg));
+      expect(packed.code).toBe(0);
+    }
+  }, 120_000);
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("refuses AssemblyScript for a process plugin, naming the fix", async () => {
+    const res = await run("node", [gk, "plugin", "init", "nope", "--runtime", "grpc", "--lang", "as"], work);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain("use --lang ts with --runtime grpc");
+  });
+
+  it("scaffolds, installs, builds one executable with esbuild, passes its own test, packs and serves", async () => {
+    expect((await run("node", [gk, "plugin", "init", "ticket-notes-grpc", "--runtime", "grpc"], work)).code).toBe(0);
+    const project = join(work, "ticket-notes-grpc");
+    const manifest = JSON.parse(await readFile(join(project, "manifest.json"), "utf8"));
+    expect(manifest).toMatchObject({ runtime: "grpc", grpc: { binary: "build/ticket-notes-grpc.mjs", health_check: true } });
+    const tarballs = await readdir(work);
+    const tarball = (name: string) => `file:${join(work, tarballs.find((f) => f.startsWith(`goatkit-${name}-`))!)}`;
+    const pkg = JSON.parse(await readFile(join(project, "package.json"), "utf8"));
+    for (const name of ["sdk", "host", "cli"]) pkg.devDependencies[`@goatkit/${name}`] = tarball(name);
+    pkg.overrides = { ...pkg.overrides, "@goatkit/sdk": tarball("sdk"), "@goatkit/host": tarball("host") };
+    await writeFile(join(project, "package.json"), JSON.stringify(pkg, null, 2));
+    const install = await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], project);
+    expect(install.code).toBe(0);
+    const build = await run("npm", ["run", "build"], project);
+    expect(`${build.stdout}${build.stderr}`).toMatch(/build\/ticket-notes-grpc\.mjs: gRPC process plugin, [\d.]+ KiB/);
+    expect(build.code).toBe(0);
+    const test = await run("npm", ["test"], project);
+    expect(`${test.stdout}${test.stderr}`).toMatch(/3 passed/);
+    const call = await run("node", [gk, "plugin", "call", ".", "render_widget", "--user", "agent"], project);
+    expect(call.stdout).toBe("<p>Hello, demo.agent!</p>");
+    expect((await run("node", [gk, "plugin", "validate", "."], project)).code).toBe(0);
+    await publishPath(project, "ticket-notes-grpc");
+  }, 600_000);
+});
+
 /** The rest of the journey: pack, keygen, sign, verify, then a running host serving the plugin over HTTP. */
 async function publishPath(project: string, name: string): Promise<void> {
   const pack = await run("node", [gk, "plugin", "pack", ".", "--out", "plugin.zip"], project);
