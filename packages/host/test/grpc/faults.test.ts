@@ -132,6 +132,14 @@ describe("gRPC plugin faults: a clean error, a restart, the other plugins unaffe
     await bystanderAnswers(host);
   });
 
+  it("answers a string where plugin.proto has bytes (the tutorial's Node.js text): E_TRAP naming the fix", async () => {
+    await load("fault-string", "normal");
+    const res = await host.call("fault-string", "string_result");
+    expect(res.error?.code).toBe("E_TRAP");
+    expect(res.error?.message).toMatch(/`result` is bytes: send a Buffer \(Buffer\.from\(JSON\.stringify\(value\)\)\), not a string$/);
+    await bystanderAnswers(host);
+  });
+
   it("floods its output: lines beyond the per-second budget are dropped and counted, the call answers", async () => {
     await load("fault-flood", "normal");
     const res = await host.call("fault-flood", "flood");
