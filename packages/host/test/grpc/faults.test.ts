@@ -86,10 +86,10 @@ describe("gRPC plugin faults: a clean error, a restart, the other plugins unaffe
     const recovered = await eventually(async () => {
       const res = await host.call("fault-restart", "echo");
       return res.status === 200 ? (JSON.parse(String(res.body)) as { pid: number }).pid : null;
-    }, 10_000);
+    }, 30_000);
     pids.push(recovered);
     expect(recovered).not.toBe(first);
-  });
+  }, 60_000);
 
   it("never listens: the load fails after grpc.start_timeout_ms and the process is ended", async () => {
     const fault = await faultPlugin("fault-silent", "never-listens", { start_timeout_ms: 800 });
@@ -105,11 +105,11 @@ describe("gRPC plugin faults: a clean error, a restart, the other plugins unaffe
   });
 
   it("hangs: the caller gets E_TIMEOUT after limits.timeout_ms, the hung process is killed and replaced", async () => {
-    await load("fault-hang", "normal", {}, { timeout_ms: 500 });
+    await load("fault-hang", "normal", {}, { timeout_ms: 1500 });
     const before = await pidOf("fault-hang");
     const res = await host.call("fault-hang", "hang");
     expect(res.status).toBe(504);
-    expect(res.error).toEqual({ code: "E_TIMEOUT", message: "the call ran longer than 500 ms and was stopped; make it faster or raise limits.timeout_ms" });
+    expect(res.error).toEqual({ code: "E_TIMEOUT", message: "the call ran longer than 1500 ms and was stopped; make it faster or raise limits.timeout_ms" });
     expect(alive(before)).toBe(false);
     const after = await pidOf("fault-hang");
     expect(after).not.toBe(before);
