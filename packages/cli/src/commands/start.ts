@@ -41,12 +41,19 @@ export async function startHost(options: StartOptions): Promise<StartedHost> {
   }
   const token = options.token ?? randomBytes(18).toString("base64url");
   const admin = { id: 1, login: "admin", email: "admin@goatflow.example", role: "admin" as const };
-  const server = await startServer({
-    host,
-    port: options.port,
-    tokens: { [token]: admin },
-    managerOptions: { ...(options.pluginsDir ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch },
-  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      host,
+      port: options.port,
+      tokens: { [token]: admin },
+      managerOptions: { ...(options.pluginsDir ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch },
+    });
+  } catch (error) {
+    // A refused token or a busy port: the loaded plugins (gRPC processes among them) stop too.
+    await host.close();
+    throw error;
+  }
   return {
     host,
     server,
