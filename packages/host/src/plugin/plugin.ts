@@ -37,6 +37,8 @@ export interface LoadOptions {
   poolSize?: number;
   /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
   cacheDir?: string;
+  /** Size limit of the transpiled components in `cacheDir` (default 1 GiB); least recently used ones go first. */
+  cacheMaxBytes?: number;
 }
 
 /** Defaults of docs/abi.md "Limits"; a manifest's `limits` overrides them. */
@@ -145,6 +147,7 @@ export class Plugin {
       memoryMb: limits.memory_mb,
       now: services.now,
       cacheDir: options.cacheDir ?? join(tmpdir(), "goatkit-cache"),
+      ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
       isolation: options.isolation ?? "worker",
       poolSize: options.poolSize ?? 1,
     });

@@ -29,6 +29,8 @@ export interface RunnerOptions {
   now: () => number;
   /** Where a runtime may cache derived artefacts (transpiled components). */
   cacheDir: string;
+  /** Size limit of `cacheDir`'s transpiled components; least recently used ones are removed beyond it. */
+  cacheMaxBytes?: number;
   /** `worker` (default): isolated, with time-outs; `in-process`: trusted, fastest, no time-outs. */
   isolation: Isolation;
   /** Warm workers per plugin in `worker` isolation. */

@@ -61,6 +61,12 @@ function hintFor(text: string): string {
   if (/Could not resolve "(node:|fs"|path"|os"|crypto"|http"|child_process")/.test(text)) {
     return " (plugins run without Node's built-in modules: use the host functions, or a library that does not need Node)";
   }
+  const unresolved = /^Could not resolve "([^"]+)"/.exec(text)?.[1];
+  if (unresolved?.startsWith(".") || unresolved?.startsWith("/")) return " (no such file: correct the import path)";
+  if (unresolved) {
+    const name = unresolved.startsWith("@") ? unresolved.split("/").slice(0, 2).join("/") : unresolved.split("/")[0]!;
+    return ` (install it: npm install ${name}; or correct the import)`;
+  }
   if (/No matching export .* for import "default"/.test(text)) return " (the plugin entry must `export default definePlugin({ register, handlers })`)";
   return "";
 }
