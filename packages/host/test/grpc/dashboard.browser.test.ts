@@ -42,7 +42,8 @@ describe.skipIf(!available)("a gRPC plugin in the dashboard (Chromium)", () => {
     await page.click("#signin-form button[type=submit]");
     await page.click('a[data-view="widgets"]');
     await page.click('.tabs button[data-location="admin_home"]');
-    const widget = page.locator('.gk-widget[data-widget="analytics-summary"]');
+    // Widgets render in sandboxed frames.
+    const widget = page.frameLocator('.gk-widget[data-widget="analytics-summary"] iframe');
     await widget.locator(".stat-value").first().waitFor();
     const values = await widget.locator(".stat-value").allTextContents();
     const [{ n: open }] = (await platform.host.services.db.query("SELECT COUNT(*) AS n FROM tickets t JOIN ticket_states s ON s.id = t.state_id WHERE s.type_name <> 'closed'", [])) as [{ n: number }];
