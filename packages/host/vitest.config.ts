@@ -5,5 +5,7 @@ export default defineProject({
     name: "host",
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
+    // Loading a 12 MB component in a hook takes seconds, many more on a shared, busy machine.
+    hookTimeout: 60_000,
   },
 });

@@ -5,5 +5,7 @@ export default defineProject({
     name: "calendar",
     include: ["test/**/*.test.ts"],
     testTimeout: 60000,
+    // Loading a 12 MB component in a hook takes seconds, many more on a shared, busy machine.
+    hookTimeout: 60000,
   },
 });

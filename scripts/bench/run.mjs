@@ -71,6 +71,48 @@ rows.push({ group: "call", name: "isolated vs Extism runInWorker", p50: null, p9
 await extismMain.close();
 await extismWorker.close();
 
+// --- gRPC process plugins --------------------------------------------------------------------
+// The TypeScript kitchen sink built for the gRPC runtime (the SDK's process binding), and the
+// tutorial's Node.js plugin written against plugin.proto with @grpc/grpc-js alone. Baseline:
+// the isolated WebAssembly call measured above, in this run.
+const grpcSink = new URL("fixtures/ts-kitchen-sink/build/grpc/", root).pathname;
+const grpcTutorial = new URL("packages/host/test/grpc/fixtures/tutorial-node/", root).pathname;
+const grpcHost = await createHost({ database: { demo: { tickets: 100 } } });
+await grpcHost.load(grpcSink);
+await grpcHost.load(grpcTutorial);
+const cacheGet = JSON.stringify({ op: "get", key: "k" });
+// A second floor: one bare @grpc/grpc-js unary call to the same tutorial process, no host.
+const grpc = require("@grpc/grpc-js");
+const protoLoader = require("@grpc/proto-loader");
+const pluginProto = grpc.loadPackageDefinition(protoLoader.loadSync(new URL("packages/sdk/proto/plugin.proto", root).pathname)).plugin;
+const rawSocket = join(await mkdtemp(join(tmpdir(), "goatkit-bench-grpc-")), "plugin.sock");
+const { spawn } = await import("node:child_process");
+const rawProcess = spawn(process.execPath, ["plugin.cjs"], { cwd: grpcTutorial, env: { PATH: process.env.PATH, GOATFLOW_PLUGIN_SOCKET: rawSocket }, stdio: "ignore" });
+const rawClient = new pluginProto.PluginService(`unix://${rawSocket}`, grpc.credentials.createInsecure());
+await new Promise((resolve, reject) => rawClient.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve())));
+const rawCall = () => new Promise((resolve, reject) => rawClient.Call({ function: "list_reports", args: Buffer.from("{}") }, (error, value) => (error ? reject(error) : resolve(value))));
+const grpcFloor = record("grpc", "bare @grpc/grpc-js unary call (no host)", await measure(rawCall), isolatedCall);
+record("grpc", "trivial call, SDK process binding", await measure(() => grpcHost.call("kitchen-sink", "nothing")), grpcFloor, "target p50 <= 300 us; ratio to the bare call");
+record("grpc", "call + one cache_get host call, SDK binding", await measure(() => grpcHost.call("kitchen-sink", "cache", { method: "POST", body: cacheGet })), grpcFloor, "ratio to the bare call");
+record("grpc", "trivial call, tutorial plugin (@grpc/grpc-js)", await measure(() => grpcHost.call("tutorial-node", "list_reports")), grpcFloor, "ratio to the bare call");
+console.log(`           a trivial gRPC call costs ${(rows.at(-3).p50 / us(isolatedCall.p50)).toFixed(0)}x an isolated WebAssembly call in this run`);
+rows.push({ group: "grpc", name: "trivial gRPC call vs isolated WASM call", p50: null, p99: null, ratio: rows.at(-3).p50 / us(isolatedCall.p50), note: "slow-down, same run" });
+rawClient.close();
+rawProcess.kill();
+await rm(join(rawSocket, ".."), { recursive: true, force: true });
+await grpcHost.close();
+// Start to healthy: spawn, socket, health SERVING, SetHost, Register, migrations (host.load).
+const grpcStarts = [];
+for (let i = 0; i < 7; i++) {
+  const h = await createHost({ database: { demo: { tickets: 10 } } });
+  const start = performance.now();
+  await h.load(grpcSink);
+  grpcStarts.push((performance.now() - start) * 1e6);
+  await h.close();
+}
+const sortedStarts = [...grpcStarts].sort((a, b) => a - b);
+record("grpc", "process start to healthy and registered", { p50: sortedStarts[3], p99: sortedStarts[6] }, null, "target p50 <= 500 ms");
+
 // --- Loads ---------------------------------------------------------------------------------
 const kitchenSink = new URL("fixtures/as-kitchen-sink/", root).pathname;
 const sinkBytes = (await readFile(new URL("build/plugin.wasm", new URL(kitchenSink, "file://")))).byteLength;

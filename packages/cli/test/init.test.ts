@@ -135,7 +135,10 @@ describe("gk plugin init: where the @goatkit packages come from", () => {
 
   it("refuses what it cannot do, naming the choices", async () => {
     expect(await init(["x-deps", "--deps", "git"])).toMatchObject({ code: 2, stderr: 'gk: --deps must be "registry" (npm) or "local" (tarballs of the packages this gk runs with), not "git"\n' });
-    expect(await init(["x-grpc", "--runtime", "grpc"])).toMatchObject({ code: 2, stderr: "gk: --runtime grpc: this gk has no template for process plugins yet; use --runtime wasm (the default)\n" });
+    expect(await init(["x-grpc", "--runtime", "grpc", "--lang", "as"])).toMatchObject({
+      code: 2,
+      stderr: "gk: a gRPC plugin is a process, which AssemblyScript does not build; use --lang ts with --runtime grpc (or any language with the .proto, see docs/grpc.md)\n",
+    });
     expect(await init(["x-rt", "--runtime", "native"])).toMatchObject({ code: 2, stderr: 'gk: --runtime must be "wasm" or "grpc", not "native"\n' });
     expect(existsSync(join(work, "x-grpc"))).toBe(false);
     const again = await init(["published", "--deps", "registry"]);

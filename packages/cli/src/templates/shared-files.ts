@@ -64,7 +64,7 @@ describe("${name}", () => {
   beforeAll(async () => {
     host = await createHost({ database: { demo: { tickets: 200, anchorDay: "2026-01-31" } } });
     await host.load(new URL("..", import.meta.url).pathname);
-  });
+  }, 60_000); // a TypeScript component compiles a 12 MB engine on load: seconds on a busy machine
   afterAll(() => host.close());
 
   it("counts tickets by state", async () => {

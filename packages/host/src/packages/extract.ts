@@ -48,7 +48,9 @@ export async function extractPackage(source: string | Uint8Array, targetDir: str
       if (inside === "" || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) throw new PackageError("E_PACKAGE_UNSAFE", `${label}: entry ${JSON.stringify(name)} resolves outside the target folder`, "do not install this package");
       await mkdir(dirname(path), { recursive: true });
       // "wx" refuses to follow or overwrite anything already at the path.
-      await writeFile(path, data, { flag: "wx", mode: 0o644 });
+      // A gRPC plugin's executable must run; everything else is data.
+      const executable = pkg.manifest.runtime === "grpc" && name === pkg.manifest.grpc?.binary.replace(/^(\.\/)+/, "");
+      await writeFile(path, data, { flag: "wx", mode: executable ? 0o755 : 0o644 });
     }
     await swapInto(staging, target, Boolean(existing));
   } catch (error) {

@@ -2,6 +2,18 @@ import { MANIFEST_FILES } from "@goatkit/sdk";
 
 /** The module's path inside a package, whatever the source folder called it. */
 export const PACKAGE_WASM = "plugin.wasm";
+/**
+ * A gRPC plugin's executable inside a package: `plugin`, or `plugin.mjs` / `.cjs` / `.js` for
+ * a Node program (the host runs those on its own Node). Extraction makes it executable.
+ */
+export const PACKAGE_EXECUTABLE = /^plugin(\.(?:mjs|cjs|js))?$/;
+
+/** The packed name of an executable: its extension kept, so the host still knows a Node program. */
+export function packageExecutableName(binary: string): string {
+  const ext = /\.(mjs|cjs|js)$/.exec(binary)?.[0] ?? "";
+  return `plugin${ext}`;
+}
+
 /** The integrity record: SHA-256 of every other file, and a digest over that list. */
 export const INTEGRITY_FILE = "goatkit-integrity.json";
 /** The optional Ed25519 signature over the integrity digest. */
@@ -94,6 +106,7 @@ export function checkEntryName(name: string): NameProblem | null {
 function isRootFile(name: string): boolean {
   return (
     name === PACKAGE_WASM ||
+    PACKAGE_EXECUTABLE.test(name) ||
     name === INTEGRITY_FILE ||
     name === SIGNATURE_FILE ||
     (MANIFEST_FILES as readonly string[]).includes(name) ||

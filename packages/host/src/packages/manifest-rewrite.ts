@@ -19,6 +19,28 @@ function rewriteYaml(text: string): string {
   return document.toString();
 }
 
+/**
+ * Points a gRPC plugin's manifest at its packed executable: `grpc.binary` becomes `name`, the
+ * rest of the grpc section stays, and `build` is removed, as for a module.
+ */
+export function pointManifestAtPackageExecutable(text: string, format: "json" | "yaml", file: string, name: string): string {
+  if (format === "yaml") {
+    const document = parseDocument(text);
+    document.setIn(["grpc", "binary"], name);
+    document.delete("build");
+    return document.toString();
+  }
+  const members = topLevelMembers(text, file);
+  const grpc = members.find((m) => m.key === "grpc")!;
+  const build = members.find((m) => m.key === "build");
+  const section = { ...(JSON.parse(text.slice(grpc.valueStart, grpc.end)) as Record<string, unknown>), binary: name };
+  const edits = [{ from: grpc.valueStart, to: grpc.end, text: JSON.stringify(section) }];
+  if (build) edits.push(removal(members, build));
+  let out = text;
+  for (const edit of edits.sort((a, b) => b.from - a.from)) out = out.slice(0, edit.from) + edit.text + out.slice(edit.to);
+  return out;
+}
+
 interface Member {
   key: string;
   /** Index of the key's opening quote. */

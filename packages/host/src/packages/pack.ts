@@ -4,8 +4,8 @@ import { loadManifest, parseManifest, type ResolvedManifest } from "@goatkit/sdk
 import { parseTranslationBundle, FALLBACK_LOCALE } from "./i18n.js";
 import { createIntegrity, serializeIntegrity, type IntegrityRecord } from "./integrity.js";
 import { parseSigningKey, type SigningKey } from "./keys.js";
-import { checkEntryName, formatBytes, INTEGRITY_FILE, limitsWith, PACKAGE_DOCUMENTS, PACKAGE_FOLDERS, PACKAGE_WASM, SIGNATURE_FILE, type PackageLimits } from "./layout.js";
-import { pointManifestAtPackageWasm } from "./manifest-rewrite.js";
+import { checkEntryName, formatBytes, INTEGRITY_FILE, limitsWith, PACKAGE_DOCUMENTS, PACKAGE_FOLDERS, PACKAGE_WASM, packageExecutableName, SIGNATURE_FILE, type PackageLimits } from "./layout.js";
+import { pointManifestAtPackageExecutable, pointManifestAtPackageWasm } from "./manifest-rewrite.js";
 import { PackageError } from "./package-error.js";
 import { readPackage } from "./read-package.js";
 import { signIntegrity } from "./sign.js";
@@ -54,11 +54,9 @@ export async function packPlugin(dir: string, options: PackOptions = {}): Promis
   const { manifest, file: manifestPath } = await loadManifest(root);
   const manifestFile = basename(manifestPath);
   if (resolve(manifestPath, "..") !== root) throw new PackageError("E_PACK_SOURCE", `${root} is not a plugin folder`, "give the folder that holds the manifest");
-  if (manifest.runtime !== "wasm") {
-    throw new PackageError("E_PACK_SOURCE", `${manifestPath}: runtime is ${JSON.stringify(manifest.runtime)}; packages carry WebAssembly plugins`, "install gRPC plugins as folders");
-  }
-
   const files = new Map<string, Uint8Array>();
+  if (manifest.runtime === "grpc") return finish(root, manifestPath, manifest, files, await packExecutable(root, manifestPath, manifest, files), limits, options);
+
   const wasmPath = join(root, manifest.wasm ?? PACKAGE_WASM);
   const wasm = await readFile(wasmPath).catch(() => null);
   if (!wasm) {
@@ -70,15 +68,31 @@ export async function packPlugin(dir: string, options: PackOptions = {}): Promis
 
   const manifestBytes = await readFile(manifestPath);
   const rewrite = (manifest.wasm ?? PACKAGE_WASM).replace(/^(\.\/)+/, "") !== PACKAGE_WASM;
-  let packedManifest = manifest;
-  if (rewrite) {
-    const format = manifestFile.endsWith(".json") ? "json" : "yaml";
-    const text = pointManifestAtPackageWasm(manifestBytes.toString("utf8"), format, manifestPath);
-    packedManifest = parseManifest(text, format, `${manifestFile} (as packed)`).manifest;
-    files.set(manifestFile, new TextEncoder().encode(text));
-  } else {
-    files.set(manifestFile, manifestBytes);
+  const format = manifestFile.endsWith(".json") ? "json" : "yaml";
+  files.set(manifestFile, rewrite ? new TextEncoder().encode(pointManifestAtPackageWasm(manifestBytes.toString("utf8"), format, manifestPath)) : manifestBytes);
+  return finish(root, manifestPath, manifest, files, rewrite, limits, options);
+}
+
+/** Adds a gRPC plugin's executable and its manifest, pointed at the packed name; true when rewritten. */
+async function packExecutable(root: string, manifestPath: string, manifest: ResolvedManifest, files: Map<string, Uint8Array>): Promise<boolean> {
+  const binaryPath = join(root, manifest.grpc!.binary);
+  const executable = await readFile(binaryPath).catch(() => null);
+  if (!executable) {
+    const build = manifest.build ? `run the build (${[manifest.build.command, ...(manifest.build.args ?? [])].join(" ")})` : "build the plugin (gk plugin build)";
+    throw new PackageError("E_PACK_SOURCE", `${binaryPath} does not exist`, `${build} before packing`);
   }
+  const name = packageExecutableName(manifest.grpc!.binary);
+  files.set(name, executable);
+  const manifestFile = basename(manifestPath);
+  const manifestBytes = await readFile(manifestPath);
+  const rewrite = manifest.grpc!.binary.replace(/^(\.\/)+/, "") !== name || manifest.build !== undefined;
+  files.set(manifestFile, rewrite ? new TextEncoder().encode(pointManifestAtPackageExecutable(manifestBytes.toString("utf8"), manifestFile.endsWith(".json") ? "json" : "yaml", manifestPath, name)) : manifestBytes);
+  return rewrite;
+}
+
+async function finish(root: string, manifestPath: string, manifest: ResolvedManifest, files: Map<string, Uint8Array>, rewrite: boolean, limits: PackageLimits, options: PackOptions): Promise<PackResult> {
+  const manifestFile = basename(manifestPath);
+  const packedManifest = rewrite ? parseManifest(new TextDecoder().decode(files.get(manifestFile)), manifestFile.endsWith(".json") ? "json" : "yaml", `${manifestFile} (as packed)`).manifest : manifest;
 
   const skipped: string[] = [];
   for (const name of [...PACKAGE_DOCUMENTS, ...PACKAGE_FOLDERS]) await collect(root, name, files, skipped);

@@ -1,7 +1,7 @@
 import { MANIFEST_FILES, parseManifest, type ManifestIssue, type ResolvedManifest } from "@goatkit/sdk";
 import { parseTranslationBundle } from "./i18n.js";
 import { compareIntegrity, parseIntegrity, tamperedError, type IntegrityRecord } from "./integrity.js";
-import { checkEntryName, formatBytes, INTEGRITY_FILE, limitsWith, PACKAGE_WASM, SIGNATURE_FILE, type PackageLimits } from "./layout.js";
+import { checkEntryName, formatBytes, INTEGRITY_FILE, limitsWith, PACKAGE_EXECUTABLE, PACKAGE_WASM, SIGNATURE_FILE, type PackageLimits } from "./layout.js";
 import { PackageError } from "./package-error.js";
 import { checkSignature, type SignatureCheck, type TrustOptions } from "./verify.js";
 import { readZipDirectory, readZipEntry, type ZipEntry } from "./zip-reader.js";
@@ -58,10 +58,12 @@ export function readPackage(bytes: Uint8Array, options: ReadPackageOptions = {})
   const manifestFile = MANIFEST_FILES.find((name) => files.has(name))!;
   const manifestText = new TextDecoder().decode(files.get(manifestFile));
   const { manifest, warnings: manifestWarnings } = parseManifest(manifestText, manifestFile.endsWith(".json") ? "json" : "yaml", `${label}: ${manifestFile}`);
-  if (manifest.runtime !== "wasm") {
-    throw new PackageError("E_PACKAGE_INVALID", `${label}: the manifest's runtime is ${JSON.stringify(manifest.runtime)}`, "packages carry WebAssembly plugins (runtime: wasm); install gRPC plugins as folders");
-  }
-  if (normalizePath(manifest.wasm ?? PACKAGE_WASM) !== PACKAGE_WASM) {
+  if (manifest.runtime === "grpc") {
+    const binary = normalizePath(manifest.grpc!.binary);
+    if (!PACKAGE_EXECUTABLE.test(binary) || !files.has(binary)) {
+      throw new PackageError("E_PACKAGE_INVALID", `${label}: the manifest's executable is ${JSON.stringify(manifest.grpc!.binary)}, but a package holds it as plugin, plugin.mjs, plugin.cjs or plugin.js`, "pack the plugin with `gk plugin pack`, which points the packed manifest at the packed executable");
+    }
+  } else if (normalizePath(manifest.wasm ?? PACKAGE_WASM) !== PACKAGE_WASM) {
     throw new PackageError("E_PACKAGE_INVALID", `${label}: the manifest's module is ${JSON.stringify(manifest.wasm)}, but a package's module is ${PACKAGE_WASM}`, "pack the plugin with `gk plugin pack`, which points the packed manifest at plugin.wasm");
   }
 
@@ -112,7 +114,10 @@ function checkEntries(entries: readonly ZipEntry[], label: string, limits: Packa
   const manifests = MANIFEST_FILES.filter((name) => names.has(name));
   if (manifests.length === 0) throw new PackageError("E_PACKAGE_INVALID", `${label} has no manifest.yaml or manifest.json at its root`, "create packages with `gk plugin pack`");
   if (manifests.length > 1) throw new PackageError("E_PACKAGE_INVALID", `${label} has ${manifests.length} manifests (${manifests.join(", ")})`, "a plugin has exactly one manifest; pack it again with `gk plugin pack`");
-  if (!names.has(PACKAGE_WASM)) throw new PackageError("E_PACKAGE_INVALID", `${label} has no ${PACKAGE_WASM} at its root`, "create packages with `gk plugin pack`");
+  // A module, or a gRPC plugin's executable (checked against its manifest once that is read).
+  if (!names.has(PACKAGE_WASM) && ![...names].some((name) => PACKAGE_EXECUTABLE.test(name))) {
+    throw new PackageError("E_PACKAGE_INVALID", `${label} has no ${PACKAGE_WASM} at its root`, "create packages with `gk plugin pack`");
+  }
 }
 
 function normalizePath(path: string): string {

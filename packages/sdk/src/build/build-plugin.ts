@@ -68,7 +68,7 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const entryPath = findEntry(dir, options.entry);
   const outFile = resolve(dir, options.outFile ?? manifest.grpc?.binary ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 
-  const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest));
+  const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest, { node: binding === "process" }));
   let wasm: Uint8Array;
   if (binding === "process") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(processEntry(entryPath), dir, "process"));

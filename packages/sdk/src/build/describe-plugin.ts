@@ -1,8 +1,12 @@
 /**
  * Looks at the plugin before compiling it: runs its bundle in a bare VM context (no Node APIs,
- * no host functions) to read its handler names and registration, and checks them against the
+ * no host functions; a process plugin's is imported, see below) to read its handler names and registration, and checks them against the
  * manifest, so a missing handler fails the build in a second instead of at load time.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { runInContext, createContext } from "node:vm";
 import { handlerNameProblem, manifestHandlers } from "../manifest/handlers.js";
 import type { ResolvedManifest } from "../manifest/schema.js";
@@ -16,19 +20,22 @@ export interface PluginDescription {
   registration: { name?: unknown; version?: unknown };
 }
 
-export async function describePlugin(entryPath: string, pluginDir: string, manifest: ResolvedManifest): Promise<PluginDescription> {
-  const code = await bundle(describeEntry(entryPath), pluginDir, "describe");
-  const context = createContext({ TextEncoder, TextDecoder, URL, URLSearchParams, atob, btoa, console: silentConsole() });
+/**
+ * `node`: the plugin is a process plugin, which may use Node's modules; its bundle is imported
+ * in this process instead (it is the author's own code, as trusted as their build script).
+ */
+export async function describePlugin(entryPath: string, pluginDir: string, manifest: ResolvedManifest, options: { node?: boolean } = {}): Promise<PluginDescription> {
+  let definition: unknown;
   try {
-    runInContext(code, context, { timeout: 5000, filename: "plugin-bundle.js" });
+    definition = options.node ? await importDefinition(entryPath, pluginDir) : await evaluateDefinition(entryPath, pluginDir);
   } catch (error) {
+    if (error instanceof BuildError) throw error;
     throw new BuildError(
       "E_PLUGIN_DEFINITION",
       `the plugin failed while loading: ${messageOf(error)}; top-level code runs once at build time without host functions: call them from handlers`,
       { cause: error },
     );
   }
-  const definition: unknown = context.__goatkitPlugin;
   if (!isPluginDefinition(definition)) {
     throw new BuildError("E_PLUGIN_DEFINITION", `${entryPath} does not export default definePlugin({ register, handlers }); add: export default definePlugin({ ... }) from "@goatkit/sdk/guest"`);
   }
@@ -56,6 +63,28 @@ export async function describePlugin(entryPath: string, pluginDir: string, manif
     throw new BuildError("E_HANDLERS", `the plugin and its manifest disagree:\n${problems.map((p) => `  ${p.message}; ${p.fix}`).join("\n")}`);
   }
   return { handlers, registration };
+}
+
+async function evaluateDefinition(entryPath: string, pluginDir: string): Promise<unknown> {
+  const code = await bundle(describeEntry(entryPath), pluginDir, "describe");
+  const context = createContext({ TextEncoder, TextDecoder, URL, URLSearchParams, atob, btoa, console: silentConsole() });
+  runInContext(code, context, { timeout: 5000, filename: "plugin-bundle.js" });
+  return context.__goatkitPlugin;
+}
+
+async function importDefinition(entryPath: string, pluginDir: string): Promise<unknown> {
+  const code = await bundle(describeEntry(entryPath), pluginDir, "process");
+  const dir = await mkdtemp(join(tmpdir(), "goatkit-describe-"));
+  const file = join(dir, "plugin.mjs");
+  const global = globalThis as { __goatkitPlugin?: unknown };
+  try {
+    await writeFile(file, code);
+    await import(pathToFileURL(file).href);
+    return global.__goatkitPlugin;
+  } finally {
+    delete global.__goatkitPlugin;
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The message of an error from the VM context, where `instanceof Error` does not hold. */

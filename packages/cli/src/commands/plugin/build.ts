@@ -35,7 +35,7 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
       await runBuildCommand(command!, commandArgs, dir, progress);
     } else {
       // TypeScript: bundled, then componentized (10-20 s); each finished step is shown.
-      log(`building ${manifest.name}: TypeScript to a component`);
+      log(`building ${manifest.name}: TypeScript to ${manifest.runtime === "grpc" ? "a gRPC process plugin" : "a component"}`);
       try {
         await buildTypeScript({
           dir,
@@ -52,6 +52,7 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
   } finally {
     progress.stop();
   }
+  if (manifest.runtime === "grpc") return reportExecutable(dir, manifest, started, log);
   const output = join(dir, manifest.wasm ?? "plugin.wasm");
   const size = await stat(output).then(
     (s) => s.size,
@@ -64,6 +65,19 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
   if (info.binding === "core" && size > CORE_BUDGET_BYTES) {
     log(`warning: ${(size / 1048576).toFixed(2)} MiB is over the 1 MiB budget for core modules; large plugins load slowly (optimize for size: asc --shrinkLevel 2, tinygo -no-debug)`);
   }
+  return output;
+}
+
+/** A gRPC plugin's build output is its executable (grpc.binary): it must exist and be runnable. */
+async function reportExecutable(dir: string, manifest: ResolvedManifest, started: number, log: (line: string) => void): Promise<string> {
+  const output = join(dir, manifest.grpc!.binary);
+  const info = await stat(output).catch(() => {
+    throw new GkError(`the build finished but ${relative(process.cwd(), output) || output} does not exist; point grpc.binary at the executable the build writes`);
+  });
+  if ((info.mode & 0o111) === 0 && !/\.(mjs|cjs|js)$/.test(output)) {
+    throw new GkError(`${relative(process.cwd(), output) || output} is not executable; make it so (chmod +x) or have the build do it`);
+  }
+  log(`${relative(process.cwd(), output) || output}: gRPC process plugin, ${(info.size / 1024).toFixed(1)} KiB, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return output;
 }
 

@@ -7,12 +7,13 @@ import { PLUGIN_NAME_PATTERN } from "@goatkit/sdk";
 import { EXIT, GkError } from "../../errors.js";
 import { OWN_PACKAGES, OWN_VERSION, packOwnPackages, registryHasOwnPackages } from "../../own-packages.js";
 import { assemblyScriptTemplate } from "../../templates/assemblyscript.js";
+import { grpcTemplate } from "../../templates/grpc.js";
 import type { GoatKitDependencies } from "../../templates/shared-files.js";
 import { typeScriptTemplate } from "../../templates/typescript.js";
 
 const LANGS = ["as", "ts"] as const;
 type Lang = (typeof LANGS)[number];
-/** `grpc` is accepted by the parser so process plugins can get their template; none ships yet. */
+/** `grpc`: a TypeScript process plugin (docs/grpc.md). */
 const RUNTIMES = ["wasm", "grpc"] as const;
 type Runtime = (typeof RUNTIMES)[number];
 const DEPS = ["registry", "local"] as const;
@@ -26,7 +27,7 @@ export const initCommand = defineCommand({
   args: {
     name: { type: "positional", description: "Plugin name (lower-case, digits and dashes)", required: false },
     lang: { type: "string", description: "as (AssemblyScript) or ts (TypeScript)" },
-    runtime: { type: "string", description: "wasm (a WebAssembly module, the default) or grpc (a process plugin)", default: "wasm" },
+    runtime: { type: "string", description: "wasm (a WebAssembly module, the default) or grpc (a TypeScript process plugin)", default: "wasm" },
     deps: { type: "string", description: "Where the @goatkit packages come from: registry (npm) or local (tarballs of the packages this gk runs with, in vendor/); default: registry when it has them, else local" },
     dir: { type: "string", description: "Folder to create (default: ./<name>)" },
   },
@@ -37,11 +38,12 @@ export const initCommand = defineCommand({
     if (!new RegExp(PLUGIN_NAME_PATTERN).test(name)) {
       throw new GkError(`"${name}" is not a valid plugin name: use 2-63 lower-case letters, digits and dashes, starting with a letter (e.g. ticket-counter)`, EXIT.USAGE);
     }
-    const lang = (args.lang ?? (interactive ? (await ask("Language, as or ts [as]: ")) || "as" : "as")) as Lang;
+    // A gRPC plugin is TypeScript (AssemblyScript builds modules only), so it is not asked for.
+    const lang = (args.lang ?? (args.runtime === "grpc" ? "ts" : interactive ? (await ask("Language, as or ts [as]: ")) || "as" : "as")) as Lang;
     if (!LANGS.includes(lang)) throw new GkError(`--lang must be "as" (AssemblyScript) or "ts" (TypeScript), not "${lang}"`, EXIT.USAGE);
     const runtime = args.runtime as Runtime;
     if (!RUNTIMES.includes(runtime)) throw new GkError(`--runtime must be "wasm" or "grpc", not "${runtime}"`, EXIT.USAGE);
-    if (runtime === "grpc") throw new GkError("--runtime grpc: this gk has no template for process plugins yet; use --runtime wasm (the default)", EXIT.USAGE);
+    if (runtime === "grpc" && lang === "as") throw new GkError("a gRPC plugin is a process, which AssemblyScript does not build; use --lang ts with --runtime grpc (or any language with the .proto, see docs/grpc.md)", EXIT.USAGE);
     if (args.deps !== undefined && !DEPS.includes(args.deps as DepsSource)) {
       throw new GkError(`--deps must be "registry" (npm) or "local" (tarballs of the packages this gk runs with), not "${args.deps}"`, EXIT.USAGE);
     }
@@ -61,7 +63,7 @@ export const initCommand = defineCommand({
         if (published) await rm(join(dir, VENDOR), { recursive: true, force: true });
         deps = published || local instanceof Error ? await dependencies("registry", dir) : local;
       }
-      const files = lang === "ts" ? typeScriptTemplate(name, deps) : assemblyScriptTemplate(name, deps);
+      const files = runtime === "grpc" ? grpcTemplate(name, deps) : lang === "ts" ? typeScriptTemplate(name, deps) : assemblyScriptTemplate(name, deps);
       for (const [path, content] of Object.entries(files)) {
         await mkdir(dirname(join(dir, path)), { recursive: true });
         await writeFile(join(dir, path), content);
@@ -74,7 +76,7 @@ export const initCommand = defineCommand({
     }
 
     const cd = args.dir ?? name;
-    const lines = [`Created ${name} (${lang === "ts" ? "TypeScript" : "AssemblyScript"}) in ${dir}`];
+    const lines = [`Created ${name} (${lang === "ts" ? "TypeScript" : "AssemblyScript"}${runtime === "grpc" ? ", gRPC" : ""}) in ${dir}`];
     lines.push(
       source === "local"
         ? `The @goatkit packages come from ${VENDOR}/: tarballs of the ones this gk runs with${args.deps ? "" : ` (the registry has no @goatkit/sdk@${OWN_VERSION})`}.`

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { defineCommand } from "citty";
 import { CAPABILITY_PERMISSIONS, formatIssues, loadManifest, type ManifestIssue } from "@goatkit/sdk";
@@ -31,6 +31,19 @@ export async function validatePlugin(dir: string): Promise<ValidationReport> {
   const where = relative(process.cwd(), file) || file;
   const lines = [`${where}: valid manifest for ${manifest.name} ${manifest.version}`];
   const errors: string[] = [];
+  if (manifest.runtime === "grpc") {
+    // A process plugin: nothing to inspect statically; starting it checks Register against the manifest.
+    const executable = join(dir, manifest.grpc!.binary);
+    const size = await stat(executable).then(
+      (s) => s.size,
+      () => {
+        throw new GkError(`${executable}: no such file; build the plugin first: gk plugin build`);
+      },
+    );
+    lines.push(`${relative(process.cwd(), executable) || executable}: gRPC process plugin, ${(size / 1024).toFixed(1)} KiB`);
+    await checkRegistration(dir, lines, errors);
+    return { file: where, lines, warnings, errors };
+  }
   const wasmPath = join(dir, manifest.wasm ?? "plugin.wasm");
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -68,7 +81,12 @@ export async function validatePlugin(dir: string): Promise<ValidationReport> {
     }
   }
 
-  // Registration and exported handlers: load it as the host would, against an empty database.
+  await checkRegistration(dir, lines, errors);
+  return { file: where, lines, warnings, errors };
+}
+
+/** Registration and exported handlers: load it as the host would, against an empty database. */
+async function checkRegistration(dir: string, lines: string[], errors: string[]): Promise<void> {
   const host = await createHost({ database: { demo: false }, isolation: "in-process" });
   try {
     const plugin = await host.load(dir);
@@ -79,5 +97,4 @@ export async function validatePlugin(dir: string): Promise<ValidationReport> {
   } finally {
     await host.close();
   }
-  return { file: where, lines, warnings, errors };
 }

@@ -16,7 +16,7 @@ export async function faultPlugin(name: string, mode: FaultMode, grpc: Record<st
     runtime: "grpc",
     grpc: { binary: "plugin.cjs", health_check: true, ...grpc },
     limits,
-    routes: ["echo", "crash", "hang", "flood", "sicken", "whoami", "dial"].map((handler) => ({ method: "POST", path: `/api/plugins/${name}/${handler}`, handler })),
+    routes: ["echo", "crash", "hang", "flood", "sicken", "whoami", "dial", "string_result"].map((handler) => ({ method: "POST", path: `/api/plugins/${name}/${handler}`, handler })),
   };
   await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
   await writeFile(join(dir, "plugin.cjs"), `require(${JSON.stringify(SERVER)})(${JSON.stringify(mode)}, ${JSON.stringify(name)});\n`);

@@ -214,6 +214,12 @@ export async function serveProcess(definition: unknown): Promise<ProcessPlugin |
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     await bridge?.close();
   };
+  // A host that dies without stopping its plugins (SIGKILL, a crash) leaves them to init: a
+  // plugin whose parent changed stops on its own instead of serving a socket nobody calls.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop().then(() => process.exit(0));
+  }, 1000).unref();
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       void stop().then(() => process.exit(0));
