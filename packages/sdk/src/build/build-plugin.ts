@@ -1,7 +1,8 @@
 /**
  * Builds a TypeScript plugin folder into the `.wasm` its manifest names: bundle the author's
- * code with esbuild, check it against the manifest, then componentize it (component binding)
- * or compile it with extism-js (Extism binding).
+ * code with esbuild, check it against the manifest, then pack the script for the host's shared
+ * QuickJS engine (the default), componentize it (component binding) or compile it with
+ * extism-js (Extism binding).
  */
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -12,15 +13,23 @@ import { bundle } from "./bundle.js";
 import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
 import { compileWithExtismJs } from "./extism-js.js";
-import { componentEntry, extismEntry } from "./plugin-entry.js";
+import { componentEntry, extismEntry, quickjsEntry } from "./plugin-entry.js";
+import { quickjsModule } from "./quickjs-module.js";
 import { ProgressReporter, type ProgressListener } from "./progress.js";
 
-export type GuestBinding = "component" | "extism";
+export type GuestBinding = "quickjs" | "component" | "extism";
+
+/** The bindings `buildPlugin` can produce, the default first. */
+export const GUEST_BINDINGS: readonly GuestBinding[] = ["quickjs", "component", "extism"];
 
 export interface BuildOptions {
   /** The plugin folder (with its manifest). */
   dir: string;
-  /** `component` (default): a WebAssembly component; `extism`: an Extism plugin (needs extism-js on PATH). */
+  /**
+   * `quickjs` (default): a small module of the plugin's script, run on the host's shared QuickJS
+   * engine; `component`: a WebAssembly component with its own engine; `extism`: an Extism plugin
+   * (needs extism-js on PATH).
+   */
   binding?: GuestBinding;
   /** The entry module, relative to `dir`; default: the first of src/index.ts, src/index.js, index.ts, index.js. */
   entry?: string;
@@ -48,7 +57,10 @@ const ENTRY_CANDIDATES = ["src/index.ts", "src/index.js", "index.ts", "index.js"
  */
 export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const dir = resolve(options.dir);
-  const binding = options.binding ?? "component";
+  const binding = options.binding ?? "quickjs";
+  if (!GUEST_BINDINGS.includes(binding)) {
+    throw new BuildError("E_BINDING", `unknown binding "${String(binding)}"; use one of ${GUEST_BINDINGS.join(", ")}`);
+  }
   const progress = new ProgressReporter(options.onProgress);
   const { manifest } = await loadManifest(dir);
   const entryPath = findEntry(dir, options.entry);
@@ -56,7 +68,10 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
 
   const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest));
   let wasm: Uint8Array;
-  if (binding === "component") {
+  if (binding === "quickjs") {
+    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(quickjsEntry(entryPath), dir, "quickjs"));
+    wasm = quickjsModule(code, description.handlers);
+  } else if (binding === "component") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(componentEntry(entryPath), dir, "component"));
     wasm = await progress.step("componentize", "componentizing with componentize-js", () => componentizeBundle(code));
   } else {

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { PluginCallError } from "../plugin-call-error.js";
 import { Channel, State, type CallHeader, type DoneHeader } from "./channel.js";
 import { RemoteHostCalls } from "./remote-host-calls.js";
-import { guestFactory, type GuestSource, type WorkerGuest } from "./worker-guest.js";
+import { guestFactory, prepareRuntime, type GuestSource, type WorkerGuest } from "./worker-guest.js";
 
 export interface PluginWorkerData {
   source: GuestSource;
@@ -23,10 +23,16 @@ const calls = new RemoteHostCalls(channel, data.maxLogsPerCall);
 // the first call (start functions), this thread's own clock.
 const options = { maxResultBytes: data.maxResultBytes, now: () => channel.clock || Date.now() };
 
+// The binding's runtime is the host's, not the plugin's: loaded before the plugin's time starts.
+// A failure here is the first call's to report.
+const prepared = await prepareRuntime(data.source).then(
+  () => null,
+  (error: unknown) => error,
+);
 // Booted: from here on, start-up time is the plugin's own (its start function, a component's
 // initialisation), which the call's time-out covers.
 parentPort!.postMessage("booted");
-const newGuest = await guestFactory(data.source, calls, options).catch((error: unknown) => {
+const newGuest = await (prepared === null ? guestFactory(data.source, calls, options) : Promise.reject(prepared)).catch((error: unknown) => {
   const failure = error instanceof Error ? error : new Error(String(error));
   return async (): Promise<WorkerGuest> => {
     throw failure;

@@ -38,7 +38,7 @@ const BOOT_TIMEOUT_MS = 10_000;
  * blocked worker through the channel.
  */
 export class WorkerRunner implements PluginRunner {
-  readonly binding: "core" | "component";
+  readonly binding: GuestSource["kind"];
   #exports: readonly string[];
   readonly #slots: Slot[] = [];
   readonly #waiting: ((slot: Slot) => void)[] = [];
@@ -57,7 +57,7 @@ export class WorkerRunner implements PluginRunner {
   /** Starts the pool; for a component, asks it for its handler names (its "exports"). */
   static async create(source: GuestSource, options: RunnerOptions, pool: WorkerPoolOptions = { poolSize: 1 }): Promise<WorkerRunner> {
     const runner = new WorkerRunner(source, options, pool);
-    if (source.kind === "component") {
+    if (source.kind !== "core") {
       try {
         const { bytes } = await runner.#run({ op: "handlers" }, null);
         runner.#exports = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array())) as string[];
