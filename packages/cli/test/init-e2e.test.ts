@@ -87,7 +87,7 @@ describe("gk plugin init --lang ts, end to end", () => {
   }, 120_000);
   afterAll(() => rm(work, { recursive: true, force: true }));
 
-  it("scaffolds, installs, builds a component and passes its own test", async () => {
+  it("scaffolds, installs, builds for the shared engine and passes its own test", async () => {
     expect((await run("node", [gk, "plugin", "init", "ticket-notes-ts", "--lang", "ts"], work)).code).toBe(0);
     project = join(work, "ticket-notes-ts");
     const tarballs = await readdir(work);
@@ -99,7 +99,7 @@ describe("gk plugin init --lang ts, end to end", () => {
     const install = await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], project);
     expect(install.code).toBe(0);
     const build = await run("npm", ["run", "build"], project);
-    expect(`${build.stdout}${build.stderr}`).toMatch(/build\/plugin\.wasm: component module, [\d.]+ KiB/);
+    expect(`${build.stdout}${build.stderr}`).toMatch(/build\/plugin\.wasm: quickjs module, [\d.]+ KiB/);
     expect(build.code).toBe(0);
     const test = await run("npm", ["test"], project);
     expect(`${test.stdout}${test.stderr}`).toMatch(/3 passed/);
