@@ -40,11 +40,34 @@ export function minimumMemoryMb(engine: Engine): number {
   return Math.ceil((engine.initialPages * PAGE) / 1048576) + 8;
 }
 
+/** One engine instance made ahead of need (see warmEngine), for the next instance of that cap. */
+let warm: { memoryMb: number; instance: QuickJSWASMModule } | null = null;
+
 /**
- * A fresh engine instance with its own memory of at most `memoryMb`: the guest's heap, its
- * stack and the engine's data all live in it, so the cap holds whatever the script does.
+ * Makes an engine instance ahead of need and runs it once (a context made and freed), so that
+ * the next plugin instance with that memory cap starts without paying for the engine's first run.
+ */
+export async function warmEngine(engine: Engine, memoryMb: number): Promise<void> {
+  const instance = await newEngineInstance(engine, memoryMb);
+  instance.newContext().dispose();
+  warm = { memoryMb, instance };
+}
+
+/**
+ * An engine instance with its own memory of at most `memoryMb`: the guest's heap, its stack and
+ * the engine's data all live in it, so the cap holds whatever the script does. Each instance
+ * serves one plugin instance.
  */
 export async function instantiateEngine(engine: Engine, memoryMb: number): Promise<QuickJSWASMModule> {
+  if (warm !== null && warm.memoryMb === memoryMb) {
+    const { instance } = warm;
+    warm = null;
+    return instance;
+  }
+  return newEngineInstance(engine, memoryMb);
+}
+
+async function newEngineInstance(engine: Engine, memoryMb: number): Promise<QuickJSWASMModule> {
   const minimum = minimumMemoryMb(engine);
   if (memoryMb < minimum) {
     throw new PluginCallError("E_LOAD", `the QuickJS engine needs at least ${minimum} MiB of memory, more than the plugin's limit of ${memoryMb} MiB; raise limits.memory_mb`);

@@ -32,14 +32,14 @@ const encoder = new TextEncoder();
 
 /**
  * Loads what the binding's runtime needs before the plugin's own time starts (the worker
- * reports "booted" after this): for QuickJS, the engine's glue, warmed with one throw-away
- * instance so the plugin's first instantiation does not pay for the engine's first run.
+ * reports "booted" after this): for QuickJS, the engine's glue and one engine instance, which
+ * the plugin's first instance takes when its memory cap is the one it was made with.
  */
 export async function prepareRuntime(source: GuestSource): Promise<void> {
   if (source.kind !== "quickjs") return;
-  const { instantiateEngine } = await import("../quickjs/engine.js");
+  const { warmEngine } = await import("../quickjs/engine.js");
   await import("../quickjs/quickjs-instance.js");
-  (await instantiateEngine(source.engine, source.memoryMb)).newContext().dispose();
+  await warmEngine(source.engine, source.memoryMb);
 }
 
 /** Returns a factory of fresh instances for the source (a component's glue is imported once). */
