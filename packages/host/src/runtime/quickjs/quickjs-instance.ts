@@ -33,8 +33,8 @@ export interface QuickjsInstanceOptions {
 /** Stack limits that leave the native stack room: Node's main thread has about 1 MiB, plugin workers 4 MiB. */
 export const STACK_BYTES = { "in-process": 256 * 1024, worker: 1024 * 1024 } as const;
 
-/** What the SDK's dispatcher answers (packages/sdk/src/guest/dispatch.ts). */
-type CallOutcome = { kind: "result"; text: string } | { kind: "unknown-handler" } | { kind: "uncaught"; description: string };
+/** What the script's `call` answers when it is not the result text (packages/sdk/src/guest/binding/quickjs.ts). */
+type CallOutcome = { kind: "unknown-handler" } | { kind: "uncaught"; description: string };
 
 /** Room the engine keeps for its own data and stack inside the capped memory. */
 const ENGINE_RESERVE_BYTES = 4 * 1048576;
@@ -45,13 +45,17 @@ export class QuickjsInstance {
   #poisoned = false;
   #deadline = 0;
   #timedOut = false;
+  /** The script's `call`, looked up once: it runs on every handler call. */
+  readonly #call: QuickJSHandle;
 
   private constructor(
     private readonly runtime: QuickJSRuntime,
     private readonly ctx: QuickJSContext,
     private readonly exports: QuickJSHandle,
     private readonly options: QuickjsInstanceOptions,
-  ) {}
+  ) {
+    this.#call = ctx.getProp(exports, "call");
+  }
 
   static async create(engine: Engine, script: string, calls: GuestHostCalls, options: QuickjsInstanceOptions): Promise<QuickjsInstance> {
     const quickjs = await instantiateEngine(engine, options.memoryMb);
@@ -109,8 +113,9 @@ export class QuickjsInstance {
     const body = this.ctx.newString(request);
     let outcome: CallOutcome;
     try {
-      const result = this.#invoke(handler, "call", [name, body]);
+      const result = this.#invoke(handler, this.#call, [name, body]);
       try {
+        if (this.ctx.typeof(result) === "string") return this.ctx.getString(result);
         outcome = this.ctx.dump(result) as CallOutcome;
       } finally {
         result.dispose();
@@ -119,7 +124,6 @@ export class QuickjsInstance {
       name.dispose();
       body.dispose();
     }
-    if (outcome.kind === "result") return outcome.text;
     if (outcome.kind === "unknown-handler") throw new PluginCallError("E_UNKNOWN_HANDLER", `the plugin has no handler named "${handler}"`);
     // The engine's own limits surface as errors a handler could catch; the instance is not trusted after them.
     if (/^InternalError: (out of memory|interrupted)/.test(outcome.description) || this.#timedOut) this.broken = true;
@@ -129,6 +133,7 @@ export class QuickjsInstance {
 
   dispose(): void {
     if (this.#poisoned) return;
+    this.#call.dispose();
     this.exports.dispose();
     this.ctx.dispose();
     this.runtime.dispose();
@@ -141,10 +146,10 @@ export class QuickjsInstance {
   }
 
   /** Calls one of the script's exports; a throw that escapes it breaks the instance. */
-  #invoke(what: string, method: string, args: QuickJSHandle[]): QuickJSHandle {
+  #invoke(what: string, method: string | QuickJSHandle, args: QuickJSHandle[]): QuickJSHandle {
     this.#timedOut = false;
     this.#deadline = this.options.timeoutMs === undefined ? 0 : performance.now() + this.options.timeoutMs;
-    const fn = this.ctx.getProp(this.exports, method);
+    const fn = typeof method === "string" ? this.ctx.getProp(this.exports, method) : method;
     try {
       const result = this.ctx.callFunction(fn, this.exports, ...args);
       if (!result.error) return result.value;
@@ -161,7 +166,7 @@ export class QuickjsInstance {
       throw new PluginCallError("E_TRAP", `${what} trapped: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       this.#deadline = 0;
-      fn.dispose();
+      if (fn !== method) fn.dispose();
     }
   }
 

@@ -17,11 +17,14 @@ interface RawHost extends Omit<HostBinding, "cacheGet" | "cacheSet"> {
   cacheSet(key: string, value: ArrayBuffer, ttlSeconds: number): void;
 }
 
-/** The plugin's side of the binding, read by the host. */
+/**
+ * The plugin's side of the binding, read by the host. `call` answers a handler's result text as
+ * a string (the common case, read without a copy through JSON), anything else as the outcome.
+ */
 export interface QuickjsExports {
   register(): string;
   handlers(): string[];
-  call(handler: string, request: string): CallOutcome;
+  call(handler: string, request: string): string | Exclude<CallOutcome, { kind: "result" }>;
 }
 
 /** Runs a host function, turning the host's `{ code, message }` error into the matching HostError. */
@@ -65,7 +68,10 @@ export function serveQuickjs(definition: unknown): void {
   const exports: QuickjsExports = {
     register: () => registrationText(plugin),
     handlers: () => Object.keys(plugin.handlers),
-    call: (handler, request) => callHandler(plugin, handler, request),
+    call(handler, request) {
+      const outcome = callHandler(plugin, handler, request);
+      return outcome.kind === "result" ? outcome.text : outcome;
+    },
   };
   scope[QUICKJS_PLUGIN_GLOBAL] = exports;
 }
