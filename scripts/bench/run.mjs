@@ -1,6 +1,6 @@
 // `pnpm bench`: the host's speed, each figure next to a baseline measured in the same run.
 // `node scripts/bench/run.mjs --write` also records the table in docs/benchmarks.md.
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -14,6 +14,8 @@ const require = createRequire(new URL("../../packages/host/package.json", import
 const { createPlugin } = require("@extism/extism");
 const root = new URL("../../", import.meta.url);
 const rows = [];
+// Shared machines: the load when the run started says how far absolute figures can be trusted.
+const startLoad = loadavg()[0];
 const us = (ns) => ns / 1000;
 
 function record(group, name, stats, baseline, note = "") {
@@ -234,7 +236,7 @@ await isolated.close();
 await Promise.all([dir, spinDir, ...dirs].map((d) => rm(d, { recursive: true, force: true })));
 
 if (process.argv.includes("--write")) {
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${startLoad.toFixed(1)} at the start`;
   const fmt = (v, digits = 1) => (v === null ? "" : v.toFixed(digits));
   const table = rows.map((r) => `| ${r.group} | ${r.name} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.ratio === null ? "" : `${r.ratio.toFixed(2)}x`} | ${r.note} |`).join("\n");
   const doc = await readFile(new URL("docs/benchmarks.md", root), "utf8").catch(() => "");
