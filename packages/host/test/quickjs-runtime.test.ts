@@ -41,6 +41,7 @@ for (const isolation of ["worker", "in-process"] as const) {
       ["allocate", "E_TRAP", /^allocate threw InternalError: out of memory/],
       ["recurse", "E_TRAP", /^recurse threw RangeError: Maximum call stack size exceeded$/],
       ["nope", "E_UNKNOWN_HANDLER", /^the plugin has no handler named "nope"$/],
+      ["fetch_it", "E_TRAP", /^fetch_it threw ReferenceError: fetch is not defined; QuickJS plugins have no fetch: use host\.httpRequest \(it checks the manifest's allowed hosts\) \(docs\/quickjs\.md lists what the engine gives a script\)$/],
     ];
     it.each(faults)("%s fails with %s, and the next call succeeds", async (handler, code, message) => {
       const res = await host.call(PLUGIN, handler);

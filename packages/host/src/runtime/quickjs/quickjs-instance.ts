@@ -77,7 +77,7 @@ export class QuickjsInstance {
         const error = ctx.dump(evaluated.error) as unknown;
         evaluated.error.dispose();
         if (isInterrupted(error)) throw new PluginCallError("E_TIMEOUT", `the plugin's script ran longer than ${options.timeoutMs} ms while loading and was stopped; move work out of its top-level code`);
-        throw new PluginCallError("E_LOAD", `the plugin's script failed while loading: ${describe(error)}`);
+        throw new PluginCallError("E_LOAD", `the plugin's script failed while loading: ${describe(error)}${missingGlobalHint(describe(error))}`);
       }
       evaluated.value.dispose();
       const exports = ctx.getProp(ctx.global, QUICKJS_PLUGIN_GLOBAL);
@@ -128,7 +128,7 @@ export class QuickjsInstance {
     // The engine's own limits surface as errors a handler could catch; the instance is not trusted after them.
     if (/^InternalError: (out of memory|interrupted)/.test(outcome.description) || this.#timedOut) this.broken = true;
     if (this.#timedOut) throw this.#timeoutError();
-    throw new PluginCallError("E_TRAP", `${handler} threw ${outcome.description}`);
+    throw new PluginCallError("E_TRAP", `${handler} threw ${outcome.description}${missingGlobalHint(outcome.description)}`);
   }
 
   dispose(): void {
@@ -182,6 +182,29 @@ export class QuickjsInstance {
   #timeoutError(): PluginCallError {
     return new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`);
   }
+}
+
+/** Web and Node globals a script may expect and the engine does not define (docs/quickjs.md). */
+const MISSING_GLOBALS: Record<string, string> = {
+  fetch: "use host.httpRequest (it checks the manifest's allowed hosts)",
+  XMLHttpRequest: "use host.httpRequest (it checks the manifest's allowed hosts)",
+  setTimeout: "a handler runs to completion, with no event loop: do the work in the call, or schedule a job with host.scheduleJob",
+  setInterval: "a handler runs to completion, with no event loop: schedule a job with host.scheduleJob",
+  setImmediate: "a handler runs to completion, with no event loop",
+  URL: "bundle a URL parser, or split the string",
+  URLSearchParams: "read query values with req.query(name)",
+  structuredClone: "copy with JSON.parse(JSON.stringify(value))",
+  crypto: "ask the host for what needs a secret; Math.random() is there for the rest",
+  process: "read settings from req.config (the manifest's config)",
+  Buffer: "use TextEncoder, TextDecoder, atob and btoa",
+  require: "import libraries; the build bundles them",
+};
+
+/** A fix for a ReferenceError on a global the engine does not have; "" for anything else. */
+function missingGlobalHint(message: string): string {
+  const name = /^ReferenceError: '?([\w$]+)'? is not defined/.exec(message)?.[1];
+  if (name === undefined || !Object.hasOwn(MISSING_GLOBALS, name)) return "";
+  return `; QuickJS plugins have no ${name}: ${MISSING_GLOBALS[name]} (docs/quickjs.md lists what the engine gives a script)`;
 }
 
 function isInterrupted(error: unknown): boolean {
