@@ -27,6 +27,9 @@ describe("gk plugin build (TypeScript)", () => {
     expect(build.stdout).toMatch(/build\/plugin\.wasm: quickjs module, [\d.]+ KiB, built in [\d.]+ s/);
     const call = await run(["plugin", "call", dir, "hi"]);
     expect(call).toMatchObject({ code: 0, stdout: "hi" });
+    const inspect = await run(["plugin", "inspect", join(dir, "build/plugin.wasm")]);
+    expect(inspect.stdout).toMatch(/^binding {3}quickjs\nsize {6}\d+ bytes \([\d.]+ KiB\)\nscript {4}[\d.]+ KiB of JavaScript for the host's shared quickjs-ng engine\nhandlers {2}1\n {2}hi\n/);
+    expect(inspect.stdout).toContain("custom sections 2\n  goatkit:quickjs (");
   });
 
   it("refuses an unknown --binding, naming the ones there are", async () => {
