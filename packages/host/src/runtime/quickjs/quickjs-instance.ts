@@ -39,12 +39,32 @@ type CallOutcome = { kind: "unknown-handler" } | { kind: "uncaught"; description
 /** Room the engine keeps for its own data and stack inside the capped memory. */
 const ENGINE_RESERVE_BYTES = 4 * 1048576;
 
+/** When the running call must stop; the engine's interrupt handler asks it. */
+class Deadline {
+  #at = 0;
+  timedOut = false;
+
+  start(ms: number | undefined): void {
+    this.timedOut = false;
+    this.#at = ms === undefined ? 0 : performance.now() + ms;
+  }
+
+  clear(): void {
+    this.#at = 0;
+  }
+
+  /** True once the deadline has passed, which also marks the call as timed out. */
+  passed(): boolean {
+    if (this.#at === 0 || performance.now() <= this.#at) return false;
+    this.timedOut = true;
+    return true;
+  }
+}
+
 export class QuickjsInstance {
   broken = false;
   /** The engine itself failed mid-call: its state cannot even be freed safely, only dropped. */
   #poisoned = false;
-  #deadline = 0;
-  #timedOut = false;
   /** The script's `call`, looked up once: it runs on every handler call. */
   readonly #call: QuickJSHandle;
 
@@ -52,6 +72,7 @@ export class QuickjsInstance {
     private readonly runtime: QuickJSRuntime,
     private readonly ctx: QuickJSContext,
     private readonly exports: QuickJSHandle,
+    private readonly deadline: Deadline,
     private readonly options: QuickjsInstanceOptions,
   ) {
     this.#call = ctx.getProp(exports, "call");
@@ -63,16 +84,15 @@ export class QuickjsInstance {
     runtime.setMemoryLimit(options.memoryMb * 1048576 - ENGINE_RESERVE_BYTES);
     runtime.setMaxStackSize(options.maxStackBytes);
     const ctx = runtime.newContext();
-    const self = { deadline: 0 };
-    let instance: QuickjsInstance | null = null;
+    const deadline = new Deadline();
     try {
       installEnvironment(ctx, { now: options.now, log: (level, message, fields) => calls.log(level, message, fields) });
       installHostFunctions(ctx, calls);
-      if (options.timeoutMs !== undefined) {
-        self.deadline = performance.now() + options.timeoutMs;
-        runtime.setInterruptHandler(() => (instance ? instance.#interrupt() : self.deadline !== 0 && performance.now() > self.deadline));
-      }
+      // Only when asked for (in-process): the handler is called back often while a script runs.
+      if (options.timeoutMs !== undefined) runtime.setInterruptHandler(() => deadline.passed());
+      deadline.start(options.timeoutMs);
       const evaluated = ctx.evalCode(script, "plugin.js", { type: "global" });
+      deadline.clear();
       if (evaluated.error) {
         const error = ctx.dump(evaluated.error) as unknown;
         evaluated.error.dispose();
@@ -85,11 +105,14 @@ export class QuickjsInstance {
         exports.dispose();
         throw new PluginCallError("E_LOAD", `the plugin's script did not set globalThis.${QUICKJS_PLUGIN_GLOBAL}; build it with buildPlugin() from @goatkit/sdk (gk plugin build)`);
       }
-      instance = new QuickjsInstance(runtime, ctx, exports, options);
-      return instance;
+      return new QuickjsInstance(runtime, ctx, exports, deadline, options);
     } catch (error) {
-      ctx.dispose();
-      runtime.dispose();
+      try {
+        ctx.dispose();
+        runtime.dispose();
+      } catch {
+        // A load that failed halfway may leave values the engine refuses to free: drop it whole.
+      }
       throw error;
     }
   }
@@ -126,8 +149,8 @@ export class QuickjsInstance {
     }
     if (outcome.kind === "unknown-handler") throw new PluginCallError("E_UNKNOWN_HANDLER", `the plugin has no handler named "${handler}"`);
     // The engine's own limits surface as errors a handler could catch; the instance is not trusted after them.
-    if (/^InternalError: (out of memory|interrupted)/.test(outcome.description) || this.#timedOut) this.broken = true;
-    if (this.#timedOut) throw this.#timeoutError();
+    if (/^InternalError: (out of memory|interrupted)/.test(outcome.description) || this.deadline.timedOut) this.broken = true;
+    if (this.deadline.timedOut) throw this.#timeoutError();
     throw new PluginCallError("E_TRAP", `${handler} threw ${outcome.description}${missingGlobalHint(outcome.description)}`);
   }
 
@@ -139,16 +162,9 @@ export class QuickjsInstance {
     this.runtime.dispose();
   }
 
-  #interrupt(): boolean {
-    if (this.#deadline === 0 || performance.now() <= this.#deadline) return false;
-    this.#timedOut = true;
-    return true;
-  }
-
   /** Calls one of the script's exports; a throw that escapes it breaks the instance. */
   #invoke(what: string, method: string | QuickJSHandle, args: QuickJSHandle[]): QuickJSHandle {
-    this.#timedOut = false;
-    this.#deadline = this.options.timeoutMs === undefined ? 0 : performance.now() + this.options.timeoutMs;
+    this.deadline.start(this.options.timeoutMs);
     const fn = typeof method === "string" ? this.ctx.getProp(this.exports, method) : method;
     try {
       const result = this.ctx.callFunction(fn, this.exports, ...args);
@@ -156,7 +172,7 @@ export class QuickjsInstance {
       const error = this.ctx.dump(result.error) as unknown;
       result.error.dispose();
       this.broken = true;
-      if (this.#timedOut || isInterrupted(error)) throw this.#timeoutError();
+      if (this.deadline.timedOut || isInterrupted(error)) throw this.#timeoutError();
       throw new PluginCallError("E_TRAP", `${what} trapped: ${describe(error)}`);
     } catch (error) {
       if (error instanceof PluginCallError) throw error;
@@ -165,7 +181,7 @@ export class QuickjsInstance {
       this.#poisoned = true;
       throw new PluginCallError("E_TRAP", `${what} trapped: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
-      this.#deadline = 0;
+      this.deadline.clear();
       if (fn !== method) fn.dispose();
     }
   }
