@@ -12,7 +12,10 @@ export default defineConfig({
     "guest/component": "src/guest/binding/component.ts",
     "guest/extism": "src/guest/binding/extism.ts",
     "guest/quickjs": "src/guest/binding/quickjs.ts",
+    // The process binding of gRPC plugins; it inlines the .proto files (loader below).
+    "guest/process": "src/guest/binding/process.ts",
   },
+  loader: { ".proto": "text" },
   format: ["esm"],
   // The bindings are linked by generated entries, not imported by authors: no types needed.
   dts: { entry: { index: "src/index.ts", abi: "src/abi.ts", "guest/index": "src/guest/index.ts" } },

@@ -35,9 +35,12 @@ describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
     }
   }, 150_000);
 
+  let grpcPids: number[] = [];
   afterAll(async () => {
     child?.kill("SIGTERM");
     await new Promise((r) => child?.once("exit", r));
+    // Stopping the host stops its gRPC plugin processes.
+    for (const pid of grpcPids) expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it("prints the dashboard URL with a token, and serves the dashboard", async () => {
@@ -45,6 +48,17 @@ describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<title>");
+  });
+
+  it("lists the gRPC plugin in /api/v1/plugins like the others, with its process once used", async () => {
+    const list = async () => (await (await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } })).json()) as { name: string; runtime: string; pid: number | null; status: string }[];
+    expect((await list()).map((p) => p.name).sort()).toEqual(["analytics", "calendar", "faq", "stats"]);
+    const res = await fetch(`${url}/api/plugins/analytics/reports`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const analytics = (await list()).find((p) => p.name === "analytics")!;
+    expect(analytics).toMatchObject({ runtime: "grpc", status: "loaded", pid: expect.any(Number) });
+    grpcPids = [analytics.pid!];
+    expect((await list()).find((p) => p.name === "stats")).toMatchObject({ runtime: "wasm", pid: null });
   });
 
   for (const dir of pluginDirs) {

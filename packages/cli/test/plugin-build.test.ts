@@ -35,7 +35,7 @@ describe("gk plugin build (TypeScript)", () => {
   it("refuses an unknown --binding, naming the ones there are", async () => {
     const build = await run(["plugin", "build", dir, "--binding", "wasi"]);
     expect(build.code).toBe(1);
-    expect(build.stderr).toContain('unknown --binding "wasi"; use one of quickjs, component, extism');
+    expect(build.stderr).toContain('unknown --binding "wasi"; use one of quickjs, component, extism, process');
   });
 
   it("says --binding is for TypeScript plugins gk builds itself", async () => {

@@ -11,6 +11,7 @@ import { JobRegistry } from "./services/job-registry.js";
 import { LogStore, type LogEntry } from "./services/log-store.js";
 import { MemoryCache } from "./services/memory-cache.js";
 import type { CacheService, DatabaseService, HttpService, MailService } from "./services/types.js";
+import { PlatformState, type PlatformStateOptions } from "./state/platform-state.js";
 
 export interface HostOptions {
   /**
@@ -35,12 +36,20 @@ export interface HostOptions {
   poolSize?: number;
   /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
   cacheDir?: string;
+  /** Size limit of the transpiled components in `cacheDir` (default 1 GiB); least recently used ones are removed beyond it. */
+  cacheMaxBytes?: number;
   /** Per-call budgets and sizes of host functions; defaults in docs/sandbox.md. */
   callLimits?: Partial<HostCallLimits>;
   /** Sees every host call and its outcome (the testing API records them). */
   onHostCall?: (record: HostCallRecord) => void;
   /** Also print plugin log lines at or above this level. */
   echoLogs?: (entry: LogEntry) => void;
+  /**
+   * Keep plugins' enabled state, job runs, plugin logs and the admin audit trail in the
+   * database (`goatkit_*` tables), so a restart keeps them; retention limits here. `false`
+   * keeps them in memory only. Default: on. See docs/state.md.
+   */
+  platformState?: PlatformStateOptions | false;
 }
 
 /**
@@ -59,15 +68,28 @@ export class Host {
 
   private constructor(
     readonly services: HostServices,
-    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir">,
+    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir" | "cacheMaxBytes">,
+    /** The durable platform state; null with `platformState: false`. */
+    readonly state: PlatformState | null,
   ) {}
 
   static async create(options: HostOptions = {}): Promise<Host> {
     const now = options.now ?? Date.now;
     const logs = new LogStore(1000, now);
     if (options.echoLogs) logs.subscribe(options.echoLogs);
+    const db = openDatabase(options.database);
+    let state: PlatformState | null = null;
+    if (options.platformState !== false) {
+      try {
+        state = await PlatformState.open(db, logs, options.platformState ?? {}, now);
+      } catch (error) {
+        // A database given by the caller is theirs to close; the embedded one is ours.
+        if (!(options.database && "query" in options.database)) await db.close();
+        throw error;
+      }
+    }
     return new Host({
-      db: openDatabase(options.database),
+      db,
       cache: options.cache ?? new MemoryCache(now),
       mail: options.mail ?? new DevMailbox(now),
       http: options.http ?? new FetchHttp(),
@@ -77,7 +99,13 @@ export class Host {
       mailFrom: options.mailFrom ?? "goatkit@localhost",
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
-    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) });
+    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) }, state);
+  }
+
+  /** Where and how much this host caches derived artefacts; the plugin manager loads with the same. */
+  get cacheOptions(): Pick<LoadOptions, "cacheDir" | "cacheMaxBytes"> {
+    const { cacheDir, cacheMaxBytes } = this.defaults;
+    return { ...(cacheDir ? { cacheDir } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) };
   }
 
   get logs(): LogStore {
@@ -130,6 +158,7 @@ export class Host {
   async close(): Promise<void> {
     await Promise.all([...this.#plugins.values()].map((p) => p.close()));
     this.#plugins.clear();
+    await this.state?.close();
     const { db, cache, mail, http } = this.services;
     await Promise.all([db.close(), cache.close(), mail.close(), http.close()]);
   }

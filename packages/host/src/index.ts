@@ -34,6 +34,7 @@ export {
   type DatabaseConfig,
   type CacheConfig,
   type MailConfig,
+  type StateConfig,
   type DemoConfig,
   type ConfigOrigins,
 } from "./services/config.js";
@@ -60,3 +61,5 @@ export type { ClusterEvent, ClusterEventListener } from "./cluster/cluster-event
 export { runHostProcess, type HostProcessOptions, type HostProcessLine, type RunningHostProcess } from "./cluster/host-process.js";
 export type { JobLease, HeldJobLease } from "./jobs/job-scheduler.js";
 export type { PluginCommand, PluginCommandOptions } from "./manager/plugin-manager.js";
+export { PlatformState, type PlatformStateOptions } from "./state/platform-state.js";
+export type { PlatformStore, StoredPluginState, StoredJobRun, AuditEntry, AuditAction, AuditQuery } from "./state/platform-store.js";

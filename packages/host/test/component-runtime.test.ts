@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,8 +53,51 @@ describe("the transpile cache", () => {
     expect(first.imports).toContain("goatkit:plugin/host");
     expect(first.imports.filter((name) => !name.startsWith("wasi:") && name !== "goatkit:plugin/host")).toEqual([]);
     const second = await transpiled(bytes, cacheDir);
-    expect(second).toEqual({ ...first, fresh: false });
+    expect({ ...second, release: null }).toEqual({ ...first, fresh: false, release: null });
     // Only the finished entry is left: staging folders are renamed into place.
     expect(await readdir(join(cacheDir, "components"))).toEqual([first.dir.split("/").pop()]);
+    first.release();
+    second.release();
   });
+
+  it("stays within its size limit: the least recently used entry goes first, never one a runner still reads", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "goatkit-transpile-lru-"));
+    try {
+      const base = new Uint8Array(await readFile(join(fixtureDir, "build/plugin.wasm")));
+      // The same component with a different custom section: another content hash, another entry.
+      const variant = (tag: string) => {
+        const name = new TextEncoder().encode(tag);
+        return new Uint8Array([...base, 0, name.length + 1, name.length, ...name]);
+      };
+      const entries = async () => (await readdir(join(dir, "components"))).sort();
+      const a = await transpiled(variant("a"), dir);
+      a.release();
+      const size = await folderBytes(a.dir);
+      const limit = Math.floor(size * 2.5);
+      const b = await transpiled(variant("b"), dir, limit);
+      const c = await transpiled(variant("c"), dir, limit);
+      // Three entries do not fit: a, used longest ago and read by no runner, is removed.
+      expect(await entries()).toEqual([b.dir, c.dir].map(leaf).sort());
+      // b is read again, so c is now the least recently used; but a runner still reads c.
+      b.release();
+      (await transpiled(variant("b"), dir, limit)).release();
+      const again = await transpiled(variant("a"), dir, limit);
+      expect(again.fresh).toBe(true);
+      expect(await entries()).toEqual([again.dir, c.dir].map(leaf).sort());
+      c.release();
+      again.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+const leaf = (path: string) => path.split("/").pop()!;
+
+async function folderBytes(dir: string): Promise<number> {
+  let bytes = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) bytes += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return bytes;
+}

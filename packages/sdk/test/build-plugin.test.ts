@@ -184,6 +184,6 @@ describe("the QuickJS binding (the default)", () => {
     const dir = await pluginDir({ "src/index.ts": PLUGIN });
     const error = await buildError(buildPlugin({ dir, binding: "wasi" as never }));
     expect(error.code).toBe("E_BINDING");
-    expect(error.message).toBe('unknown binding "wasi"; use one of quickjs, component, extism');
+    expect(error.message).toBe('unknown binding "wasi"; use one of quickjs, component, extism, process');
   });
 });

@@ -180,7 +180,7 @@ describe("a call's outcome", () => {
   });
 
   it("an async handler is refused with the fix", () => {
-    expect(call("later")).toEqual({ kind: "uncaught", description: 'handler "later" returned a Promise; GoatKit handlers are synchronous (so are host functions): remove async/await' });
+    expect(call("later")).toEqual({ kind: "uncaught", description: 'handler "later" returned a Promise; GoatKit handlers are synchronous on WebAssembly (so are host functions): remove async/await, or build for the gRPC runtime' });
   });
 
   it("an unknown handler, including inherited names, is unknown", () => {

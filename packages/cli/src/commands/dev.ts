@@ -4,7 +4,7 @@ import { defineCommand } from "citty";
 import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
-import { startHost } from "./start.js";
+import { assertPortFree, startHost, type StartedHost } from "./start.js";
 
 // Folders whose changes are never sources.
 const IGNORED = new Set(["node_modules", ".git", ".turbo", ".goatkit", "dist", "build"]);
@@ -13,19 +13,25 @@ export const devCommand = defineCommand({
   meta: { name: "dev", description: "Build a plugin, serve it with the dashboard, and rebuild and hot-reload it on every source change" },
   args: {
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
-    port: { type: "string", description: "Port (default 8080; 0 picks a free one)", default: "8080" },
+    port: { type: "string", description: "Port (default: GOATKIT_PORT, else 8080; 0 picks a free one)" },
     db: { type: "string", description: "SQLite file (created with the demo help desk when empty)", default: ".goatkit/demo.db" },
-    token: { type: "string", description: "Admin token (default: a random one)" },
+    token: { type: "string", description: "Admin token (default: GOATKIT_TOKEN, else a random one)" },
   },
   async run({ args }) {
     const dir = resolve(args.dir);
-    const port = Number(args.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GkError(`--port must be a port number, not "${args.port}"`, EXIT.USAGE);
+    const portArg = args.port ?? process.env.GOATKIT_PORT ?? "8080";
+    const port = Number(portArg);
+    if (!/^\d+$/.test(portArg) || port > 65535) throw new GkError(`--port (or GOATKIT_PORT) must be a port number from 0 to 65535, not "${portArg}"`, EXIT.USAGE);
+    const token = args.token ?? process.env.GOATKIT_TOKEN;
+    if (token !== undefined && token.length < 8) throw new GkError("the admin token must be at least 8 characters; leave it out to get a random one", EXIT.USAGE);
     const { manifest } = await loadManifest(dir);
+    await assertPortFree(port);
     await buildPlugin(dir, manifest);
-    const started = await startHost({ plugins: [dir], port, db: args.db, watch: true, ...(args.token ? { token: args.token } : {}) });
-    const { url } = started.server;
-    console.log(`\ngk dev: ${manifest.name} on ${url}\n  dashboard  ${url}/#token=${started.token}\n  API token  ${started.token}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
+    const started = await startHost({ plugins: [dir], port, db: args.db, watch: true, ...(token ? { token } : {}) });
+    console.log(`\n${banner(manifest.name, started)}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
+    // Reloads happen in the plugin manager when the new module lands: say how each one went.
+    started.server.manager.on("reloaded", (event) => console.log(`gk dev: reloaded ${event.plugin} ${event.version}`));
+    started.server.manager.on("error", (event) => event.plugin === manifest.name && console.error(`gk dev: ${event.plugin}: ${event.message}`));
 
     const output = resolve(dir, manifest.wasm ?? "plugin.wasm");
     const patterns = (manifest.build?.watch ?? []).map(globToRegExp);
@@ -75,6 +81,17 @@ export const devCommand = defineCommand({
     });
   },
 });
+
+/** Where the plugin answers: the dashboard, each route's URL, and a request that works as printed. */
+function banner(name: string, started: StartedHost): string {
+  const { url } = started.server;
+  const routes = started.server.manager.list().find((p) => p.name === name)?.routes ?? [];
+  const lines = [`gk dev: ${name} on ${url}`, `  dashboard  ${url}/#token=${started.token}`, `  API token  ${started.token}`];
+  routes.forEach((route, i) => lines.push(`  ${i === 0 ? "routes" : "      "}     ${route.method.padEnd(6)} ${url}${route.mountPath}`));
+  const first = routes.find((r) => r.method === "GET" && !r.mountPath.includes("/:"));
+  if (first) lines.push(`  try        curl -H "Authorization: Bearer ${started.token}" ${url}${first.mountPath}`);
+  return lines.join("\n");
+}
 
 /** `src/**\/*.ts` style patterns (as in manifest build.watch) to a RegExp over relative paths. */
 function globToRegExp(glob: string): RegExp {

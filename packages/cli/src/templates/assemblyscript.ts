@@ -1,7 +1,7 @@
-import { notesTable, pluginManifest, pluginTest } from "./shared-files.js";
+import { dependenciesNote, notesTable, pluginManifest, pluginTest, type GoatKitDependencies } from "./shared-files.js";
 
 /** Files of a new AssemblyScript plugin (`gk plugin init --lang as`). */
-export function assemblyScriptTemplate(name: string, versions: { sdk: string; host: string; assemblyscript: string }): Record<string, string> {
+export function assemblyScriptTemplate(name: string, deps: GoatKitDependencies): Record<string, string> {
   const table = notesTable(name);
   return {
     "package.json": `${JSON.stringify(
@@ -11,14 +11,15 @@ export function assemblyScriptTemplate(name: string, versions: { sdk: string; ho
         private: true,
         type: "module",
         goatkit: { plugin: "." },
+        // What a host needs from the npm package; build/ is otherwise left out by .gitignore.
+        files: ["manifest.json", "build/plugin.wasm"],
         scripts: {
-          build: "asc assembly/index.ts --outFile build/plugin.wasm --config asconfig.json",
+          build: "gk plugin build",
           test: "vitest run",
         },
         devDependencies: {
-          "@goatkit/sdk": versions.sdk,
-          "@goatkit/host": versions.host,
-          assemblyscript: versions.assemblyscript,
+          ...deps.specs,
+          assemblyscript: "~0.28.9",
           vitest: "^4.1.0",
         },
       },
@@ -26,7 +27,9 @@ export function assemblyScriptTemplate(name: string, versions: { sdk: string; ho
       2,
     )}\n`,
     "asconfig.json": `${JSON.stringify({ options: { runtime: "incremental", optimizeLevel: 0, shrinkLevel: 2, noAssert: false, exportRuntime: false } }, null, 2)}\n`,
-    "manifest.json": pluginManifest(name, { build: { command: "npm", args: ["run", "build"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" } }),
+    "manifest.json": pluginManifest(name, {
+      build: { command: "asc", args: ["assembly/index.ts", "--outFile", "build/plugin.wasm", "--config", "asconfig.json"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" },
+    }),
     "assembly/index.ts": `import { host, html, escapeHTML, JSON, packError, packJSON, packResult, parseRequest, register, Registration } from "@goatkit/sdk/assembly";
 
 // asc exports only what the entry file exports: re-export the ABI's allocator and version.
@@ -73,13 +76,14 @@ A GoatKit plugin in AssemblyScript.
 
 \`\`\`sh
 npm install
-npm run build   # assembly/index.ts -> build/plugin.wasm
+npm run build   # gk plugin build: assembly/index.ts -> build/plugin.wasm
 npm test        # runs the plugin in the GoatKit host on a demo help desk
+npx gk dev      # serves it with the dashboard, rebuilding on every change
 \`\`\`
 
 Edit \`manifest.json\` for routes, widgets, jobs and permissions, and \`assembly/index.ts\` for the
-handlers. \`gk plugin validate\` checks that they agree; \`gk plugin call . get_counts\` calls one.
-`,
+handlers. \`npx gk plugin validate\` checks that they agree; \`npx gk plugin call . get_counts\` calls one.
+${dependenciesNote(deps)}`,
     ".gitignore": "node_modules/\nbuild/\n",
   };
 }

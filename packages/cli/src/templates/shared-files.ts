@@ -1,3 +1,26 @@
+/**
+ * Where a new plugin gets the @goatkit packages: `registry` specs (`^0.1.0`) once they are
+ * published, or `local` tarballs in vendor/ packed from the packages `gk` itself runs with.
+ */
+export interface GoatKitDependencies {
+  source: "registry" | "local";
+  /** devDependencies entries for @goatkit/sdk, @goatkit/host and @goatkit/cli. */
+  specs: Record<string, string>;
+  version: string;
+}
+
+/** The README paragraph saying where the @goatkit packages come from and how to switch. */
+export function dependenciesNote(deps: GoatKitDependencies): string {
+  const names = Object.keys(deps.specs);
+  if (deps.source === "registry") return "";
+  return `
+The @goatkit packages come from the tarballs in \`vendor/\` (packed by \`gk plugin init --deps local\`
+from the packages that \`gk\` was installed with), so \`npm install\` works before they are on the
+registry. Keep \`vendor/\` with the project. Once the registry has them, switch with
+\`npm install -D ${names.map((n) => `${n}@^${deps.version}`).join(" ")}\` and delete \`vendor/\`.
+`;
+}
+
 /** The table every new plugin owns (its migration creates it). */
 export function notesTable(name: string): string {
   return `${name.replace(/-/g, "_")}_notes`;

@@ -1,7 +1,7 @@
-import { notesTable, pluginManifest, pluginTest } from "./shared-files.js";
+import { dependenciesNote, notesTable, pluginManifest, pluginTest, type GoatKitDependencies } from "./shared-files.js";
 
 /** Files of a new TypeScript plugin (`gk plugin init --lang ts`), built for the QuickJS binding. */
-export function typeScriptTemplate(name: string, versions: { sdk: string; host: string; cli: string }): Record<string, string> {
+export function typeScriptTemplate(name: string, deps: GoatKitDependencies): Record<string, string> {
   const table = notesTable(name);
   return {
     "package.json": `${JSON.stringify(
@@ -11,13 +11,11 @@ export function typeScriptTemplate(name: string, versions: { sdk: string; host: 
         private: true,
         type: "module",
         goatkit: { plugin: "." },
+        // What a host needs from the npm package; build/ is otherwise left out by .gitignore.
+        files: ["manifest.json", "build/plugin.wasm"],
         scripts: { build: "gk plugin build", test: "vitest run" },
-        // componentize-js pulls @napi-rs/lzma through weval; its 1.5 line needs Node 22.
-        overrides: { "@napi-rs/lzma": "1.4.5" },
         devDependencies: {
-          "@goatkit/cli": versions.cli,
-          "@goatkit/host": versions.host,
-          "@goatkit/sdk": versions.sdk,
+          ...deps.specs,
           typescript: "~5.9.3",
           vitest: "^4.1.0",
         },
@@ -72,11 +70,12 @@ shared JavaScript engine (\`gk plugin build --binding component\` builds a compo
 npm install
 npm run build   # src/index.ts -> build/plugin.wasm (about a second: bundling, then packing the script)
 npm test        # runs the plugin in the GoatKit host on a demo help desk
+npx gk dev      # serves it with the dashboard, rebuilding on every change
 \`\`\`
 
 Edit \`manifest.json\` for routes, widgets, jobs and permissions, and \`src/index.ts\` for the
 handlers. \`npx gk plugin validate\` checks that they agree; \`npx gk plugin call . get_counts\` calls one.
-`,
+${dependenciesNote(deps)}`,
     ".gitignore": "node_modules/\nbuild/\n",
   };
 }

@@ -79,7 +79,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       closers.push(() => coordinator.close());
       coordinator.onEvent(({ host: _host, time: _time, ...event }) => print("cluster", event));
     }
-    const manager = await PluginManager.create({ host, pluginsDir: options.pluginsDir });
+    const manager = await PluginManager.create({ host, pluginsDir: options.pluginsDir, hostId });
     closers.push(() => manager.close());
     manager.on("*", ({ time: _time, ...event }) => print("plugin", event));
     // Before any job runs: a plugin disabled on the other hosts stays disabled here.
@@ -96,7 +96,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       port: options.port ?? portFrom(env.GOATKIT_PORT),
       hostname: options.hostname ?? env.GOATKIT_LISTEN ?? "127.0.0.1",
       ...(token ? { tokens: { [token]: admin } } : {}),
-      scheduler: { tickMs: options.schedulerTickMs ?? 250, ...(coordinator ? { lease: coordinator.jobLease } : {}) },
+      scheduler: { tickMs: options.schedulerTickMs ?? 250, hostId, ...(coordinator ? { lease: coordinator.jobLease } : {}) },
     });
     // The server stops the scheduler (running attempts finish) before the coordinator leaves.
     closers.push(() => server.close());

@@ -1,5 +1,5 @@
 import { DASHBOARD_SCRIPT } from "./dashboard-script.js";
-import { DASHBOARD_STYLES } from "./dashboard-styles.js";
+import { DASHBOARD_STYLES, WIDGET_FRAME_STYLES } from "./dashboard-styles.js";
 
 export interface DashboardPageOptions {
   /** The CSP nonce the page's script carries (a fresh one per response). */
@@ -18,7 +18,8 @@ const NAV: Array<[view: string, label: string, iconPath: string]> = [
 /**
  * The admin dashboard (seed 004's "Admin UI"): one self-contained HTML page, styles and script
  * inline, nothing fetched from elsewhere. It signs in with an admin bearer token (typed in, or
- * given once as `/#token=...`) and does everything through the admin API.
+ * given once as `/#token=...`), exchanged for an HttpOnly session cookie, and does everything
+ * through the admin API.
  */
 export function dashboardPage(options: DashboardPageOptions): string {
   const title = escapeText(options.title ?? "GoatKit Host");
@@ -64,13 +65,14 @@ export function dashboardPage(options: DashboardPageOptions): string {
 <div class="signin" id="signin" hidden>
   <form class="card" id="signin-form">
     <h2>Sign in to the host</h2>
-    <p>Paste an administrator's bearer token from the server's configuration. It is kept in this browser only.</p>
+    <p>Paste an administrator's bearer token from the server's configuration. It is exchanged for a session cookie that page scripts cannot read.</p>
     <div class="field"><label for="signin-token">Token</label><input id="signin-token" type="password" autocomplete="off" spellcheck="false"></div>
     <p id="signin-message" class="alert" hidden></p>
     <button class="btn primary" type="submit">Sign in</button>
   </form>
 </div>
 <div class="toasts" id="toasts"></div>
+<template id="widget-frame-head"><style>${WIDGET_FRAME_STYLES}</style></template>
 <script nonce="${options.nonce}">${DASHBOARD_SCRIPT}</script>
 </body>
 </html>`;

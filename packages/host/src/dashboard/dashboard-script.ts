@@ -1,16 +1,19 @@
 /**
  * The dashboard's browser script, inlined into the page under a CSP nonce. Plain ES2020 that
- * builds the DOM with `h()` (text is never parsed as HTML, except plugin widget fragments,
- * which the CSP keeps from running scripts). It talks to the admin API with the bearer token
- * the user signs in with, and follows `/api/v1/events` and `/api/v1/logs/stream` (SSE read
- * through fetch, so the token travels in a header, not the URL).
+ * builds the DOM with `h()`: text is never parsed as HTML, and plugin widget HTML renders in
+ * sandboxed frames of its own. Signing in exchanges the admin token for an HttpOnly session
+ * cookie (`POST /api/session`), so the token is kept in no storage a script can read; requests
+ * that change state carry the session's CSRF token. It follows `/api/v1/events` and
+ * `/api/v1/logs/stream` (SSE read through fetch).
  *
  * Kept free of backticks and `${`, so it can live in this template literal.
  */
 export const DASHBOARD_SCRIPT = String.raw`
 (function () {
   "use strict";
-  var TOKEN_KEY = "goatkit.token";
+  // Where versions before sessions kept the token: removed on sight.
+  var LEGACY_TOKEN_KEY = "goatkit.token";
+  var CSRF_HEADER = "x-goatkit-csrf";
   var LEVELS = ["debug", "info", "warn", "error"];
   var LOCATIONS = ["agent_home", "admin_home", "customer_home", "ticket_sidebar", "ticket_detail"];
   var METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -31,7 +34,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   };
 
   var state = {
-    token: null, user: null, plugins: [], jobs: [], view: "plugins", location: "agent_home",
+    csrf: null, user: null, plugins: [], jobs: [], view: "plugins", location: "agent_home",
     selected: null, openJobs: {}, runs: {}, logs: [], logPlugin: "", logLevel: "debug", logText: "",
     paused: false, streams: { events: false, logs: false }, widgetTimers: [], booted: false
   };
@@ -61,13 +64,14 @@ export const DASHBOARD_SCRIPT = String.raw`
   function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
   function $(selector) { return document.querySelector(selector); }
 
-  function authHeaders(extra) {
+  // The session cookie travels by itself; a request that changes state also carries the CSRF token.
+  function authHeaders(extra, method) {
     var headers = Object.assign({}, extra || {});
-    if (state.token) headers.authorization = "Bearer " + state.token;
+    if (state.csrf && method && ["GET", "HEAD", "OPTIONS"].indexOf(method) < 0) headers[CSRF_HEADER] = state.csrf;
     return headers;
   }
-  function api(method, path, body) {
-    var init = { method: method, headers: authHeaders(body === undefined ? {} : { "content-type": "application/json" }) };
+  function api(method, path, body, headers) {
+    var init = { method: method, credentials: "same-origin", headers: authHeaders(Object.assign(body === undefined ? {} : { "content-type": "application/json" }, headers || {}), method) };
     if (body !== undefined) init.body = JSON.stringify(body);
     return fetch(path, init).then(function (res) {
       return res.text().then(function (text) {
@@ -155,7 +159,7 @@ export const DASHBOARD_SCRIPT = String.raw`
 
   function openStream(name, path, onEvent) {
     function connect() {
-      fetch(path, { headers: authHeaders({ accept: "text/event-stream" }) }).then(function (res) {
+      fetch(path, { credentials: "same-origin", headers: { accept: "text/event-stream" } }).then(function (res) {
         if (!res.ok || !res.body) throw new Error("stream " + path + " answered " + res.status);
         var reader = res.body.getReader();
         var decoder = new TextDecoder();
@@ -309,6 +313,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       ),
       h("div", { class: "meta" },
         h("span", {}, "Source: ", h("strong", {}, p.source)),
+        p.runtime === "grpc" ? h("span", {}, "Runtime: ", h("strong", {}, "gRPC"), p.pid ? " (pid " + p.pid + ")" : "") : null,
         h("span", { class: "mono", title: p.location }, shorten(p.location, 54)),
         p.lastUsedAt ? h("span", {}, "Last call " + fmtRelative(p.lastUsedAt)) : null,
         p.inFlight ? h("span", {}, plural(p.inFlight, "call") + " running") : null
@@ -376,35 +381,54 @@ export const DASHBOARD_SCRIPT = String.raw`
     })));
     var grid = h("div", { class: "widget-grid", id: "widget-grid", "aria-busy": "true" });
     root.appendChild(grid);
-    fetch("/api/widgets?location=" + state.location, { headers: authHeaders({ accept: "text/html" }) }).then(function (res) {
-      return res.text().then(function (html) {
-        if (!res.ok) throw new Error("widgets answered " + res.status);
-        return html;
-      });
-    }).then(function (html) {
+    api("GET", "/api/widgets?location=" + state.location, undefined, { accept: "application/json" }).then(function (widgets) {
       grid.removeAttribute("aria-busy");
-      if (!counts[state.location]) {
+      if (!widgets.length) {
         grid.replaceWith(h("div", { class: "card empty-state" }, h("strong", {}, "No widgets in " + state.location.replace("_", " ")), "Plugins add widgets with the manifest's widgets list."));
         return;
       }
-      // Plugin HTML fragments: inserted as HTML; the page's CSP stops any script in them.
-      grid.innerHTML = html;
-      grid.querySelectorAll("[data-refresh-seconds]").forEach(scheduleWidgetRefresh);
+      widgets.forEach(function (w) { grid.appendChild(widgetSection(w)); });
     }).catch(function (error) { grid.replaceWith(h("div", { class: "alert" }, error.message)); });
   }
-  function scheduleWidgetRefresh(section) {
-    var seconds = Number(section.getAttribute("data-refresh-seconds"));
-    if (!(seconds > 0)) return;
-    var url = "/api/plugins/" + encodeURIComponent(section.getAttribute("data-plugin")) + "/widgets/" + encodeURIComponent(section.getAttribute("data-widget"));
-    var current = section;
+  function widgetSection(w) {
+    var body = h("div", { class: "gk-widget__body" });
+    var section = h("section", { class: "gk-widget gk-widget--" + w.size, "data-plugin": w.plugin, "data-widget": w.id, "data-size": w.size, "data-location": w.location, "data-status": w.status },
+      h("header", { class: "gk-widget__header" }, h("h3", { class: "gk-widget__title" }, w.title), h("span", { class: "gk-widget__plugin" }, w.plugin)),
+      body);
+    fillWidget(body, w);
+    if (w.refresh_seconds > 0) scheduleWidgetRefresh(section, body, w);
+    return section;
+  }
+  // Widget HTML is the plugin's: it renders in a sandboxed frame without scripts or forms, so
+  // its styles, its position: fixed and its forms stay inside the frame. allow-same-origin
+  // lets this script size the frame to its content; without allow-scripts nothing in the frame runs.
+  function fillWidget(body, w) {
+    clear(body);
+    body.parentNode && body.parentNode.setAttribute("data-status", w.status);
+    if (w.error) {
+      body.appendChild(h("div", { class: "gk-widget__error", role: "alert" }, h("strong", {}, "This widget failed"), " (" + w.error.code + "): " + w.error.message));
+      return;
+    }
+    var frame = h("iframe", { class: "gk-widget__frame", title: w.title, sandbox: "allow-same-origin allow-popups allow-popups-to-escape-sandbox", referrerpolicy: "no-referrer", onload: function () { fitFrame(frame); } });
+    frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">' + WIDGET_HEAD + "</head><body>" + w.html + "</body></html>";
+    body.appendChild(frame);
+  }
+  function fitFrame(frame) {
+    var doc = frame.contentDocument;
+    if (!doc || !doc.body) return;
+    frame.style.height = Math.ceil(doc.body.getBoundingClientRect().height) + "px";
+  }
+  var WIDGET_HEAD = (function () {
+    var template = document.getElementById("widget-frame-head");
+    return template ? template.innerHTML : "";
+  })();
+  window.addEventListener("resize", function () { document.querySelectorAll(".gk-widget__frame").forEach(fitFrame); });
+  function scheduleWidgetRefresh(section, body, w) {
+    var url = "/api/plugins/" + encodeURIComponent(w.plugin) + "/widgets/" + encodeURIComponent(w.id);
     state.widgetTimers.push(setInterval(function () {
-      fetch(url, { headers: authHeaders({ accept: "text/html" }) }).then(function (res) { return res.text(); }).then(function (html) {
-        var holder = document.createElement("div");
-        holder.innerHTML = html;
-        var next = holder.firstElementChild;
-        if (next && current.isConnected) { current.replaceWith(next); current = next; }
-      });
-    }, seconds * 1000));
+      if (!section.isConnected) return;
+      api("GET", url, undefined, { accept: "application/json" }).then(function (next) { fillWidget(body, next); }).catch(function () { /* keep the last rendering */ });
+    }, w.refresh_seconds * 1000));
   }
 
   // ---------- routes ----------
@@ -479,7 +503,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     });
     panel.appendChild(h("div", { class: "field" }, h("label", { for: "try-query" }, "Query string"), query));
     panel.appendChild(bodyField);
-    panel.appendChild(h("label", { class: "check" }, useToken, "Send my token (as " + (state.user ? state.user.login : "me") + ")"));
+    panel.appendChild(h("label", { class: "check" }, useToken, "Send my session (as " + (state.user ? state.user.login : "me") + ")"));
     panel.appendChild(preview);
     panel.appendChild(h("div", {}, h("button", { class: "btn primary", id: "try-send", onclick: send }, "Send request")));
     panel.appendChild(result);
@@ -491,7 +515,8 @@ export const DASHBOARD_SCRIPT = String.raw`
       var missing = params.filter(function (name) { return !document.getElementById("try-param-" + name).value; });
       if (missing.length) { toast("Fill in :" + missing.join(", :"), "error"); return; }
       var url = buildUrl(s.path, params, query.value);
-      var init = { method: method.value, headers: useToken.checked ? authHeaders({}) : {} };
+      // Unticked, the request goes without the session cookie, as an anonymous client's would.
+      var init = { method: method.value, credentials: useToken.checked ? "same-origin" : "omit", headers: useToken.checked ? authHeaders({}, method.value) : {} };
       if (!bodyField.hidden && body.value) {
         init.body = body.value;
         init.headers["content-type"] = /^\s*[\[{]/.test(body.value) ? "application/json" : "text/plain";
@@ -661,13 +686,18 @@ export const DASHBOARD_SCRIPT = String.raw`
     setSignInMessage(message);
     $("#signin-token").focus();
   }
+  // Exchanges a bearer token for the session cookie; the token itself is then forgotten.
+  function openSession(token) {
+    return api("POST", "/api/session", undefined, { authorization: "Bearer " + token }).then(function (session) {
+      state.csrf = session.csrf;
+      return session;
+    });
+  }
   function signIn(event) {
     event.preventDefault();
     var token = $("#signin-token").value.trim();
     if (!token) return;
-    state.token = token;
-    refreshAll().then(function () {
-      localStorage.setItem(TOKEN_KEY, token);
+    openSession(token).then(refreshAll).then(function () {
       $("#signin").hidden = true;
       $("#signin-token").value = "";
       start();
@@ -683,9 +713,10 @@ export const DASHBOARD_SCRIPT = String.raw`
     el.hidden = !message;
   }
   function signOut() {
-    localStorage.removeItem(TOKEN_KEY);
-    location.hash = "";
-    location.reload();
+    api("DELETE", "/api/session").catch(function () { /* signed out already */ }).then(function () {
+      location.hash = "";
+      location.reload();
+    });
   }
   function start() {
     if (state.booted) { route(); return; }
@@ -695,19 +726,19 @@ export const DASHBOARD_SCRIPT = String.raw`
     setInterval(function () { if (state.view === "jobs" || state.view === "plugins") scheduleRefresh(false); }, 15000);
   }
   function boot() {
+    try { localStorage.removeItem(LEGACY_TOKEN_KEY); } catch (e) { /* storage unavailable */ }
+    // The printed dashboard URL carries the token once, in the fragment (never sent to the server).
     var match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-    if (match) {
-      state.token = decodeURIComponent(match[1]);
-      localStorage.setItem(TOKEN_KEY, state.token);
-      history.replaceState(null, "", location.pathname + "#plugins");
-    } else {
-      state.token = localStorage.getItem(TOKEN_KEY);
-    }
+    var hadToken = !!match;
+    if (match) history.replaceState(null, "", location.pathname + "#plugins");
+    var session = match
+      ? openSession(decodeURIComponent(match[1]))
+      : api("GET", "/api/session").then(function (s) { state.csrf = s.csrf; return s; });
     $("#signin-form").addEventListener("submit", signIn);
     $("#sign-out").addEventListener("click", signOut);
     window.addEventListener("hashchange", route);
-    refreshAll().then(start).catch(function (error) {
-      if (error.status === 401 || error.status === 403) showSignIn(state.token ? error.message : "");
+    session.then(refreshAll).then(start).catch(function (error) {
+      if (error.status === 401 || error.status === 403) showSignIn(hadToken || state.csrf ? error.message : "");
       else toast("Cannot reach the host: " + error.message, "error");
     });
   }

@@ -1,8 +1,5 @@
-/**
- * The dashboard's stylesheet, inlined into the page (the host serves no other files and the
- * page loads nothing from the network). Colours are variables, with a dark scheme.
- */
-export const DASHBOARD_STYLES = String.raw`
+// Colours are variables, with a dark scheme; the page and the widget frames share them.
+const COLOURS = String.raw`
 :root {
   --bg: #f5f6f8; --panel: #ffffff; --panel-2: #f9fafb; --border: #e4e7ec; --border-strong: #d0d5dd;
   --text: #101828; --muted: #667085; --faint: #98a2b3;
@@ -30,6 +27,13 @@ export const DASHBOARD_STYLES = String.raw`
     --shadow: none; color-scheme: dark;
   }
 }
+`;
+
+/**
+ * The dashboard's stylesheet, inlined into the page (the host serves no other files and the
+ * page loads nothing from the network).
+ */
+export const DASHBOARD_STYLES = COLOURS + String.raw`
 * { box-sizing: border-box; }
 html, body { margin: 0; height: 100%; }
 body { font: 14px/1.5 var(--sans); color: var(--text); background: var(--bg); -webkit-font-smoothing: antialiased; }
@@ -135,21 +139,9 @@ main { min-width: 0; padding: 28px 32px 48px; }
 .gk-widget__header { display: flex; align-items: baseline; gap: 8px; padding: 12px 16px; border-bottom: 1px solid var(--border); }
 .gk-widget__title { font-size: 14px; font-weight: 650; }
 .gk-widget__plugin { margin-left: auto; font-size: 11.5px; color: var(--faint); font-family: var(--mono); }
-.gk-widget__body { padding: 14px 16px; overflow: auto; }
-.gk-widget__error { color: var(--red-text); background: var(--red-soft); border-radius: 8px; padding: 8px 10px; font-size: 13px; }
-/* The utility classes seed-style widgets use (grid grid-cols-2 gap-4, stat, stat-value...). */
-.gk-widget__body .grid { display: grid; }
-.gk-widget__body .grid-cols-2 { grid-template-columns: repeat(2, minmax(0, 1fr)); }
-.gk-widget__body .grid-cols-3 { grid-template-columns: repeat(3, minmax(0, 1fr)); }
-.gk-widget__body .gap-2 { gap: 8px; } .gk-widget__body .gap-4 { gap: 16px; }
-.gk-widget__body .p-2 { padding: 8px; } .gk-widget__body .p-4 { padding: 16px; }
-.gk-widget__body .rounded-lg { border-radius: 8px; }
-.gk-widget__body .bg-base-200, .gk-widget__body .stat { background: var(--panel-2); border: 1px solid var(--border); border-radius: 8px; padding: 10px 12px; }
-.gk-widget__body .stat-title { color: var(--muted); font-size: 12px; }
-.gk-widget__body .stat-value { font-size: 22px; font-weight: 650; }
-.gk-widget__body .text-2xl { font-size: 22px; }
-.gk-widget__body table { border-collapse: collapse; width: 100%; }
-.gk-widget__body td, .gk-widget__body th { padding: 4px 6px; border-bottom: 1px solid var(--border); text-align: left; }
+.gk-widget__body { min-height: 24px; }
+.gk-widget__frame { display: block; width: 100%; height: 48px; border: 0; background: transparent; }
+.gk-widget__error { margin: 14px 16px; color: var(--red-text); background: var(--red-soft); border-radius: 8px; padding: 8px 10px; font-size: 13px; }
 
 .routes-layout { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(380px, .9fr); gap: 18px; align-items: start; }
 .route-group { margin-bottom: 16px; overflow: hidden; }
@@ -243,4 +235,30 @@ table.runs td.out { font-family: var(--mono); font-size: 12px; max-width: 460px;
   main { padding: 20px 16px; }
   .cards { grid-template-columns: 1fr; }
 }
+`;
+
+/**
+ * The stylesheet of each widget's frame: widget HTML renders in a sandboxed frame of its own
+ * (dashboard-script.ts), where the page's styles do not reach, so it gets the colours and the
+ * utility classes seed widgets use.
+ */
+export const WIDGET_FRAME_STYLES = COLOURS + String.raw`
+* { box-sizing: border-box; }
+html { background: transparent; }
+body { margin: 0; padding: 14px 16px; font: 14px/1.5 var(--sans); color: var(--text); -webkit-font-smoothing: antialiased; overflow-x: auto; }
+a { color: var(--accent); }
+code, pre { font-family: var(--mono); font-size: 12.5px; }
+/* The utility classes seed-style widgets use (grid grid-cols-2 gap-4, stat, stat-value...). */
+.grid { display: grid; }
+.grid-cols-2 { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+.grid-cols-3 { grid-template-columns: repeat(3, minmax(0, 1fr)); }
+.gap-2 { gap: 8px; } .gap-4 { gap: 16px; }
+.p-2 { padding: 8px; } .p-4 { padding: 16px; }
+.rounded-lg { border-radius: 8px; }
+.bg-base-200, .stat { background: var(--panel-2); border: 1px solid var(--border); border-radius: 8px; padding: 10px 12px; }
+.stat-title { color: var(--muted); font-size: 12px; }
+.stat-value { font-size: 22px; font-weight: 650; }
+.text-2xl { font-size: 22px; }
+table { border-collapse: collapse; width: 100%; }
+td, th { padding: 4px 6px; border-bottom: 1px solid var(--border); text-align: left; }
 `;

@@ -182,6 +182,7 @@ export class HostCalls {
       if (statement.kind !== "read") {
         throw new HostCallError("E_INVALID_ARGUMENT", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data");
       }
+      if (statement.forbiddenCall) throw new HostCallError("E_INVALID_ARGUMENT", `db_query may not call ${statement.forbiddenCall}: it loads native code into the host`);
       return mapMaybePromise(this.services.db.query(sql, args), (rows) => {
         if (rows.length > this.limits.maxRows) {
           throw new HostCallError("E_LIMIT_EXCEEDED", `db_query returned ${rows.length} rows, more than ${this.limits.maxRows}; add a LIMIT`);

@@ -24,6 +24,7 @@ const LEVEL_ORDER: readonly LogLevel[] = ["debug", "info", "warn", "error"];
  *   GET  /plugins/:name/jobs/:id/runs      a job's run history
  *   POST /plugins/:name/jobs/:id/run       run a job now; answers with the first attempt
  *   POST /hooks/:event                     fire a hook at every plugin (body: the JSON data)
+ *   GET  /audit                            the admin audit trail, newest first (?plugin=&limit=)
  */
 export function adminApi(manager: PluginManager, scheduler: JobScheduler | null, streams: EventStreams): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -31,14 +32,22 @@ export function adminApi(manager: PluginManager, scheduler: JobScheduler | null,
 
   app.get("/plugins", (c) => c.json(manager.list()));
   app.get("/plugins/:name", (c) => c.json(manager.info(c.req.param("name"))));
-  app.post("/plugins/:name/enable", async (c) => c.json(await manager.enable(c.req.param("name"))));
-  app.post("/plugins/:name/disable", async (c) => c.json(await manager.disable(c.req.param("name"))));
-  app.post("/plugins/:name/reload", async (c) => c.json(await manager.reload(c.req.param("name"))));
-  app.post("/plugins/:name/load", async (c) => c.json(await manager.load(c.req.param("name"))));
+  // Each action is recorded in the audit trail under the signed-in administrator's login.
+  const actor = (c: Context<AppEnv>) => ({ actor: c.get("user")?.login ?? "unknown" });
+  app.post("/plugins/:name/enable", async (c) => c.json(await manager.enable(c.req.param("name"), actor(c))));
+  app.post("/plugins/:name/disable", async (c) => c.json(await manager.disable(c.req.param("name"), actor(c))));
+  app.post("/plugins/:name/reload", async (c) => c.json(await manager.reload(c.req.param("name"), actor(c))));
+  app.post("/plugins/:name/load", async (c) => c.json(await manager.load(c.req.param("name"), actor(c))));
   app.post("/plugins/:name/unload", async (c) => {
     const name = c.req.param("name");
-    await manager.unload(name);
+    await manager.unload(name, "admin", actor(c));
     return c.json(manager.info(name));
+  });
+  app.get("/audit", async (c) => {
+    const state = manager.host.state;
+    if (!state) return jsonError(c, 404, "this host keeps no audit trail: it was created with platformState: false", "E_NO_PLATFORM_STATE");
+    const limit = Number(c.req.query("limit") ?? 100) || 100;
+    return c.json(await state.store.audit({ limit, ...(c.req.query("plugin") ? { plugin: c.req.query("plugin")! } : {}) }));
   });
 
   app.get("/plugins/:name/logs", (c) => {
@@ -82,7 +91,7 @@ export function adminApi(manager: PluginManager, scheduler: JobScheduler | null,
     return c.json({ ...s.job(c.req.param("name"), c.req.param("id")), runs: s.history(c.req.param("name"), c.req.param("id")) });
   });
   app.get("/plugins/:name/jobs/:id/runs", (c) => c.json(requireScheduler(scheduler).history(c.req.param("name"), c.req.param("id"))));
-  app.post("/plugins/:name/jobs/:id/run", async (c) => c.json(await requireScheduler(scheduler).runNow(c.req.param("name"), c.req.param("id"))));
+  app.post("/plugins/:name/jobs/:id/run", async (c) => c.json(await requireScheduler(scheduler).runNow(c.req.param("name"), c.req.param("id"), actor(c))));
 
   app.post("/hooks/:event", async (c) => {
     const text = await c.req.text();

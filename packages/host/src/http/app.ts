@@ -10,6 +10,8 @@ import type { EventStreams } from "./event-stream.js";
 import { isStatusError, jsonError } from "./http-error.js";
 import { menuApi } from "./menu-api.js";
 import { pluginRoutes } from "./plugin-routes.js";
+import { sessionApi } from "./session-api.js";
+import type { Sessions } from "./sessions.js";
 import { staticFilesApi } from "./static-files-api.js";
 import { widgetsApi } from "./widgets-api.js";
 
@@ -17,6 +19,7 @@ export interface AppParts {
   manager: PluginManager;
   scheduler: JobScheduler | null;
   auth: TokenAuth;
+  sessions: Sessions;
   streams: EventStreams;
   maxBodyBytes: number;
   dashboard: boolean;
@@ -24,7 +27,7 @@ export interface AppParts {
 
 /** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
 export function createApp(parts: AppParts): Hono<AppEnv> {
-  const { manager, scheduler, auth, streams, maxBodyBytes } = parts;
+  const { manager, scheduler, auth, sessions, streams, maxBodyBytes } = parts;
   const app = new Hono<AppEnv>();
 
   app.onError((error, c) => {
@@ -41,7 +44,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       onError: (c) => jsonError(c, 413, `the request body is larger than this server's limit of ${maxBodyBytes} bytes; send less, or start the server with a larger maxBodyBytes`, "E_REQUEST_TOO_LARGE"),
     }),
   );
-  app.use("*", identify(auth));
+  app.use("*", identify(auth, sessions));
 
   if (parts.dashboard) {
     const page = (c: Context<AppEnv>) => {
@@ -58,6 +61,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
 
   app.get("/api/health", (c) => c.json({ status: "ok", plugins: manager.list().length }));
   app.get("/api/me", requireUser(), (c) => c.json(c.get("user")));
+  app.route("/", sessionApi(sessions));
   app.route("/", widgetsApi(manager));
   app.route("/", menuApi(manager));
   app.route("/api/v1", adminApi(manager, scheduler, streams));

@@ -1,17 +1,24 @@
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
 import type { PluginUser } from "../plugin/request.js";
 import { jsonError } from "./http-error.js";
+import { CSRF_HEADER, SESSION_COOKIE, csrfMatches, type Session, type Sessions } from "./sessions.js";
 
 /** A user a bearer token signs in as; `permissions` are plugin permissions (menu items use them). */
 export interface TokenUser extends PluginUser {
   permissions?: string[];
 }
 
-/** The Hono environment of the server: the signed-in user, or null. */
+/**
+ * The Hono environment of the server: the signed-in user, or null, and the browser session
+ * (with its cookie value) when the user signed in through the session cookie.
+ */
 export interface AppEnv {
-  Variables: { user: TokenUser | null };
+  Variables: { user: TokenUser | null; session: { id: string; session: Session } | null };
 }
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 const ROLES = new Set(["agent", "admin", "customer"]);
 
@@ -42,16 +49,34 @@ export class TokenAuth {
   }
 }
 
-/** Signs the request in when it carries a known bearer token; a wrong token is a 401 everywhere. */
-export function identify(auth: TokenAuth): MiddlewareHandler<AppEnv> {
+/**
+ * Signs the request in: by a bearer token (API clients; a wrong token is a 401 everywhere), else
+ * by the dashboard's session cookie. A cookie-signed-in request that changes state must carry
+ * the session's CSRF token in `x-goatkit-csrf`, which only the dashboard's own script can read;
+ * without it the request is refused rather than run as the admin.
+ */
+export function identify(auth: TokenAuth, sessions: Sessions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const user = auth.userOf(c.req.header("authorization"));
+    const authorization = c.req.header("authorization");
+    const cookie = authorization ? undefined : getCookie(c, SESSION_COOKIE);
+    const session = cookie ? sessions.get(cookie) : undefined;
+    if (session && cookie) {
+      if (!SAFE_METHODS.has(c.req.method) && !csrfMatches(c.req.header(CSRF_HEADER), session)) {
+        return jsonError(c, 403, `${c.req.method} with the dashboard's session cookie needs the session's CSRF token in the ${CSRF_HEADER} header (from GET /api/session); API clients send Authorization: Bearer <token> instead`, "E_CSRF");
+      }
+      c.set("user", session.user);
+      c.set("session", { id: cookie, session });
+      return next();
+    }
+    // An expired or unknown session cookie counts as none: the dashboard then asks to sign in.
+    const user = auth.userOf(authorization);
     if (user === undefined) {
       return jsonError(c, 401, "the bearer token is not recognised; send Authorization: Bearer <token> with a token from the server's configuration", "E_UNAUTHORIZED", {
         "www-authenticate": 'Bearer error="invalid_token"',
       });
     }
     c.set("user", user);
+    c.set("session", null);
     await next();
   };
 }

@@ -1,4 +1,5 @@
 import type { PluginResponse } from "../plugin/response.js";
+import { confinePluginContent } from "./plugin-content-policy.js";
 
 const NO_BODY = new Set([204, 205, 304]);
 
@@ -11,6 +12,7 @@ export function httpResponse(response: PluginResponse, plugin: string, headOnly 
   }
   const headers = new Headers(response.headers);
   headers.set("x-goatkit-plugin", plugin);
+  confinePluginContent(headers);
   const body = headOnly || NO_BODY.has(response.status) ? null : response.body;
   return new Response(body as BodyInit | null, { status: response.status, headers });
 }

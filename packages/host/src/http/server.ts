@@ -7,6 +7,7 @@ import { PluginManager, type PluginManagerOptions } from "../manager/plugin-mana
 import { createApp } from "./app.js";
 import { TokenAuth, type TokenUser } from "./auth.js";
 import { EventStreams } from "./event-stream.js";
+import { Sessions } from "./sessions.js";
 
 export interface ServerOptions {
   /** The host to serve; a PluginManager is created over it (and closed with the server). */
@@ -29,7 +30,21 @@ export interface ServerOptions {
   scheduler?: Omit<JobSchedulerOptions, "manager"> | false;
   /** Serve the dashboard at `/` and `/dashboard` (default true). */
   dashboard?: boolean;
+  /** How long a client may take to send a request; a slower one gets 408 and is disconnected. */
+  timeouts?: ServerTimeouts;
 }
+
+/** Time-outs that keep slow clients (trickled headers or bodies) from holding connections. */
+export interface ServerTimeouts {
+  /** To receive the request line and headers (default 10000 ms). */
+  headersMs?: number;
+  /** To receive the whole request, body included (default 30000 ms); responses may take longer. */
+  requestMs?: number;
+  /** A keep-alive connection's idle time between requests (default 5000 ms). */
+  keepAliveMs?: number;
+}
+
+const DEFAULT_TIMEOUTS: Required<ServerTimeouts> = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 };
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -64,23 +79,39 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.manager && options.managerOptions) {
     throw new TypeError("startServer got managerOptions with a ready manager; give those options to PluginManager.create instead");
   }
+  const timeouts = serverTimeouts(options.timeouts);
   const auth = new TokenAuth(options.tokens, options.anonymousUser ?? null);
   const ownsManager = !options.manager;
   const manager = options.manager ?? (await PluginManager.create({ ...options.managerOptions, host: options.host! }));
   const scheduler = options.scheduler === false ? null : new JobScheduler({ ...options.scheduler, manager });
   const streams = new EventStreams();
-  const app = createApp({ manager, scheduler, auth, streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false });
+  const app = createApp({ manager, scheduler, auth, sessions: new Sessions(), streams, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024, dashboard: options.dashboard !== false });
 
   const hostname = options.hostname ?? "127.0.0.1";
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname }, () => resolve(s as Server)) as Server;
+      const serverOptions = {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        keepAliveTimeout: timeouts.keepAliveMs,
+        // Node checks the two time-outs above only this often (30 s by default).
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeouts.headersMs / 4))),
+      };
+      const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname, serverOptions }, () => resolve(s as Server)) as Server;
       s.once("error", (error: NodeJS.ErrnoException) =>
         reject(error.code === "EADDRINUSE" ? new Error(`port ${options.port} on ${hostname} is in use; stop the other server or pick another port (0 picks a free one)`, { cause: error }) : error),
       );
     });
   } catch (error) {
+    if (ownsManager) await manager.close();
+    throw error;
+  }
+  try {
+    // The run history from before a restart, and runs a killed host left running marked as such.
+    await scheduler?.restore();
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     if (ownsManager) await manager.close();
     throw error;
   }
@@ -111,4 +142,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return closing;
     },
   };
+}
+
+function serverTimeouts(given: ServerTimeouts = {}): Required<ServerTimeouts> {
+  const timeouts = { ...DEFAULT_TIMEOUTS };
+  for (const key of Object.keys(DEFAULT_TIMEOUTS) as Array<keyof ServerTimeouts>) {
+    const value = given[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+      throw new TypeError(`startServer timeouts.${key} must be a positive number of milliseconds, got ${String(value)}; leave it out for the default (${DEFAULT_TIMEOUTS[key]})`);
+    }
+    timeouts[key] = value;
+  }
+  // Node requires the headers time-out to be no longer than the whole request's.
+  if (timeouts.headersMs > timeouts.requestMs) {
+    throw new TypeError(`startServer timeouts.headersMs (${timeouts.headersMs}) is longer than timeouts.requestMs (${timeouts.requestMs}); the headers are part of the request`);
+  }
+  return timeouts;
 }

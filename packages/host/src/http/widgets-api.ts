@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import type { PluginManager } from "../manager/plugin-manager.js";
 import { middlewareRefusal, requireUser, type AppEnv } from "./auth.js";
 import { jsonError } from "./http-error.js";
+import { PLUGIN_CONTENT_POLICY } from "./plugin-content-policy.js";
 import { requestEnvelope } from "./request-envelope.js";
 import { widgetFrame, type RenderedWidget } from "./widget-frame.js";
 
@@ -28,6 +29,7 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
     const rendered = await Promise.all(targets.map((t) => render(c, manager, t.plugin, t.widget)));
     if (wantsJson(c)) return c.json(rendered.map((r) => ({ plugin: r.plugin, ...r.widget, status: r.status, html: r.html, error: r.error, frame: widgetFrame(r) })));
     const attribute = location ? ` data-location="${location}"` : "";
+    c.header("content-security-policy", PLUGIN_CONTENT_POLICY);
     return c.html(`<div class="gk-widgets"${attribute}>${rendered.map(widgetFrame).join("")}</div>`);
   });
 
@@ -40,6 +42,8 @@ export function widgetsApi(manager: PluginManager): Hono<AppEnv> {
     if (refusal) return refusal;
     const rendered = await render(c, manager, name, widget);
     if (wantsJson(c)) return c.json({ plugin: name, ...widget, status: rendered.status, html: rendered.html, error: rendered.error, frame: widgetFrame(rendered) });
+    // Widget HTML opened as a page runs confined, like every document a plugin serves.
+    c.header("content-security-policy", PLUGIN_CONTENT_POLICY);
     if (c.req.query("bare") !== undefined) {
       return rendered.error ? jsonError(c, rendered.status, rendered.error.message, rendered.error.code) : c.html(rendered.html, rendered.status === 204 ? 200 : (rendered.status as 200));
     }

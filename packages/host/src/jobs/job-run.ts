@@ -4,10 +4,14 @@ export type JobTrigger = "schedule" | "manual" | "retry";
 /**
  * One attempt of a job: a scheduled run that fails and is retried appears once per attempt,
  * sharing `scheduledAt`. `skipped` marks a due time that passed while the previous run was
- * still going (runs of one job never overlap).
+ * still going (runs of one job never overlap); `interrupted` an attempt whose host stopped
+ * before it ended (killed, crashed), found when a host starts or takes the due time over.
  */
 export interface JobRun {
-  /** Unique within the scheduler, increasing. */
+  /**
+   * Increasing. With the platform state it is the run's id in the database, unique across
+   * restarts and the hosts sharing the database; negative for a run the database did not take.
+   */
   id: number;
   plugin: string;
   job: string;
@@ -17,7 +21,7 @@ export interface JobRun {
   startedAt: string;
   endedAt: string | null;
   durationMs: number | null;
-  status: "running" | "succeeded" | "failed" | "skipped";
+  status: "running" | "succeeded" | "failed" | "skipped" | "interrupted";
   /** The handler's result body (text, cut at MAX_RESULT_CHARS), when it succeeded. */
   result: string | null;
   error: { message: string; code: string } | null;
@@ -32,6 +36,11 @@ export class JobHistory {
   readonly #runs: JobRun[] = [];
 
   constructor(private readonly size: number) {}
+
+  /** Puts back runs stored before a restart, oldest first. */
+  restore(runs: JobRun[]): void {
+    for (const run of runs) this.add(run);
+  }
 
   add(run: JobRun): void {
     this.#runs.push(run);

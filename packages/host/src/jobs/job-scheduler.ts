@@ -1,18 +1,21 @@
 import type { Job } from "@goatkit/sdk";
-import type { PluginManager } from "../manager/plugin-manager.js";
+import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
 import type { JobInfo } from "../plugin/request.js";
 import { errorResponse, type PluginResponse } from "../plugin/response.js";
 import { nextRunOf, type ScheduledJob } from "../services/job-registry.js";
 import { JobError } from "./job-error.js";
 import { JobHistory, MAX_RESULT_CHARS, type JobRun, type JobTrigger } from "./job-run.js";
+import type { PlatformState } from "../state/platform-state.js";
 import { retryDelayMs } from "./retry-backoff.js";
 
 export interface JobSchedulerOptions {
   manager: PluginManager;
   /** Real time between checks for due jobs (default 1000 ms); 0 runs jobs only on `tick()`. */
   tickMs?: number;
-  /** Runs kept per job (default 50). */
+  /** Runs kept in memory per job (default 50); the platform state keeps more in the database. */
   historySize?: number;
+  /** This host's name on the runs it stores (default `local`); runHostProcess passes its host id. */
+  hostId?: string;
   /** First retry delay; each further retry doubles it (default 1000 ms). */
   retryBaseMs?: number;
   /** Longest retry delay (default 5 minutes). */
@@ -89,9 +92,37 @@ export class JobScheduler {
   readonly #listeners = new Set<RunListener>();
   #timer: NodeJS.Timeout | null = null;
   #nextRunId = 1;
+  /** Runs stored before this scheduler started, by job, until the job's state is created. */
+  readonly #restored = new Map<string, JobRun[]>();
+  /** Set once the database refused a run, so an outage is reported once. */
+  #storeFailing = false;
 
   constructor(private readonly options: JobSchedulerOptions) {
     this.#manager = options.manager;
+  }
+
+  get #platform(): PlatformState | null {
+    return this.#manager.host.state;
+  }
+
+  /**
+   * Reads the run history the platform state kept from before a restart. A host that runs alone
+   * first marks the runs still recorded as running as `interrupted`: their host is gone. (In a
+   * cluster another host may be running them; a takeover marks them instead.) Call before start().
+   */
+  async restore(): Promise<void> {
+    const state = this.#platform;
+    if (!state) return;
+    if (!this.options.lease) await state.store.interruptRuns(iso(this.#clock()));
+    for (const run of await state.store.recentRuns(this.options.historySize ?? 50)) {
+      const { hostId: _hostId, ...stored } = run;
+      const key = keyOf(run.plugin, run.job);
+      const runs = this.#restored.get(key) ?? [];
+      runs.push(stored);
+      this.#restored.set(key, runs);
+      const existing = this.#states.get(key);
+      if (existing) existing.history.restore([stored]);
+    }
   }
 
   /** Checks for due jobs every `tickMs` of real time. */
@@ -152,7 +183,21 @@ export class JobScheduler {
    * Runs a job now, outside its schedule; resolves with the first attempt (retries follow on
    * their schedule). Refused while the job runs.
    */
-  async runNow(plugin: string, id: string): Promise<JobRun> {
+  async runNow(plugin: string, id: string, options: { actor?: string } = {}): Promise<JobRun> {
+    const state = this.#platform;
+    if (!state || options.actor === undefined) return this.#runNow(plugin, id);
+    const audit = { actor: options.actor, action: "run-job" as const, plugin, target: id, hostId: this.options.hostId ?? "local" };
+    try {
+      const run = await this.#runNow(plugin, id);
+      await state.audit({ ...audit, outcome: "ok", detail: `run ${run.id}: ${run.status}` });
+      return run;
+    } catch (error) {
+      await state.audit({ ...audit, outcome: "failed", detail: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  async #runNow(plugin: string, id: string): Promise<JobRun> {
     this.#sync();
     const state = this.#state(plugin, id);
     if (!this.#manager.isServing(plugin)) throw new JobError("E_PLUGIN_DISABLED", `plugin "${plugin}" is disabled or broken, so its jobs do not run; enable it first (POST /api/v1/plugins/${plugin}/enable)`);
@@ -198,7 +243,10 @@ export class JobScheduler {
       seen.add(key);
       const state = this.#states.get(key);
       if (!state) {
-        this.#states.set(key, { job, nextRunAt: this.#next(job.schedule, now), running: false, retry: null, deferred: null, history: new JobHistory(this.options.historySize ?? 50) });
+        const history = new JobHistory(this.options.historySize ?? 50);
+        history.restore(this.#restored.get(key) ?? []);
+        this.#restored.delete(key);
+        this.#states.set(key, { job, nextRunAt: this.#next(job.schedule, now), running: false, retry: null, deferred: null, history });
       } else {
         if (state.job.schedule !== job.schedule) state.nextRunAt = this.#next(job.schedule, now);
         state.job = job;
@@ -248,7 +296,7 @@ export class JobScheduler {
     const { job } = state;
     const declared = this.#declared(job);
     const run: JobRun = {
-      id: this.#nextRunId++,
+      id: 0,
       plugin: job.plugin,
       job: job.id,
       trigger,
@@ -262,12 +310,17 @@ export class JobScheduler {
       error: null,
       retryAt: null,
     };
-    state.history.add(run);
-    this.#notify(run);
 
     const info: JobInfo = { id: job.id, schedule: job.schedule, scheduled_at: iso(scheduledAt), attempt, payload: job.payload ?? null };
-    const started = performance.now();
     const done = (async () => {
+      // A later attempt of a due time whose earlier one is still recorded as running: that
+      // attempt's host died (a takeover), so it is marked interrupted.
+      if (attempt > 1) await this.#platform?.store.interruptRuns(run.startedAt, { plugin: job.plugin, job: job.id, scheduledAt: run.scheduledAt }).catch(() => 0);
+      // Stored before the handler runs, so a kill mid-run leaves the record of the attempt.
+      run.id = await this.#store(run);
+      state.history.add(run);
+      this.#notify(run);
+      const started = performance.now();
       const call = this.#manager.call(job.plugin, job.handler, { kind: "job", job: info });
       const response = await withTimeout(call, declared?.timeout_ms, job);
       run.endedAt = iso(this.#clock());
@@ -284,6 +337,7 @@ export class JobScheduler {
         run.status = "succeeded";
         run.result = bodyText(response.body);
       }
+      if (run.id > 0) await this.#platform?.store.finishRun({ ...run }).catch((error: unknown) => this.#storeFailed(error));
       this.#notify(run);
       // A timed-out call may still be running on its worker: the job stays busy until it ends.
       await call;
@@ -300,7 +354,7 @@ export class JobScheduler {
   #skip(state: JobState, scheduledAt: number): void {
     const at = iso(this.#clock());
     const run: JobRun = {
-      id: this.#nextRunId++,
+      id: 0,
       plugin: state.job.plugin,
       job: state.job.id,
       trigger: "schedule",
@@ -314,8 +368,35 @@ export class JobScheduler {
       error: { message: "skipped: the previous run had not finished (or was waiting to retry) at this due time; runs of one job never overlap", code: "E_JOB_RUNNING" },
       retryAt: null,
     };
-    state.history.add(run);
-    this.#notify(run);
+    void this.#track(
+      this.#store(run).then((id) => {
+        run.id = id;
+        state.history.add(run);
+        this.#notify(run);
+      }),
+    );
+  }
+
+  /** Stores a new run and returns its id; without platform state, or when the database fails, a local one. */
+  async #store(run: JobRun): Promise<number> {
+    const state = this.#platform;
+    if (!state) return this.#nextRunId++;
+    try {
+      const { id: _id, ...fields } = run;
+      const id = await state.store.insertRun(fields, this.options.hostId ?? "local");
+      this.#storeFailing = false;
+      return id;
+    } catch (error) {
+      this.#storeFailed(error);
+      // Negative: a run the database does not have, which no stored id can equal.
+      return -this.#nextRunId++;
+    }
+  }
+
+  #storeFailed(error: unknown): void {
+    if (this.#storeFailing) return;
+    this.#storeFailing = true;
+    this.#manager.host.logs.write(MANAGER_LOG, "error", `job runs could not be stored in the database, so they are kept in memory only until it answers: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   /** The manifest's declaration of a job, for its retries and time limit. */

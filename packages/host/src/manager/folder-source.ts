@@ -65,8 +65,12 @@ async function discoverFolder(folder: string): Promise<Discovery> {
   }
 }
 
-/** The module a manifest names, resolved against its folder (docs/manifest.md, `wasm`). */
+/**
+ * The file a manifest names, resolved against its folder: the module (docs/manifest.md,
+ * `wasm`), or a gRPC plugin's executable (`grpc.binary`). Watching it is what hot reload needs.
+ */
 export function wasmPathOf(folder: string, manifest: Manifest): string {
+  if ((manifest.runtime ?? manifest.type) === "grpc" && manifest.grpc) return join(folder, manifest.grpc.binary);
   return join(folder, manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 }
 

@@ -39,6 +39,8 @@ export const defaultMemoryEstimate: MemoryEstimator = ({ wasmBytes, initialMemor
 
 /** A loaded plugin's figure: its module file read again for size and declared memory. */
 export async function estimatePluginMemory(plugin: Plugin, options: { isolation: MemoryEstimateInput["isolation"]; instances: number; estimator: MemoryEstimator }): Promise<number> {
+  // A process plugin's memory is its own process's: measured (resident set, Linux), not estimated.
+  if (plugin.binding === "grpc") return processResidentBytes(plugin.pid);
   const wasm = await readFile(plugin.wasmPath).catch(() => new Uint8Array());
   const input = { name: plugin.name, wasmBytes: wasm.byteLength, initialMemoryBytes: initialMemoryBytes(wasm), isolation: options.isolation, instances: options.instances };
   return Math.max(0, Math.round(options.estimator(input)));
@@ -126,4 +128,12 @@ class Reader {
       this.u32();
     } else throw new RangeError(`unknown import kind ${kind}`);
   }
+}
+
+/** A process's resident memory from /proc (0 where there is no /proc or the process is gone). */
+async function processResidentBytes(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  const statm = await readFile(`/proc/${pid}/statm`, "utf8").catch(() => "");
+  const pages = Number(statm.split(" ")[1]);
+  return Number.isFinite(pages) ? pages * 4096 : 0;
 }

@@ -16,6 +16,10 @@ export interface PluginInfo {
   description: string | null;
   source: PluginSourceKind;
   location: string;
+  /** `wasm`, or `grpc` for a process plugin (docs/grpc.md). */
+  runtime: "wasm" | "grpc";
+  /** The process serving a loaded gRPC plugin; null otherwise. */
+  pid: number | null;
   status: PluginStatus;
   enabled: boolean;
   loaded: boolean;
@@ -39,6 +43,7 @@ export interface PluginInfo {
 export interface PluginInfoInput {
   name: string;
   manifest: Manifest | null;
+  pid: number | null;
   source: PluginSourceKind;
   location: string;
   status: PluginStatus;
@@ -57,6 +62,7 @@ export function pluginInfo(input: PluginInfoInput): PluginInfo {
   const { manifest, ...rest } = input;
   return {
     ...rest,
+    runtime: (manifest?.runtime ?? manifest?.type) === "grpc" ? "grpc" : "wasm",
     version: manifest?.version ?? null,
     description: manifest?.description ?? null,
     permissions: manifest?.permissions ?? [],

@@ -52,6 +52,8 @@ export interface PluginManagerOptions {
   isolation?: Isolation;
   poolSize?: number;
   plugins?: Record<string, PluginSettings>;
+  /** This host's name in the audit trail (default `local`); runHostProcess passes its host id. */
+  hostId?: string;
 }
 
 interface Entry {
@@ -85,6 +87,8 @@ export interface PluginCommand {
 export interface PluginCommandOptions {
   /** Tell `onCommand` listeners (default true); false for a command repeated from another host. */
   announce?: boolean;
+  /** Who asked, for the audit trail: an administrator's login (default `program`). */
+  actor?: string;
 }
 
 /** Log lines about plugin management that concern no single plugin go here. */
@@ -126,6 +130,8 @@ export class PluginManager {
   #closing = false;
   #closed: Promise<void> | null = null;
   #generation = 0;
+  /** Enabled states stored by the platform state before this manager started. */
+  #stored = new Map<string, boolean>();
 
   private constructor(private readonly options: PluginManagerOptions) {
     this.host = options.host;
@@ -136,6 +142,8 @@ export class PluginManager {
   /** Creates a manager, adopts the host's plugins and discovers the sources' plugins. */
   static async create(options: PluginManagerOptions): Promise<PluginManager> {
     const manager = new PluginManager(options);
+    // An administrator's last enable or disable outlives restarts: it overrides plugins[].enabled.
+    for (const stored of (await options.host.state?.store.pluginStates()) ?? []) manager.#stored.set(stored.plugin, stored.enabled);
     if (options.adoptHostPlugins !== false) {
       for (const plugin of options.host.plugins) await manager.adopt(plugin);
     }
@@ -227,12 +235,14 @@ export class PluginManager {
   }
 
   /** Loads a plugin now instead of on first use. */
-  async load(name: string): Promise<PluginInfo> {
-    const entry = this.#require(name);
-    const refused = this.#refusal(entry);
-    if (refused) throw refused;
-    await this.#ensureLoaded(entry);
-    return this.#info(entry);
+  async load(name: string, options: Pick<PluginCommandOptions, "actor"> = {}): Promise<PluginInfo> {
+    return this.#audited("load", name, options, async () => {
+      const entry = this.#require(name);
+      const refused = this.#refusal(entry);
+      if (refused) throw refused;
+      await this.#ensureLoaded(entry);
+      return this.#info(entry);
+    });
   }
 
   /**
@@ -241,6 +251,10 @@ export class PluginManager {
    * this throws. A plugin that is not loaded only has its manifest read again.
    */
   async reload(name: string, options: PluginCommandOptions = {}): Promise<PluginInfo> {
+    return this.#audited("reload", name, { actor: options.actor ?? "program", announce: options.announce }, () => this.#reload(name, options));
+  }
+
+  async #reload(name: string, options: PluginCommandOptions): Promise<PluginInfo> {
     const entry = this.#require(name);
     if (entry.discovered?.source === "host") {
       await this.#lock.run(name, () => this.#reloadLocked(entry));
@@ -256,34 +270,75 @@ export class PluginManager {
   }
 
   /** Releases a plugin's instance; it loads again on its next call. */
-  async unload(name: string, reason: UnloadReason = "admin"): Promise<boolean> {
-    const entry = this.#require(name);
-    return this.#lock.run(name, () => this.#unloadLocked(entry, reason));
+  async unload(name: string, reason: UnloadReason = "admin", options: Pick<PluginCommandOptions, "actor"> = {}): Promise<boolean> {
+    return this.#audited("unload", name, options, () => {
+      const entry = this.#require(name);
+      return this.#lock.run(name, () => this.#unloadLocked(entry, reason));
+    });
   }
 
+  /** Enables a plugin; the state is stored (platform state), so it holds after a restart. */
   async enable(name: string, options: PluginCommandOptions = {}): Promise<PluginInfo> {
-    const entry = this.#require(name);
-    await this.#lock.run(name, async () => {
-      if (entry.enabled) return;
-      entry.enabled = true;
-      entry.loadError = null;
-      this.#emit({ type: "enabled", plugin: name }, `enabled`);
+    return this.#audited("enable", name, { actor: options.actor ?? "program", announce: options.announce }, async () => {
+      const entry = this.#require(name);
+      await this.#lock.run(name, async () => {
+        if (!entry.enabled) {
+          entry.enabled = true;
+          entry.loadError = null;
+          this.#emit({ type: "enabled", plugin: name }, `enabled`);
+        }
+        await this.#saveState(name, true, options);
+      });
+      this.#announce({ command: "enable", plugin: name }, options);
+      return this.#info(entry);
     });
-    this.#announce({ command: "enable", plugin: name }, options);
-    return this.#info(entry);
   }
 
-  /** Disables a plugin: new calls are refused and its instance is released after running calls finish. */
+  /**
+   * Disables a plugin: new calls are refused and its instance is released after running calls
+   * finish. The state is stored (platform state), so it holds after a restart.
+   */
   async disable(name: string, options: PluginCommandOptions = {}): Promise<PluginInfo> {
-    const entry = this.#require(name);
-    await this.#lock.run(name, async () => {
-      if (!entry.enabled) return;
-      entry.enabled = false;
-      this.#emit({ type: "disabled", plugin: name }, `disabled`);
-      await this.#unloadLocked(entry, "disabled");
+    return this.#audited("disable", name, { actor: options.actor ?? "program", announce: options.announce }, async () => {
+      const entry = this.#require(name);
+      await this.#lock.run(name, async () => {
+        if (entry.enabled) {
+          entry.enabled = false;
+          this.#emit({ type: "disabled", plugin: name }, `disabled`);
+          await this.#unloadLocked(entry, "disabled");
+        }
+        await this.#saveState(name, false, options);
+      });
+      this.#announce({ command: "disable", plugin: name }, options);
+      return this.#info(entry);
     });
-    this.#announce({ command: "disable", plugin: name }, options);
-    return this.#info(entry);
+  }
+
+  /** Stores an enabled state; written before the command returns, so a crash right after keeps it. */
+  async #saveState(name: string, enabled: boolean, options: PluginCommandOptions): Promise<void> {
+    const store = this.host.state?.store;
+    if (!store) return;
+    this.#stored.set(name, enabled);
+    await store.savePluginState(name, enabled, options.actor ?? (options.announce === false ? "cluster" : "program"), this.#iso());
+  }
+
+  /**
+   * Runs an administrator's action and records it in the audit trail, with how it ended. Not for
+   * a command repeated from another host (the host it was given on records it), nor for a load
+   * or unload the host does by itself (no actor).
+   */
+  async #audited<T>(action: "enable" | "disable" | "reload" | "load" | "unload", plugin: string, options: PluginCommandOptions, body: () => Promise<T>): Promise<T> {
+    const state = this.host.state;
+    if (!state || options.actor === undefined || options.announce === false) return body();
+    const hostId = this.options.hostId ?? "local";
+    try {
+      const result = await body();
+      await state.audit({ actor: options.actor, action, plugin, target: null, outcome: "ok", detail: null, hostId });
+      return result;
+    } catch (error) {
+      await state.audit({ actor: options.actor, action, plugin, target: null, outcome: "failed", detail: messageOf(error), hostId });
+      throw error;
+    }
   }
 
   /**
@@ -560,7 +615,7 @@ export class PluginManager {
   async #open(entry: Entry): Promise<Plugin> {
     const discovered = entry.discovered!;
     const settings = this.options.plugins?.[entry.name] ?? {};
-    const options: LoadOptions = { grant: settings.grant, config: settings.config };
+    const options: LoadOptions = { ...this.host.cacheOptions, grant: settings.grant, config: settings.config };
     if (this.options.isolation) options.isolation = this.options.isolation;
     if (this.options.poolSize) options.poolSize = this.options.poolSize;
     const plugin = await Plugin.load(discovered.loadPath, this.host.services, options);
@@ -631,7 +686,7 @@ export class PluginManager {
   #entryFor(name: string): Entry {
     let entry = this.#entries.get(name);
     if (!entry) {
-      const enabled = this.options.plugins?.[name]?.enabled !== false;
+      const enabled = this.#stored.get(name) ?? this.options.plugins?.[name]?.enabled !== false;
       entry = { name, discovered: null, problem: null, enabled, plugin: null, known: null, loading: null, loadError: null, reloadError: null, lastUsed: null, loadedAt: null, memoryBytes: 0, metrics: new PluginMetrics(), watch: null, watchKey: "" };
       this.#entries.set(name, entry);
     }
@@ -679,6 +734,7 @@ export class PluginManager {
     return pluginInfo({
       name: entry.name,
       manifest: this.#manifestOf(entry),
+      pid: entry.plugin?.pid ?? null,
       source: entry.discovered?.source ?? entry.problem?.source ?? "folder",
       location: entry.discovered?.location ?? entry.problem?.location ?? "",
       status,

@@ -5,6 +5,7 @@ import {
   checkRegistration,
   formatIssues,
   loadManifest,
+  manifestHandlers,
   ManifestError,
   manifestFromRegistration,
   parseRegistration,
@@ -36,6 +37,8 @@ export interface LoadOptions {
   poolSize?: number;
   /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
   cacheDir?: string;
+  /** Size limit of the transpiled components in `cacheDir` (default 1 GiB); least recently used ones go first. */
+  cacheMaxBytes?: number;
 }
 
 /** Defaults of docs/abi.md "Limits"; a manifest's `limits` overrides them. */
@@ -74,6 +77,11 @@ export class Plugin {
     return this.runner.exports;
   }
 
+  /** The process serving a gRPC plugin; undefined for WebAssembly plugins. */
+  get pid(): number | undefined {
+    return this.runner.pid;
+  }
+
   get limits(): typeof DEFAULT_LIMITS {
     return limitsOf(this.manifest);
   }
@@ -84,6 +92,27 @@ export class Plugin {
    */
   static async load(path: string, services: HostServices, options: LoadOptions = {}): Promise<Plugin> {
     const { manifest: fileManifest, wasmPath } = await locate(resolve(path));
+    if (fileManifest && (fileManifest.runtime ?? fileManifest.type) === "grpc") {
+      const limits = { ...limitsOf(fileManifest), ...options.limits };
+      const calls = HostCalls.create(fileManifest.name, grantsOf(fileManifest), services);
+      const { GrpcRunner } = await import("../runtime/grpc/grpc-runner.js");
+      const grpc = fileManifest.grpc!;
+      const runner = await GrpcRunner.create({
+        executable: wasmPath,
+        cwd: resolve(path),
+        calls,
+        logs: services.logs,
+        manifestHandlers: [...new Set(manifestHandlers(fileManifest).map((ref) => ref.handler))],
+        healthCheck: grpc.health_check === true,
+        healthIntervalMs: grpc.health_interval_ms ?? 10_000,
+        startTimeoutMs: grpc.start_timeout_ms ?? 10_000,
+        stopGraceMs: grpc.stop_grace_ms ?? 3_000,
+        timeoutMs: limits.timeout_ms,
+        maxResultBytes: limits.max_result_bytes,
+        maxLogBytes: services.callLimits.maxLogBytes,
+      });
+      return Plugin.#registered(path, wasmPath, fileManifest, runner, calls, services, options);
+    }
     let bytes: Uint8Array<ArrayBuffer>;
     try {
       bytes = new Uint8Array(await readFile(wasmPath));
@@ -118,9 +147,15 @@ export class Plugin {
       memoryMb: limits.memory_mb,
       now: services.now,
       cacheDir: options.cacheDir ?? join(tmpdir(), "goatkit-cache"),
+      ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
       isolation: options.isolation ?? "worker",
       poolSize: options.poolSize ?? 1,
     });
+    return Plugin.#registered(path, wasmPath, fileManifest, runner, calls, services, options);
+  }
+
+  /** Registers a started runner, checks it against the manifest and applies migrations and jobs. */
+  static async #registered(path: string, wasmPath: string, fileManifest: Manifest | null, runner: PluginRunner, calls: HostCalls, services: HostServices, options: LoadOptions): Promise<Plugin> {
     try {
       const registration = parseRegistration(await runner.register());
       let manifest: Manifest;
@@ -203,6 +238,7 @@ async function locate(path: string): Promise<{ manifest: Manifest | null; wasmPa
     return { manifest: beside?.manifest ?? null, wasmPath: path };
   }
   const { manifest } = await loadManifest(path);
+  if ((manifest.runtime ?? manifest.type) === "grpc" && manifest.grpc) return { manifest, wasmPath: join(path, manifest.grpc.binary) };
   const wasm = manifest.wasm ?? manifest.build?.output ?? "plugin.wasm";
   return { manifest, wasmPath: join(path, wasm) };
 }

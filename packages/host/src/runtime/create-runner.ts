@@ -19,9 +19,18 @@ export async function createRunner(binding: Binding, options: RunnerOptions): Pr
       if (options.isolation === "in-process") return ComponentRunner.create(options);
       // Transpiled here (cached on disk); each worker imports the glue and instantiates.
       const { transpiled } = await import("./component/transpile-cache.js");
-      const component = await transpiled(options.bytes, options.cacheDir);
-      await checkImports(component);
-      return WorkerRunner.create({ kind: "component", gluePath: component.gluePath, dir: component.dir, memoryMb: options.memoryMb }, options, { poolSize: options.poolSize });
+      const component = await transpiled(options.bytes, options.cacheDir, options.cacheMaxBytes);
+      try {
+        await checkImports(component);
+        const runner = await WorkerRunner.create({ kind: "component", gluePath: component.gluePath, dir: component.dir, memoryMb: options.memoryMb }, options, { poolSize: options.poolSize });
+        // Workers read the entry's core modules whenever one starts: it stays until the runner closes.
+        const close = runner.close.bind(runner);
+        runner.close = () => close().finally(component.release);
+        return runner;
+      } catch (error) {
+        component.release();
+        throw error;
+      }
     }
     // QuickJS plugins carry only their script: the engine is compiled once per host and sent to
     // every worker, each of which instantiates it with the plugin's memory cap.

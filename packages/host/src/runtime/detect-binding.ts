@@ -1,7 +1,10 @@
 import { QUICKJS_SECTION } from "@goatkit/sdk/abi";
 
-/** The guest bindings of docs/abi.md; authors never have to say which they used. */
-export type Binding = "core" | "component" | "extism" | "quickjs";
+/**
+ * The guest bindings of docs/abi.md (authors never have to say which they used), and `grpc` for
+ * process plugins (manifest `runtime: "grpc"`, docs/grpc.md).
+ */
+export type Binding = "core" | "component" | "extism" | "quickjs" | "grpc";
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 

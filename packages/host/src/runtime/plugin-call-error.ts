@@ -14,9 +14,10 @@ export type PluginErrorCode =
   | "E_ABI_VERSION"
   | "E_UNKNOWN_IMPORT"
   | "E_LOAD"
-  | "E_PLUGIN_DISABLED";
+  | "E_PLUGIN_DISABLED"
+  | "E_UNAVAILABLE";
 
-const HTTP_STATUS: Partial<Record<PluginErrorCode, number>> = { E_TIMEOUT: 504, E_REQUEST_TOO_LARGE: 413, E_PLUGIN_DISABLED: 503 };
+const HTTP_STATUS: Partial<Record<PluginErrorCode, number>> = { E_TIMEOUT: 504, E_REQUEST_TOO_LARGE: 413, E_PLUGIN_DISABLED: 503, E_UNAVAILABLE: 503 };
 
 /** A call or load failed in a way the plugin did not answer itself. */
 export class PluginCallError extends Error {

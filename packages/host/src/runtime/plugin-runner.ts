@@ -15,6 +15,8 @@ export interface PluginRunner {
   /** Calls a handler with the encoded request envelope; null means "nothing". */
   call(handler: string, request: Uint8Array): Promise<Uint8Array | null>;
   close(): Promise<void>;
+  /** The operating-system process serving the plugin (gRPC plugins only). */
+  readonly pid?: number | undefined;
 }
 
 export interface RunnerOptions {
@@ -27,6 +29,8 @@ export interface RunnerOptions {
   now: () => number;
   /** Where a runtime may cache derived artefacts (transpiled components). */
   cacheDir: string;
+  /** Size limit of `cacheDir`'s transpiled components; least recently used ones are removed beyond it. */
+  cacheMaxBytes?: number;
   /** `worker` (default): isolated, with time-outs; `in-process`: trusted, fastest, no time-outs. */
   isolation: Isolation;
   /** Warm workers per plugin in `worker` isolation. */

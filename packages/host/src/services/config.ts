@@ -9,6 +9,17 @@ export interface ServicesConfig {
   database?: DatabaseConfig;
   cache?: CacheConfig;
   mail?: MailConfig;
+  /** How much platform history the host keeps in the database (docs/state.md). */
+  state?: StateConfig;
+}
+
+export interface StateConfig {
+  /** Plugin log lines kept per plugin (default 10000). */
+  log_lines_per_plugin?: number;
+  /** Log lines older than this many days are removed; 0 for no age limit (default 30). */
+  log_max_age_days?: number;
+  /** Job runs kept per job (default 1000). */
+  runs_per_job?: number;
 }
 
 export interface DatabaseConfig {
@@ -65,15 +76,19 @@ export const SERVICE_ENV_VARS = {
   GOATKIT_REDIS_KEY_PREFIX: "cache.key_prefix",
   GOATKIT_SMTP_URL: "mail.url",
   GOATKIT_MAIL_FROM: "mail.from",
+  GOATKIT_LOG_LINES_PER_PLUGIN: "state.log_lines_per_plugin",
+  GOATKIT_LOG_MAX_AGE_DAYS: "state.log_max_age_days",
+  GOATKIT_RUNS_PER_JOB: "state.runs_per_job",
 } as const;
 
 type Section = keyof ServicesConfig;
-type Kind = "string" | "count" | "milliseconds" | "demo";
+type Kind = "string" | "count" | "milliseconds" | "days" | "demo";
 
 const FIELDS: Record<Section, Record<string, Kind>> = {
   database: { url: "string", schema: "string", pool_size: "count", statement_timeout_ms: "milliseconds", demo: "demo" },
   cache: { url: "string", key_prefix: "string" },
   mail: { url: "string", from: "string" },
+  state: { log_lines_per_plugin: "count", log_max_age_days: "days", runs_per_job: "count" },
 };
 const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };
 const DEMO_FIELDS = ["seed", "tickets", "days", "anchor_day"];
@@ -130,7 +145,7 @@ export function configFromEnv(
  */
 export function parseServicesConfig(value: unknown, origins: ConfigOrigins = {}, options: { partial?: boolean } = {}): ServicesConfig {
   const where = (path: string) => origins[path] ?? `${path} in the services config`;
-  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache and/or mail");
+  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache, mail and/or state");
   for (const key of Object.keys(value)) {
     if (!(key in FIELDS)) throw new ServicesConfigError(`unknown setting "${key}" (${where(key)}); the settings are ${Object.keys(FIELDS).join(", ")}`);
   }
@@ -169,6 +184,9 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
     case "milliseconds":
       if (!Number.isInteger(value) || (value as number) < 0) throw new ServicesConfigError(`${where} must be a whole number of milliseconds (0 for no limit), got ${JSON.stringify(value)}`);
       return value;
+    case "days":
+      if (!Number.isInteger(value) || (value as number) < 0) throw new ServicesConfigError(`${where} must be a whole number of days (0 for no limit), got ${JSON.stringify(value)}`);
+      return value;
     case "demo":
       if (typeof value === "boolean") return value;
       if (!isRecord(value)) throw new ServicesConfigError(`${where} must be true, false or an object with ${DEMO_FIELDS.join(", ")}`);
@@ -187,6 +205,7 @@ function fromEnvText(name: string, raw: string, kind: Kind): unknown {
       return raw;
     case "count":
     case "milliseconds":
+    case "days":
       if (!/^\d+$/.test(raw.trim())) throw new ServicesConfigError(`${name} must be a whole number, got "${raw}"`);
       return Number(raw.trim());
     case "demo": {

@@ -18,7 +18,7 @@ import {
 import { redactUrl } from "./connection-error.js";
 
 /** The HostOptions that configuration fills; spread them into createHost. */
-export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom">;
+export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState">;
 
 interface DemoSeeding {
   hasDemoSchema(): Promise<boolean>;
@@ -53,6 +53,14 @@ export async function servicesFromConfig(config: ServicesConfig, origins: Config
       services.mail = mail;
     }
     if (checked.mail?.from) services.mailFrom = checked.mail.from;
+    if (checked.state) {
+      const { log_lines_per_plugin, log_max_age_days, runs_per_job } = checked.state;
+      services.platformState = {
+        ...(log_lines_per_plugin !== undefined ? { logLinesPerPlugin: log_lines_per_plugin } : {}),
+        ...(log_max_age_days !== undefined ? { logMaxAgeDays: log_max_age_days } : {}),
+        ...(runs_per_job !== undefined ? { runsPerJob: runs_per_job } : {}),
+      };
+    }
     return services;
   } catch (error) {
     await Promise.all(opened.map(async (service) => service.close()));

@@ -12,14 +12,16 @@ export type LogListener = (entry: LogEntry) => void;
 
 /**
  * Per-plugin log lines, kept in a bounded ring per plugin so a log flood costs memory once, and
- * fanned out to listeners (the dashboard's live view, a console echo).
+ * fanned out to listeners (the dashboard's live view, a console echo, the platform state that
+ * stores them in the database).
  */
 export class LogStore {
   readonly #byPlugin = new Map<string, LogEntry[]>();
   readonly #listeners = new Set<LogListener>();
 
   constructor(
-    private readonly perPlugin = 1000,
+    /** Lines kept in memory per plugin. */
+    readonly perPlugin = 1000,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -31,6 +33,16 @@ export class LogStore {
     if (lines.length > this.perPlugin) lines.splice(0, lines.length - this.perPlugin);
     for (const listener of this.#listeners) listener(entry);
     return entry;
+  }
+
+  /** Puts back lines kept from before a restart (oldest first), without telling listeners. */
+  restore(entries: LogEntry[]): void {
+    for (const entry of entries) {
+      let lines = this.#byPlugin.get(entry.plugin);
+      if (!lines) this.#byPlugin.set(entry.plugin, (lines = []));
+      lines.push(entry);
+      if (lines.length > this.perPlugin) lines.splice(0, lines.length - this.perPlugin);
+    }
   }
 
   /** Lines of one plugin (or all plugins), oldest first. */

@@ -136,6 +136,42 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       expect(await host.services.db.query("SELECT COUNT(*) AS n FROM tickets", [])).toEqual([{ n: 300 }]);
     });
 
+    // What db:read exposes, on every database: every table it can name, the core's users with
+    // their logins and e-mail addresses included (the demo core keeps no password column), and
+    // the host's migration ledger. docs/manifest.md lists it for administrators.
+    it("db_query with db:read: reads the core's users and the host's tables", async () => {
+      const users = json(await host.call(PLUGIN, "query", post({ sql: "SELECT login, email, role FROM users ORDER BY id LIMIT 1", args: [] })));
+      expect(users).toEqual([{ login: expect.any(String), email: expect.stringContaining("@"), role: expect.any(String) }]);
+      const columns = Object.keys((await host.services.db.query("SELECT * FROM users ORDER BY id LIMIT 1", []))[0]!);
+      expect(columns.sort()).toEqual(["create_time", "email", "first_name", "id", "last_name", "login", "role", "valid_id"]);
+      const ledger = json(await host.call(PLUGIN, "query", post({ sql: "SELECT plugin FROM goatkit_migrations WHERE plugin = ?", args: [PLUGIN] })));
+      expect(ledger.length).toBeGreaterThan(0);
+    });
+
+    it("db_query refuses what a read must never do: attach, pragmas, extensions, several statements", async () => {
+      const refusals: Array<[sql: string, message: string]> = [
+        ["ATTACH DATABASE 'kitchen-sink-attached.db' AS stolen", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data"],
+        ["DETACH DATABASE main", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data"],
+        ["PRAGMA foreign_keys = OFF", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data"],
+        ["SELECT load_extension('/tmp/evil')", "db_query may not call load_extension: it loads native code into the host"],
+        ["SELECT 1; SELECT 2", "db_query runs one statement; split the SQL into separate calls"],
+        // A quote inside a quoted identifier must not hide the second statement.
+        [`SELECT "'" FROM tickets; ATTACH DATABASE 'x.db' AS y; SELECT '`, "db_query runs one statement; split the SQL into separate calls"],
+        ["SELECT `'` FROM tickets; DELETE FROM tickets; SELECT '", "db_query runs one statement; split the SQL into separate calls"],
+        ["SELECT [;'] FROM tickets; DELETE FROM tickets; SELECT '", "db_query runs one statement; split the SQL into separate calls"],
+      ];
+      for (const [sql, message] of refusals) {
+        const res = await host.call(PLUGIN, "query", post({ sql, args: [] }));
+        expect(res.error, sql).toEqual({ code: "E_INVALID_ARGUMENT", message });
+      }
+      // The adapter itself refuses them too, whoever calls it.
+      for (const sql of ["ATTACH DATABASE 'kitchen-sink-attached.db' AS stolen", "PRAGMA foreign_keys = OFF"]) {
+        await expect(Promise.resolve().then(() => host.services.db.query(sql, [])), sql).rejects.toThrow(/^query\(\) runs reads only; (ATTACH|PRAGMA) is not a read/);
+      }
+      await expect(Promise.resolve().then(() => host.services.db.query("SELECT load_extension('/tmp/evil')", []))).rejects.toThrow("query() may not call load_extension: it loads native code into the host");
+      expect(await host.services.db.query("SELECT COUNT(*) AS n FROM tickets", [])).toEqual([{ n: 300 }]);
+    });
+
     it("db_exec: writes its own table, and needs db:write:<table> for core tables", async () => {
       const inserted = json(await host.call(PLUGIN, "exec", post({ sql: "INSERT INTO kitchen_sink_notes (body) VALUES (?)", args: ["hello"] })));
       expect(inserted).toEqual({ rows_affected: 1, last_insert_id: 1 });

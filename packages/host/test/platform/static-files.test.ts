@@ -16,6 +16,8 @@ describe("static files under /api/plugins/<name>/static/", () => {
     const folder = await writePlugin(plugins.dir, "portal", { name: "portal", version: "1.0.0" }, watPlugin("portal", "1.0.0", {}));
     await mkdir(join(folder, "static/css"), { recursive: true });
     await writeFile(join(folder, "static/css/portal.css"), "body { color: #123; }\n");
+    await writeFile(join(folder, "static/100%.txt"), "one hundred percent\n");
+    await writeFile(join(folder, "static/a%20b.txt"), "a literal %20 in the name\n");
     await writeFile(join(plugins.dir, "secret.txt"), "not for plugins");
     host = await createHost({ database: { demo: { tickets: 10 } } });
     server = await startServer({ host, port: 0, tokens: TOKENS, managerOptions: { pluginsDir: plugins.dir } });
@@ -39,5 +41,21 @@ describe("static files under /api/plugins/<name>/static/", () => {
     const escape = await fetch(`${server.url}/api/plugins/portal/static/..%2F..%2Fsecret.txt`);
     expect(escape.status).toBe(400);
     expect(await escape.text()).not.toContain("not for plugins");
+  });
+
+  // Regression: the path was decoded by the router, again before resolveStaticFile and once
+  // more per segment, so a lone "%" threw (500 with a stack trace) and "%" names were unreachable.
+  it("decodes the path once: names with % are served, bad escapes answer 400", async () => {
+    const percent = await fetch(`${server.url}/api/plugins/portal/static/100%25.txt`);
+    expect(percent.status).toBe(200);
+    expect(await percent.text()).toBe("one hundred percent\n");
+    const literal = await fetch(`${server.url}/api/plugins/portal/static/a%2520b.txt`);
+    expect(literal.status).toBe(200);
+    expect(await literal.text()).toBe("a literal %20 in the name\n");
+    for (const bad of ["%", "100%.txt", "%E0%A4%A", "css/%zz.css"]) {
+      const res = await fetch(`${server.url}/api/plugins/portal/static/${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(await res.json()).toEqual({ error: "bad static file path", code: "E_BAD_PATH" });
+    }
   });
 });

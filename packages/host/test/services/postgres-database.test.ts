@@ -26,6 +26,25 @@ describe.skipIf(missing("postgres", "the PostgreSQL adapter's own tests"))("Post
     expect(rows).toStrictEqual([{ e: "it's ?", d: "dollar ?", t: "tagged ? $$ ?", "p?": "bound", n: 7 }]);
   });
 
+  it("resets the session before a connection returns to the pool: a plugin's settings, locks and temp tables do not reach the next call", async () => {
+    // One connection, so the next call certainly gets the session the previous one changed.
+    const single = await PostgresDatabase.connect({ url, schema, poolSize: 1 });
+    const probe = await PostgresDatabase.connect({ url, schema, poolSize: 1 });
+    try {
+      await single.query("SELECT set_config('search_path', 'pg_catalog', false) AS s, set_config('TimeZone', 'America/New_York', false) AS tz, pg_advisory_lock(4242) AS locked", []);
+      await single.exec("SET application_name = 'hijacked'", []);
+      await single.exec("CREATE TEMP TABLE pg_leftover (id INTEGER)", []);
+      expect(await single.query("SELECT current_setting('search_path') AS path, current_setting('TimeZone') AS tz, current_setting('application_name') AS app, to_regclass('pg_temp.pg_leftover') IS NULL AS no_temp", [])).toStrictEqual([
+        { path: schema, tz: "UTC", app: "goatkit-host", no_temp: true },
+      ]);
+      // The session-level advisory lock went with the reset, so another session can take it.
+      expect(await probe.query("SELECT pg_try_advisory_lock(4242) AS free", [])).toStrictEqual([{ free: true }]);
+    } finally {
+      await single.close();
+      await probe.close();
+    }
+  });
+
   it("refuses a write hidden in a data-modifying WITH", async () => {
     await db.migrate("CREATE TABLE pg_cte (id SERIAL PRIMARY KEY, label TEXT)");
     await expect(db.query("WITH w AS (INSERT INTO pg_cte (label) VALUES (?) RETURNING id) SELECT id FROM w", ["x"])).rejects.toThrow(

@@ -53,6 +53,17 @@ describe("configuration from environment variables", () => {
     );
   });
 
+  it("sets the platform state's retention from the file and the variables, checking each", async () => {
+    const file = join(dir, "state.json");
+    await writeFile(file, JSON.stringify({ state: { log_lines_per_plugin: 500, log_max_age_days: 7 } }));
+    expect(await servicesFromEnv({ GOATKIT_CONFIG: file, GOATKIT_RUNS_PER_JOB: "20", GOATKIT_LOG_MAX_AGE_DAYS: "0" })).toEqual({
+      platformState: { logLinesPerPlugin: 500, logMaxAgeDays: 0, runsPerJob: 20 },
+    });
+    expect(() => configFromEnv({ GOATKIT_LOG_LINES_PER_PLUGIN: "lots" })).toThrow('GOATKIT_LOG_LINES_PER_PLUGIN must be a whole number, got "lots"');
+    expect(() => parseServicesConfig({ state: { log_lines: 5 } })).toThrow('unknown setting "state.log_lines" (state.log_lines in the services config); state takes log_lines_per_plugin, log_max_age_days, runs_per_job');
+    expect(() => parseServicesConfig({ state: { runs_per_job: 0 } })).toThrow("state.runs_per_job in the services config must be a whole number of 1 or more, got 0");
+  });
+
   it("sets the mail sender alone, keeping the dev mailbox", async () => {
     expect(await servicesFromEnv({ GOATKIT_MAIL_FROM: "helpdesk@example.com" })).toEqual({ mailFrom: "helpdesk@example.com" });
   });

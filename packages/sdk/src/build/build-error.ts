@@ -7,7 +7,8 @@ export type BuildErrorCode =
   | "E_HANDLERS"
   | "E_COMPONENTIZE"
   | "E_EXTISM_JS_MISSING"
-  | "E_EXTISM_JS";
+  | "E_EXTISM_JS"
+  | "E_BINDING";
 
 /** A plugin build failed. */
 export class BuildError extends Error {

@@ -5,7 +5,7 @@
  * extism-js (Extism binding).
  */
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { loadManifest } from "../manifest/load.js";
 import { BuildError } from "./build-error.js";
@@ -13,27 +13,29 @@ import { bundle } from "./bundle.js";
 import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
 import { compileWithExtismJs } from "./extism-js.js";
-import { componentEntry, extismEntry, quickjsEntry } from "./plugin-entry.js";
+import { componentEntry, extismEntry, processEntry, quickjsEntry } from "./plugin-entry.js";
 import { quickjsModule } from "./quickjs-module.js";
 import { ProgressReporter, type ProgressListener } from "./progress.js";
 
-export type GuestBinding = "quickjs" | "component" | "extism";
+/** `process` is the gRPC runtime's: a Node program serving plugin.proto (docs/grpc.md). */
+export type GuestBinding = "quickjs" | "component" | "extism" | "process";
 
-/** The bindings `buildPlugin` can produce, the default first. */
-export const GUEST_BINDINGS: readonly GuestBinding[] = ["quickjs", "component", "extism"];
+/** The bindings `buildPlugin` can produce, the default for `runtime: "wasm"` first. */
+export const GUEST_BINDINGS: readonly GuestBinding[] = ["quickjs", "component", "extism", "process"];
 
 export interface BuildOptions {
   /** The plugin folder (with its manifest). */
   dir: string;
   /**
-   * `quickjs` (default): a small module of the plugin's script, run on the host's shared QuickJS
-   * engine; `component`: a WebAssembly component with its own engine; `extism`: an Extism plugin
-   * (needs extism-js on PATH).
+   * `quickjs` (default for `runtime: "wasm"`): a small module of the plugin's script, run on the
+   * host's shared QuickJS engine; `component`: a WebAssembly component with its own engine;
+   * `extism`: an Extism plugin (needs extism-js on PATH); `process` (default and only choice for
+   * `runtime: "grpc"`): one executable ES module serving the plugin over gRPC.
    */
   binding?: GuestBinding;
   /** The entry module, relative to `dir`; default: the first of src/index.ts, src/index.js, index.ts, index.js. */
   entry?: string;
-  /** Where to write the plugin, relative to `dir`; default: the manifest's `wasm`, else `build.output`, else plugin.wasm. */
+  /** Where to write the plugin, relative to `dir`; default: `grpc.binary`, else the manifest's `wasm`, else `build.output`, else plugin.wasm. */
   outFile?: string;
   onProgress?: ProgressListener;
 }
@@ -57,20 +59,32 @@ const ENTRY_CANDIDATES = ["src/index.ts", "src/index.js", "index.ts", "index.js"
  */
 export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const dir = resolve(options.dir);
-  const binding = options.binding ?? "quickjs";
-  if (!GUEST_BINDINGS.includes(binding)) {
-    throw new BuildError("E_BINDING", `unknown binding "${String(binding)}"; use one of ${GUEST_BINDINGS.join(", ")}`);
+  if (options.binding !== undefined && !GUEST_BINDINGS.includes(options.binding)) {
+    throw new BuildError("E_BINDING", `unknown binding "${String(options.binding)}"; use one of ${GUEST_BINDINGS.join(", ")}`);
   }
   const progress = new ProgressReporter(options.onProgress);
   const { manifest } = await loadManifest(dir);
+  const grpc = manifest.runtime === "grpc";
+  const binding = options.binding ?? (grpc ? "process" : "quickjs");
+  if (grpc !== (binding === "process")) {
+    throw new BuildError(
+      "E_BINDING",
+      grpc
+        ? `the manifest's runtime is "grpc", which runs a process, not the ${binding} binding; build without a binding (or with "process"), or set "runtime": "wasm"`
+        : `the process binding builds gRPC plugins, but the manifest's runtime is "wasm"; set "runtime": "grpc" with a grpc section, or build for quickjs, component or extism`,
+    );
+  }
   const entryPath = findEntry(dir, options.entry);
-  const outFile = resolve(dir, options.outFile ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
+  const outFile = resolve(dir, options.outFile ?? manifest.grpc?.binary ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 
   const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest));
   let wasm: Uint8Array;
   if (binding === "quickjs") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(quickjsEntry(entryPath), dir, "quickjs"));
     wasm = quickjsModule(code, description.handlers);
+  } else if (binding === "process") {
+    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(processEntry(entryPath), dir, "process"));
+    wasm = new TextEncoder().encode(code);
   } else if (binding === "component") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(componentEntry(entryPath), dir, "component"));
     wasm = await progress.step("componentize", "componentizing with componentize-js", () => componentizeBundle(code));
@@ -80,7 +94,9 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   }
   await progress.step("write", `writing ${relative(dir, outFile)}`, async () => {
     await mkdir(dirname(outFile), { recursive: true });
-    await writeFile(outFile, wasm);
+    // A process plugin's bundle is its own launcher (shebang): the host or a shell runs it.
+    await writeFile(outFile, wasm, binding === "process" ? { mode: 0o755 } : {});
+    if (binding === "process") await chmod(outFile, 0o755);
   });
   return { outFile, binding, bytes: wasm.byteLength, handlers: description.handlers, durationMs: progress.elapsedMs };
 }

@@ -2,17 +2,23 @@
 import { BuildError } from "./build-error.js";
 import { COMPONENT_HOST_IMPORT } from "./plugin-entry.js";
 
-export type BundleFormat = "quickjs" | "component" | "extism" | "describe";
+export type BundleFormat = "quickjs" | "component" | "extism" | "process" | "describe";
 
 // The QuickJS binding runs one script (QuickJS-ng speaks ES2023), minified: it is the whole
-// artifact, and names stay for stack traces and error names. componentize-js takes one ES module; extism-js takes CommonJS at ES2020 (QuickJS);
+// artifact, and names stay for stack traces and error names. componentize-js takes one ES
+// module; extism-js takes CommonJS at ES2020 (QuickJS);
 // the build's own look at the plugin runs a script in a Node VM.
 const FORMATS = {
   quickjs: { format: "iife", target: "es2023", minify: true, keepNames: true },
   component: { format: "esm", target: "es2022" },
   extism: { format: "cjs", target: "es2020" },
   describe: { format: "iife", target: "es2022" },
+  process: { format: "esm", target: "node20" },
 } as const;
+
+// A process plugin is a Node program: its libraries may use Node's modules, and CommonJS ones
+// (@grpc/grpc-js) need `require` inside the ES module. The shebang makes the file the launcher.
+const PROCESS_BANNER = ["#!/usr/bin/env node", 'import { createRequire as __goatkitCreateRequire } from "node:module";', "const require = __goatkitCreateRequire(import.meta.url);"].join("\n");
 
 /** Returns the bundled JavaScript of `entry` (module text resolved from `resolveDir`). */
 export async function bundle(entry: string, resolveDir: string, kind: BundleFormat): Promise<string> {
@@ -22,10 +28,14 @@ export async function bundle(entry: string, resolveDir: string, kind: BundleForm
       stdin: { contents: entry, resolveDir, sourcefile: "goatkit-plugin-entry.js", loader: "js" },
       bundle: true,
       write: false,
-      platform: "neutral",
-      // Libraries published for browsers and Node both work; plugins have neither's APIs.
-      mainFields: ["module", "main"],
-      conditions: ["import", "default"],
+      ...(kind === "process"
+        ? { platform: "node" as const, banner: { js: PROCESS_BANNER } }
+        : {
+            platform: "neutral" as const,
+            // Libraries published for browsers and Node both work; plugins have neither's APIs.
+            mainFields: ["module", "main"],
+            conditions: ["import", "default"],
+          }),
       external: kind === "component" ? [COMPONENT_HOST_IMPORT] : [],
       ...FORMATS[kind],
       logLevel: "silent",
@@ -53,6 +63,12 @@ function hintFor(text: string): string {
   if (/Could not resolve "@goatkit\/sdk/.test(text)) return " (add @goatkit/sdk to the plugin's dependencies and install it)";
   if (/Could not resolve "(node:|fs"|path"|os"|crypto"|http"|child_process")/.test(text)) {
     return " (plugins run without Node's built-in modules: use the host functions, or a library that does not need Node)";
+  }
+  const unresolved = /^Could not resolve "([^"]+)"/.exec(text)?.[1];
+  if (unresolved?.startsWith(".") || unresolved?.startsWith("/")) return " (no such file: correct the import path)";
+  if (unresolved) {
+    const name = unresolved.startsWith("@") ? unresolved.split("/").slice(0, 2).join("/") : unresolved.split("/")[0]!;
+    return ` (install it: npm install ${name}; or correct the import)`;
   }
   if (/No matching export .* for import "default"/.test(text)) return " (the plugin entry must `export default definePlugin({ register, handlers })`)";
   return "";

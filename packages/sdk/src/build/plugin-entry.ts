@@ -36,6 +36,16 @@ export function extismEntry(pluginPath: string, handlers: readonly string[]): st
   ].join("\n");
 }
 
+/** A gRPC process plugin: serve the definition on the socket the host names. */
+export function processEntry(pluginPath: string): string {
+  return [
+    `import plugin from ${JSON.stringify(pluginPath)};`,
+    `import { serveProcess } from "@goatkit/sdk/guest/process";`,
+    `await serveProcess(plugin);`,
+    "",
+  ].join("\n");
+}
+
 /** Exposes the plugin definition to the build, which reads its handlers and registration. */
 export function describeEntry(pluginPath: string): string {
   return `import plugin from ${JSON.stringify(pluginPath)};\nglobalThis.__goatkitPlugin = plugin;\n`;

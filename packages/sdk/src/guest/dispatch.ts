@@ -11,22 +11,44 @@ import { packError, packJSON } from "./result.js";
 export type CallOutcome = { kind: "result"; text: string } | { kind: "unknown-handler" } | { kind: "uncaught"; description: string };
 
 export function callHandler(definition: PluginDefinition, handler: string, requestText: string): CallOutcome {
+  const outcome = startHandler(definition, handler, requestText);
+  if (outcome instanceof Promise) {
+    outcome.catch(() => {});
+    return { kind: "uncaught", description: `handler "${handler}" returned a Promise; GoatKit handlers are synchronous on WebAssembly (so are host functions): remove async/await, or build for the gRPC runtime` };
+  }
+  return outcome;
+}
+
+/** The same, for bindings that can wait (the process binding): a handler may return a Promise. */
+export function callHandlerAsync(definition: PluginDefinition, handler: string, requestText: string): CallOutcome | Promise<CallOutcome> {
+  return startHandler(definition, handler, requestText);
+}
+
+function startHandler(definition: PluginDefinition, handler: string, requestText: string): CallOutcome | Promise<CallOutcome> {
   const fn = Object.prototype.hasOwnProperty.call(definition.handlers, handler) ? definition.handlers[handler] : undefined;
   if (typeof fn !== "function") return { kind: "unknown-handler" };
   let result: unknown;
   try {
     result = fn(new Request(requestText));
   } catch (error) {
-    if (error instanceof HostError) return { kind: "result", text: packError(error.message, 500, error.code) };
-    if (error instanceof PluginError) return { kind: "result", text: packError(error.message, error.status, error.code) };
-    return uncaught(handler, error);
+    return thrown(handler, error);
   }
+  if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
+    return (result as Promise<unknown>).then(returned, (error: unknown) => thrown(handler, error));
+  }
+  return returned(result);
+}
+
+function returned(result: unknown): CallOutcome {
   if (result === null || result === undefined) return { kind: "result", text: "" };
   if (typeof result === "string") return { kind: "result", text: result };
-  if (typeof (result as { then?: unknown }).then === "function") {
-    return { kind: "uncaught", description: `handler "${handler}" returned a Promise; GoatKit handlers are synchronous (so are host functions): remove async/await` };
-  }
   return { kind: "result", text: packJSON(result) };
+}
+
+function thrown(handler: string, error: unknown): CallOutcome {
+  if (error instanceof HostError) return { kind: "result", text: packError(error.message, 500, error.code) };
+  if (error instanceof PluginError) return { kind: "result", text: packError(error.message, error.status, error.code) };
+  return uncaught(handler, error);
 }
 
 function uncaught(handler: string, error: unknown): CallOutcome {

@@ -68,6 +68,9 @@ export const GrpcSchema = Strict(
   {
     binary: Text("the plugin executable, relative to the manifest", ["analytics"]),
     health_check: Opt(Type.Boolean({ description: "whether the host polls the gRPC health service", examples: [true] })),
+    health_interval_ms: Opt(Type.Integer({ minimum: 100, description: "how often the host checks health (default 10000)", examples: [10000] })),
+    start_timeout_ms: Opt(Type.Integer({ minimum: 100, description: "how long the process may take from start to serving (default 10000)", examples: [10000] })),
+    stop_grace_ms: Opt(Type.Integer({ minimum: 0, description: "how long the process has to exit after SIGTERM before SIGKILL (default 3000)", examples: [3000] })),
   },
   { description: "how to start a gRPC plugin process" },
 );

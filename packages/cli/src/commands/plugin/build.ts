@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { readFile, stat } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { delimiter, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
@@ -34,25 +35,39 @@ function bindingOption(value: string | undefined): GuestBinding | undefined {
 /** Runs the build and reports where the module is and how big; shared with `gk dev`. */
 export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log, binding?: GuestBinding): Promise<string> {
   const started = Date.now();
+  assertDependenciesInstalled(dir);
   const plan = buildPlanFor(dir, manifest);
   if (binding !== undefined && plan.kind === "command") {
     throw new GkError(`--binding applies to TypeScript plugins that gk builds itself; ${manifest.name} is built by its manifest's build command (or asc): pass the binding there`);
   }
-  if (plan.kind === "command") {
-    log(`building ${manifest.name}: ${plan.argv.join(" ")}`);
-    const [command, ...commandArgs] = plan.argv;
-    await runCommand(command!, commandArgs, dir);
-  } else {
-    // TypeScript: bundled, then packed for the shared engine (about a second) or componentized
-    // (10-20 s); progress keeps the author informed.
-    const target = binding ?? "quickjs";
-    log(`building ${manifest.name}: TypeScript for the ${target} binding`);
-    try {
-      await buildTypeScript({ dir, binding: target, onProgress: (event) => event.status !== "running" && log(`  [${(event.elapsedMs / 1000).toFixed(1)} s] ${event.message}`) });
-    } catch (error) {
-      if (error instanceof BuildError) throw new GkError(error.message);
-      throw error;
+  const progress = startProgress(log);
+  try {
+    if (plan.kind === "command") {
+      log(`building ${manifest.name}: ${plan.argv.join(" ")}`);
+      const [command, ...commandArgs] = plan.argv;
+      await runBuildCommand(command!, commandArgs, dir, progress);
+    } else {
+      // TypeScript: bundled, then packed for the shared engine (about a second) or componentized
+      // (10-20 s); each finished step is shown.
+      // buildPlugin's own default: quickjs, or process for a gRPC plugin.
+      const target = binding ?? (manifest.runtime === "grpc" ? "process" : "quickjs");
+      log(`building ${manifest.name}: TypeScript for the ${target} binding`);
+      try {
+        await buildTypeScript({
+          dir,
+          ...(binding === undefined ? {} : { binding }),
+          onProgress: (event) => {
+            if (event.status === "start") progress.label(event.message);
+            else if (event.status === "done") progress.line(`  [${(event.elapsedMs / 1000).toFixed(1)} s] ${event.message}`);
+          },
+        });
+      } catch (error) {
+        if (error instanceof BuildError) throw new GkError(error.message);
+        throw error;
+      }
     }
+  } finally {
+    progress.stop();
   }
   const output = join(dir, manifest.wasm ?? "plugin.wasm");
   const size = await stat(output).then(
@@ -72,22 +87,134 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
   return output;
 }
 
+/**
+ * A project whose package.json lists packages that do not resolve from its folder has not been
+ * installed: say so before a compiler fails on it with a less direct message.
+ */
+function assertDependenciesInstalled(dir: string): void {
+  const file = join(dir, "package.json");
+  if (!existsSync(file)) return;
+  const pkg = JSON.parse(readFileSync(file, "utf8")) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const from = createRequire(file);
+  const missing = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => {
+    try {
+      from.resolve(`${name}/package.json`);
+      return false;
+    } catch (error) {
+      // A package whose exports hide package.json is installed all the same.
+      return (error as { code?: string }).code === "MODULE_NOT_FOUND";
+    }
+  });
+  if (missing.length > 0) {
+    const where = relative(process.cwd(), dir);
+    throw new GkError(`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not installed in ${where || "this folder"}. Fix: run npm install${where ? ` in ${where}` : ""}`);
+  }
+}
+
 type BuildPlan = { kind: "command"; argv: string[] } | { kind: "typescript" };
 
 function buildPlanFor(dir: string, manifest: ResolvedManifest): BuildPlan {
   if (manifest.build) return { kind: "command", argv: [manifest.build.command, ...(manifest.build.args ?? [])] };
   if (existsSync(join(dir, "assembly/index.ts"))) {
-    return { kind: "command", argv: ["npx", "asc", "assembly/index.ts", "--outFile", manifest.wasm ?? "plugin.wasm", "--optimize", "--shrinkLevel", "2"] };
+    // --no-install: a missing asc must not make npx fetch whatever package is named "asc".
+    return { kind: "command", argv: ["npx", "--no-install", "asc", "assembly/index.ts", "--outFile", manifest.wasm ?? "plugin.wasm", "--optimize", "--shrinkLevel", "2"] };
   }
   if (["src/index.ts", "src/index.js", "index.ts", "index.js"].some((f) => existsSync(join(dir, f)))) return { kind: "typescript" };
   throw new GkError(`${manifest.name}: nothing says how to build it; add a build section to the manifest (command, args, output), see docs/manifest.md`);
+}
+
+/** Shows that a build is still running once it has taken a second: one updated line on a terminal, a line every 5 s otherwise. */
+interface Progress {
+  label(text: string): void;
+  line(text: string): void;
+  clear(): void;
+  stop(): void;
+}
+
+function startProgress(log: (line: string) => void): Progress {
+  const started = Date.now();
+  const tty = process.stdout.isTTY === true && log === console.log;
+  let label = "";
+  let shown = false;
+  let lastLineAt = 0;
+  const clear = () => {
+    if (tty && shown) process.stdout.write("\r\x1b[2K");
+    shown = false;
+  };
+  const timer = setInterval(() => {
+    const seconds = Math.floor((Date.now() - started) / 1000);
+    if (seconds < 1) return;
+    const text = `  still building after ${seconds} s${label ? `: ${label}` : ""}`;
+    if (tty) {
+      process.stdout.write(`\r\x1b[2K${text}`);
+      shown = true;
+    } else if (lastLineAt === 0 || seconds - lastLineAt >= 5) {
+      lastLineAt = seconds;
+      log(text);
+    }
+  }, 250);
+  return {
+    label: (text) => void (label = text),
+    clear,
+    line: (text) => {
+      clear();
+      log(text);
+    },
+    stop: () => {
+      clearInterval(timer);
+      clear();
+    },
+  };
+}
+
+/** What a failed build's output says about its cause, as a fix. */
+function diagnose(command: string, exitCode: number | null, output: string, dir: string): string | null {
+  const where = relative(process.cwd(), dir) || ".";
+  const notFound = /(?:^|\n)(?:sh: \d+: |\S+: line \d+: )?(\S+?):? (?:command )?not found/.exec(output)?.[1];
+  if (exitCode === 127 || notFound) {
+    const tool = notFound ?? command;
+    return `the build could not run ${tool}: it is not installed. Fix: run npm install${where === "." ? "" : ` in ${where}`} (the project's devDependencies bring its toolchain), or install ${tool} and put it on PATH`;
+  }
+  // asc: ERROR TS6054: File '~lib/some-package.ts' not found. (an import it cannot resolve)
+  const unresolved = /TS6054: File '([^']+)' not found/.exec(output)?.[1];
+  if (unresolved && !unresolved.startsWith("~lib/")) {
+    return `the build failed: an import names ${unresolved}, which does not exist. Fix: correct the import path (see the asc output above for the line)`;
+  }
+  if (unresolved) {
+    const name = unresolved.replace(/^~lib\//, "").replace(/(\/index)?\.ts$/, "");
+    return `the build failed: an import cannot be resolved (${unresolved}). Fix: correct the import path, or install the package that provides "${name}" (npm install ${name}) if it is an AssemblyScript library`;
+  }
+  return null;
+}
+
+function runBuildCommand(command: string, args: string[], cwd: string, progress: Progress): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    // As in npm scripts, the project's own tools (asc from node_modules/.bin) come first on PATH.
+    const path = [join(cwd, "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter);
+    const child = spawn(command, args, { cwd, stdio: ["inherit", "pipe", "pipe"], env: { ...process.env, PATH: path } });
+    let tail = "";
+    // The output is passed through as it comes, and its end kept to name the cause of a failure.
+    const forward = (to: NodeJS.WriteStream) => (chunk: Buffer) => {
+      progress.clear();
+      to.write(chunk);
+      tail = (tail + chunk.toString()).slice(-64 * 1024);
+    };
+    child.stdout!.on("data", forward(process.stdout));
+    child.stderr!.on("data", forward(process.stderr));
+    child.on("error", (error) => reject(new GkError(`cannot run ${command}: ${error.message}. Fix: install ${command} and put it on PATH, or fix manifest.build.command`)));
+    child.on("exit", (code) => {
+      if (code === 0) return resolvePromise();
+      const hint = diagnose(command, code, tail, cwd);
+      reject(new GkError(hint ?? `the build failed: ${[command, ...args].join(" ")} exited with ${code}; see its output above`));
+    });
+  });
 }
 
 function runCommand(command: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd, stdio: "inherit" });
     child.on("error", (error) => reject(new GkError(`cannot run ${command}: ${error.message}; is it installed (npm install) and on PATH?`)));
-    child.on("exit", (code) => (code === 0 ? resolvePromise() : reject(new GkError(`the build failed: ${[command, ...args].join(" ")} exited with ${code}; see its output above`))));
+    child.on("exit", (code) => (code === 0 ? resolvePromise() : reject(new GkError(`${[command, ...args].join(" ")} exited with ${code}; see its output above`))));
   });
 }
 

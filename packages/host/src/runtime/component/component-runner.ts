@@ -27,6 +27,7 @@ export class ComponentRunner implements PluginRunner {
     instance: ComponentInstance,
     private readonly newInstance: () => Promise<ComponentInstance>,
     private readonly options: RunnerOptions,
+    private readonly release: () => void,
   ) {
     this.#instance = instance;
   }
@@ -34,13 +35,18 @@ export class ComponentRunner implements PluginRunner {
   static async create(options: RunnerOptions): Promise<ComponentRunner> {
     // The guest waits on this thread: services answer with their blocking variants.
     options.calls.synchronous = true;
-    const component = await transpiled(options.bytes, options.cacheDir);
-    await checkImports(component);
-    const { instantiate } = (await import(pathToFileURL(component.gluePath).href)) as { instantiate: Instantiate };
-    const getCoreModule = compiledModules(component.dir, options.memoryMb);
-    const newInstance = () => ComponentInstance.create(instantiate, getCoreModule, options.calls, { now: options.now });
-    const instance = await newInstance();
-    return new ComponentRunner(instance.handlers(), instance, newInstance, options);
+    const component = await transpiled(options.bytes, options.cacheDir, options.cacheMaxBytes);
+    try {
+      await checkImports(component);
+      const { instantiate } = (await import(pathToFileURL(component.gluePath).href)) as { instantiate: Instantiate };
+      const getCoreModule = compiledModules(component.dir, options.memoryMb);
+      const newInstance = () => ComponentInstance.create(instantiate, getCoreModule, options.calls, { now: options.now });
+      const instance = await newInstance();
+      return new ComponentRunner(instance.handlers(), instance, newInstance, options, component.release);
+    } catch (error) {
+      component.release();
+      throw error;
+    }
   }
 
   async register(): Promise<string> {
@@ -67,6 +73,7 @@ export class ComponentRunner implements PluginRunner {
 
   async close(): Promise<void> {
     this.#instance = null;
+    this.release();
   }
 
   async #current(): Promise<ComponentInstance> {

@@ -1,11 +1,13 @@
 /**
  * jco transpile output (JavaScript glue plus core modules) cached on disk by the component's
  * content hash: transpiling takes seconds, reading it back milliseconds. A jco upgrade changes
- * the key, so stale glue is never reused.
+ * the key, so stale glue is never reused. The cache is bounded: after each new entry the least
+ * recently used entries are removed until the folder is within its size limit, except those a
+ * runner of this process still reads (workers read the core modules when they start).
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { PluginCallError } from "../plugin-call-error.js";
@@ -23,20 +25,37 @@ export interface TranspiledComponent {
   imports: string[];
   /** Whether this load transpiled (false: read from the cache). */
   fresh: boolean;
+  /** Says the runner is done with the files: the entry may be evicted from then on. */
+  release(): void;
 }
+
+/** Default size limit of a transpile cache folder: 1 GiB, about 80 TypeScript components. */
+export const DEFAULT_TRANSPILE_CACHE_BYTES = 1024 * 1024 * 1024;
+
+/** Entries a runner of this process reads, with how many runners read each. */
+const inUse = new Map<string, number>();
+// A staging folder this old was left by a process that died while writing it.
+const STALE_STAGING_MS = 60 * 60 * 1000;
 
 interface Meta {
   imports: string[];
 }
 
-/** Returns the transpiled component for `bytes`, transpiling once per content hash. */
-export async function transpiled(bytes: Uint8Array, cacheDir: string): Promise<TranspiledComponent> {
+/**
+ * Returns the transpiled component for `bytes`, transpiling once per content hash, and keeps
+ * `cacheDir` within `maxBytes` (default {@link DEFAULT_TRANSPILE_CACHE_BYTES}) by removing the
+ * least recently used entries. Call `release()` when the runner that reads it closes.
+ */
+export async function transpiled(bytes: Uint8Array, cacheDir: string, maxBytes = DEFAULT_TRANSPILE_CACHE_BYTES): Promise<TranspiledComponent> {
   const key = createHash("sha256").update(bytes).update(`jco@${jcoVersion()}`).digest("hex");
   const dir = join(cacheDir, "components", key);
   const metaPath = join(dir, META);
   if (existsSync(metaPath)) {
     const meta = JSON.parse(await readFile(metaPath, "utf8")) as Meta;
-    return { dir, gluePath: join(dir, GLUE), imports: meta.imports, fresh: false };
+    // The metadata file's mtime is the entry's last use, which eviction orders by.
+    const now = new Date();
+    await utimes(metaPath, now, now).catch(() => undefined);
+    return { dir, gluePath: join(dir, GLUE), imports: meta.imports, fresh: false, release: pin(dir) };
   }
 
   const { transpile } = await import("@bytecodealliance/jco");
@@ -61,7 +80,52 @@ export async function transpiled(bytes: Uint8Array, cacheDir: string): Promise<T
     await rm(staging, { recursive: true, force: true });
     if (!existsSync(metaPath)) throw error;
   });
-  return { dir, gluePath: join(dir, GLUE), imports: output.imports, fresh: true };
+  const release = pin(dir);
+  await evictLeastRecentlyUsed(join(cacheDir, "components"), maxBytes);
+  return { dir, gluePath: join(dir, GLUE), imports: output.imports, fresh: true, release };
+}
+
+function pin(dir: string): () => void {
+  inUse.set(dir, (inUse.get(dir) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const count = (inUse.get(dir) ?? 1) - 1;
+    if (count > 0) inUse.set(dir, count);
+    else inUse.delete(dir);
+  };
+}
+
+/** Removes entries, least recently used first, until the folder holds at most `maxBytes`. */
+async function evictLeastRecentlyUsed(root: string, maxBytes: number): Promise<void> {
+  const entries: Array<{ dir: string; lastUsed: number; bytes: number }> = [];
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const dir = join(root, name);
+    if (name.includes(".tmp-")) {
+      const info = await stat(dir).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > STALE_STAGING_MS) await rm(dir, { recursive: true, force: true });
+      continue;
+    }
+    const meta = await stat(join(dir, META)).catch(() => null);
+    if (!meta) continue;
+    entries.push({ dir, lastUsed: meta.mtimeMs, bytes: await folderBytes(dir) });
+  }
+  let total = entries.reduce((sum, entry) => sum + entry.bytes, 0);
+  for (const entry of entries.sort((a, b) => a.lastUsed - b.lastUsed)) {
+    if (total <= maxBytes) break;
+    if (inUse.has(entry.dir)) continue;
+    await rm(entry.dir, { recursive: true, force: true });
+    total -= entry.bytes;
+  }
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let bytes = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) {
+    if (entry.isFile()) bytes += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
+  }
+  return bytes;
 }
 
 let version: string | null = null;

@@ -12,9 +12,19 @@ export interface StatementInfo {
   table: string | null;
   /** True when more than one statement is present. */
   multiple: boolean;
+  /** A function a read may never call (`load_extension`), if the statement calls one. */
+  forbiddenCall: string | null;
 }
 
-/** Removes comments and string/identifier contents so keywords and `;` can be found safely. */
+// Functions that reach outside the database: SQLite's load_extension loads native code.
+const FORBIDDEN_CALL = /\b(load_extension)\s*\(/i;
+
+/**
+ * Removes comments and string contents so keywords and `;` can be found safely. Quoted
+ * identifiers (`"..."`, `` `...` ``, SQLite's `[...]`) keep their text, for the write target,
+ * but lose any `;` or quote inside: a quote in an identifier must not open a string that would
+ * hide the next statement from this reading.
+ */
 function mask(sql: string): string {
   let out = "";
   let i = 0;
@@ -38,6 +48,16 @@ function mask(sql: string): string {
       }
       i++;
       out += "''";
+    } else if (c === '"' || c === "`" || c === "[") {
+      const close = c === "[" ? "]" : c;
+      let j = i + 1;
+      while (j < sql.length) {
+        if (sql[j] === close && close !== "]" && sql[j + 1] === close) j += 2;
+        else if (sql[j] === close) break;
+        else j++;
+      }
+      out += c + sql.slice(i + 1, j).replace(/[;'"`[\]]/g, " ") + (j < sql.length ? close : "");
+      i = j + 1;
     } else {
       out += c;
       i++;
@@ -67,5 +87,6 @@ export function inspectStatement(sql: string): StatementInfo {
   } else if (["create", "alter", "drop", "truncate", "rename", "grant", "revoke", "vacuum", "reindex", "attach", "detach", "pragma"].includes(keyword)) {
     kind = "schema";
   }
-  return { kind, table, multiple };
+  const forbiddenCall = FORBIDDEN_CALL.exec(masked)?.[1]?.toLowerCase() ?? null;
+  return { kind, table, multiple, forbiddenCall };
 }

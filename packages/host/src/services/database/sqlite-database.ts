@@ -1,5 +1,6 @@
 import Database from "libsql";
 import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
+import { guardReadOnlyTransaction } from "./read-guard.js";
 import { DEMO_SCHEMA } from "./demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "./demo-data.js";
 
@@ -15,17 +16,20 @@ export class SqliteDatabase implements DatabaseService {
 
   constructor(readonly file: string = ":memory:") {
     this.#db = new Database(file);
+    // Integers come back as bigint, so those beyond 2^53 keep every digit (see sqliteRows).
+    this.#db.defaultSafeIntegers(true);
     this.#db.exec("PRAGMA foreign_keys = ON");
     if (file !== ":memory:") this.#db.exec("PRAGMA journal_mode = WAL");
   }
 
   query(sql: string, args: SqlValue[]): Row[] {
+    guardReadOnlyTransaction(sql);
     // query_only makes SQLite itself refuse writes, whatever the statement looks like.
     this.#db.exec("PRAGMA query_only = 1");
     try {
       const stmt = this.#db.prepare(sql);
       if (!stmt.reader) return (stmt.run(...toSqlite(args)), []);
-      return stmt.all(...toSqlite(args)) as Row[];
+      return sqliteRows(stmt.all(...toSqlite(args)) as Record<string, unknown>[]);
     } finally {
       this.#db.exec("PRAGMA query_only = 0");
     }
@@ -35,7 +39,7 @@ export class SqliteDatabase implements DatabaseService {
     const stmt = this.#db.prepare(sql);
     const info = stmt.run(...toSqlite(args));
     const inserted = info.changes > 0 && /^\s*(insert|replace)\b/i.test(sql);
-    return { rows_affected: info.changes, last_insert_id: inserted ? Number(info.lastInsertRowid) : null };
+    return { rows_affected: info.changes, last_insert_id: inserted ? integerValue(BigInt(info.lastInsertRowid)) : null };
   }
 
   migrate(sql: string): void {
@@ -79,4 +83,21 @@ export class SqliteDatabase implements DatabaseService {
 // SQLite has no booleans; store them as the 0/1 it would return.
 function toSqlite(args: SqlValue[]): (string | number | null)[] {
   return args.map((v) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
+}
+
+/**
+ * Rows as the other adapters give them: integers within ±2^53 as numbers, beyond it as the
+ * exact string of digits (as PostgreSQL and MySQL return BIGINTs), never a rounded number.
+ */
+function sqliteRows(rows: Record<string, unknown>[]): Row[] {
+  for (const row of rows) {
+    for (const [column, value] of Object.entries(row)) {
+      if (typeof value === "bigint") row[column] = integerValue(value);
+    }
+  }
+  return rows as Row[];
+}
+
+function integerValue(value: bigint): number | string {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }

@@ -33,7 +33,8 @@ const LOGIN_CODES = new Set(["28P01", "28000", "3D000", "3F000"]);
 /**
  * PostgreSQL through a `pg` pool. Every call is its own transaction: plugin reads run in
  * `BEGIN READ ONLY`, so the database itself refuses writes; each transaction sets its own
- * `statement_timeout`, so a session setting changed by a plugin's `set_config()` cannot lift it.
+ * `statement_timeout`, so a session setting changed by a plugin's `set_config()` cannot lift it,
+ * and the session is reset (`DISCARD ALL`) before its connection returns to the pool.
  * Sessions run in UTC; see docs/services.md for the value conventions.
  */
 export class PostgresDatabase implements DatabaseService {
@@ -200,7 +201,15 @@ export class PostgresDatabase implements DatabaseService {
       });
       throw this.#explain(error);
     } finally {
-      // A connection that could not roll back is discarded rather than reused mid-transaction.
+      // A plugin's statement can change its session beyond the transaction (set_config(..., false),
+      // SET, pg_advisory_lock, temp tables, PREPARE, LISTEN): DISCARD ALL returns the session to
+      // its connection settings (UTC, the schema) before the next call gets it.
+      if (!broken) {
+        await client.query("DISCARD ALL").catch((resetError: Error) => {
+          broken = resetError;
+        });
+      }
+      // A connection that could not roll back or reset is discarded rather than reused.
       client.release(broken);
     }
   }
