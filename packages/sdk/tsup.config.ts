@@ -6,11 +6,12 @@ export default defineConfig({
     // The ABI's constants alone: hosts' plugin workers import them without the validator's
     // dependencies (keep this entry).
     abi: "src/abi.ts",
-    // The guest SDK and its two bindings, built together so that they share one copy of the
+    // The guest SDK and its bindings, built together so that they share one copy of the
     // binding state (a split chunk); plugin builds bundle them again with esbuild.
     "guest/index": "src/guest/index.ts",
     "guest/component": "src/guest/binding/component.ts",
     "guest/extism": "src/guest/binding/extism.ts",
+    "guest/quickjs": "src/guest/binding/quickjs.ts",
     // The process binding of gRPC plugins; it inlines the .proto files (loader below).
     "guest/process": "src/guest/binding/process.ts",
   },

@@ -75,3 +75,27 @@ export async function benchPluginDir(name, limits = { timeout_ms: 1000 }) {
   await writeFile(join(dir, "plugin.wasm"), coreModule(name));
   return dir;
 }
+
+const sdkDir = new URL("../../packages/sdk/", import.meta.url).pathname;
+
+/**
+ * A TypeScript plugin folder built for the QuickJS binding: `ok` answers "ok", `cached` makes
+ * one cache_get, as the core module's handlers do.
+ */
+export async function tsBenchPluginDir(name) {
+  const { buildPlugin } = await import("../../packages/sdk/dist/index.js");
+  const { mkdir, symlink } = await import("node:fs/promises");
+  const dir = await mkdtemp(join(tmpdir(), `goatkit-bench-ts-${name}-`));
+  await mkdir(join(dir, "node_modules", "@goatkit"), { recursive: true });
+  await symlink(sdkDir, join(dir, "node_modules", "@goatkit", "sdk"), "dir");
+  await mkdir(join(dir, "src"));
+  await writeFile(join(dir, "manifest.json"), JSON.stringify({ name, version: "1.0.0", wasm: "plugin.wasm", permissions: ["cache:read"], limits: { timeout_ms: 1000 } }));
+  await writeFile(
+    join(dir, "src/index.ts"),
+    `import { definePlugin, host, Registration } from "@goatkit/sdk/guest";
+export default definePlugin({ register: new Registration(${JSON.stringify(name)}, "1.0.0"), handlers: { ok: () => "ok", cached: () => (host.cacheGet("key"), "ok") } });
+`,
+  );
+  await buildPlugin({ dir });
+  return dir;
+}

@@ -159,7 +159,7 @@ function check(command: string, { output, stdout }: Result, lang: "as" | "ts", g
     expect(next).toEqual(["cd ticket-notes", "npm install", "npm run build", "npm test", "npx gk dev"]);
     for (const step of next) expect(guideCommands).toContain(step);
   }
-  if (command === "npm run build") expect(output).toMatch(new RegExp(`build/plugin\\.wasm: ${lang === "ts" ? "component" : "core"} module, [\\d.]+ KiB`));
+  if (command === "npm run build") expect(output).toMatch(new RegExp(`build/plugin\\.wasm: ${lang === "ts" ? "quickjs" : "core"} module, [\\d.]+ KiB`));
   if (command === "npm test") expect(output).toMatch(/3 passed/);
   if (command.startsWith("npx gk plugin validate")) expect(output).toContain("registration agrees with the manifest; 2 route(s), 1 widget(s), 0 job(s)");
   if (command.startsWith("npx gk plugin call")) {

@@ -82,3 +82,25 @@ export function unpackPtrLen(packed: bigint): { ptr: number; len: number } {
   const u = BigInt.asUintN(64, packed);
   return { ptr: Number(u >> 32n), len: Number(u & 0xffff_ffffn) };
 }
+
+/**
+ * The QuickJS binding (docs/abi.md, "The QuickJS binding"): a plugin is a WebAssembly module
+ * with no code of its own, whose custom sections hold its bundled JavaScript and a description;
+ * the host runs that script on its one shared JavaScript engine module.
+ */
+export const QUICKJS_SECTION = "goatkit:quickjs";
+/** The custom section holding the plugin's script (UTF-8). */
+export const QUICKJS_CODE_SECTION = "goatkit:quickjs/script";
+/** The global the host's host functions are installed under, in the plugin's JS context. */
+export const QUICKJS_HOST_GLOBAL = "__goatkitHost";
+/** The global the plugin's script assigns its exports (`register`, `handlers`, `call`) to. */
+export const QUICKJS_PLUGIN_GLOBAL = "__goatkitPlugin";
+/** What the metadata section holds. */
+export interface QuickjsPluginMeta {
+  /** The GoatKit ABI major version the script speaks. */
+  abi: number;
+  /** The engine the script is written for. */
+  engine: "quickjs-ng";
+  /** Handler names, as the build found them. */
+  handlers: string[];
+}

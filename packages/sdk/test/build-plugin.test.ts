@@ -4,7 +4,7 @@
  * so it runs once per fixture in the fixtures' build scripts, and the host's contract tests
  * load what it produced.
  */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -118,7 +118,7 @@ describe("the Extism binding", () => {
     const error = await buildError(buildPlugin({ dir, binding: "extism", onProgress: (e) => events.push(e) }));
     expect(error.code).toBe("E_EXTISM_JS_MISSING");
     expect(error.message).toBe(
-      'the Extism binding needs the extism-js compiler, which is not on PATH: install it from https://github.com/extism/js-pdk/releases (the release\'s install.sh puts extism-js on PATH; it also needs binaryen\'s wasm-merge and wasm-opt), or build the component binding instead (binding: "component", the default)',
+      'the Extism binding needs the extism-js compiler, which is not on PATH: install it from https://github.com/extism/js-pdk/releases (the release\'s install.sh puts extism-js on PATH; it also needs binaryen\'s wasm-merge and wasm-opt), or build for the default QuickJS binding instead (binding: "quickjs")',
     );
     expect(events.filter((e) => e.status !== "running").map((e) => `${e.step}:${e.status}`)).toEqual(["check:start", "check:done", "bundle:start", "bundle:done", "extism-js:start"]);
     expect(await findExtismJs()).toBeNull();
@@ -156,5 +156,34 @@ describe("the Extism binding", () => {
     await mkdir(bin, { recursive: true });
     await writeFile(join(bin, "extism-js"), "#!/bin/sh\n", { mode: 0o755 });
     expect(await findExtismJs(bin)).toBe(join(bin, "extism-js"));
+  });
+});
+
+describe("the QuickJS binding (the default)", () => {
+  it("writes a small WebAssembly module whose custom sections hold the bundled script and its handlers", async () => {
+    const dir = await pluginDir({ "src/index.ts": PLUGIN });
+    const result = await buildPlugin({ dir });
+    expect(result.binding).toBe("quickjs");
+    const bytes = await readFile(result.outFile);
+    expect(result.bytes).toBe(bytes.byteLength);
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const module = new WebAssembly.Module(bytes);
+    expect(WebAssembly.Module.imports(module)).toEqual([]);
+    expect(WebAssembly.Module.exports(module)).toEqual([]);
+    const [meta] = WebAssembly.Module.customSections(module, "goatkit:quickjs");
+    expect(JSON.parse(new TextDecoder().decode(meta))).toEqual({ abi: 1, engine: "quickjs-ng", handlers: ["hi", "extra"] });
+    const [script] = WebAssembly.Module.customSections(module, "goatkit:quickjs/script");
+    const text = new TextDecoder().decode(script);
+    // One script, the SDK and the QuickJS binding linked in, the component binding left out.
+    expect(text).toContain("__goatkitPlugin");
+    expect(text).not.toContain("goatkit:plugin/host");
+    expect(result.bytes).toBeLessThan(16 * 1024);
+  });
+
+  it("refuses an unknown binding, naming the ones there are", async () => {
+    const dir = await pluginDir({ "src/index.ts": PLUGIN });
+    const error = await buildError(buildPlugin({ dir, binding: "wasi" as never }));
+    expect(error.code).toBe("E_BINDING");
+    expect(error.message).toBe('unknown binding "wasi"; use one of quickjs, component, extism, process');
   });
 });

@@ -1,6 +1,6 @@
 import { GITIGNORE, dependenciesNote, notesTable, pluginManifest, pluginTest, type GoatKitDependencies } from "./shared-files.js";
 
-/** Files of a new TypeScript plugin (`gk plugin init --lang ts`), built to a component. */
+/** Files of a new TypeScript plugin (`gk plugin init --lang ts`), built for the QuickJS binding. */
 export function typeScriptTemplate(name: string, deps: GoatKitDependencies): Record<string, string> {
   const table = notesTable(name);
   return {
@@ -63,11 +63,12 @@ export default definePlugin({
     "test/plugin.test.ts": pluginTest(name),
     "README.md": `# ${name}
 
-A GoatKit plugin in TypeScript, built to a WebAssembly component.
+A GoatKit plugin in TypeScript, built to a small WebAssembly module that the host runs on its
+shared JavaScript engine (\`gk plugin build --binding component\` builds a component instead).
 
 \`\`\`sh
 npm install
-npm run build   # src/index.ts -> build/plugin.wasm (10-20 s: bundling, then componentizing)
+npm run build   # src/index.ts -> build/plugin.wasm (about a second: bundling, then packing the script)
 npm test        # runs the plugin in the GoatKit host on a demo help desk
 npx gk dev      # serves it with the dashboard, rebuilding on every change
 \`\`\`

@@ -32,6 +32,18 @@ export async function createRunner(binding: Binding, options: RunnerOptions): Pr
         throw error;
       }
     }
+    // QuickJS plugins carry only their script: the engine is compiled once per host and sent to
+    // every worker, each of which instantiates it with the plugin's memory cap.
+    case "quickjs": {
+      const [{ quickjsEngine }, { pluginScript }] = await Promise.all([import("./quickjs/engine.js"), import("./quickjs/plugin-script.js")]);
+      if (options.isolation === "in-process") {
+        const { QuickjsRunner } = await import("./quickjs/quickjs-runner.js");
+        return QuickjsRunner.create(options);
+      }
+      const { script } = pluginScript(options.module!);
+      const engine = await quickjsEngine();
+      return WorkerRunner.create({ kind: "quickjs", engine, script, memoryMb: options.memoryMb }, options, { poolSize: options.poolSize });
+    }
     // Extism plugins run on the host's thread in either isolation (see ExtismRunner).
     case "extism": {
       const { ExtismRunner } = await import("./extism/extism-runner.js");

@@ -1,14 +1,17 @@
+import { QUICKJS_SECTION } from "@goatkit/sdk/abi";
+
 /**
- * The three guest bindings of docs/abi.md (authors never have to say which they used), and
- * `grpc` for process plugins (manifest `runtime: "grpc"`, docs/grpc.md).
+ * The guest bindings of docs/abi.md (authors never have to say which they used), and `grpc` for
+ * process plugins (manifest `runtime: "grpc"`, docs/grpc.md).
  */
-export type Binding = "core" | "component" | "extism" | "grpc";
+export type Binding = "core" | "component" | "extism" | "quickjs" | "grpc";
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
 /**
  * Tells the binding from the bytes: a component has layer 1 in its header; an Extism plugin
- * imports the Extism kernel; anything else is a core-ABI module.
+ * imports the Extism kernel; a QuickJS plugin carries its script in a `goatkit:quickjs`
+ * custom section; anything else is a core-ABI module.
  */
 export function detectBinding(bytes: Uint8Array, module?: WebAssembly.Module): Binding {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
@@ -16,6 +19,7 @@ export function detectBinding(bytes: Uint8Array, module?: WebAssembly.Module): B
   }
   // Header: magic, then a u16 version and a u16 layer. Core modules are version 1, layer 0.
   if (bytes[6] === 1 && bytes[7] === 0) return "component";
+  if (module && WebAssembly.Module.customSections(module, QUICKJS_SECTION).length > 0) return "quickjs";
   if (module && WebAssembly.Module.imports(module).some((i) => i.module.startsWith("extism:host/"))) return "extism";
   return "core";
 }

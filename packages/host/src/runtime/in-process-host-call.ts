@@ -1,6 +1,7 @@
 import type { HostFunctionName } from "@goatkit/sdk/abi";
-import { HostCallError } from "../host-api/host-call-error.js";
-import { messageOf, type GuestHostCalls } from "../host-api/host-calls.js";
+// Not from host-calls.js: that would load the whole SDK (validator included) into every plugin worker.
+import { HostCallError, messageOf } from "../host-api/host-call-error.js";
+import type { GuestHostCalls } from "../host-api/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 
 /**
@@ -13,7 +14,7 @@ export function hostCallNow<T>(calls: GuestHostCalls, fn: HostFunctionName, body
     const value = body();
     if (value instanceof Promise) {
       value.catch(() => {});
-      throw new HostCallError("E_SERVICE", `${fn} needs an asynchronous service, which a plugin running on the host's thread cannot wait for; use the embedded services for component and Extism plugins`);
+      throw new HostCallError("E_SERVICE", `${fn} needs an asynchronous service, which a plugin running on the host's thread cannot wait for; run the plugin isolated (the default; Extism plugins always run on the host's thread), or use the embedded services`);
     }
     return value;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { HOST_FUNCTIONS, HOST_MODULE } from "@goatkit/sdk/abi";
+import { HOST_FUNCTIONS, HOST_MODULE, QUICKJS_CODE_SECTION, QUICKJS_SECTION, type QuickjsPluginMeta } from "@goatkit/sdk/abi";
 import { detectBinding, type Binding } from "./detect-binding.js";
 import { readMemoryLimits, readU32, sections, type MemoryLimits } from "./memory-cap.js";
 
@@ -19,6 +19,8 @@ export interface ModuleInfo {
   imports: ModuleImport[];
   memory: MemoryLimits | null;
   customSections: { name: string; size: number }[];
+  /** For the QuickJS binding: the engine the script is for, its handlers and its size. */
+  script?: { engine: string; handlers: string[]; bytes: number };
 }
 
 const decoder = new TextDecoder();
@@ -45,12 +47,26 @@ export function inspectModule(bytes: Uint8Array<ArrayBuffer>): ModuleInfo {
       const nameLength = readU32(bytes, s.contentStart);
       return { name: decoder.decode(bytes.subarray(nameLength.next, nameLength.next + nameLength.value)), size: s.end - s.contentStart };
     });
+  const moduleBinding = detectBinding(bytes, module);
   return {
-    binding: detectBinding(bytes, module),
+    binding: moduleBinding,
+    ...(moduleBinding === "quickjs" ? { script: scriptInfo(module) } : {}),
     size: bytes.byteLength,
     exports: WebAssembly.Module.exports(module),
     imports,
     memory: readMemoryLimits(bytes),
     customSections,
   };
+}
+
+function scriptInfo(module: WebAssembly.Module): ModuleInfo["script"] {
+  const [meta] = WebAssembly.Module.customSections(module, QUICKJS_SECTION);
+  const [script] = WebAssembly.Module.customSections(module, QUICKJS_CODE_SECTION);
+  let parsed: Partial<QuickjsPluginMeta> = {};
+  try {
+    parsed = JSON.parse(decoder.decode(meta)) as QuickjsPluginMeta;
+  } catch {
+    // A damaged description: the load says so; inspection shows what it can.
+  }
+  return { engine: String(parsed.engine ?? "unknown"), handlers: Array.isArray(parsed.handlers) ? parsed.handlers.map(String) : [], bytes: script?.byteLength ?? 0 };
 }

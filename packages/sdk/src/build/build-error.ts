@@ -1,5 +1,6 @@
 /** Codes of the failures buildPlugin reports; each message names the problem and the fix. */
 export type BuildErrorCode =
+  | "E_BINDING"
   | "E_ENTRY_NOT_FOUND"
   | "E_BUNDLE"
   | "E_PLUGIN_DEFINITION"

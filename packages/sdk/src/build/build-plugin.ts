@@ -1,7 +1,8 @@
 /**
  * Builds a TypeScript plugin folder into the `.wasm` its manifest names: bundle the author's
- * code with esbuild, check it against the manifest, then componentize it (component binding)
- * or compile it with extism-js (Extism binding).
+ * code with esbuild, check it against the manifest, then pack the script for the host's shared
+ * QuickJS engine (the default), componentize it (component binding) or compile it with
+ * extism-js (Extism binding).
  */
 import { existsSync } from "node:fs";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
@@ -12,19 +13,24 @@ import { bundle } from "./bundle.js";
 import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
 import { compileWithExtismJs } from "./extism-js.js";
-import { componentEntry, extismEntry, processEntry } from "./plugin-entry.js";
+import { componentEntry, extismEntry, processEntry, quickjsEntry } from "./plugin-entry.js";
+import { quickjsModule } from "./quickjs-module.js";
 import { ProgressReporter, type ProgressListener } from "./progress.js";
 
 /** `process` is the gRPC runtime's: a Node program serving plugin.proto (docs/grpc.md). */
-export type GuestBinding = "component" | "extism" | "process";
+export type GuestBinding = "quickjs" | "component" | "extism" | "process";
+
+/** The bindings `buildPlugin` can produce, the default for `runtime: "wasm"` first. */
+export const GUEST_BINDINGS: readonly GuestBinding[] = ["quickjs", "component", "extism", "process"];
 
 export interface BuildOptions {
   /** The plugin folder (with its manifest). */
   dir: string;
   /**
-   * `component` (default for `runtime: "wasm"`): a WebAssembly component; `extism`: an Extism
-   * plugin (needs extism-js on PATH); `process` (default and only choice for `runtime: "grpc"`):
-   * one executable ES module serving the plugin over gRPC.
+   * `quickjs` (default for `runtime: "wasm"`): a small module of the plugin's script, run on the
+   * host's shared QuickJS engine; `component`: a WebAssembly component with its own engine;
+   * `extism`: an Extism plugin (needs extism-js on PATH); `process` (default and only choice for
+   * `runtime: "grpc"`): one executable ES module serving the plugin over gRPC.
    */
   binding?: GuestBinding;
   /** The entry module, relative to `dir`; default: the first of src/index.ts, src/index.js, index.ts, index.js. */
@@ -53,16 +59,19 @@ const ENTRY_CANDIDATES = ["src/index.ts", "src/index.js", "index.ts", "index.js"
  */
 export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const dir = resolve(options.dir);
+  if (options.binding !== undefined && !GUEST_BINDINGS.includes(options.binding)) {
+    throw new BuildError("E_BINDING", `unknown binding "${String(options.binding)}"; use one of ${GUEST_BINDINGS.join(", ")}`);
+  }
   const progress = new ProgressReporter(options.onProgress);
   const { manifest } = await loadManifest(dir);
   const grpc = manifest.runtime === "grpc";
-  const binding = options.binding ?? (grpc ? "process" : "component");
+  const binding = options.binding ?? (grpc ? "process" : "quickjs");
   if (grpc !== (binding === "process")) {
     throw new BuildError(
       "E_BINDING",
       grpc
         ? `the manifest's runtime is "grpc", which runs a process, not the ${binding} binding; build without a binding (or with "process"), or set "runtime": "wasm"`
-        : `the process binding builds gRPC plugins, but the manifest's runtime is "wasm"; set "runtime": "grpc" with a grpc section, or build for component or extism`,
+        : `the process binding builds gRPC plugins, but the manifest's runtime is "wasm"; set "runtime": "grpc" with a grpc section, or build for quickjs, component or extism`,
     );
   }
   const entryPath = findEntry(dir, options.entry);
@@ -70,7 +79,10 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
 
   const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest, { node: binding === "process" }));
   let wasm: Uint8Array;
-  if (binding === "process") {
+  if (binding === "quickjs") {
+    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(quickjsEntry(entryPath), dir, "quickjs"));
+    wasm = quickjsModule(code, description.handlers);
+  } else if (binding === "process") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(processEntry(entryPath), dir, "process"));
     wasm = new TextEncoder().encode(code);
   } else if (binding === "component") {

@@ -2,11 +2,14 @@
 import { BuildError } from "./build-error.js";
 import { COMPONENT_HOST_IMPORT } from "./plugin-entry.js";
 
-export type BundleFormat = "component" | "extism" | "process" | "describe";
+export type BundleFormat = "quickjs" | "component" | "extism" | "process" | "describe";
 
-// componentize-js takes one ES module; extism-js takes CommonJS at ES2020 (QuickJS);
+// The QuickJS binding runs one script (QuickJS-ng speaks ES2023), minified: it is the whole
+// artifact, and names stay for stack traces and error names. componentize-js takes one ES
+// module; extism-js takes CommonJS at ES2020 (QuickJS);
 // the build's own look at the plugin runs a script in a Node VM.
 const FORMATS = {
+  quickjs: { format: "iife", target: "es2023", minify: true, keepNames: true },
   component: { format: "esm", target: "es2022" },
   extism: { format: "cjs", target: "es2020" },
   describe: { format: "iife", target: "es2022" },

@@ -27,7 +27,7 @@ const HOST_FUNCTIONS = [
 ];
 
 export const EXTISM_JS_INSTALL =
-  "install it from https://github.com/extism/js-pdk/releases (the release's install.sh puts extism-js on PATH; it also needs binaryen's wasm-merge and wasm-opt), or build the component binding instead (binding: \"component\", the default)";
+  "install it from https://github.com/extism/js-pdk/releases (the release's install.sh puts extism-js on PATH; it also needs binaryen's wasm-merge and wasm-opt), or build for the default QuickJS binding instead (binding: \"quickjs\")";
 
 /** The extism-js interface file: the plugin's exports and the host functions it imports. */
 export function extismInterface(handlers: readonly string[]): string {

@@ -1,4 +1,4 @@
-export { buildPlugin, type BuildOptions, type BuildResult, type GuestBinding } from "./build-plugin.js";
+export { buildPlugin, GUEST_BINDINGS, type BuildOptions, type BuildResult, type GuestBinding } from "./build-plugin.js";
 export { BuildError, type BuildErrorCode } from "./build-error.js";
 export { findExtismJs, extismInterface } from "./extism-js.js";
 export type { BuildProgress, BuildStep, ProgressListener } from "./progress.js";

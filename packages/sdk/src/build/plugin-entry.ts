@@ -19,6 +19,11 @@ export function componentEntry(pluginPath: string): string {
   ].join("\n");
 }
 
+/** Publishes the plugin on the global the host reads (the QuickJS binding runs a script). */
+export function quickjsEntry(pluginPath: string): string {
+  return [`import plugin from ${JSON.stringify(pluginPath)};`, `import { serveQuickjs } from "@goatkit/sdk/guest/quickjs";`, `serveQuickjs(plugin);`, ""].join("\n");
+}
+
 /** `gk_register` and one export per handler, as extism-js needs named exports. */
 export function extismEntry(pluginPath: string, handlers: readonly string[]): string {
   return [

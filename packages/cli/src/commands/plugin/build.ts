@@ -3,30 +3,42 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { BuildError, buildPlugin as buildTypeScript, loadManifest, type ResolvedManifest } from "@goatkit/sdk";
+import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
 
 /** Core modules should stay small (the GoatFlow tutorial asks for under 1 MB). */
 const CORE_BUDGET_BYTES = 1024 * 1024;
+/** A QuickJS plugin is its script alone; 256 KiB is Shopify Functions' limit for the same design. */
+const QUICKJS_BUDGET_BYTES = 256 * 1024;
 
 export const buildCommand = defineCommand({
   meta: { name: "build", description: "Build the plugin's .wasm from the manifest's build section (or asc for AssemblyScript), and report its size" },
   args: {
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
+    binding: { type: "string", description: `TypeScript only: ${GUEST_BINDINGS.join(", ")} (default quickjs: a small module for the host's shared engine)` },
   },
   async run({ args }) {
     const dir = resolve(args.dir);
     const { manifest } = await loadManifest(dir);
-    await buildPlugin(dir, manifest);
+    await buildPlugin(dir, manifest, console.log, bindingOption(args.binding));
   },
 });
 
+function bindingOption(value: string | undefined): GuestBinding | undefined {
+  if (value === undefined) return undefined;
+  if (!(GUEST_BINDINGS as readonly string[]).includes(value)) throw new GkError(`unknown --binding "${value}"; use one of ${GUEST_BINDINGS.join(", ")}`);
+  return value as GuestBinding;
+}
+
 /** Runs the build and reports where the module is and how big; shared with `gk dev`. */
-export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log): Promise<string> {
+export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log, binding?: GuestBinding): Promise<string> {
   const started = Date.now();
   assertDependenciesInstalled(dir);
   const plan = buildPlanFor(dir, manifest);
+  if (binding !== undefined && plan.kind === "command") {
+    throw new GkError(`--binding applies to TypeScript plugins that gk builds itself; ${manifest.name} is built by its manifest's build command (or asc): pass the binding there`);
+  }
   const progress = startProgress(log);
   try {
     if (plan.kind === "command") {
@@ -34,11 +46,15 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
       const [command, ...commandArgs] = plan.argv;
       await runBuildCommand(command!, commandArgs, dir, progress);
     } else {
-      // TypeScript: bundled, then componentized (10-20 s); each finished step is shown.
-      log(`building ${manifest.name}: TypeScript to ${manifest.runtime === "grpc" ? "a gRPC process plugin" : "a component"}`);
+      // TypeScript: bundled, then packed for the shared engine (about a second) or componentized
+      // (10-20 s); each finished step is shown.
+      // buildPlugin's own default: quickjs, or process for a gRPC plugin.
+      const target = binding ?? (manifest.runtime === "grpc" ? "process" : "quickjs");
+      log(`building ${manifest.name}: TypeScript for the ${target} binding`);
       try {
         await buildTypeScript({
           dir,
+          ...(binding === undefined ? {} : { binding }),
           onProgress: (event) => {
             if (event.status === "start") progress.label(event.message);
             else if (event.status === "done") progress.line(`  [${(event.elapsedMs / 1000).toFixed(1)} s] ${event.message}`);
@@ -64,6 +80,9 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
   log(`${relative(process.cwd(), output) || output}: ${info.binding} module, ${(size / 1024).toFixed(1)} KiB, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (info.binding === "core" && size > CORE_BUDGET_BYTES) {
     log(`warning: ${(size / 1048576).toFixed(2)} MiB is over the 1 MiB budget for core modules; large plugins load slowly (optimize for size: asc --shrinkLevel 2, tinygo -no-debug)`);
+  }
+  if (info.binding === "quickjs" && size > QUICKJS_BUDGET_BYTES) {
+    log(`warning: ${(size / 1024).toFixed(1)} KiB is over the 256 KiB budget for TypeScript plugins; every instance parses the whole script when it loads (import less: a smaller library, or only the functions you use)`);
   }
   return output;
 }

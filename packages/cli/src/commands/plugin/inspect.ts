@@ -30,6 +30,13 @@ export const inspectCommand = defineCommand({
     const lines = [
       `binding   ${info.binding === "core" ? "GoatKit core ABI" : info.binding}`,
       `size      ${info.size} bytes (${(info.size / 1024).toFixed(1)} KiB)`,
+      ...(info.script
+        ? [
+            `script    ${(info.script.bytes / 1024).toFixed(1)} KiB of JavaScript for the host's shared ${info.script.engine} engine`,
+            `handlers  ${info.script.handlers.length}`,
+            ...info.script.handlers.map((h) => `  ${h}`),
+          ]
+        : []),
       `memory    ${info.memory ? `${info.memory.source}, initial ${pages(info.memory.initial)}, maximum ${pages(info.memory.maximum)}` : "none"}`,
       `exports   ${info.exports.length}`,
       ...info.exports.map((e) => `  ${e.kind.padEnd(9)} ${e.name}`),

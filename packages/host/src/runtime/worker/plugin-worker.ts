@@ -7,7 +7,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { PluginCallError } from "../plugin-call-error.js";
 import { Channel, State, type CallHeader, type DoneHeader } from "./channel.js";
 import { RemoteHostCalls } from "./remote-host-calls.js";
-import { guestFactory, type GuestSource, type WorkerGuest } from "./worker-guest.js";
+import type { SpareWorkerData } from "./spare-workers.js";
+import { guestFactory, prepareRuntime, type GuestSource, type WorkerGuest } from "./worker-guest.js";
 
 export interface PluginWorkerData {
   source: GuestSource;
@@ -16,7 +17,24 @@ export interface PluginWorkerData {
   maxLogsPerCall: number;
 }
 
-const data = workerData as PluginWorkerData;
+// The binding's runtime is the host's, not the plugin's: loaded before the plugin's time starts.
+// A failure here is the first call's to report. A spare worker does this before it knows its
+// plugin, then waits for the host to send what it would otherwise have found in workerData.
+const prepare = (source: GuestSource) =>
+  prepareRuntime(source).then(
+    () => null,
+    (error: unknown) => error,
+  );
+const initial = workerData as PluginWorkerData | SpareWorkerData;
+let prepared: unknown;
+let data: PluginWorkerData;
+if ("spare" in initial) {
+  prepared = await prepare(initial.spare);
+  data = await new Promise<PluginWorkerData>((resolve) => parentPort!.once("message", resolve));
+} else {
+  data = initial;
+  prepared = await prepare(data.source);
+}
 const channel = new Channel(data.buffer);
 const calls = new RemoteHostCalls(channel, data.maxLogsPerCall);
 // The host's clock as the channel last carried it (set before every call and reply); before
@@ -26,7 +44,7 @@ const options = { maxResultBytes: data.maxResultBytes, now: () => channel.clock 
 // Booted: from here on, start-up time is the plugin's own (its start function, a component's
 // initialisation), which the call's time-out covers.
 parentPort!.postMessage("booted");
-const newGuest = await guestFactory(data.source, calls, options).catch((error: unknown) => {
+const newGuest = await (prepared === null ? guestFactory(data.source, calls, options) : Promise.reject(prepared)).catch((error: unknown) => {
   const failure = error instanceof Error ? error : new Error(String(error));
   return async (): Promise<WorkerGuest> => {
     throw failure;

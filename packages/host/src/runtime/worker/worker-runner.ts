@@ -7,6 +7,7 @@ import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plu
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
 import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, type ReplyHeader } from "./channel.js";
 import type { PluginWorkerData } from "./plugin-worker.js";
+import { PLUGIN_WORKER_RESOURCES, spareWorkers } from "./spare-workers.js";
 import type { GuestSource } from "./worker-guest.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -38,7 +39,7 @@ const BOOT_TIMEOUT_MS = 10_000;
  * blocked worker through the channel.
  */
 export class WorkerRunner implements PluginRunner {
-  readonly binding: "core" | "component";
+  readonly binding: GuestSource["kind"];
   #exports: readonly string[];
   readonly #slots: Slot[] = [];
   readonly #waiting: ((slot: Slot) => void)[] = [];
@@ -52,12 +53,13 @@ export class WorkerRunner implements PluginRunner {
     this.binding = source.kind;
     this.#exports = source.kind === "core" ? WebAssembly.Module.exports(source.module).map((e) => e.name) : [];
     for (let i = 0; i < Math.max(1, pool.poolSize); i++) this.#slots.push(this.#spawn());
+    if (source.kind === "quickjs") spareWorkers.retain(source.engine);
   }
 
   /** Starts the pool; for a component, asks it for its handler names (its "exports"). */
   static async create(source: GuestSource, options: RunnerOptions, pool: WorkerPoolOptions = { poolSize: 1 }): Promise<WorkerRunner> {
     const runner = new WorkerRunner(source, options, pool);
-    if (source.kind === "component") {
+    if (source.kind !== "core") {
       try {
         const { bytes } = await runner.#run({ op: "handlers" }, null);
         runner.#exports = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array())) as string[];
@@ -90,6 +92,7 @@ export class WorkerRunner implements PluginRunner {
   }
 
   async close(): Promise<void> {
+    if (!this.#closed && this.source.kind === "quickjs") spareWorkers.release();
     this.#closed = true;
     await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
     this.#slots.length = 0;
@@ -187,7 +190,11 @@ export class WorkerRunner implements PluginRunner {
       maxResultBytes: this.options.maxResultBytes,
       maxLogsPerCall: this.options.calls.maxLogsPerCall,
     };
-    const worker = new Worker(workerScript("plugin-worker"), { workerData: data, resourceLimits: { stackSizeMb: 4 }, execArgv: workerExecArgv() });
+    // A QuickJS plugin takes the spare worker when there is one (booted, engine warm): it gets
+    // its data as a message instead of workerData.
+    const spare = this.source.kind === "quickjs" ? spareWorkers.take() : null;
+    spare?.postMessage(data);
+    const worker = spare ?? new Worker(workerScript("plugin-worker"), { workerData: data, resourceLimits: PLUGIN_WORKER_RESOURCES, execArgv: workerExecArgv() });
     slot.worker = worker;
     slot.channel = channel;
     slot.calls = this.options.calls.fork();

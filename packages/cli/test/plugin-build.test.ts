@@ -1,0 +1,46 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kitchenSink, repo, run } from "./support.js";
+
+// `gk plugin build` of a TypeScript plugin: the QuickJS binding by default, others by --binding.
+describe("gk plugin build (TypeScript)", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gk-build-ts-"));
+    await mkdir(join(dir, "node_modules", "@goatkit"), { recursive: true });
+    await symlink(join(repo, "packages/sdk"), join(dir, "node_modules", "@goatkit", "sdk"), "dir");
+    await mkdir(join(dir, "src"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ name: "hello", version: "1.0.0", wasm: "build/plugin.wasm", routes: [{ method: "GET", path: "/api/plugins/hello/hi", handler: "hi" }] }));
+    await writeFile(
+      join(dir, "src/index.ts"),
+      `import { definePlugin, Registration } from "@goatkit/sdk/guest";\nexport default definePlugin({ register: new Registration("hello", "1.0.0"), handlers: { hi: () => "hi" } });\n`,
+    );
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("builds for the shared engine by default, and the plugin answers", async () => {
+    const build = await run(["plugin", "build", dir]);
+    expect(build.code).toBe(0);
+    expect(build.stdout).toContain("building hello: TypeScript for the quickjs binding");
+    expect(build.stdout).toMatch(/build\/plugin\.wasm: quickjs module, [\d.]+ KiB, built in [\d.]+ s/);
+    const call = await run(["plugin", "call", dir, "hi"]);
+    expect(call).toMatchObject({ code: 0, stdout: "hi" });
+    const inspect = await run(["plugin", "inspect", join(dir, "build/plugin.wasm")]);
+    expect(inspect.stdout).toMatch(/^binding {3}quickjs\nsize {6}\d+ bytes \([\d.]+ KiB\)\nscript {4}[\d.]+ KiB of JavaScript for the host's shared quickjs-ng engine\nhandlers {2}1\n {2}hi\n/);
+    expect(inspect.stdout).toContain("custom sections 2\n  goatkit:quickjs (");
+  });
+
+  it("refuses an unknown --binding, naming the ones there are", async () => {
+    const build = await run(["plugin", "build", dir, "--binding", "wasi"]);
+    expect(build.code).toBe(1);
+    expect(build.stderr).toContain('unknown --binding "wasi"; use one of quickjs, component, extism, process');
+  });
+
+  it("says --binding is for TypeScript plugins gk builds itself", async () => {
+    const build = await run(["plugin", "build", kitchenSink, "--binding", "component"]);
+    expect(build.code).toBe(1);
+    expect(build.stderr).toContain("--binding applies to TypeScript plugins that gk builds itself; kitchen-sink is built by its manifest's build command (or asc): pass the binding there");
+  });
+});
