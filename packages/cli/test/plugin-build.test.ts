@@ -38,6 +38,19 @@ describe("gk plugin build (TypeScript)", () => {
     expect(build.stderr).toContain('unknown --binding "wasi"; use one of quickjs, component, extism, process');
   });
 
+  it("shows that a build taking more than a second is still running", async () => {
+    const slow = await mkdtemp(join(tmpdir(), "gk-build-slow-"));
+    try {
+      const wasm = join(kitchenSink, "build/plugin.wasm");
+      await writeFile(join(slow, "manifest.json"), JSON.stringify({ name: "slow", version: "1.0.0", build: { command: "sh", args: ["-c", `sleep 2 && cp ${wasm} plugin.wasm`], output: "plugin.wasm" } }));
+      const build = await run(["plugin", "build", slow]);
+      expect(build.code).toBe(0);
+      expect(build.stdout).toMatch(/^ {2}still building after 1 s$/m);
+    } finally {
+      await rm(slow, { recursive: true, force: true });
+    }
+  });
+
   it("says --binding is for TypeScript plugins gk builds itself", async () => {
     const build = await run(["plugin", "build", kitchenSink, "--binding", "component"]);
     expect(build.code).toBe(1);
