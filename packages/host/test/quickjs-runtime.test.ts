@@ -73,6 +73,16 @@ describe("QuickJS: what the engine gives a script", () => {
     expect(body).toEqual({ now, date: "2031-01-02T03:04:05.678Z", loaded: expect.any(String), called: true });
   });
 
+  it("crypto.getRandomValues and randomUUID come from the host's random source", async () => {
+    const first = JSON.parse(String((await host.call(PLUGIN, "random")).body));
+    const second = JSON.parse(String((await host.call(PLUGIN, "random")).body));
+    expect(first.a).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set([first.a, first.b, second.a, second.b]).size).toBe(4);
+    expect(first.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first.uuid).not.toBe(second.uuid);
+    expect(first.tooMany).toBe("RangeError: crypto.getRandomValues: at most 65536 bytes at a time, not 65537");
+  });
+
   it("console output goes to the plugin log, stdout as info and stderr as error", async () => {
     await host.call(PLUGIN, "console");
     const lines = host.logs.list(PLUGIN).filter((l) => l.message.startsWith("to std") || l.message.startsWith("Error: to stderr"));

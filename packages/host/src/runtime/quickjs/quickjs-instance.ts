@@ -210,7 +210,6 @@ const MISSING_GLOBALS: Record<string, string> = {
   URL: "bundle a URL parser, or split the string",
   URLSearchParams: "read query values with req.query(name)",
   structuredClone: "copy with JSON.parse(JSON.stringify(value))",
-  crypto: "ask the host for what needs a secret; Math.random() is there for the rest",
   process: "read settings from req.config (the manifest's config)",
   Buffer: "use TextEncoder, TextDecoder, atob and btoa",
   require: "import libraries; the build bundles them",

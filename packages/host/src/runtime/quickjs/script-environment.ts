@@ -1,11 +1,12 @@
 /**
  * What a plugin script finds besides the language: the host's clock, `console`, `TextEncoder`
- * and `TextDecoder`, `atob`/`btoa`, and `Intl`. QuickJS-ng has none of these; the prelude below
+ * and `TextDecoder`, `atob`/`btoa`, `crypto.getRandomValues`/`randomUUID`, and `Intl`. QuickJS-ng has none of these; the prelude below
  * defines them in the script's context over a few native functions of the worker (or host)
  * thread. `Intl` is Node's own: each formatter the script creates is a real Intl object on this
  * thread (full ICU, every time zone), reached synchronously, so no plugin carries a polyfill or
  * time-zone data. docs/typescript.md, "The engine", lists what the scripts get and what not.
  */
+import { randomBytes } from "node:crypto";
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 
 export interface EnvironmentOptions {
@@ -84,6 +85,23 @@ const PRELUDE = String.raw`(() => {
     decode(input) { return native.decode(bytesOf(input), this.#fatal, this.#ignoreBOM); }
   }
   define(globalThis, { TextEncoder, TextDecoder, atob: (text) => native.atob(String(text)), btoa: (text) => native.btoa(String(text)) });
+
+  // Secrets (tokens, feed URLs) need the host's CSPRNG; Math.random() is not one.
+  const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
+  const getRandomValues = (view) => {
+    if (!INTEGER_ARRAYS.some((Kind) => view instanceof Kind)) throw new TypeError("crypto.getRandomValues takes an integer typed array");
+    if (view.byteLength > 65536) throw new RangeError("crypto.getRandomValues: at most 65536 bytes at a time, not " + view.byteLength);
+    new Uint8Array(view.buffer, view.byteOffset, view.byteLength).set(new Uint8Array(native.random(view.byteLength)));
+    return view;
+  };
+  const randomUUID = () => {
+    const b = getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  };
+  define(globalThis, { crypto: { getRandomValues, randomUUID } });
 
   // Intl: each object is Node's, kept on the native side by its (kind, locales, options).
   const intl = (op, args) => {
@@ -254,6 +272,10 @@ export function installEnvironment(ctx: QuickJSContext, options: EnvironmentOpti
       return ctx.newString(Buffer.from(value, "latin1").toString("base64"));
     },
     intl: (op, args) => ctx.newString(intl(ctx.getString(op), ctx.getString(args))),
+    random: (length) => {
+      const bytes = randomBytes(ctx.getNumber(length));
+      return ctx.newArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    },
   };
   const object = ctx.newObject();
   for (const [name, fn] of Object.entries(natives)) {
