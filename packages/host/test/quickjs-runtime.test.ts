@@ -89,6 +89,7 @@ describe("QuickJS: what the engine gives a script", () => {
     expect(lines.map((l) => [l.level, l.message.split("\n")[0], l.fields.stream])).toEqual([
       ["info", 'to stdout {"n":1}', "stdout"],
       ["error", "Error: to stderr", "stderr"],
+      ["info", "to stdout, \u0000 and all", "stdout"],
     ]);
   });
 
@@ -100,6 +101,11 @@ describe("QuickJS: what the engine gives a script", () => {
       base64: "Z29hdA==",
       unbase64: "goat",
       property: true,
+      nulBase64: "AGEA/w==",
+      nulUnbase64: [0, 97, 0, 255],
+      nulBytes: [97, 0, 98],
+      nulBack: 3,
+      nulResult: "x\u0000y",
     });
   });
 

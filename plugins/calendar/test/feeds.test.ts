@@ -80,6 +80,15 @@ describe("calendar subscription URLs", () => {
     expect(status).toEqual({ calendar_id: calendarId, active: true, created_at: "2026-03-30T06:00:00Z", last_used_at: "2026-03-30T06:05:00Z" });
   });
 
+  it("every URL made works: forty in a row, whatever bytes their secrets hold", async () => {
+    // One secret in eight has a zero byte; an engine boundary that cut strings at U+0000 broke those.
+    for (let i = 0; i < 40; i++) {
+      const url = await newFeedUrl(FARID);
+      expect(secretOf(url)).toHaveLength(43);
+      expect((await subscribe(url)).status).toBe(200);
+    }
+  });
+
   it("rotates: a new URL works and the one before stops at once", async () => {
     const before = await newFeedUrl(EMMA);
     const after = await newFeedUrl(EMMA);

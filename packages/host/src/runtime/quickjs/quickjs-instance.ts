@@ -14,6 +14,7 @@ import { hostCallNow } from "../in-process-host-call.js";
 import { PluginCallError } from "../plugin-call-error.js";
 import { instantiateEngine, type Engine } from "./engine.js";
 import { installEnvironment } from "./script-environment.js";
+import { newString, readString } from "./quickjs-strings.js";
 
 export interface QuickjsInstanceOptions {
   memoryMb: number;
@@ -133,12 +134,12 @@ export class QuickjsInstance {
   /** Calls a handler with the request envelope; returns the result text ("" for nothing). */
   call(handler: string, request: string): string {
     const name = this.ctx.newString(handler);
-    const body = this.ctx.newString(request);
+    const body = newString(this.ctx, request);
     let outcome: CallOutcome;
     try {
       const result = this.#invoke(handler, this.#call, [name, body]);
       try {
-        if (this.ctx.typeof(result) === "string") return this.ctx.getString(result);
+        if (this.ctx.typeof(result) === "string") return readString(this.ctx, result);
         outcome = this.ctx.dump(result) as CallOutcome;
       } finally {
         result.dispose();
@@ -251,7 +252,7 @@ function installHostFunctions(ctx: QuickJSContext, calls: GuestHostCalls): void 
   };
   const json = (value: unknown) => ctx.newString(JSON.stringify(value));
   const none = () => undefined;
-  const s = (handle: QuickJSHandle) => ctx.getString(handle);
+  const s = (handle: QuickJSHandle) => readString(ctx, handle);
   const functions: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | undefined> = {
     dbQuery: (sql, args) => run("db_query", () => calls.dbQuery(s(sql), s(args)), json),
     dbExec: (sql, args) => run("db_exec", () => calls.dbExec(s(sql), s(args)), json),

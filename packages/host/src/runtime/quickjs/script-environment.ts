@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
+import { newString, readString } from "./quickjs-strings.js";
 
 export interface EnvironmentOptions {
   /** The host's clock (a test host's controlled clock reaches the script through it). */
@@ -243,18 +244,18 @@ export function installEnvironment(ctx: QuickJSContext, options: EnvironmentOpti
   const natives: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | undefined> = {
     now: () => ctx.newNumber(options.now()),
     log: (level, message, stream) => {
-      options.log(ctx.getString(level), ctx.getString(message), JSON.stringify({ stream: ctx.getString(stream) }));
+      options.log(ctx.getString(level), readString(ctx, message), JSON.stringify({ stream: ctx.getString(stream) }));
       return undefined;
     },
     encode: (text) => {
-      const bytes = encoder.encode(ctx.getString(text));
+      const bytes = encoder.encode(readString(ctx, text));
       return ctx.newArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     },
     decode: (buffer, fatal, ignoreBOM) => {
       const bytes = ctx.getArrayBuffer(buffer);
       const decoder = ctx.dump(fatal) ? (ctx.dump(ignoreBOM) ? utf8FatalKeepBOM : utf8Fatal) : ctx.dump(ignoreBOM) ? utf8KeepBOM : utf8;
       try {
-        return ctx.newString(decoder.decode(bytes.value));
+        return newString(ctx, decoder.decode(bytes.value));
       } catch {
         return fail("TypeError", "The encoded data was not valid utf-8");
       } finally {
@@ -262,12 +263,12 @@ export function installEnvironment(ctx: QuickJSContext, options: EnvironmentOpti
       }
     },
     atob: (text) => {
-      const value = ctx.getString(text).replace(/[\t\n\f\r ]/g, "");
+      const value = readString(ctx, text).replace(/[\t\n\f\r ]/g, "");
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) return fail("InvalidCharacterError", "atob: the string is not valid base64");
-      return ctx.newString(Buffer.from(value, "base64").toString("latin1"));
+      return newString(ctx, Buffer.from(value, "base64").toString("latin1"));
     },
     btoa: (text) => {
-      const value = ctx.getString(text);
+      const value = readString(ctx, text);
       if (/[^\u0000-\u00ff]/.test(value)) return fail("InvalidCharacterError", "btoa: the string has characters outside Latin-1; encode it as UTF-8 bytes first");
       return ctx.newString(Buffer.from(value, "latin1").toString("base64"));
     },
