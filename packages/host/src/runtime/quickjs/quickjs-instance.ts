@@ -14,7 +14,7 @@ import { hostCallNow } from "../in-process-host-call.js";
 import { PluginCallError } from "../plugin-call-error.js";
 import { instantiateEngine, type Engine } from "./engine.js";
 import { installEnvironment } from "./script-environment.js";
-import { newString, readString } from "./quickjs-strings.js";
+import { StringBridge } from "./quickjs-strings.js";
 
 export interface QuickjsInstanceOptions {
   memoryMb: number;
@@ -74,6 +74,7 @@ export class QuickjsInstance {
     private readonly ctx: QuickJSContext,
     private readonly exports: QuickJSHandle,
     private readonly deadline: Deadline,
+    private readonly strings: StringBridge,
     private readonly options: QuickjsInstanceOptions,
   ) {
     this.#call = ctx.getProp(exports, "call");
@@ -86,9 +87,10 @@ export class QuickjsInstance {
     runtime.setMaxStackSize(options.maxStackBytes);
     const ctx = runtime.newContext();
     const deadline = new Deadline();
+    const strings = new StringBridge(ctx);
     try {
-      installEnvironment(ctx, { now: options.now, log: (level, message, fields) => calls.log(level, message, fields) });
-      installHostFunctions(ctx, calls);
+      installEnvironment(ctx, strings, { now: options.now, log: (level, message, fields) => calls.log(level, message, fields) });
+      installHostFunctions(ctx, calls, strings);
       // Only when asked for (in-process): the handler is called back often while a script runs.
       if (options.timeoutMs !== undefined) runtime.setInterruptHandler(() => deadline.passed());
       deadline.start(options.timeoutMs);
@@ -106,9 +108,10 @@ export class QuickjsInstance {
         exports.dispose();
         throw new PluginCallError("E_LOAD", `the plugin's script did not set globalThis.${QUICKJS_PLUGIN_GLOBAL}; build it with buildPlugin() from @goatkit/sdk (gk plugin build)`);
       }
-      return new QuickjsInstance(runtime, ctx, exports, deadline, options);
+      return new QuickjsInstance(runtime, ctx, exports, deadline, strings, options);
     } catch (error) {
       try {
+        strings.dispose();
         ctx.dispose();
         runtime.dispose();
       } catch {
@@ -134,12 +137,12 @@ export class QuickjsInstance {
   /** Calls a handler with the request envelope; returns the result text ("" for nothing). */
   call(handler: string, request: string): string {
     const name = this.ctx.newString(handler);
-    const body = newString(this.ctx, request);
+    const body = this.strings.create(request);
     let outcome: CallOutcome;
     try {
       const result = this.#invoke(handler, this.#call, [name, body]);
       try {
-        if (this.ctx.typeof(result) === "string") return readString(this.ctx, result);
+        if (this.ctx.typeof(result) === "string") return this.strings.read(result);
         outcome = this.ctx.dump(result) as CallOutcome;
       } finally {
         result.dispose();
@@ -159,6 +162,7 @@ export class QuickjsInstance {
     if (this.#poisoned) return;
     this.#call.dispose();
     this.exports.dispose();
+    this.strings.dispose();
     this.ctx.dispose();
     this.runtime.dispose();
   }
@@ -235,7 +239,7 @@ function describe(error: unknown): string {
 }
 
 /** The host functions on `globalThis.__goatkitHost`: only marshalling, as the component's imports. */
-function installHostFunctions(ctx: QuickJSContext, calls: GuestHostCalls): void {
+function installHostFunctions(ctx: QuickJSContext, calls: GuestHostCalls, strings: StringBridge): void {
   const run = (fn: HostFunctionName, body: () => MaybePromise<unknown>, wrap: (value: unknown) => QuickJSHandle | undefined) => {
     let value: unknown;
     try {
@@ -252,7 +256,7 @@ function installHostFunctions(ctx: QuickJSContext, calls: GuestHostCalls): void 
   };
   const json = (value: unknown) => ctx.newString(JSON.stringify(value));
   const none = () => undefined;
-  const s = (handle: QuickJSHandle) => readString(ctx, handle);
+  const s = (handle: QuickJSHandle) => strings.read(handle);
   const functions: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | undefined> = {
     dbQuery: (sql, args) => run("db_query", () => calls.dbQuery(s(sql), s(args)), json),
     dbExec: (sql, args) => run("db_exec", () => calls.dbExec(s(sql), s(args)), json),

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { newString, readString } from "./quickjs-strings.js";
+import type { StringBridge } from "./quickjs-strings.js";
 
 export interface EnvironmentOptions {
   /** The host's clock (a test host's controlled clock reaches the script through it). */
@@ -238,24 +238,24 @@ const utf8FatalKeepBOM = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true
 const encoder = new TextEncoder();
 
 /** Installs the environment in a fresh context. */
-export function installEnvironment(ctx: QuickJSContext, options: EnvironmentOptions): void {
+export function installEnvironment(ctx: QuickJSContext, strings: StringBridge, options: EnvironmentOptions): void {
   const intl = intlBridge();
   const fail = (name: string, message: string) => ({ error: ctx.newError({ name, message }) });
   const natives: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | undefined> = {
     now: () => ctx.newNumber(options.now()),
     log: (level, message, stream) => {
-      options.log(ctx.getString(level), readString(ctx, message), JSON.stringify({ stream: ctx.getString(stream) }));
+      options.log(ctx.getString(level), strings.read(message), JSON.stringify({ stream: ctx.getString(stream) }));
       return undefined;
     },
     encode: (text) => {
-      const bytes = encoder.encode(readString(ctx, text));
+      const bytes = encoder.encode(strings.read(text));
       return ctx.newArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     },
     decode: (buffer, fatal, ignoreBOM) => {
       const bytes = ctx.getArrayBuffer(buffer);
       const decoder = ctx.dump(fatal) ? (ctx.dump(ignoreBOM) ? utf8FatalKeepBOM : utf8Fatal) : ctx.dump(ignoreBOM) ? utf8KeepBOM : utf8;
       try {
-        return newString(ctx, decoder.decode(bytes.value));
+        return strings.create(decoder.decode(bytes.value));
       } catch {
         return fail("TypeError", "The encoded data was not valid utf-8");
       } finally {
@@ -263,12 +263,12 @@ export function installEnvironment(ctx: QuickJSContext, options: EnvironmentOpti
       }
     },
     atob: (text) => {
-      const value = readString(ctx, text).replace(/[\t\n\f\r ]/g, "");
+      const value = strings.read(text).replace(/[\t\n\f\r ]/g, "");
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) return fail("InvalidCharacterError", "atob: the string is not valid base64");
-      return newString(ctx, Buffer.from(value, "base64").toString("latin1"));
+      return strings.create(Buffer.from(value, "base64").toString("latin1"));
     },
     btoa: (text) => {
-      const value = readString(ctx, text);
+      const value = strings.read(text);
       if (/[^\u0000-\u00ff]/.test(value)) return fail("InvalidCharacterError", "btoa: the string has characters outside Latin-1; encode it as UTF-8 bytes first");
       return ctx.newString(Buffer.from(value, "latin1").toString("base64"));
     },
