@@ -1,5 +1,7 @@
 import type { Manifest } from "@goatkit/sdk";
+import { mentionedTable } from "../services/database/sql-statement.js";
 import type { DatabaseService } from "../services/types.js";
+import { PLATFORM_TABLES } from "../state/platform-schema.js";
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS goatkit_migrations (
   plugin VARCHAR(100) NOT NULL,
@@ -11,6 +13,21 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS goatkit_migrations (
 const MIGRATION_LOCK = "goatkit:migrations";
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * A plugin's migrations run with the host's own database privileges: they may not touch the
+ * host's tables (its platform state and this ledger). Returns the refusal, or null.
+ */
+export function hostTableInMigrations(manifest: Manifest): string | null {
+  for (const migration of manifest.migrations ?? []) {
+    const scripts = typeof migration.up === "string" ? [migration.up] : Object.values(migration.up ?? {});
+    for (const sql of scripts) {
+      const table = mentionedTable(String(sql), [...PLATFORM_TABLES, "goatkit_migrations"]);
+      if (table) return `migration ${migration.id} of ${manifest.name} names table "${table}", which belongs to the host (docs/state.md); a plugin's migrations may create and change only its own tables`;
+    }
+  }
+  return null;
+}
 
 /**
  * Applies the plugin's migrations that this database has not seen, in order, each in one

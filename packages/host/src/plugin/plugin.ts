@@ -20,7 +20,7 @@ import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { Isolation, PluginRunner } from "../runtime/plugin-runner.js";
 import { Translations } from "../packages/i18n.js";
-import { runMigrations } from "./migrations.js";
+import { hostTableInMigrations, runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
 import { errorResponse, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
 
@@ -176,6 +176,8 @@ export class Plugin {
 
       const handlers = new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
       calls.authorize(effective.name, grantsOf(effective), handlers);
+      const hostTable = hostTableInMigrations(effective);
+      if (hostTable) throw new PluginCallError("E_LOAD", hostTable);
       await runMigrations(services.db, effective, services.now);
       for (const job of effective.jobs ?? []) {
         services.jobs.schedule({ id: job.id, plugin: effective.name, schedule: job.schedule, handler: job.handler, payload: null, source: "manifest" });

@@ -154,6 +154,11 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
         ["DETACH DATABASE main", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data"],
         ["PRAGMA foreign_keys = OFF", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data"],
         ["SELECT load_extension('/tmp/evil')", "db_query may not call load_extension: it loads native code into the host"],
+        // Functions that reach the server's files or run SQL from a string (past every check here).
+        ["SELECT pg_catalog.pg_read_file('/etc/passwd')", "db_query may not call pg_read_file: it reaches the database server's files"],
+        ["SELECT LOAD_FILE('/etc/passwd')", "db_query may not call load_file: it reaches the database server's files"],
+        ["SELECT query_to_xml('SELECT * FROM goatkit_' || 'audit', true, false, '')", "db_query may not call query_to_xml: it runs SQL given as a string, past the host's checks"],
+        ['SELECT "table_to_xml"(1, true, false, \'\')', "db_query may not call table_to_xml: it runs SQL given as a string, past the host's checks"],
         ["SELECT 1; SELECT 2", "db_query runs one statement; split the SQL into separate calls"],
         // A quote inside a quoted identifier must not hide the second statement.
         [`SELECT "'" FROM tickets; ATTACH DATABASE 'x.db' AS y; SELECT '`, "db_query runs one statement; split the SQL into separate calls"],
@@ -170,6 +175,35 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       }
       await expect(Promise.resolve().then(() => host.services.db.query("SELECT load_extension('/tmp/evil')", []))).rejects.toThrow("query() may not call load_extension: it loads native code into the host");
       expect(await host.services.db.query("SELECT COUNT(*) AS n FROM tickets", [])).toEqual([{ n: 300 }]);
+    });
+
+    // The host's platform state holds every plugin's log lines and job runs and the
+    // administrators' audit trail: no permission reaches it (docs/state.md).
+    it("db_query and db_exec never reach the host's platform tables, whatever the grant", async () => {
+      expect(host.state, "this host keeps platform state in its database").not.toBeNull();
+      const reads: Array<[sql: string, table: string]> = [
+        ["SELECT * FROM goatkit_plugin_logs", "goatkit_plugin_logs"],
+        ['SELECT actor FROM "GOATKIT_AUDIT"', "goatkit_audit"],
+        ["SELECT t.id FROM tickets t JOIN goatkit_job_runs r ON r.id = t.id", "goatkit_job_runs"],
+        ["SELECT id FROM tickets WHERE id IN (SELECT 1 FROM goatkit_plugin_state)", "goatkit_plugin_state"],
+      ];
+      for (const [sql, table] of reads) {
+        const res = await host.call(PLUGIN, "query", post({ sql, args: [] }));
+        expect(res.error, sql).toEqual({
+          code: "E_PERMISSION_DENIED",
+          message: `permission denied: db_query may not use table "${table}": it is the host's platform state (docs/state.md), which no plugin permission covers; read the host's records through its admin API`,
+        });
+      }
+      // A name in a string is not a table.
+      expect(json(await host.call(PLUGIN, "query", post({ sql: "SELECT 'goatkit_audit' AS name", args: [] })))).toEqual([{ name: "goatkit_audit" }]);
+
+      await host.load(fixture.dir, { ...fixture.load, grant: ["db:write:goatkit_audit"] });
+      const write = await host.call(PLUGIN, "exec", post({ sql: "DELETE FROM goatkit_audit", args: [] }));
+      expect(write.error?.message).toMatch(/^permission denied: db_exec may not use table "goatkit_audit": it is the host's platform state/);
+      const smuggled = await host.call(PLUGIN, "exec", post({ sql: "INSERT INTO kitchen_sink_notes (body) SELECT actor FROM goatkit_audit", args: [] }));
+      expect(smuggled.error?.code).toBe("E_PERMISSION_DENIED");
+      // The host itself still keeps and reads them.
+      await host.services.db.query("SELECT COUNT(*) AS n FROM goatkit_audit", []);
     });
 
     it("db_exec: writes its own table, and needs db:write:<table> for core tables", async () => {
@@ -313,6 +347,25 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       const message = `permission denied: ${fn} needs "${permission}"; add it to manifest.permissions`;
       expect(res.error).toEqual({ code: "E_PERMISSION_DENIED", message });
       expect(host.logs.list(PLUGIN, "warn").some((l) => l.message === message && l.fields.host_function === fn)).toBe(true);
+    });
+
+    it("refuses to load a plugin whose migration names one of the host's tables", async () => {
+      const leaky = await mkdtemp(join(tmpdir(), "goatkit-leaky-"));
+      try {
+        await cp(dir, leaky, { recursive: true });
+        const manifest = JSON.parse(await readFile(join(leaky, "manifest.json"), "utf8"));
+        const migrations = [...manifest.migrations, { id: "002_leak", up: "CREATE TABLE kitchen_sink_leak AS SELECT * FROM goatkit_audit" }];
+        await writeFile(join(leaky, "manifest.json"), JSON.stringify({ ...manifest, migrations }));
+        const other = await newHost({ tickets: 5 });
+        try {
+          await expect(other.load(leaky, fixture.load)).rejects.toThrow('migration 002_leak of kitchen-sink names table "goatkit_audit", which belongs to the host (docs/state.md)');
+          expect(await other.services.db.query("SELECT id FROM goatkit_migrations WHERE plugin = ?", [PLUGIN])).toEqual([]);
+        } finally {
+          await other.close();
+        }
+      } finally {
+        await rm(leaky, { recursive: true, force: true });
+      }
     });
 
     it("cache get, set and delete report E_PERMISSION_DENIED with the ABI's error number", async () => {

@@ -12,8 +12,6 @@ describeDatabaseContract({
   booleans: "integers",
   transactionalDdl: true,
   autoId: "id INTEGER PRIMARY KEY",
-  // libsql binds NULL for missing arguments instead of refusing the call.
-  gaps: ["placeholder-count"],
 });
 
 describeDatabaseContract(

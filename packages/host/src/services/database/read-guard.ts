@@ -6,13 +6,14 @@ import { inspectStatement } from "./sql-statement.js";
  * `COMMIT` and the like change the pooled session or end the transaction early; and in
  * `SELECT 1; COMMIT; DELETE ...` the last statement would run after it ended. On SQLite it
  * also keeps `ATTACH` (which creates files), `PRAGMA` (which changes the connection the host's
- * writes use) and `load_extension` away from the connection. Reads and writes go on to the
+ * writes use) and `load_extension` away from the connection (and, on every database, the
+ * functions that reach the server's files or run SQL from a string). Reads and writes go on to the
  * database, which refuses the writes itself.
  */
 export function guardReadOnlyTransaction(sql: string): void {
   const { kind, multiple, forbiddenCall } = inspectStatement(sql);
   if (multiple) throw new Error("query() runs one statement; split the SQL into separate calls");
-  if (forbiddenCall) throw new Error(`query() may not call ${forbiddenCall}: it loads native code into the host`);
+  if (forbiddenCall) throw new Error(`query() may not call ${forbiddenCall.name}: ${forbiddenCall.reason}`);
   if (kind === "schema" || kind === "other") {
     const keyword = /^\W*(\w+)/.exec(sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ""))?.[1]?.toUpperCase() ?? "this statement";
     throw new Error(`query() runs reads only; ${keyword} is not a read (change data with exec(), the schema with migrate())`);

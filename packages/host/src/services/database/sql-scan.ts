@@ -1,11 +1,12 @@
 /**
- * A lexical pass over one SQL text for the server dialects: where the `?` placeholders are, and
+ * A lexical pass over one SQL text, per dialect: where the `?` placeholders are, and
  * a masked copy (same length) in which comments and string contents are blanked, so keywords
  * found in it are real keywords and their offsets are valid in the original text.
  * Quoted identifiers are kept in the mask (quotes included) so a target table can be read back.
  */
 
 export type ServerDialect = "postgres" | "mysql";
+export type ScanDialect = ServerDialect | "sqlite";
 
 export interface ScannedSql {
   /** The SQL with comments and string literal contents replaced by spaces. */
@@ -17,7 +18,7 @@ export interface ScannedSql {
 const IDENTIFIER_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 const DOLLAR_TAG = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/;
 
-export function scanSql(sql: string, dialect: ServerDialect): ScannedSql {
+export function scanSql(sql: string, dialect: ScanDialect): ScannedSql {
   const out: string[] = [];
   const placeholders: number[] = [];
   const blank = (from: number, to: number) => out.push(sql.slice(from, to).replace(/[^\n]/g, " "));
@@ -26,7 +27,7 @@ export function scanSql(sql: string, dialect: ServerDialect): ScannedSql {
     const c = sql[i]!;
     const next = sql[i + 1];
     const start = i;
-    if (c === "-" && next === "-" && (dialect === "postgres" || /[\s]/.test(sql[i + 2] ?? " "))) {
+    if (c === "-" && next === "-" && (dialect !== "mysql" || /[\s]/.test(sql[i + 2] ?? " "))) {
       // MySQL needs whitespace after `--` (`1--1` is arithmetic there).
       while (i < sql.length && sql[i] !== "\n") i++;
       blank(start, i);
@@ -37,15 +38,17 @@ export function scanSql(sql: string, dialect: ServerDialect): ScannedSql {
       i = skipBlockComment(sql, i, dialect === "postgres");
       blank(start, i);
     } else if (c === "'") {
-      const backslashes = dialect === "mysql" || isEscapeStringPrefix(sql, i);
+      const backslashes = dialect === "mysql" || (dialect === "postgres" && isEscapeStringPrefix(sql, i));
       const end = skipQuoted(sql, i, "'", backslashes);
       i = end.index;
       out.push("'");
       blank(start + 1, end.closed ? i - 1 : i);
       if (end.closed) out.push("'");
-    } else if (c === '"' || (c === "`" && dialect === "mysql")) {
-      // Identifiers (MySQL sessions run with ANSI_QUOTES, so `"` quotes identifiers there too).
-      i = skipQuoted(sql, i, c, false).index;
+    } else if (c === '"' || (c === "`" && dialect !== "postgres") || (c === "[" && dialect === "sqlite")) {
+      // Identifiers (MySQL sessions run with ANSI_QUOTES, so `"` quotes identifiers there too;
+      // SQLite also takes `[...]`, which has no escape).
+      const close = sql.indexOf("]", i + 1);
+      i = c === "[" ? (close === -1 ? sql.length : close + 1) : skipQuoted(sql, i, c, false).index;
       out.push(sql.slice(start, i).replace(/\?/g, " "));
     } else if (c === "$" && dialect === "postgres" && !IDENTIFIER_CHAR.test(sql[i - 1] ?? " ")) {
       const tag = DOLLAR_TAG.exec(sql.slice(i, i + 64))?.[0];

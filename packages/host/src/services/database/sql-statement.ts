@@ -12,12 +12,25 @@ export interface StatementInfo {
   table: string | null;
   /** True when more than one statement is present. */
   multiple: boolean;
-  /** A function a read may never call (`load_extension`), if the statement calls one. */
-  forbiddenCall: string | null;
+  /** A function plugin SQL may never call (`load_extension`), if the statement calls one, and why. */
+  forbiddenCall: { name: string; reason: string } | null;
 }
 
-// Functions that reach outside the database: SQLite's load_extension loads native code.
-const FORBIDDEN_CALL = /\b(load_extension)\s*\(/i;
+/**
+ * Why plugin SQL may not call a function, or null when it may: some reach outside the database
+ * (native code, the server's files, other databases), others run SQL given as a string, which
+ * no reading of the statement can check.
+ */
+function forbiddenReason(name: string): string | null {
+  if (name === "load_extension") return "it loads native code into the host"; // SQLite
+  if (/^(load_file|pg_read_file|pg_read_binary_file|pg_ls_dir|pg_stat_file|lo_import|lo_export)$/.test(name)) return "it reaches the database server's files"; // MySQL, PostgreSQL
+  if (/^dblink/.test(name)) return "it connects to other databases"; // PostgreSQL's dblink extension
+  if (/^((query|table|cursor|schema|database)_to_xml(schema|_and_xmlschema)?|ts_stat)$/.test(name)) return "it runs SQL given as a string, past the host's checks"; // PostgreSQL
+  return null;
+}
+
+// A call, also schema-qualified (`pg_catalog.f(`) or quoted (`"f"(`).
+const CALL = /(\w+)[`"\]]?\s*\(/g;
 
 /**
  * Removes comments and string contents so keywords and `;` can be found safely. Quoted
@@ -87,6 +100,27 @@ export function inspectStatement(sql: string): StatementInfo {
   } else if (["create", "alter", "drop", "truncate", "rename", "grant", "revoke", "vacuum", "reindex", "attach", "detach", "pragma"].includes(keyword)) {
     kind = "schema";
   }
-  const forbiddenCall = FORBIDDEN_CALL.exec(masked)?.[1]?.toLowerCase() ?? null;
+  let forbiddenCall: StatementInfo["forbiddenCall"] = null;
+  for (const [, called] of masked.matchAll(CALL)) {
+    const name = called!.toLowerCase();
+    const reason = forbiddenReason(name);
+    if (reason) {
+      forbiddenCall = { name, reason };
+      break;
+    }
+  }
   return { kind, table, multiple, forbiddenCall };
+}
+
+/**
+ * The first of `tables` the statement names outside strings and comments (bare, quoted, or
+ * schema-qualified), lower-cased, or null.
+ */
+export function mentionedTable(sql: string, tables: readonly string[]): string | null {
+  const names = new Set(tables.map((t) => t.toLowerCase()));
+  for (const [word] of mask(sql).matchAll(/\w+/g)) {
+    const name = word.toLowerCase();
+    if (names.has(name)) return name;
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 import Database from "libsql";
 import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
 import { guardReadOnlyTransaction } from "./read-guard.js";
+import { checkPlaceholderCount, scanSql } from "./sql-scan.js";
 import { DEMO_SCHEMA } from "./demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "./demo-data.js";
 
@@ -30,6 +31,8 @@ export class SqliteDatabase implements DatabaseService {
 
   query(sql: string, args: SqlValue[]): Row[] {
     guardReadOnlyTransaction(sql);
+    // libsql binds NULL to a `?` left without an argument: refuse, as the servers do.
+    checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
     // query_only makes SQLite itself refuse writes, whatever the statement looks like.
     this.#db.exec("PRAGMA query_only = 1");
     try {
@@ -42,6 +45,7 @@ export class SqliteDatabase implements DatabaseService {
   }
 
   exec(sql: string, args: SqlValue[]): ExecResult {
+    checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
     const stmt = this.#db.prepare(sql);
     const info = stmt.run(...toSqlite(args));
     const inserted = info.changes > 0 && /^\s*(insert|replace)\b/i.test(sql);
