@@ -11,6 +11,7 @@ import { calendarRoutes } from "./routes/calendars.js";
 import { feedRoutes } from "./routes/feeds.js";
 import { icalRoutes } from "./routes/ical.js";
 import { schedulingRoutes } from "./routes/scheduling.js";
+import { subscriptionsPage } from "./routes/subscriptions-page.js";
 import { timeZoneRoutes } from "./routes/time-zones.js";
 import { todayWidget } from "./widget/today-widget.js";
 
@@ -24,6 +25,7 @@ export default definePlugin({
     ...schedulingRoutes,
     ...icalRoutes,
     ...feedRoutes,
+    ...subscriptionsPage,
     ...timeZoneRoutes,
     ...reminderJob,
     ...todayWidget,

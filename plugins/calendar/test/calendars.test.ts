@@ -20,8 +20,9 @@ describe("the plugin in the host", () => {
     for (const route of manifest.routes) {
       expect(exported).toContain(route.handler);
       expect(route.path.startsWith("/api/plugins/calendar/")).toBe(true);
-      // Every route needs a sign-in but the subscription feed, whose secret URL is the credential.
-      expect(route.middleware).toEqual(route.handler === "subscribed_feed" ? undefined : ["auth"]);
+      // Every route needs a sign-in but the subscription feed, whose secret URL is the credential,
+      // and the subscriptions page: a shell with no data, whose script signs in itself.
+      expect(route.middleware).toEqual(["subscribed_feed", "subscriptions_page"].includes(route.handler) ? undefined : ["auth"]);
     }
     expect(manifest.permissions).toEqual(["db:read", "db:write", "email:send"]);
   });

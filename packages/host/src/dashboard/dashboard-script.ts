@@ -302,7 +302,6 @@ export const DASHBOARD_SCRIPT = String.raw`
     var m = p.metrics;
     var contributes = [plural(p.routes.length, "route"), plural(p.widgets.length, "widget"), plural(p.jobs.length, "job")];
     if (p.hooks.length) contributes.push("hooks: " + p.hooks.join(", "));
-    if (p.menuItems.length) contributes.push(plural(p.menuItems.length, "menu item"));
     var caps = p.permissions.filter(function (x) { return x.indexOf(":") > 0; });
     var own = p.permissions.filter(function (x) { return x.indexOf(":") < 0; });
     return h("article", { class: "card plugin" + (p.enabled ? "" : " is-disabled"), "data-plugin": p.name },
@@ -335,6 +334,11 @@ export const DASHBOARD_SCRIPT = String.raw`
         )
       ) : h("div", { class: "meta" }, "No permissions requested"),
       h("div", { class: "meta" }, contributes.join(" \u00b7 ")),
+      // A plugin's pages open in a tab of their own: the host serves them in an opaque origin,
+      // so they sign in with the API token themselves (given as #token= or typed in).
+      p.menuItems.length ? h("div", { class: "meta pages" }, "Pages: ", p.menuItems.map(function (item) {
+        return h("a", { href: item.path, target: "_blank", rel: "noopener noreferrer", title: "Opens in a new tab (" + (item.location || "agent") + " menu); sign in there with your API token" }, item.label);
+      })) : null,
       p.error ? h("div", { class: "alert" + (p.loaded ? " warn" : ""), role: "alert" }, p.error) : null,
       m.lastError ? h("div", { class: "last-error", title: m.lastError.message },
         h("span", {}, "Last error"), h("span", { class: "code" }, m.lastError.code),

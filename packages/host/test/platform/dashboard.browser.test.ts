@@ -109,6 +109,10 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
     const stats = page.locator('.plugin[data-plugin="ticket-stats"]');
     expect(await stats.locator(".pill").textContent()).toBe("Loaded");
     expect(await stats.locator(".chip.cap").allTextContents()).toEqual(["db:read", "cache:read", "cache:write"]);
+    const menuLink = stats.locator(".pages a");
+    expect(await menuLink.textContent()).toBe("Ticket stats");
+    expect(await menuLink.getAttribute("href")).toBe("/admin/ticket-stats");
+    expect(await menuLink.getAttribute("rel")).toBe("noopener noreferrer");
     expect(await stats.locator(".metric").first().textContent()).toBe("Calls12");
     expect(await page.locator('.plugin[data-plugin="faq"] .pill').textContent()).toBe("Disabled");
     expect(await page.locator('.plugin[data-plugin="kitchen-sink"] .metric .v.bad').textContent()).toBe("1");

@@ -26,10 +26,14 @@ function ownersOf(calendars: readonly CalendarRow[]) {
   };
 }
 
-/** Calendars as the API shows them, with their owner's name and the feed's address. */
+/**
+ * Calendars as the API shows them, with their owner's name, the feed's address (for API
+ * clients: it needs the bearer header) and the page where a user makes a URL a calendar app
+ * can subscribe to.
+ */
 function calendarsJSON(calendars: readonly CalendarRow[]) {
   const owner = ownersOf(calendars);
-  return calendars.map((calendar) => ({ ...calendar, owner: owner(calendar), feed_url: `${BASE}/calendars/${calendar.id}/feed.ics` }));
+  return calendars.map((calendar) => ({ ...calendar, owner: owner(calendar), feed_url: `${BASE}/calendars/${calendar.id}/feed.ics`, subscriptions_page: `${BASE}/subscriptions` }));
 }
 
 const calendarJSON = (calendar: CalendarRow) => calendarsJSON([calendar])[0]!;

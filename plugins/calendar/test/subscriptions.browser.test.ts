@@ -1,0 +1,119 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHost, startServer, type Host, type RunningServer } from "@goatkit/host";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO, emma, pluginDir } from "./support/calendar-host.js";
+
+// The subscriptions page in headless Chromium, on a real server: an agent makes a URL, a
+// calendar app (a plain fetch, no header) reads the feed with it, the agent rotates it (the old
+// URL stops, the new one works) and revokes it. The host serves the page in an opaque origin
+// (docs/http.md), so it signs in with the token in its fragment.
+// Screenshots land in plugins/calendar/test-artifacts/ (gitignored).
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
+const TOKEN = "emma-subscriptions-token";
+const available = existsSync(CHROMIUM);
+if (!available) console.log(`skipping the calendar subscriptions browser test: ${CHROMIUM} is missing; install it with apt-get install -y chromium`);
+
+describe.skipIf(!available)("the calendar subscriptions page in Chromium", () => {
+  let host: Host;
+  let server: RunningServer;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const dialogs: string[] = [];
+
+  const newUrl = async () => {
+    await page.locator("#new-url:not([hidden])").waitFor();
+    return page.inputValue("#new-url-value");
+  };
+  const feedState = () => page.locator('tr[data-calendar] .feed-state').textContent();
+
+  beforeAll(async () => {
+    host = await createHost({ database: { demo: DEMO } });
+    await host.load(pluginDir);
+    server = await startServer({ host, port: 0, scheduler: false, dashboard: false, tokens: { [TOKEN]: emma } });
+    const created = await fetch(`${server.url}/api/plugins/calendar/calendars`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Emma's calendar", timezone: "Europe/Berlin" }),
+    });
+    expect(created.status).toBe(201);
+    await mkdir(ARTIFACTS, { recursive: true });
+    profile = await mkdtemp(join(tmpdir(), "goatkit-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+      viewport: { width: 1100, height: 700 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      // A Content-Security-Policy refusal is an error too: the page must run under its strict policy.
+      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
+    });
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await host?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  it("lists the agent's calendar with no URL yet, and drops the token from the address", async () => {
+    await page.goto(`${server.url}/api/plugins/calendar/subscriptions#token=${TOKEN}`);
+    await page.locator('tr[data-calendar] button[data-action="make"]').waitFor();
+    expect(await page.locator("tr[data-calendar] td").first().textContent()).toBe("Emma's calendar");
+    expect(await feedState()).toBe("none");
+    expect(page.url()).not.toContain(TOKEN);
+    const res = await fetch(`${server.url}/api/plugins/calendar/subscriptions`);
+    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await res.text()).not.toMatch(/<script>|<style>| on[a-z]+=/);
+  });
+
+  let first = "";
+  it("makes a URL that a calendar app reads without signing in", async () => {
+    await page.click('button[data-action="make"]');
+    first = await newUrl();
+    expect(first).toMatch(new RegExp(`^${server.url}/api/plugins/calendar/feeds/[A-Za-z0-9_-]{43}\\.ics$`));
+    await page.locator('button[data-action="rotate"]').waitFor();
+    expect(await feedState()).toMatch(/^active since /);
+    await page.screenshot({ path: join(ARTIFACTS, "subscriptions-new-url.png") });
+    const feed = await fetch(first);
+    expect(feed.status).toBe(200);
+    expect(feed.headers.get("content-type")).toContain("text/calendar");
+    expect(await feed.text()).toContain("X-WR-CALNAME:Emma's calendar");
+  });
+
+  it("rotates it after asking: the old URL answers 404, the new one the feed", async () => {
+    await page.click("#dismiss");
+    await page.click('button[data-action="rotate"]');
+    const second = await newUrl();
+    expect(dialogs.at(-1)).toContain("Rotate the URL of Emma's calendar?");
+    expect(second).not.toBe(first);
+    expect((await fetch(first)).status).toBe(404);
+    expect((await fetch(second)).status).toBe(200);
+    await page.locator("#status.good").waitFor();
+    expect(await page.textContent("#status")).toBe("New URL made; the old one no longer works");
+    first = second;
+  });
+
+  it("revokes it: the URL answers 404 and the page shows none", async () => {
+    await page.click('button[data-action="revoke"]');
+    await page.locator('button[data-action="make"]').waitFor();
+    expect(await feedState()).toBe("none");
+    expect(await page.isHidden("#new-url")).toBe(true);
+    expect((await fetch(first)).status).toBe(404);
+    expect(pageErrors).toEqual([]);
+  });
+});
