@@ -1,5 +1,4 @@
 import { createReadStream } from "node:fs";
-import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import type { PluginManager } from "../manager/plugin-manager.js";
@@ -14,8 +13,8 @@ export function staticFilesApi(manager: PluginManager): Hono<AppEnv> {
   app.get("/api/plugins/:name/static/*", async (c) => {
     const name = c.req.param("name");
     if (!manager.has(name)) return jsonError(c, 404, `no plugin named "${name}"`, "E_NOT_FOUND");
-    const { location } = manager.info(name);
-    const dir = location.endsWith(".wasm") ? dirname(location) : location;
+    // The folder the plugin's files are in: for a .zip package, the one it was extracted to.
+    const dir = manager.filesFolder(name);
     // The raw path, still percent-encoded: resolveStaticFile decodes each segment once
     // (c.req.path is already partly decoded by the router).
     const raw = new URL(c.req.url).pathname.split("/").slice(5).join("/");

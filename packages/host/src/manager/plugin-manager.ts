@@ -195,12 +195,13 @@ export class PluginManager {
   }
 
   /**
-   * Where the plugin's files (templates/, static/, i18n/) are read from: its folder, the folder
-   * a package was extracted to, or the `.wasm` file of a plugin loaded without one.
+   * The folder the plugin's files (templates/, static/, i18n/) are read from: its own, the one
+   * a package was extracted to, or the folder of a `.wasm` file loaded on its own.
    */
   filesFolder(name: string): string {
     const entry = this.#require(name);
-    return entry.discovered?.loadPath ?? entry.problem?.location ?? "";
+    const path = entry.discovered?.loadPath ?? entry.problem?.location ?? "";
+    return path.endsWith(".wasm") ? dirname(path) : path;
   }
 
   /** Whether calls to the plugin would be served (it exists, is enabled and not broken). */

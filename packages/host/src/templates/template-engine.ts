@@ -1,4 +1,4 @@
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { FunctionDecl } from "@goatkit/sdk";
 import type { PluginManager } from "../manager/plugin-manager.js";
 import { Translations } from "../packages/i18n.js";
@@ -224,8 +224,7 @@ export class TemplateEngine {
 
   #pluginFolder(plugin: string): string {
     if (!this.manager.has(plugin)) throw new TemplateError("E_TEMPLATE_NOT_FOUND", `no plugin named "${plugin}"; its templates cannot be rendered`);
-    const folder = this.manager.filesFolder(plugin);
-    return folder.endsWith(".wasm") ? dirname(folder) : folder;
+    return this.manager.filesFolder(plugin);
   }
 
   #pluginTranslations(plugin: string, folder: string): Promise<Translations> {

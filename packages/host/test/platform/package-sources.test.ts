@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHost, generateKeyPair, NpmSource, packPlugin, PackageSource, PluginManager, type Host } from "../../src/index.js";
+import { createHost, generateKeyPair, NpmSource, packPlugin, PackageSource, PluginManager, startServer, type Host } from "../../src/index.js";
 import { KITCHEN_SINK } from "./support/platform.js";
 
 describe("plugins from .zip packages and npm packages", () => {
@@ -32,6 +32,24 @@ describe("plugins from .zip packages and npm packages", () => {
       expect(JSON.parse(String(res.body)).page).toBe(2);
     } finally {
       await manager.close();
+    }
+  });
+
+  it("serves the static files of a .zip package over HTTP, from the folder it was extracted to", async () => {
+    const source = join(work, "with-static");
+    await cp(KITCHEN_SINK, source, { recursive: true, filter: (src) => !src.includes("node_modules") });
+    await mkdir(join(source, "static"), { recursive: true });
+    await writeFile(join(source, "static", "hello.txt"), "hello from the package");
+    const dir = join(work, "served");
+    await mkdir(dir);
+    await writeFile(join(dir, "kitchen-sink-1.0.0.zip"), (await packPlugin(source, { signingKey: keys.privateKeyPem })).bytes);
+    const server = await startServer({ host, port: 0, scheduler: false, dashboard: false, managerOptions: { sources: [new PackageSource(dir, { trust: { policy: "require", trustedKeys: [keys.publicKey] } })] } });
+    try {
+      const res = await fetch(`${server.url}/api/plugins/kitchen-sink/static/hello.txt`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("hello from the package");
+    } finally {
+      await server.close();
     }
   });
 
