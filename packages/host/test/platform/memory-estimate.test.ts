@@ -25,8 +25,15 @@ describe("initialMemoryBytes", () => {
 
 describe("defaultMemoryEstimate", () => {
   it("counts code, linear memory per instance and a worker's own heap", () => {
-    const input = { name: "x", wasmBytes: 1000, initialMemoryBytes: 65536 };
+    const input = { name: "x", binding: "core" as const, wasmBytes: 1000, initialMemoryBytes: 65536 };
     expect(defaultMemoryEstimate({ ...input, isolation: "in-process", instances: 1 })).toBe(4000 + 65536);
     expect(defaultMemoryEstimate({ ...input, isolation: "worker", instances: 2 })).toBe(4000 + 2 * (65536 + 8 * 1024 * 1024));
+  });
+
+  it("counts the engine each instance of a TypeScript plugin on the shared engine runs", () => {
+    const input = { name: "faq", binding: "quickjs" as const, wasmBytes: 47_000, initialMemoryBytes: 0 };
+    // About 11 MiB per plugin in a worker, as measured (docs/benchmarks.md).
+    expect(defaultMemoryEstimate({ ...input, isolation: "worker", instances: 1 })).toBe(47_000 * 4 + 11 * 1024 * 1024);
+    expect(defaultMemoryEstimate({ ...input, isolation: "in-process", instances: 1 })).toBe(47_000 * 4 + 3 * 1024 * 1024);
   });
 });
