@@ -92,6 +92,25 @@ beforeAll(async () => {
 });
 afterAll(() => rm(prefix, { recursive: true, force: true }));
 
+/**
+ * The component binding's toolchain is an optional dependency: a new project builds without it,
+ * `--binding component` names the install command, and that command is enough (docs/typescript.md).
+ */
+async function componentOnRequest(cwd: string): Promise<void> {
+  const missing = await sh("npx gk plugin build --binding component", cwd);
+  expect(missing.code).toBe(1);
+  const install = /componentize-js, an optional dependency of @goatkit\/sdk that this project does not have: (npm install -D [^(]+) \(/.exec(missing.output)?.[1]?.trim();
+  expect(install, missing.output).toBe("npm install -D @bytecodealliance/componentize-js@^0.23.0 @bytecodealliance/preview2-shim@^0.17.9");
+  const installed = await sh(install!, cwd);
+  expect(installed.code, installed.output).toBe(0);
+  const built = await sh("npx gk plugin build --binding component", cwd);
+  expect(built.code, built.output).toBe(0);
+  expect(built.output).toMatch(/build\/plugin\.wasm: component module, [\d.]+ KiB/);
+  const tested = await sh("npm test", cwd);
+  expect(tested.code, tested.output).toBe(0);
+  expect(tested.output).toMatch(/3 passed/);
+}
+
 describe("docs/getting-started.md", () => {
   it("has the blocks this test runs", () => {
     expect(install.commands).toHaveLength(2);
@@ -143,6 +162,7 @@ describe("docs/getting-started.md", () => {
           }
         }
         expect(ran.length).toBeGreaterThan(10);
+        if (lang === "ts") await componentOnRequest(cwd);
       } finally {
         await rm(work, { recursive: true, force: true });
       }

@@ -5,6 +5,7 @@ export type BuildErrorCode =
   | "E_BUNDLE"
   | "E_PLUGIN_DEFINITION"
   | "E_HANDLERS"
+  | "E_COMPONENTIZE_MISSING"
   | "E_COMPONENTIZE"
   | "E_EXTISM_JS_MISSING"
   | "E_EXTISM_JS"

@@ -23,9 +23,26 @@ function hintFor(message: string): string {
   return "";
 }
 
+/**
+ * componentize-js (with its ~70 MB engine toolchain) is an optional peer of the SDK: most plugins
+ * build for the shared engine and never need it. It imports preview2-shim without declaring it
+ * and needs the 0.17 line, so the fix installs that beside it (docs/typescript.md).
+ */
+export const COMPONENTIZE_INSTALL = "npm install -D @bytecodealliance/componentize-js@^0.23.0 @bytecodealliance/preview2-shim@^0.17.9";
+
+async function loadComponentize(): Promise<typeof import("@bytecodealliance/componentize-js")> {
+  try {
+    return await import("@bytecodealliance/componentize-js");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
+    throw new BuildError("E_COMPONENTIZE_MISSING", `the component binding needs componentize-js, an optional dependency of @goatkit/sdk that this project does not have: ${COMPONENTIZE_INSTALL} (or build for the shared engine, the default, without --binding component)`, { cause: error });
+  }
+}
+
 export async function componentizeBundle(code: string): Promise<Uint8Array> {
   // componentize-js reads the module from a file; the `jco componentize` command fails here.
-  const { componentize } = await import("@bytecodealliance/componentize-js");
+  const { componentize } = await loadComponentize();
   const work = await mkdtemp(join(tmpdir(), "goatkit-componentize-"));
   try {
     const sourcePath = join(work, "plugin.js");

@@ -12,6 +12,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { PluginCallError } from "../plugin-call-error.js";
 
+/**
+ * `async` instantiation: the host passes every import, so the glue imports nothing itself. A
+ * handler's `err` result is thrown as a ComponentError (jco's default, not the library's).
+ * Part of the cache key, with the transpiler's version.
+ */
+const TRANSPILE_OPTIONS = Object.freeze({ name: "plugin", instantiation: "async", emitTypescriptDeclarations: false, noComponentErrorWrapping: false } as const);
+
 /** The file jco writes the glue to (`name` + `.js`). */
 const GLUE = "plugin.js";
 const META = "goatkit-transpile.json";
@@ -47,7 +54,7 @@ interface Meta {
  * least recently used entries. Call `release()` when the runner that reads it closes.
  */
 export async function transpiled(bytes: Uint8Array, cacheDir: string, maxBytes = DEFAULT_TRANSPILE_CACHE_BYTES): Promise<TranspiledComponent> {
-  const key = createHash("sha256").update(bytes).update(`jco@${jcoVersion()}`).digest("hex");
+  const key = createHash("sha256").update(bytes).update(`jco-transpile@${jcoVersion()} ${JSON.stringify(TRANSPILE_OPTIONS)}`).digest("hex");
   const dir = join(cacheDir, "components", key);
   const metaPath = join(dir, META);
   if (existsSync(metaPath)) {
@@ -58,11 +65,13 @@ export async function transpiled(bytes: Uint8Array, cacheDir: string, maxBytes =
     return { dir, gluePath: join(dir, GLUE), imports: meta.imports, fresh: false, release: pin(dir) };
   }
 
-  const { transpile } = await import("@bytecodealliance/jco");
-  let output: Awaited<ReturnType<typeof transpile>>;
+  // jco's transpiler as a library: the jco CLI package would also install its component
+  // toolchains (componentize-js, TypeScript, rolldown), which a host never runs.
+  const { transpileBytes } = await import("@bytecodealliance/jco-transpile");
+  let output: Awaited<ReturnType<typeof transpileBytes>>;
   try {
-    // `async` instantiation: the host passes every import, so the glue imports nothing itself.
-    output = await transpile(bytes, { name: "plugin", instantiation: "async", noTypescript: true, quiet: true });
+    // A copy: the transpiler writes into the options it is given.
+    output = await transpileBytes(bytes, { ...TRANSPILE_OPTIONS });
   } catch (error) {
     throw new PluginCallError("E_LOAD", `jco could not transpile the component: ${error instanceof Error ? error.message : String(error)}; rebuild it with buildPlugin (gk plugin build)`, { cause: error });
   }
@@ -132,8 +141,8 @@ let version: string | null = null;
 
 function jcoVersion(): string {
   if (version === null) {
-    // jco's exports map hides package.json; it sits above the entry's dist/ folder.
-    const entry = createRequire(import.meta.url).resolve("@bytecodealliance/jco");
+    // The exports map hides package.json; it sits above the entry's dist/ folder.
+    const entry = createRequire(import.meta.url).resolve("@bytecodealliance/jco-transpile");
     const manifest = join(dirname(entry), "..", "package.json");
     version = (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
   }
