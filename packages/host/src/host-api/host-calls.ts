@@ -178,7 +178,7 @@ export class HostCalls {
     return this.invoke("db_query", { sql, args: argsJson }, () => {
       this.#require("db_query", "db:read");
       const args = parseArgs("db_query", argsJson);
-      const statement = inspectStatement(sql);
+      const statement = inspectStatement(sql, this.services.db.dialect);
       if (statement.multiple) throw new HostCallError("E_INVALID_ARGUMENT", "db_query runs one statement; split the SQL into separate calls");
       if (statement.kind !== "read") {
         throw new HostCallError("E_INVALID_ARGUMENT", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data");
@@ -198,7 +198,7 @@ export class HostCalls {
     return this.invoke("db_exec", { sql, args: argsJson }, () => {
       this.#require("db_exec", "db:write");
       const args = parseArgs("db_exec", argsJson);
-      const statement = inspectStatement(sql);
+      const statement = inspectStatement(sql, this.services.db.dialect);
       if (statement.multiple) throw new HostCallError("E_INVALID_ARGUMENT", "db_exec runs one statement; split the SQL into separate calls");
       if (statement.kind === "schema") {
         throw new HostCallError("E_INVALID_ARGUMENT", "db_exec does not change the schema; put CREATE/ALTER/DROP in manifest.migrations");
@@ -357,7 +357,7 @@ export class HostCalls {
    * administrators' audit trail: no permission reaches them, not even `db:write:<table>`.
    */
   #refusePlatformTables(fn: HostFunctionName, sql: string): void {
-    const table = mentionedTable(sql, PLATFORM_TABLES);
+    const table = mentionedTable(sql, PLATFORM_TABLES, this.services.db.dialect);
     if (table) this.#deny(fn, `${fn} may not use table "${table}": it is the host's platform state (docs/state.md), which no plugin permission covers; read the host's records through its admin API`);
   }
 

@@ -18,11 +18,11 @@ const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * A plugin's migrations run with the host's own database privileges: they may not touch the
  * host's tables (its platform state and this ledger). Returns the refusal, or null.
  */
-export function hostTableInMigrations(manifest: Manifest): string | null {
+export function hostTableInMigrations(manifest: Manifest, dialect: DatabaseService["dialect"]): string | null {
   for (const migration of manifest.migrations ?? []) {
     const scripts = typeof migration.up === "string" ? [migration.up] : Object.values(migration.up ?? {});
     for (const sql of scripts) {
-      const table = mentionedTable(String(sql), [...PLATFORM_TABLES, "goatkit_migrations"]);
+      const table = mentionedTable(String(sql), [...PLATFORM_TABLES, "goatkit_migrations"], dialect);
       if (table) return `migration ${migration.id} of ${manifest.name} names table "${table}", which belongs to the host (docs/state.md); a plugin's migrations may create and change only its own tables`;
     }
   }

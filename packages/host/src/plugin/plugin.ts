@@ -176,7 +176,7 @@ export class Plugin {
 
       const handlers = new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
       calls.authorize(effective.name, grantsOf(effective), handlers);
-      const hostTable = hostTableInMigrations(effective);
+      const hostTable = hostTableInMigrations(effective, services.db.dialect);
       if (hostTable) throw new PluginCallError("E_LOAD", hostTable);
       await runMigrations(services.db, effective, services.now);
       for (const job of effective.jobs ?? []) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkPlaceholderCount, scanSql } from "../../src/services/database/sql-scan.js";
+import { inspectStatement, mentionedTable } from "../../src/services/database/sql-statement.js";
 import { prepareStatement, withReturning } from "../../src/services/postgres/pg-statement.js";
 
 // The lexical rules without a server; the servers' own reading is checked in the adapter tests.
@@ -54,5 +55,34 @@ describe("placeholder count", () => {
   it("names both numbers and the fix", () => {
     expect(() => checkPlaceholderCount(2, [1])).toThrow("the SQL has 2 ? placeholders but 1 argument was given; pass one argument per ?");
     expect(() => checkPlaceholderCount(1, [])).toThrow("the SQL has 1 ? placeholder but 0 arguments were given; pass one argument per ?");
+  });
+});
+
+// What plugin SQL may not name or call is read with the dialect's own rules for strings, so a
+// string that the database reads as code cannot hide a table or a call from the check.
+describe("host tables and forbidden calls, read per dialect", () => {
+  const tables = ["goatkit_audit"];
+
+  it("finds a table named bare, quoted or qualified, and not in strings or comments", () => {
+    for (const dialect of ["sqlite", "postgres", "mysql"] as const) {
+      expect(mentionedTable('SELECT * FROM main."GOATKIT_AUDIT"', tables, dialect), dialect).toBe("goatkit_audit");
+      expect(mentionedTable("SELECT 'goatkit_audit' /* goatkit_audit */ -- goatkit_audit\n", tables, dialect), dialect).toBeNull();
+    }
+    expect(mentionedTable("SELECT * FROM `goatkit_audit`", tables, "mysql")).toBe("goatkit_audit");
+    expect(mentionedTable("SELECT * FROM [goatkit_audit]", tables, "sqlite")).toBe("goatkit_audit");
+  });
+
+  it("reads MySQL's backslash escapes: a \\' does not end the string, so what follows it is code", () => {
+    const sql = "SELECT 'x\\'' AS a, (SELECT actor FROM goatkit_audit) AS b, ''''";
+    expect(mentionedTable(sql, tables, "mysql")).toBe("goatkit_audit");
+    // SQLite and PostgreSQL's standard strings read it as one string literal.
+    expect(mentionedTable(sql, tables, "sqlite")).toBeNull();
+    expect(mentionedTable(sql, tables, "postgres")).toBeNull();
+  });
+
+  it("reads PostgreSQL's E-strings and dollar quotes", () => {
+    expect(inspectStatement("SELECT E'\\'', query_to_xml('SELECT 1', true, false, ''), ''''", "postgres").forbiddenCall).toEqual({ name: "query_to_xml", reason: "it runs SQL given as a string, past the host's checks" });
+    expect(inspectStatement("SELECT $$ query_to_xml( $$", "postgres").forbiddenCall).toBeNull();
+    expect(inspectStatement("SELECT pg_catalog.pg_read_file('/etc/passwd')", "postgres").forbiddenCall?.name).toBe("pg_read_file");
   });
 });

@@ -1,3 +1,4 @@
+import type { ScanDialect } from "./sql-scan.js";
 import { inspectStatement } from "./sql-statement.js";
 
 /**
@@ -10,8 +11,8 @@ import { inspectStatement } from "./sql-statement.js";
  * functions that reach the server's files or run SQL from a string). Reads and writes go on to the
  * database, which refuses the writes itself.
  */
-export function guardReadOnlyTransaction(sql: string): void {
-  const { kind, multiple, forbiddenCall } = inspectStatement(sql);
+export function guardReadOnlyTransaction(sql: string, dialect: ScanDialect): void {
+  const { kind, multiple, forbiddenCall } = inspectStatement(sql, dialect);
   if (multiple) throw new Error("query() runs one statement; split the SQL into separate calls");
   if (forbiddenCall) throw new Error(`query() may not call ${forbiddenCall.name}: ${forbiddenCall.reason}`);
   if (kind === "schema" || kind === "other") {

@@ -4,6 +4,8 @@
  * It is not a parser; the database still parses and rejects what is malformed.
  */
 
+import { scanSql, type ScanDialect } from "./sql-scan.js";
+
 export type StatementKind = "read" | "write" | "schema" | "other";
 
 export interface StatementInfo {
@@ -82,7 +84,11 @@ function mask(sql: string): string {
 const WRITE_TARGET =
   /^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+((?:[`"[]?\w+[`"\]]?\.)?[`"[]?(\w+)[`"\]]?)/i;
 
-export function inspectStatement(sql: string): StatementInfo {
+/**
+ * `dialect` decides how strings and comments are read when looking for calls (MySQL's backslash
+ * escapes, PostgreSQL's `E'...'` and `$$...$$`), so no string the database reads as code can hide one.
+ */
+export function inspectStatement(sql: string, dialect: ScanDialect = "sqlite"): StatementInfo {
   const masked = mask(sql).trim();
   const body = masked.replace(/;\s*$/, "");
   const multiple = body.includes(";");
@@ -101,7 +107,7 @@ export function inspectStatement(sql: string): StatementInfo {
     kind = "schema";
   }
   let forbiddenCall: StatementInfo["forbiddenCall"] = null;
-  for (const [, called] of masked.matchAll(CALL)) {
+  for (const [, called] of scanSql(sql, dialect).masked.matchAll(CALL)) {
     const name = called!.toLowerCase();
     const reason = forbiddenReason(name);
     if (reason) {
@@ -114,11 +120,11 @@ export function inspectStatement(sql: string): StatementInfo {
 
 /**
  * The first of `tables` the statement names outside strings and comments (bare, quoted, or
- * schema-qualified), lower-cased, or null.
+ * schema-qualified), lower-cased, or null. Strings and comments are read as `dialect` reads them.
  */
-export function mentionedTable(sql: string, tables: readonly string[]): string | null {
+export function mentionedTable(sql: string, tables: readonly string[], dialect: ScanDialect): string | null {
   const names = new Set(tables.map((t) => t.toLowerCase()));
-  for (const [word] of mask(sql).matchAll(/\w+/g)) {
+  for (const [word] of scanSql(sql, dialect).masked.matchAll(/\w+/g)) {
     const name = word.toLowerCase();
     if (names.has(name)) return name;
   }

@@ -30,7 +30,7 @@ export class SqliteDatabase implements DatabaseService {
   }
 
   query(sql: string, args: SqlValue[]): Row[] {
-    guardReadOnlyTransaction(sql);
+    guardReadOnlyTransaction(sql, "sqlite");
     // libsql binds NULL to a `?` left without an argument: refuse, as the servers do.
     checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
     // query_only makes SQLite itself refuse writes, whatever the statement looks like.

@@ -96,7 +96,7 @@ export class MysqlDatabase implements DatabaseService {
   }
 
   async query(sql: string, args: SqlValue[]): Promise<Row[]> {
-    guardReadOnlyTransaction(sql);
+    guardReadOnlyTransaction(sql, "mysql");
     checkPlaceholderCount(scanSql(sql, "mysql").placeholders.length, args);
     return this.#withConnection(async (conn) => {
       await conn.query("START TRANSACTION READ ONLY");

@@ -99,7 +99,7 @@ export class PostgresDatabase implements DatabaseService {
   }
 
   async query(sql: string, args: SqlValue[]): Promise<Row[]> {
-    guardReadOnlyTransaction(sql);
+    guardReadOnlyTransaction(sql, "postgres");
     const statement = prepareStatement(sql, args);
     return this.#transaction(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${this.#timeoutMs}`, async (client) => {
       const result = await client.query(extended(statement.text, args));
