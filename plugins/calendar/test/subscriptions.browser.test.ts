@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createHost, startServer, type Host, type RunningServer } from "@goatkit/host";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromiumAvailable, collectPageErrors, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO, emma, pluginDir } from "./support/calendar-host.js";
 
@@ -12,16 +10,14 @@ import { DEMO, emma, pluginDir } from "./support/calendar-host.js";
 // URL stops, the new one works) and revokes it. The host serves the page in an opaque origin
 // (docs/http.md), so it signs in with the token in its fragment.
 // Screenshots land in plugins/calendar/test-artifacts/ (gitignored).
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 const TOKEN = "emma-subscriptions-token";
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`skipping the calendar subscriptions browser test: ${CHROMIUM} is missing; install it with apt-get install -y chromium`);
+const available = chromiumAvailable("the calendar subscriptions browser test");
 
 describe.skipIf(!available)("the calendar subscriptions page in Chromium", () => {
   let host: Host;
   let server: RunningServer;
-  let profile: string;
+  let browser: OpenChromium;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
@@ -44,19 +40,11 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
     });
     expect(created.status).toBe(201);
     await mkdir(ARTIFACTS, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), "goatkit-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-      viewport: { width: 1100, height: 700 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      // A Content-Security-Policy refusal is an error too: the page must run under its strict policy.
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
-    });
+    browser = await openChromium({ viewport: { width: 1100, height: 700 } });
+    context = browser.context;
+    page = browser.page;
+    // A Content-Security-Policy refusal is one too: the page must run under its strict policy.
+    collectPageErrors(page, pageErrors);
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message());
       void dialog.accept();
@@ -64,10 +52,9 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     await host?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it("lists the agent's calendar with no URL yet, and drops the token from the address", async () => {

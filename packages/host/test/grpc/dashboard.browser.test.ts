@@ -1,39 +1,28 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromiumAvailable, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, startPlatform, type Platform } from "../platform/support/platform.js";
 
 // The analytics plugin (a gRPC process) in the dashboard, in headless Chromium: its card says
 // which runtime and process serve it, and its admin widget shows the figures it computed.
-const CHROMIUM = "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
+const available = chromiumAvailable("the gRPC dashboard browser test");
 const analytics = fileURLToPath(new URL("../../../../plugins/analytics/", import.meta.url));
-if (!available) console.log(`skipping the gRPC dashboard browser test: ${CHROMIUM} is missing; install it with apt-get install -y chromium`);
 
 describe.skipIf(!available)("a gRPC plugin in the dashboard (Chromium)", () => {
   let platform: Platform;
-  let profile: string;
+  let browser: OpenChromium;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
     platform = await startPlatform({ managerOptions: { pluginsDir: analytics } });
-    profile = await mkdtemp(join(tmpdir(), "goatkit-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openChromium();
+    context = browser.context;
+    page = browser.page;
   }, 60_000);
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await platform?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it("shows the plugin's runtime and process, and its widget's real figures", async () => {

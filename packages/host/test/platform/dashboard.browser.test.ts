@@ -1,23 +1,19 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromiumAvailable, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, copyKitchenSink, manifest, pluginsDir, startPlatform, writePlugin, type Platform } from "./support/platform.js";
 import { watPlugin } from "./support/wat-plugin.js";
 
 // The dashboard in headless Chromium: sign in, widgets, try-it, enable/disable, jobs, logs.
 // Screenshots land in packages/host/test-artifacts/ (gitignored) for people to look at.
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`skipping the dashboard browser test: ${CHROMIUM} is missing; install it with apt-get install -y chromium`);
+const available = chromiumAvailable("the dashboard browser test");
 
 describe.skipIf(!available)("dashboard in Chromium", () => {
   let platform: Platform;
   let plugins: Awaited<ReturnType<typeof pluginsDir>>;
-  let profile: string;
+  let browser: OpenChromium;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
@@ -69,14 +65,9 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
     await platform.fetch("/api/v1/plugins/faq/disable", { method: "POST" });
 
     await mkdir(ARTIFACTS, { recursive: true });
-    profile = await mkdtemp(join(tmpdir(), "goatkit-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-      viewport: { width: 1440, height: 960 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openChromium({ viewport: { width: 1440, height: 960 } });
+    context = browser.context;
+    page = browser.page;
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {
       // The browser logs every 4xx it sees (the sign-in probe, the try-it 401): those are expected.
@@ -88,10 +79,9 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await platform?.close();
     await plugins?.remove();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it("signs in with a token", async () => {

@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromiumAvailable, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, manifest, pluginsDir, startPlatform, writePlugin, type Platform } from "./support/platform.js";
 import { watPlugin } from "./support/wat-plugin.js";
@@ -10,9 +8,7 @@ import { watPlugin } from "./support/wat-plugin.js";
 // Hostile plugin content against the dashboard, in headless Chromium: a plugin's own pages
 // (route, static .html and .svg, ?bare=1 widget) must not reach the admin's credentials, and
 // widget HTML must not restyle, cover or post forms from the admin page.
-const CHROMIUM = "/usr/bin/chromium";
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`skipping the plugin confinement browser test: ${CHROMIUM} is missing; install it with apt-get install -y chromium`);
+const available = chromiumAvailable("the plugin confinement browser test");
 
 /**
  * What a hostile page tries, written into its own DOM for the test to read: the storage and
@@ -47,7 +43,7 @@ const PHISH_WIDGET = '<form id="phish" method="post" action="/api/plugins/evil/c
 describe.skipIf(!available)("plugin content is confined away from the dashboard", () => {
   let platform: Platform;
   let plugins: Awaited<ReturnType<typeof pluginsDir>>;
-  let profile: string;
+  let browser: OpenChromium;
   let context: BrowserContext;
   let dashboard: Page;
   const collected: string[] = [];
@@ -85,28 +81,22 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
     await writePlugin(plugins.dir, "victim", manifest("victim", { routes: [{ method: "GET", path: "/ok", handler: "ok" }] }), watPlugin("victim", "1.0.0", { ok: { text: "{}" } }));
     platform = await startPlatform({ hostOptions: { now: Date.now }, managerOptions: { pluginsDir: plugins.dir, isolation: "in-process" } });
 
-    profile = await mkdtemp(join(tmpdir(), "goatkit-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-      viewport: { width: 1280, height: 900 },
-    });
+    browser = await openChromium({ viewport: { width: 1280, height: 900 } });
+    context = browser.context;
     context.on("request", (request) => {
       if (request.url().includes("/api/plugins/evil/collect")) collected.push(request.url());
       if (request.url().endsWith("/api/plugins/evil/widgets/ticker")) refreshed.push(request.url());
     });
-    dashboard = context.pages()[0] ?? (await context.newPage());
+    dashboard = browser.page;
     // The admin opens the URL gk start prints, as a person would.
     await dashboard.goto(`${platform.url}/#token=${ADMIN_TOKEN}`);
     await dashboard.locator('.plugin[data-plugin="victim"]').waitFor();
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await platform?.close();
     await plugins?.remove();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   async function probe(path: string): Promise<Record<string, string>> {

@@ -1,16 +1,14 @@
-import { existsSync } from "node:fs";
 import { cp, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CHROMIUM, chromiumAvailable } from "@goatkit/browser-testing";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_TOKEN, pluginsDir, startPlatform, type Platform } from "../platform/support/platform.js";
 
 // An application page in headless Chromium: opened with #token= as gk start prints it, rendered
 // from a template calling a real plugin; HTML the plugin declares cannot run script there.
-const CHROMIUM = "/usr/bin/chromium";
 const FIXTURE = new URL("../../../../fixtures/as-template-functions/", import.meta.url).pathname;
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`skipping the pages browser test: ${CHROMIUM} is missing; install it with apt-get install -y chromium`);
+const available = chromiumAvailable("the pages browser test");
 
 describe.skipIf(!available)("an application page in Chromium", () => {
   let platform: Platform;
