@@ -25,9 +25,14 @@ describe.skipIf(missing("mysql", "the MySQL/MariaDB adapter's own tests"))("Mysq
     expect(await db.query(`SELECT 'goat' || 'kit' AS "joined name"`, [])).toStrictEqual([{ "joined name": "goatkit" }]);
   });
 
-  it("leaves ? alone in backslash-escaped strings, backticks and # comments, and binds LIMIT ?", async () => {
-    const rows = await db.query("SELECT 'it\\'s ?' AS s, `n?` FROM (SELECT 1 AS `n?` UNION ALL SELECT 2) x # ?\n ORDER BY 2 LIMIT ?", [1]);
+  it("leaves ? alone in strings, backticks and # comments, and binds LIMIT ?", async () => {
+    const rows = await db.query("SELECT 'it''s ?' AS s, `n?` FROM (SELECT 1 AS `n?` UNION ALL SELECT 2) x # ?\n ORDER BY 2 LIMIT ?", [1]);
     expect(rows).toStrictEqual([{ s: "it's ?", "n?": 1 }]);
+  });
+
+  it("reads a backslash in a string as itself, whatever the server's sql_mode", async () => {
+    // The server's own default takes \' as an escaped quote; sessions add NO_BACKSLASH_ESCAPES.
+    expect(await db.query("SELECT 'C:\\' AS dir, 'a\\nb' AS text, ? AS bound", ["x\\y"])).toStrictEqual([{ dir: "C:\\", text: "a\\nb", bound: "x\\y" }]);
   });
 
   it("refuses DDL in query() before the server commits implicitly", async () => {

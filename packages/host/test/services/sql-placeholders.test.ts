@@ -42,8 +42,9 @@ describe("PostgreSQL placeholders", () => {
 describe("MySQL placeholders", () => {
   const count = (sql: string) => scanSql(sql, "mysql").placeholders.length;
 
-  it("skips ? in backslash-escaped strings, backticks, # and -- comments", () => {
-    expect(count("SELECT 'it\\'s ?', \"x?\", `c?` # ?\n -- ?\n , ?")).toBe(1);
+  it("skips ? in strings, backticks, # and -- comments; a backslash is a plain character (NO_BACKSLASH_ESCAPES)", () => {
+    expect(count("SELECT 'it''s ?', \"x?\", `c?` # ?\n -- ?\n , ?")).toBe(1);
+    expect(count("SELECT 'C:\\', ?")).toBe(1);
   });
 
   it("reads --? without a space as arithmetic, as MySQL does", () => {
@@ -72,12 +73,12 @@ describe("host tables and forbidden calls, read per dialect", () => {
     expect(mentionedTable("SELECT * FROM [goatkit_audit]", tables, "sqlite")).toBe("goatkit_audit");
   });
 
-  it("reads MySQL's backslash escapes: a \\' does not end the string, so what follows it is code", () => {
-    const sql = "SELECT 'x\\'' AS a, (SELECT actor FROM goatkit_audit) AS b, ''''";
-    expect(mentionedTable(sql, tables, "mysql")).toBe("goatkit_audit");
-    // SQLite and PostgreSQL's standard strings read it as one string literal.
-    expect(mentionedTable(sql, tables, "sqlite")).toBeNull();
-    expect(mentionedTable(sql, tables, "postgres")).toBeNull();
+  it("reads a backslash as a plain character on every database: it cannot end a string early or late", () => {
+    // MySQL sessions run with NO_BACKSLASH_ESCAPES, as SQLite and PostgreSQL's standard strings read.
+    for (const dialect of ["sqlite", "postgres", "mysql"] as const) {
+      expect(mentionedTable("SELECT 'x\\' AS a, (SELECT actor FROM goatkit_audit) AS b", tables, dialect), dialect).toBe("goatkit_audit");
+      expect(mentionedTable("SELECT 'x\\'' AS a, (SELECT actor FROM goatkit_audit) AS b, '", tables, dialect), dialect).toBeNull();
+    }
   });
 
   it("reads PostgreSQL's E-strings and dollar quotes", () => {

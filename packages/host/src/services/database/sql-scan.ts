@@ -38,7 +38,8 @@ export function scanSql(sql: string, dialect: ScanDialect): ScannedSql {
       i = skipBlockComment(sql, i, dialect === "postgres");
       blank(start, i);
     } else if (c === "'") {
-      const backslashes = dialect === "mysql" || (dialect === "postgres" && isEscapeStringPrefix(sql, i));
+      // MySQL sessions run with NO_BACKSLASH_ESCAPES: only PostgreSQL's E'...' takes escapes.
+      const backslashes = dialect === "postgres" && isEscapeStringPrefix(sql, i);
       const end = skipQuoted(sql, i, "'", backslashes);
       i = end.index;
       out.push("'");

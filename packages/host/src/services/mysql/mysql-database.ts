@@ -38,9 +38,10 @@ const CONNECTION_LOST = new Set(["PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIP
 /**
  * MySQL and MariaDB through a `mysql2` pool, with server-side prepared statements (the server
  * reads the `?` placeholders, so a `?` inside a literal is never a parameter). Plugin reads run
- * in `START TRANSACTION READ ONLY`. Sessions run in UTC with `ANSI_QUOTES` and
- * `PIPES_AS_CONCAT` added to the server's sql_mode, so `"name"` and `a || b` mean what they
- * mean on PostgreSQL and SQLite. See docs/services.md for the value conventions.
+ * in `START TRANSACTION READ ONLY`. Sessions run in UTC with `ANSI_QUOTES`, `PIPES_AS_CONCAT`
+ * and `NO_BACKSLASH_ESCAPES` added to the server's sql_mode, so `"name"`, `a || b` and `'C:\'`
+ * mean what they mean on PostgreSQL and SQLite, whatever the server's own mode says; the host's
+ * reading of plugin SQL (sql-scan.ts) counts on that. See docs/services.md for the value conventions.
  */
 export class MysqlDatabase implements DatabaseService {
   readonly dialect = "mysql" as const;
@@ -275,7 +276,7 @@ export class MysqlDatabase implements DatabaseService {
       this.#flavor = /mariadb/i.test(String((rows as { version: string }[])[0]?.version)) ? "mariadb" : "mysql";
     }
     await conn.query("SET time_zone = '+00:00'");
-    await conn.query("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT')");
+    await conn.query("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT', 'NO_BACKSLASH_ESCAPES')");
     if (this.#flavor === "mariadb") await conn.query(`SET SESSION max_statement_time = ${timeoutMs / 1000}`);
     else await conn.query(`SET SESSION max_execution_time = ${timeoutMs}`);
   }

@@ -127,6 +127,10 @@ export function describeDatabaseContract(backend: DatabaseBackend, skip = false)
       expect(await db.query("SELECT body FROM contract_notes WHERE id = ?", [1])).toStrictEqual([{ body: "what? -- really? /* yes */ 'quoted?'" }]);
     });
 
+    it("reads string literals as standard SQL: a backslash is itself, a doubled quote is a quote", async () => {
+      expect(await db.query("SELECT 'C:\\dir\\' AS path, 'it''s' AS text, 'a\\nb' AS newline", [])).toStrictEqual([{ path: "C:\\dir\\", text: "it's", newline: "a\\nb" }]);
+    });
+
     it("refuses a placeholder count that does not match the arguments", async () => {
       await expect(async () => db.query("SELECT id FROM ticket_states WHERE id = ? OR id = ?", [1])).rejects.toThrow();
       await expect(async () => db.exec("UPDATE contract_notes SET body = ? WHERE id = ?", ["x"])).rejects.toThrow();
