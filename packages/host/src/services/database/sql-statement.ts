@@ -85,8 +85,8 @@ const WRITE_TARGET =
   /^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+((?:[`"[]?\w+[`"\]]?\.)?[`"[]?(\w+)[`"\]]?)/i;
 
 /**
- * `dialect` decides how strings and comments are read when looking for calls (MySQL's backslash
- * escapes, PostgreSQL's `E'...'` and `$$...$$`), so no string the database reads as code can hide one.
+ * `dialect` decides how strings and comments are read when looking for calls (MySQL's `#`
+ * comments, PostgreSQL's `E'...'` and `$$...$$`), so no string the database reads as code can hide one.
  */
 export function inspectStatement(sql: string, dialect: ScanDialect = "sqlite"): StatementInfo {
   const masked = mask(sql).trim();
