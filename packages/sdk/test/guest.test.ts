@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { callHandler } from "../src/guest/dispatch.js";
 import {
+  FieldErrors,
   HostError,
   PermissionDeniedError,
   PluginError,
@@ -174,6 +175,27 @@ describe("a call's outcome", () => {
     },
   });
   const call = (handler: string, request = "{}") => callHandler(plugin, handler, request);
+  const validating = definePlugin({
+    register: { name: "p", version: "1.0.0" },
+    handlers: {
+      create: (req) => {
+        const body = req.bodyObject<{ name?: unknown; size?: unknown }>('{"name": "Desk", "size": 3}');
+        const errors = new FieldErrors();
+        if (typeof body.name !== "string") errors.add("name", "is required");
+        if (typeof body.size !== "number") errors.add("size", `must be a number; got ${JSON.stringify(body.size)}`);
+        errors.throwIfAny("desk");
+        return { created: body.name };
+      },
+    },
+  });
+  const create = (body: string) => callHandler(validating, "create", JSON.stringify({ body }));
+
+  it("bodyObject and FieldErrors answer 400 naming what to send and every wrong field", () => {
+    expect(create('{"name": "Desk", "size": 3}')).toEqual({ kind: "result", text: '{"created":"Desk"}' });
+    expect(create("[1, 2]")).toEqual({ kind: "result", text: packError('the request body must be a JSON object such as {"name": "Desk", "size": 3}', 400, "BAD_REQUEST") });
+    expect(create('{"size": "big"}')).toEqual({ kind: "result", text: packError('invalid desk: "name" is required; "size" must be a number; got "big"', 400, "VALIDATION_FAILED") });
+    expect(new FieldErrors().empty).toBe(true);
+  });
 
   it("text is sent as it is, other values as JSON, nothing as empty", () => {
     expect(call("text")).toEqual({ kind: "result", text: "hello" });

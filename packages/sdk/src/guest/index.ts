@@ -19,5 +19,6 @@ export {
   type JobResult,
 } from "./host.js";
 export { HostError, PermissionDeniedError, InvalidArgumentError, LimitExceededError, ServiceError, PluginError } from "./errors.js";
+export { FieldErrors } from "./field-errors.js";
 export { useHostBinding, type HostBinding } from "./host-binding.js";
 export { ABI_VERSION, ERROR_CODES } from "../abi.js";

@@ -1,4 +1,5 @@
 /** The request envelope (docs/envelopes.md, "Request"). */
+import { PluginError } from "./errors.js";
 
 /** The authenticated user of a call. */
 export interface User {
@@ -120,6 +121,16 @@ export class Request {
   /** The body parsed as a JSON object; `null` when it is not one. */
   jsonObj<T extends object = Record<string, unknown>>(): T | null {
     return parseObject(this.body) as T | null;
+  }
+
+  /**
+   * The body parsed as a JSON object, for routes that need one: otherwise throws a 400
+   * `BAD_REQUEST` PluginError whose message shows `example`, what the route expects.
+   */
+  bodyObject<T extends object = Record<string, unknown>>(example: string): T {
+    const body = this.jsonObj<T>();
+    if (body === null) throw new PluginError(`the request body must be a JSON object such as ${example}`, 400, "BAD_REQUEST");
+    return body;
   }
 }
 

@@ -3,7 +3,7 @@
  * into the same shape by the importer) and returns the draft to store. Every problem is
  * reported at once, each naming its field.
  */
-import { FieldErrors } from "../field-errors.js";
+import { FieldErrors } from "@goatkit/sdk/guest";
 import { RecurrenceRuleError, parseRecurrenceRule, type RecurrenceRule } from "../recurrence/recurrence-rule.js";
 import { isOccurrenceStart } from "../recurrence/series.js";
 import { findTicket, findUser } from "../store/core-tables.js";

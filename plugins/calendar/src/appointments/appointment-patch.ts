@@ -1,5 +1,5 @@
 /** A PATCH body applied to a stored appointment, giving the input to validate like a new one. */
-import { FieldErrors } from "../field-errors.js";
+import { FieldErrors } from "@goatkit/sdk/guest";
 import type { AppointmentRow } from "../store/appointments.js";
 import { formatLocalDate, parseLocalDate, parseLocalDateTime } from "../time/local-time.js";
 import { UTC, findTimeZone } from "../time/time-zones.js";

@@ -25,7 +25,6 @@ import { DAY_MS, formatInstant } from "../time/local-time.js";
 import { UTC, findTimeZone } from "../time/time-zones.js";
 import { requireStaff } from "./access.js";
 import { appointmentDefaults } from "./appointment-defaults.js";
-import { jsonBody } from "./json-body.js";
 import { queryRange, queryZone } from "./time-range.js";
 
 const BASE = "/api/plugins/calendar";
@@ -73,7 +72,7 @@ export const appointmentRoutes = {
   create_appointment(req: Request) {
     const user = requireStaff(req);
     const calendar = requireCalendar(req.param("id"));
-    const body = jsonBody<Record<string, unknown>>(req.body, `{"title": "Call back", "start": "2026-03-30T09:00", "duration_minutes": 30}`);
+    const body = req.bodyObject(`{"title": "Call back", "start": "2026-03-30T09:00", "duration_minutes": 30}`);
     const draft = validateAppointment(body, appointmentDefaults(req, calendar, user));
     checkUid(draft, calendar.id, null);
     const conflicts = draftConflicts(draft, calendar.id, null, pluginConfig(req).conflictHorizonDays);
@@ -94,7 +93,7 @@ export const appointmentRoutes = {
     const user = requireStaff(req);
     const row = requireAppointment(req.param("id"));
     const calendar = findCalendar(row.calendar_id)!;
-    const patch = jsonBody<Record<string, unknown>>(req.body, `{"start": "2026-03-30T10:00"}`);
+    const patch = req.bodyObject(`{"start": "2026-03-30T10:00"}`);
     const draft = validateAppointment(applyPatch(row, patch), appointmentDefaults(req, calendar, user));
     checkUid(draft, calendar.id, row.id);
     const conflicts = draftConflicts(draft, calendar.id, row.id, pluginConfig(req).conflictHorizonDays);

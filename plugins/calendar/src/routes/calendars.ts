@@ -1,7 +1,5 @@
 /** Calendar routes: list, create, read, change and delete calendars. */
-import { Response, type Handler, type Request } from "@goatkit/sdk/guest";
-import { FieldErrors } from "../field-errors.js";
-import { jsonBody } from "./json-body.js";
+import { FieldErrors, Response, type Handler, type Request } from "@goatkit/sdk/guest";
 import { pluginConfig } from "../plugin-config.js";
 import { deleteCalendarAppointments } from "../store/appointments.js";
 import { deleteCalendar, insertCalendar, listCalendars, requireCalendar, updateCalendar, type CalendarRow, type OwnerType } from "../store/calendars.js";
@@ -73,7 +71,7 @@ export const calendarRoutes = {
   /** POST /calendars {"name", "owner_type": "agent" | "team", "owner_id", "timezone"} */
   create_calendar(req: Request) {
     const user = requireStaff(req);
-    const body = jsonBody<Record<string, unknown>>(req.body, `{"name": "Support team", "owner_type": "team", "owner_id": 1, "timezone": "Europe/Berlin"}`);
+    const body = req.bodyObject(`{"name": "Support team", "owner_type": "team", "owner_id": 1, "timezone": "Europe/Berlin"}`);
     const errors = new FieldErrors();
     for (const key of Object.keys(body)) if (!CALENDAR_FIELDS.includes(key)) errors.add(key, `is not a field of a calendar; the fields are ${CALENDAR_FIELDS.join(", ")}`);
     const name = validName(errors, body.name);
@@ -103,7 +101,7 @@ export const calendarRoutes = {
   update_calendar(req: Request) {
     const calendar = requireCalendar(req.param("id"));
     requireCalendarManager(req, calendar);
-    const body = jsonBody<Record<string, unknown>>(req.body, `{"name": "Emma's calendar", "timezone": "Europe/Berlin"}`);
+    const body = req.bodyObject(`{"name": "Emma's calendar", "timezone": "Europe/Berlin"}`);
     const errors = new FieldErrors();
     for (const key of Object.keys(body)) {
       if (key !== "name" && key !== "timezone") errors.add(key, `cannot be changed; a calendar's name and timezone can`);

@@ -1,8 +1,6 @@
 /** Scheduling routes: the conflicts in a calendar, a conflict check before booking, and free slots. */
-import type { Handler, Request } from "@goatkit/sdk/guest";
+import { FieldErrors, type Handler, type Request } from "@goatkit/sdk/guest";
 import { validateAppointment } from "../appointments/appointment-input.js";
-import { FieldErrors } from "../field-errors.js";
-import { jsonBody } from "./json-body.js";
 import { pluginConfig } from "../plugin-config.js";
 import { expandRows } from "../scheduling/busy-time.js";
 import { conflictJSON, conflictsWithin } from "../scheduling/conflicts.js";
@@ -38,7 +36,7 @@ export const schedulingRoutes = {
   check_conflicts(req: Request) {
     const user = requireStaff(req);
     const calendar = requireCalendar(req.param("id"));
-    const body = jsonBody<Record<string, unknown>>(req.body, `{"title": "Call back", "start": "2026-03-30T09:00", "duration_minutes": 30}`);
+    const body = req.bodyObject(`{"title": "Call back", "start": "2026-03-30T09:00", "duration_minutes": 30}`);
     const draft = validateAppointment(body, appointmentDefaults(req, calendar, user));
     const ownId = typeof body.id === "number" ? body.id : null;
     const conflicts = draftConflicts(draft, calendar.id, ownId, pluginConfig(req).conflictHorizonDays);

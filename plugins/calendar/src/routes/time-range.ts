@@ -3,8 +3,7 @@
  * zone (`to` included), a local date-time a wall-clock time in the zone, and an instant with
  * `Z` or an offset itself.
  */
-import type { Request } from "@goatkit/sdk/guest";
-import { FieldErrors } from "../field-errors.js";
+import { FieldErrors, type Request } from "@goatkit/sdk/guest";
 import { DAY_MS, formatInstant, parseInstant, parseLocalDate, parseLocalDateTime, startOfDay } from "../time/local-time.js";
 import { findTimeZone, localToUtc, utcToLocal, type TimeZone } from "../time/time-zones.js";
 

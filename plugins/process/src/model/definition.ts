@@ -4,7 +4,7 @@
  * whether the graph can run (reachability, default branches, cycles) is `checkGraph`'s job,
  * so a draft may be incomplete while it is being drawn.
  */
-import { FieldErrors } from "../field-errors.js";
+import { FieldErrors } from "@goatkit/sdk/guest";
 import { CONDITION_FIELDS, CONDITION_OPS, type Condition } from "./condition.js";
 
 export const FORMAT = "goatkit-process/1";

@@ -8,7 +8,6 @@ import { deleteProcess, findVersion, findVersionNumber, insertProcess, insertVer
 import { formatInstant } from "../store/time.js";
 import { requireAdmin, requireStaff } from "./access.js";
 import { definitionFromBody } from "./definition-body.js";
-import { jsonBody } from "./json-body.js";
 
 const BASE = "/api/plugins/process";
 
@@ -69,7 +68,7 @@ export const processRoutes = {
   set_process_enabled(req: Request) {
     requireAdmin(req);
     const process = requireProcess(req.param("id"));
-    const body = jsonBody<Record<string, unknown>>(req.body, `{"enabled": false}`);
+    const body = req.bodyObject(`{"enabled": false}`);
     const extra = Object.keys(body).filter((k) => k !== "enabled");
     if (typeof body.enabled !== "boolean" || extra.length > 0) {
       throw new PluginError(`invalid request: PATCH changes only "enabled" (true or false)${extra.length > 0 ? `; ${extra.map((k) => `"${k}"`).join(", ")} cannot be patched (PUT a new draft instead)` : ""}`, 400, "VALIDATION_FAILED");
