@@ -269,6 +269,8 @@ const cases: Case[] = [
   },
   { name: "unknown function result type", change: (m) => (m.functions = [{ name: "count_open", returns: "htm" }]), path: "functions[0].returns", message: ['returns "htm" is not one of'], fix: ['did you mean "html"?'] },
   { name: "menu path without /", change: (m) => (m.menu_items = [{ label: "Counts", path: "admin/counts" }]), path: "menu_items[0].path", message: ['path "admin/counts" must start with "/"'], fix: ['"/admin/counts"'] },
+  { name: "menu path to another site", change: (m) => (m.menu_items = [{ label: "Counts", path: "//evil.example/login" }]), path: "menu_items[0].path", message: ['path "//evil.example/login" is not a page of this host'], fix: ['"/evil.example/login"'] },
+  { name: "menu path to another site, by backslash", change: (m) => (m.menu_items = [{ label: "Counts", path: "/\\evil.example" }]), path: "menu_items[0].path", message: ["is not a page of this host"], fix: ['"/evil.example"'] },
 ];
 
 describe("malformed manifests", () => {

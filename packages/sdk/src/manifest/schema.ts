@@ -158,10 +158,16 @@ export const HookSchema = Type.Union([Type.String({ minLength: 1, description: "
   description: 'an event name such as "after_save", or an object {event | type, source, action, handler}',
 });
 
+/**
+ * A path on this host: `/` not followed by another `/` or a `\`, which browsers read as the start
+ * of another site's address (`//evil.example`, `/\evil.example`).
+ */
+export const LOCAL_PATH_PATTERN = "^/(?![/\\\\])";
+
 export const MenuItemSchema = Strict(
   {
     label: Text("the menu text", ["My Feature"]),
-    path: Type.String({ pattern: "^/", description: "the page the item opens", examples: ["/admin/my-feature"] }),
+    path: Type.String({ pattern: LOCAL_PATH_PATTERN, description: "the page the item opens, on this host", examples: ["/admin/my-feature"] }),
     icon: Opt(Text("an icon name", ["star"])),
     location: Opt(StringEnum(MENU_LOCATIONS, { description: "which menu shows the item", examples: ["admin"] })),
     permission: Opt(Text("a plugin permission the user needs to see the item", ["my_plugin.view"])),

@@ -11,6 +11,7 @@ import {
   ALLOWED_HOST_PATTERN,
   HANDLER_PATTERN,
   KEBAB_ID_PATTERN,
+  LOCAL_PATH_PATTERN,
   MIGRATION_ID_PATTERN,
   PLUGIN_NAME_PATTERN,
   SEMVER_PATTERN,
@@ -265,6 +266,9 @@ function patternIssue(path: string, label: string, value: string, pattern: strin
     }
     case "^/":
       return errorAt(path, `${label} "${value}" must start with "/"`, `write "/${value}"`);
+    case LOCAL_PATH_PATTERN:
+      if (!value.startsWith("/")) return errorAt(path, `${label} "${value}" must start with "/"`, `write "/${value}"`);
+      return errorAt(path, `${label} "${value}" is not a page of this host: browsers read a leading "//" or "/\\" as another site's address`, `write "/${value.replace(/^[/\\]+/, "")}"`);
   }
   return errorAt(path, `${label} "${value}" is not in the expected form${about(schema)}`, `write e.g. ${exampleValue(schema)}`);
 }
