@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createHost, startServer, type Host, type RunningServer } from "@goatkit/host";
-import { chromiumAvailable, collectPageErrors, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
+import { chromiumAvailable, collectPageErrors, openChromium, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO, emma, pluginDir } from "./support/calendar-host.js";
 
@@ -18,7 +18,6 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
   let host: Host;
   let server: RunningServer;
   let browser: OpenChromium;
-  let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
   const dialogs: string[] = [];
@@ -41,7 +40,6 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
     expect(created.status).toBe(201);
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await openChromium({ viewport: { width: 1100, height: 700 } });
-    context = browser.context;
     page = browser.page;
     // A Content-Security-Policy refusal is one too: the page must run under its strict policy.
     collectPageErrors(page, pageErrors);

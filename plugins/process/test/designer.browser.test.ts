@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { createHost, startServer, type Host, type RunningServer } from "@goatkit/host";
-import { chromiumAvailable, collectPageErrors, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
+import { chromiumAvailable, collectPageErrors, openChromium, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO, pluginDir } from "./support/process-host.js";
 
@@ -18,7 +18,6 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
   let host: Host;
   let server: RunningServer;
   let browser: OpenChromium;
-  let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
   let taskId = "";
@@ -29,7 +28,6 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
     server = await startServer({ host, port: 0, demoDesk: true, scheduler: false, tokens: { [TOKEN]: { id: 1, login: "ada.fischer", email: "ada.fischer@goatflow.example", role: "admin" } } });
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await openChromium({ viewport: { width: 1440, height: 900 } });
-    context = browser.context;
     page = browser.page;
     // A Content-Security-Policy refusal is one too: the page must run under its strict policy.
     collectPageErrors(page, pageErrors);
@@ -90,7 +88,7 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
 
   it("shows a ticket from the demo help desk arriving on the task, then finishing", async () => {
     // The demo help desk in the dashboard, in a second tab: the designer keeps polling in the first.
-    const desk = await context.newPage();
+    const desk = await browser.context.newPage();
     desk.on("pageerror", (error) => pageErrors.push(error.message));
     await desk.goto(`${server.url}/#token=${TOKEN}`);
     await desk.click('.nav a[data-view="tickets"]');

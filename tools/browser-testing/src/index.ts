@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
-export type { BrowserContext, ConsoleMessage, Dialog, Page } from "playwright-core";
+export type { BrowserContext, Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 

@@ -1,5 +1,5 @@
 import { LOG_LEVELS, type CapabilityPermission, type HostFunctionName, type LogLevel } from "@goatkit/sdk";
-import { inspectStatement, mentionedTable } from "../services/database/sql-statement.js";
+import { inspectStatement, type StatementInfo } from "../services/database/sql-statement.js";
 import { PLATFORM_TABLES } from "../state/platform-schema.js";
 import { HttpDeniedError, HttpLimitError } from "../services/http/fetch-http.js";
 import { nextRunOf, type JobRegistry } from "../services/job-registry.js";
@@ -184,7 +184,7 @@ export class HostCalls {
         throw new HostCallError("E_INVALID_ARGUMENT", "db_query only reads (SELECT, WITH, VALUES); use db_exec to change data");
       }
       if (statement.forbiddenCall) throw new HostCallError("E_INVALID_ARGUMENT", `db_query may not call ${statement.forbiddenCall.name}: ${statement.forbiddenCall.reason}`);
-      this.#refusePlatformTables("db_query", sql);
+      this.#refusePlatformTables("db_query", statement);
       return mapMaybePromise(this.services.db.query(sql, args), (rows) => {
         if (rows.length > this.limits.maxRows) {
           throw new HostCallError("E_LIMIT_EXCEEDED", `db_query returned ${rows.length} rows, more than ${this.limits.maxRows}; add a LIMIT`);
@@ -207,7 +207,7 @@ export class HostCalls {
         throw new HostCallError("E_INVALID_ARGUMENT", "db_exec runs INSERT, UPDATE, DELETE or REPLACE; use db_query to read");
       }
       if (statement.forbiddenCall) throw new HostCallError("E_INVALID_ARGUMENT", `db_exec may not call ${statement.forbiddenCall.name}: ${statement.forbiddenCall.reason}`);
-      this.#refusePlatformTables("db_exec", sql);
+      this.#refusePlatformTables("db_exec", statement);
       const table = statement.table;
       if (!this.grants.ownedTables.has(table) && !this.grants.tableGrants.has(table)) {
         this.#deny("db_exec", `db_exec may not write table "${table}": db:write covers the plugin's own tables (${listOrNone(this.grants.ownedTables)}); add "db:write:${table}" to manifest.permissions to write it`);
@@ -356,8 +356,8 @@ export class HostCalls {
    * The host's own tables (docs/state.md) hold every plugin's log lines, job runs and the
    * administrators' audit trail: no permission reaches them, not even `db:write:<table>`.
    */
-  #refusePlatformTables(fn: HostFunctionName, sql: string): void {
-    const table = mentionedTable(sql, PLATFORM_TABLES, this.services.db.dialect);
+  #refusePlatformTables(fn: HostFunctionName, statement: StatementInfo): void {
+    const table = statement.mentionedTable(PLATFORM_TABLES);
     if (table) this.#deny(fn, `${fn} may not use table "${table}": it is the host's platform state (docs/state.md), which no plugin permission covers; read the host's records through its admin API`);
   }
 

@@ -1,5 +1,5 @@
 import type { Manifest } from "@goatkit/sdk";
-import { mentionedTable } from "../services/database/sql-statement.js";
+import { inspectStatement } from "../services/database/sql-statement.js";
 import type { DatabaseService } from "../services/types.js";
 import { PLATFORM_TABLES } from "../state/platform-schema.js";
 
@@ -22,7 +22,7 @@ export function hostTableInMigrations(manifest: Manifest, dialect: DatabaseServi
   for (const migration of manifest.migrations ?? []) {
     const scripts = typeof migration.up === "string" ? [migration.up] : Object.values(migration.up ?? {});
     for (const sql of scripts) {
-      const table = mentionedTable(String(sql), [...PLATFORM_TABLES, "goatkit_migrations"], dialect);
+      const table = inspectStatement(String(sql), dialect).mentionedTable([...PLATFORM_TABLES, "goatkit_migrations"]);
       if (table) return `migration ${migration.id} of ${manifest.name} names table "${table}", which belongs to the host (docs/state.md); a plugin's migrations may create and change only its own tables`;
     }
   }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { chromiumAvailable, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
+import { chromiumAvailable, openChromium, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, startPlatform, type Platform } from "../platform/support/platform.js";
 
@@ -11,13 +11,11 @@ const analytics = fileURLToPath(new URL("../../../../plugins/analytics/", import
 describe.skipIf(!available)("a gRPC plugin in the dashboard (Chromium)", () => {
   let platform: Platform;
   let browser: OpenChromium;
-  let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
     platform = await startPlatform({ managerOptions: { pluginsDir: analytics } });
     browser = await openChromium();
-    context = browser.context;
     page = browser.page;
   }, 60_000);
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { chromiumAvailable, openChromium, type BrowserContext, type OpenChromium, type Page } from "@goatkit/browser-testing";
+import { chromiumAvailable, openChromium, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, copyKitchenSink, manifest, pluginsDir, startPlatform, writePlugin, type Platform } from "./support/platform.js";
 import { watPlugin } from "./support/wat-plugin.js";
@@ -14,7 +14,6 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
   let platform: Platform;
   let plugins: Awaited<ReturnType<typeof pluginsDir>>;
   let browser: OpenChromium;
-  let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
   const refused: string[] = [];
@@ -66,7 +65,6 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
 
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await openChromium({ viewport: { width: 1440, height: 960 } });
-    context = browser.context;
     page = browser.page;
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {

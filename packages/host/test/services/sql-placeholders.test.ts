@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkPlaceholderCount, scanSql } from "../../src/services/database/sql-scan.js";
-import { inspectStatement, mentionedTable } from "../../src/services/database/sql-statement.js";
+import { inspectStatement } from "../../src/services/database/sql-statement.js";
 import { prepareStatement, withReturning } from "../../src/services/postgres/pg-statement.js";
 
 // The lexical rules without a server; the servers' own reading is checked in the adapter tests.
@@ -66,18 +66,18 @@ describe("host tables and forbidden calls, read per dialect", () => {
 
   it("finds a table named bare, quoted or qualified, and not in strings or comments", () => {
     for (const dialect of ["sqlite", "postgres", "mysql"] as const) {
-      expect(mentionedTable('SELECT * FROM main."GOATKIT_AUDIT"', tables, dialect), dialect).toBe("goatkit_audit");
-      expect(mentionedTable("SELECT 'goatkit_audit' /* goatkit_audit */ -- goatkit_audit\n", tables, dialect), dialect).toBeNull();
+      expect(inspectStatement('SELECT * FROM main."GOATKIT_AUDIT"', dialect).mentionedTable(tables), dialect).toBe("goatkit_audit");
+      expect(inspectStatement("SELECT 'goatkit_audit' /* goatkit_audit */ -- goatkit_audit\n", dialect).mentionedTable(tables), dialect).toBeNull();
     }
-    expect(mentionedTable("SELECT * FROM `goatkit_audit`", tables, "mysql")).toBe("goatkit_audit");
-    expect(mentionedTable("SELECT * FROM [goatkit_audit]", tables, "sqlite")).toBe("goatkit_audit");
+    expect(inspectStatement("SELECT * FROM `goatkit_audit`", "mysql").mentionedTable(tables)).toBe("goatkit_audit");
+    expect(inspectStatement("SELECT * FROM [goatkit_audit]", "sqlite").mentionedTable(tables)).toBe("goatkit_audit");
   });
 
   it("reads a backslash as a plain character on every database: it cannot end a string early or late", () => {
     // MySQL sessions run with NO_BACKSLASH_ESCAPES, as SQLite and PostgreSQL's standard strings read.
     for (const dialect of ["sqlite", "postgres", "mysql"] as const) {
-      expect(mentionedTable("SELECT 'x\\' AS a, (SELECT actor FROM goatkit_audit) AS b", tables, dialect), dialect).toBe("goatkit_audit");
-      expect(mentionedTable("SELECT 'x\\'' AS a, (SELECT actor FROM goatkit_audit) AS b, '", tables, dialect), dialect).toBeNull();
+      expect(inspectStatement("SELECT 'x\\' AS a, (SELECT actor FROM goatkit_audit) AS b", dialect).mentionedTable(tables), dialect).toBe("goatkit_audit");
+      expect(inspectStatement("SELECT 'x\\'' AS a, (SELECT actor FROM goatkit_audit) AS b, '", dialect).mentionedTable(tables), dialect).toBeNull();
     }
   });
 

@@ -16,6 +16,11 @@ export interface StatementInfo {
   multiple: boolean;
   /** A function plugin SQL may never call (`load_extension`), if the statement calls one, and why. */
   forbiddenCall: { name: string; reason: string } | null;
+  /**
+   * The first of `tables` the statement names outside strings and comments (bare, quoted, or
+   * schema-qualified), lower-cased, or null.
+   */
+  mentionedTable(tables: readonly string[]): string | null;
 }
 
 /**
@@ -85,8 +90,9 @@ const WRITE_TARGET =
   /^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+((?:[`"[]?\w+[`"\]]?\.)?[`"[]?(\w+)[`"\]]?)/i;
 
 /**
- * `dialect` decides how strings and comments are read when looking for calls (MySQL's `#`
- * comments, PostgreSQL's `E'...'` and `$$...$$`), so no string the database reads as code can hide one.
+ * `dialect` decides how strings and comments are read when looking for calls and table names
+ * (MySQL's `#` comments, PostgreSQL's `E'...'` and `$$...$$`), so no string the database reads as
+ * code can hide one.
  */
 export function inspectStatement(sql: string, dialect: ScanDialect = "sqlite"): StatementInfo {
   const masked = mask(sql).trim();
@@ -106,8 +112,10 @@ export function inspectStatement(sql: string, dialect: ScanDialect = "sqlite"): 
   } else if (["create", "alter", "drop", "truncate", "rename", "grant", "revoke", "vacuum", "reindex", "attach", "detach", "pragma"].includes(keyword)) {
     kind = "schema";
   }
+  // Calls and table names are read with the dialect's rules for strings and comments.
+  const code = scanSql(sql, dialect).masked;
   let forbiddenCall: StatementInfo["forbiddenCall"] = null;
-  for (const [, called] of scanSql(sql, dialect).masked.matchAll(CALL)) {
+  for (const [, called] of code.matchAll(CALL)) {
     const name = called!.toLowerCase();
     const reason = forbiddenReason(name);
     if (reason) {
@@ -115,16 +123,12 @@ export function inspectStatement(sql: string, dialect: ScanDialect = "sqlite"): 
       break;
     }
   }
-  return { kind, table, multiple, forbiddenCall };
+  return { kind, table, multiple, forbiddenCall, mentionedTable: (tables) => firstMentioned(code, tables) };
 }
 
-/**
- * The first of `tables` the statement names outside strings and comments (bare, quoted, or
- * schema-qualified), lower-cased, or null. Strings and comments are read as `dialect` reads them.
- */
-export function mentionedTable(sql: string, tables: readonly string[], dialect: ScanDialect): string | null {
+function firstMentioned(code: string, tables: readonly string[]): string | null {
   const names = new Set(tables.map((t) => t.toLowerCase()));
-  for (const [word] of scanSql(sql, dialect).masked.matchAll(/\w+/g)) {
+  for (const [word] of code.matchAll(/\w+/g)) {
     const name = word.toLowerCase();
     if (names.has(name)) return name;
   }
