@@ -13,9 +13,11 @@ import type {
   HttpService,
   MailService,
   MaybePromise,
+  PluginDatabase,
   Row,
   SqlValue,
 } from "../services/types.js";
+import { DatabasePermissionError } from "../services/database/database-permission-error.js";
 import { HostCallError, messageOf, type ErrorEnvelope } from "./host-call-error.js";
 
 export { messageOf };
@@ -85,6 +87,8 @@ interface CallerIdentity {
   grants: PluginGrants;
   /** The module's exported handler names, for `schedule_job`. */
   handlers: ReadonlySet<string>;
+  /** The database as this plugin: its statements run with its own privileges. Set once loaded. */
+  db?: PluginDatabase;
 }
 
 /**
@@ -137,6 +141,11 @@ export class HostCalls {
     Object.assign(this.identity, { plugin, grants, handlers });
   }
 
+  /** Gives the calls the plugin's own database identity (after registration, before migrations). */
+  useDatabase(db: PluginDatabase): void {
+    this.identity.db = db;
+  }
+
   /** Starts a handler call: `last_error` and the per-call budgets start afresh. */
   beginCall(): void {
     this.lastError = null;
@@ -185,12 +194,14 @@ export class HostCalls {
       }
       if (statement.forbiddenCall) throw new HostCallError("E_INVALID_ARGUMENT", `db_query may not call ${statement.forbiddenCall.name}: ${statement.forbiddenCall.reason}`);
       this.#refusePlatformTables("db_query", statement);
-      return mapMaybePromise(this.services.db.query(sql, args), (rows) => {
-        if (rows.length > this.limits.maxRows) {
-          throw new HostCallError("E_LIMIT_EXCEEDED", `db_query returned ${rows.length} rows, more than ${this.limits.maxRows}; add a LIMIT`);
-        }
-        return rows;
-      });
+      return this.#asPlugin("db_query", (db) =>
+        mapMaybePromise(db.query(sql, args), (rows) => {
+          if (rows.length > this.limits.maxRows) {
+            throw new HostCallError("E_LIMIT_EXCEEDED", `db_query returned ${rows.length} rows, more than ${this.limits.maxRows}; add a LIMIT`);
+          }
+          return rows;
+        }),
+      );
     });
   }
 
@@ -208,11 +219,7 @@ export class HostCalls {
       }
       if (statement.forbiddenCall) throw new HostCallError("E_INVALID_ARGUMENT", `db_exec may not call ${statement.forbiddenCall.name}: ${statement.forbiddenCall.reason}`);
       this.#refusePlatformTables("db_exec", statement);
-      const table = statement.table;
-      if (!this.grants.ownedTables.has(table) && !this.grants.tableGrants.has(table)) {
-        this.#deny("db_exec", `db_exec may not write table "${table}": db:write covers the plugin's own tables (${listOrNone(this.grants.ownedTables)}); add "db:write:${table}" to manifest.permissions to write it`);
-      }
-      return this.services.db.exec(sql, args);
+      return this.#asPlugin("db_exec", (db) => db.exec(sql, args));
     });
   }
 
@@ -346,6 +353,25 @@ export class HostCalls {
     this.services.logs.write(this.plugin, known ? (level as LogLevel) : "info", text, fields);
   }
 
+  /**
+   * Runs a statement as the plugin. The database decides what it may touch (docs/services.md
+   * "Plugin identities"); its refusal becomes E_PERMISSION_DENIED, logged like every denial.
+   */
+  #asPlugin<T>(fn: HostFunctionName, run: (db: PluginDatabase) => MaybePromise<T>): MaybePromise<T> {
+    const db = this.identity.db;
+    if (!db) throw new HostCallError("E_SERVICE", `${fn} is not available before the plugin is registered`);
+    const refused = (error: unknown): never => {
+      if (error instanceof DatabasePermissionError) this.#deny(fn, error.message.startsWith("permission denied") ? error.message.replace(/^permission denied: /, `permission denied: ${fn}: `) : `${fn}: ${error.message}`);
+      throw error;
+    };
+    try {
+      const result = run(db);
+      return result instanceof Promise ? result.catch(refused) : result;
+    } catch (error) {
+      return refused(error);
+    }
+  }
+
   #require(fn: HostFunctionName, permission: CapabilityPermission): void {
     if (!this.grants.capabilities.has(permission)) {
       this.#deny(fn, `permission denied: ${fn} needs "${permission}"; add it to manifest.permissions`);
@@ -424,9 +450,6 @@ function isAttachment(v: unknown): v is EmailAttachment {
   return typeof a.filename === "string" && typeof a.content_type === "string" && typeof a.content_base64 === "string";
 }
 
-function listOrNone(tables: ReadonlySet<string>): string {
-  return tables.size === 0 ? "none declared" : [...tables].join(", ");
-}
 
 
 /** The host functions as a guest binding sees them: on the host, or proxied from a worker. */

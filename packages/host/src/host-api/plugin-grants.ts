@@ -1,18 +1,14 @@
 import { TABLE_WRITE_PERMISSION, type Manifest } from "@goatkit/sdk";
 
-/** What a plugin may do, derived once from its validated manifest. */
+/** What a plugin may do, derived once from its validated manifest's permissions (never from its SQL). */
 export interface PluginGrants {
   /** Capability permissions (`db:read`, `cache:write`, ...). */
   capabilities: ReadonlySet<string>;
-  /** Tables the plugin's migrations create: `db:write` covers them. */
-  ownedTables: ReadonlySet<string>;
   /** Core tables granted one by one with `db:write:<table>`. */
   tableGrants: ReadonlySet<string>;
   /** `http.allowed_hosts` patterns (`api.example.com`, `*.example.com`, `localhost:8080`). */
   allowedHosts: readonly string[];
 }
-
-const CREATE_TABLE = /create\s+table\s+(?:if\s+not\s+exists\s+)?[`"[]?(\w+)[`"\]]?/gi;
 
 export function grantsOf(manifest: Manifest): PluginGrants {
   const capabilities = new Set<string>();
@@ -22,12 +18,7 @@ export function grantsOf(manifest: Manifest): PluginGrants {
     if (table) tableGrants.add(table.toLowerCase());
     else if (p.includes(":")) capabilities.add(p);
   }
-  const ownedTables = new Set<string>();
-  for (const migration of manifest.migrations ?? []) {
-    const scripts = typeof migration.up === "string" ? [migration.up] : Object.values(migration.up ?? {});
-    for (const sql of scripts) for (const m of String(sql).matchAll(CREATE_TABLE)) ownedTables.add(m[1]!.toLowerCase());
-  }
-  return { capabilities, ownedTables, tableGrants, allowedHosts: manifest.http?.allowed_hosts ?? [] };
+  return { capabilities, tableGrants, allowedHosts: manifest.http?.allowed_hosts ?? [] };
 }
 
 /**

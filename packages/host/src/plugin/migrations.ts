@@ -1,6 +1,6 @@
 import type { Manifest } from "@goatkit/sdk";
 import { inspectStatement } from "../services/database/sql-statement.js";
-import type { DatabaseService } from "../services/types.js";
+import type { DatabaseService, PluginDatabase } from "../services/types.js";
 import { PLATFORM_TABLES } from "../state/platform-schema.js";
 
 const LEDGER = `CREATE TABLE IF NOT EXISTS goatkit_migrations (
@@ -15,8 +15,9 @@ const MIGRATION_LOCK = "goatkit:migrations";
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
- * A plugin's migrations run with the host's own database privileges: they may not touch the
- * host's tables (its platform state and this ledger). Returns the refusal, or null.
+ * A friendly early refusal of a migration that names one of the host's tables (its platform
+ * state or this ledger). The wall is the database: a plugin's migrations run as the plugin
+ * (PluginDatabase.migrate), which has no privilege on those tables. Returns the refusal, or null.
  */
 export function hostTableInMigrations(manifest: Manifest, dialect: DatabaseService["dialect"]): string | null {
   for (const migration of manifest.migrations ?? []) {
@@ -31,17 +32,18 @@ export function hostTableInMigrations(manifest: Manifest, dialect: DatabaseServi
 
 /**
  * Applies the plugin's migrations that this database has not seen, in order, each in one
- * transaction together with its ledger row, so a failed migration leaves nothing behind.
- * Returns the ids applied now.
+ * transaction together with its ledger row where the database allows, so a failed migration
+ * leaves nothing behind. A plugin's migrations run as the plugin (`as`); the host's own
+ * (platform state) with the host's privileges. Returns the ids applied now.
  */
-export async function runMigrations(db: DatabaseService, manifest: Manifest, now: () => number): Promise<string[]> {
+export async function runMigrations(db: DatabaseService, manifest: Manifest, now: () => number, as?: PluginDatabase): Promise<string[]> {
   if ((manifest.migrations ?? []).length === 0) return [];
   // Hosts sharing the database may load the plugin at the same moment: check-and-apply (and the
   // ledger's CREATE, which races on PostgreSQL) runs under one lock for all of them.
-  return db.withLock ? db.withLock(MIGRATION_LOCK, () => applyMigrations(db, manifest, now)) : applyMigrations(db, manifest, now);
+  return db.withLock ? db.withLock(MIGRATION_LOCK, () => applyMigrations(db, manifest, now, as)) : applyMigrations(db, manifest, now, as);
 }
 
-async function applyMigrations(db: DatabaseService, manifest: Manifest, now: () => number): Promise<string[]> {
+async function applyMigrations(db: DatabaseService, manifest: Manifest, now: () => number, as: PluginDatabase | undefined): Promise<string[]> {
   const migrations = manifest.migrations ?? [];
   await db.migrate(LEDGER);
   const done = new Set((await db.query("SELECT id FROM goatkit_migrations WHERE plugin = ?", [manifest.name])).map((r) => String(r.id)));
@@ -50,9 +52,14 @@ async function applyMigrations(db: DatabaseService, manifest: Manifest, now: () 
     if (done.has(migration.id)) continue;
     const up = typeof migration.up === "string" ? migration.up : (migration.up[db.dialect] ?? migration.up.default);
     if (up === undefined) throw new Error(`migration ${migration.id} has no SQL for ${db.dialect} and no default; add up.${db.dialect} or up.default`);
-    const ledger = `INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (${quote(manifest.name)}, ${quote(migration.id)}, ${quote(new Date(now()).toISOString())})`;
+    const appliedAt = new Date(now()).toISOString();
     try {
-      await db.migrate(`${up.trim().replace(/;$/, "")};\n${ledger};`);
+      if (as) {
+        await as.migrate(up, { sql: "INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (?, ?, ?)", args: [manifest.name, migration.id, appliedAt] });
+      } else {
+        const ledger = `INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (${quote(manifest.name)}, ${quote(migration.id)}, ${quote(appliedAt)})`;
+        await db.migrate(`${up.trim().replace(/;$/, "")};\n${ledger};`);
+      }
     } catch (error) {
       throw new Error(`migration ${migration.id} of ${manifest.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

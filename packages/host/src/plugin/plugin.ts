@@ -175,10 +175,14 @@ export class Plugin {
       };
 
       const handlers = new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
-      calls.authorize(effective.name, grantsOf(effective), handlers);
+      const grants = grantsOf(effective);
+      calls.authorize(effective.name, grants, handlers);
       const hostTable = hostTableInMigrations(effective, services.db.dialect);
       if (hostTable) throw new PluginCallError("E_LOAD", hostTable);
-      await runMigrations(services.db, effective, services.now);
+      // The plugin's statements and migrations run as the plugin, with what its permissions grant.
+      const db = await services.db.forPlugin({ plugin: effective.name, readCore: grants.capabilities.has("db:read"), writeCore: [...grants.tableGrants] });
+      calls.useDatabase(db);
+      await runMigrations(services.db, effective, services.now, db);
       for (const job of effective.jobs ?? []) {
         services.jobs.schedule({ id: job.id, plugin: effective.name, schedule: job.schedule, handler: job.handler, payload: null, source: "manifest" });
       }

@@ -15,15 +15,57 @@ export interface ExecResult {
   last_insert_id: number | string | null;
 }
 
+/**
+ * What one plugin may do in the database, from its manifest's permissions alone (never from
+ * its SQL). The database enforces it: a role per plugin on PostgreSQL, an account per plugin on
+ * MySQL/MariaDB, SQLite's own compiled program on SQLite (docs/services.md "Plugin identities").
+ */
+export interface PluginDbIdentity {
+  /** The plugin's name (manifest `name`). */
+  plugin: string;
+  /** `db:read`: the core's tables may be read. The plugin's own tables always may. */
+  readCore: boolean;
+  /** Core tables granted one by one with `db:write:<table>`, lower case. */
+  writeCore: readonly string[];
+}
+
+/**
+ * The database as one plugin sees it: every statement runs with that plugin's privileges, so the
+ * database itself refuses what the plugin was not granted (DatabasePermissionError).
+ */
+export interface PluginDatabase {
+  readonly identity: PluginDbIdentity;
+  /** Runs one read-only statement as the plugin. */
+  query(sql: string, args: SqlValue[]): MaybePromise<Row[]>;
+  /** Runs one statement that changes data, as the plugin. */
+  exec(sql: string, args: SqlValue[]): MaybePromise<ExecResult>;
+  /**
+   * Runs one migration script as the plugin (it creates and changes only the plugin's own
+   * tables), then `ledger` (the host's record that it ran) as the host: in one transaction where
+   * the database allows it.
+   */
+  migrate(sql: string, ledger: { sql: string; args: SqlValue[] }): MaybePromise<void>;
+}
+
 export interface DatabaseService {
   /** Dialect the adapter speaks; SQL from plugins always uses `?` placeholders. */
   readonly dialect: "sqlite" | "postgres" | "mysql";
-  /** Runs one read-only statement. */
+  /** Runs one read-only statement with the host's own privileges. */
   query(sql: string, args: SqlValue[]): MaybePromise<Row[]>;
-  /** Runs one statement that changes data. */
+  /** Runs one statement that changes data, with the host's own privileges. */
   exec(sql: string, args: SqlValue[]): MaybePromise<ExecResult>;
-  /** Runs a migration script (several statements) in one transaction. */
+  /** Runs a migration script of the host's (several statements) in one transaction. */
   migrate(sql: string): MaybePromise<void>;
+  /**
+   * Sets up the plugin's identity in the database (its role, schema or account and their
+   * grants, brought in line with `identity` on every load) and returns the plugin's view.
+   */
+  forPlugin(identity: PluginDbIdentity): Promise<PluginDatabase>;
+  /**
+   * How the host's own connection names a plugin's table (plugins' tables live in a schema or
+   * database of their own on PostgreSQL and MySQL): for the host's tools and tests.
+   */
+  pluginTable(plugin: string, table: string): string;
   /**
    * Runs `body` holding a lock that every host on this database shares (PostgreSQL advisory
    * lock, MySQL `GET_LOCK`), so hosts starting together apply a migration once. SQLite, which

@@ -1,9 +1,10 @@
 import Database from "libsql";
-import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
+import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { guardReadOnlyTransaction } from "./read-guard.js";
 import { checkPlaceholderCount, scanSql } from "./sql-scan.js";
 import { DEMO_SCHEMA } from "./demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "./demo-data.js";
+import { SqliteCatalogue, SqlitePluginDatabase } from "./sqlite-plugin-database.js";
 
 type LibsqlDatabase = InstanceType<typeof Database>;
 
@@ -14,6 +15,7 @@ type LibsqlDatabase = InstanceType<typeof Database>;
 export class SqliteDatabase implements DatabaseService {
   readonly dialect = "sqlite" as const;
   readonly #db: LibsqlDatabase;
+  #catalogue: SqliteCatalogue | undefined;
 
   constructor(readonly file: string = ":memory:") {
     this.#db = new Database(file);
@@ -61,6 +63,17 @@ export class SqliteDatabase implements DatabaseService {
       this.#db.exec("ROLLBACK");
       throw error;
     }
+  }
+
+  /** The plugin's view: each statement is checked against SQLite's compiled program (sqlite-plugin-database.ts). */
+  async forPlugin(identity: PluginDbIdentity): Promise<PluginDatabase> {
+    this.#catalogue ??= new SqliteCatalogue(this.#db);
+    return new SqlitePluginDatabase(identity, this.#db, this.#catalogue, { args: toSqlite, rows: sqliteRows, integer: integerValue });
+  }
+
+  /** One schema for all: a plugin's tables are named as the plugin names them. */
+  pluginTable(_plugin: string, table: string): string {
+    return table;
   }
 
   /** True when the core demo tables exist. */

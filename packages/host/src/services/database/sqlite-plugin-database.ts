@@ -1,0 +1,267 @@
+import type Database from "libsql";
+import type { ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
+import { DatabasePermissionError } from "./database-permission-error.js";
+import { programAccess, type ExplainRow, type ProgramAccess } from "./sqlite-program.js";
+import { checkPlaceholderCount, scanSql } from "./sql-scan.js";
+
+type LibsqlDatabase = InstanceType<typeof Database>;
+
+/** Which plugin created each table, index, trigger and view (SQLite has no owners of its own). */
+export const OWNERS_TABLE = "goatkit_plugin_objects";
+
+interface SchemaObject {
+  type: string;
+  name: string;
+  table: string;
+  rootpage: number;
+  sql: string | null;
+}
+
+/** The statements of each call, by their first keyword: SQLite runs some PRAGMAs while compiling. */
+const READ_KEYWORDS = new Set(["select", "with", "values"]);
+const WRITE_KEYWORDS = new Set(["insert", "update", "delete", "replace", "with"]);
+const MIGRATION_KEYWORDS = new Set(["create", "alter", "drop", "insert", "update", "delete", "replace", "with", "select"]);
+
+/**
+ * The SQLite catalogue as the plugin views need it: root pages to objects and objects to their
+ * owners, read again whenever the schema version moves (a migration, another process).
+ */
+export class SqliteCatalogue {
+  #version = -1;
+  #objects = new Map<number, SchemaObject>();
+  #byName = new Map<string, SchemaObject>();
+  #owners = new Map<string, string>();
+  readonly #schemaVersion: ReturnType<LibsqlDatabase["prepare"]>;
+  readonly #verdicts = new Map<string, string | null>();
+
+  constructor(private readonly db: LibsqlDatabase) {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${OWNERS_TABLE} (name TEXT PRIMARY KEY, type TEXT NOT NULL, plugin TEXT NOT NULL)`);
+    this.#schemaVersion = db.prepare("PRAGMA schema_version");
+  }
+
+  /** Reads the catalogue again if the schema changed; forgets cached verdicts then. */
+  refresh(force = false): void {
+    const version = Number(((this.#schemaVersion as unknown as { get(): unknown }).get() as { schema_version: number | bigint }).schema_version);
+    if (version === this.#version && !force) return;
+    this.#version = version;
+    this.#objects.clear();
+    this.#byName.clear();
+    this.#verdicts.clear();
+    for (const row of this.db.prepare("SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema").all() as Record<string, unknown>[]) {
+      const object = { type: String(row.type), name: String(row.name).toLowerCase(), table: String(row.tbl_name).toLowerCase(), rootpage: Number(row.rootpage), sql: row.sql === null ? null : String(row.sql) };
+      this.#byName.set(`${object.type}:${object.name}`, object);
+      if (object.rootpage > 0) this.#objects.set(object.rootpage, object);
+    }
+    this.#owners = new Map((this.db.prepare(`SELECT name, plugin FROM ${OWNERS_TABLE}`).all() as { name: string; plugin: string }[]).map((r) => [r.name.toLowerCase(), r.plugin]));
+  }
+
+  snapshot(): Map<string, SchemaObject> {
+    this.refresh();
+    return new Map(this.#byName);
+  }
+
+  /** The table a root page belongs to (an index's table), or null for a page no object owns. */
+  tableAt(rootpage: number): string | null {
+    if (rootpage === 1) return "sqlite_schema";
+    return this.#objects.get(rootpage)?.table ?? null;
+  }
+
+  ownerOf(name: string): string | undefined {
+    return this.#owners.get(name);
+  }
+
+  /** A core table: not the host's (`goatkit_*`), not SQLite's (`sqlite_*`), not a plugin's. */
+  isCore(table: string): boolean {
+    return !table.startsWith("goatkit_") && !table.startsWith("sqlite_") && !this.#owners.has(table);
+  }
+
+  verdict(key: string): string | null | undefined {
+    return this.#verdicts.get(key);
+  }
+
+  remember(key: string, verdict: string | null): void {
+    if (this.#verdicts.size > 2_000) this.#verdicts.delete(this.#verdicts.keys().next().value!);
+    this.#verdicts.set(key, verdict);
+  }
+
+  setOwner(name: string, type: string, plugin: string | null): void {
+    if (plugin === null) this.db.prepare(`DELETE FROM ${OWNERS_TABLE} WHERE name = ?`).run(name);
+    else this.db.prepare(`INSERT OR REPLACE INTO ${OWNERS_TABLE} (name, type, plugin) VALUES (?, ?, ?)`).run(name, type, plugin);
+  }
+}
+
+/**
+ * One plugin's view of the embedded SQLite database. Each statement is compiled first
+ * (`EXPLAIN`) and SQLite's program decides: the b-trees it reads and writes must be the
+ * plugin's own tables, core tables it was granted, and nothing of the host's; the functions it
+ * calls must be SQLite's own; it may not use virtual tables, other databases or change the
+ * connection. A migration may also change the schema, and afterwards every object it created,
+ * changed or dropped must belong to the plugin (docs/services.md "Plugin identities").
+ */
+export class SqlitePluginDatabase implements PluginDatabase {
+  constructor(
+    readonly identity: PluginDbIdentity,
+    private readonly db: LibsqlDatabase,
+    private readonly catalogue: SqliteCatalogue,
+    private readonly convert: { args(args: SqlValue[]): (string | number | null)[]; rows(rows: Record<string, unknown>[]): Row[]; integer(value: bigint): number | string },
+  ) {}
+
+  query(sql: string, args: SqlValue[]): Row[] {
+    checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
+    this.#authorize(sql, "read");
+    // query_only makes SQLite itself refuse writes, whatever the statement looks like.
+    this.db.exec("PRAGMA query_only = 1");
+    try {
+      const stmt = this.db.prepare(sql);
+      if (!stmt.reader) return (stmt.run(...this.convert.args(args)), []);
+      return this.convert.rows(stmt.all(...this.convert.args(args)) as Record<string, unknown>[]);
+    } finally {
+      this.db.exec("PRAGMA query_only = 0");
+    }
+  }
+
+  exec(sql: string, args: SqlValue[]): ExecResult {
+    const { masked, placeholders } = scanSql(sql, "sqlite");
+    checkPlaceholderCount(placeholders.length, args);
+    this.#authorize(sql, "write");
+    const info = this.db.prepare(sql).run(...this.convert.args(args));
+    const inserted = info.changes > 0 && /^\s*(insert|replace)\b/i.test(masked);
+    return { rows_affected: info.changes, last_insert_id: inserted ? this.convert.integer(BigInt(info.lastInsertRowid)) : null };
+  }
+
+  migrate(script: string, ledger: { sql: string; args: SqlValue[] }): void {
+    this.db.exec("BEGIN");
+    try {
+      for (const statement of splitStatements(script)) {
+        const before = this.catalogue.snapshot();
+        this.#authorize(statement, "migration");
+        this.db.prepare(statement).run();
+        this.#adoptSchemaChanges(before, this.catalogue.snapshot(), statement);
+      }
+      this.db.prepare(ledger.sql).run(...this.convert.args(ledger.args));
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    } finally {
+      this.catalogue.refresh(true);
+    }
+  }
+
+  #authorize(sql: string, mode: "read" | "write" | "migration"): void {
+    const keyword = firstKeyword(sql);
+    const allowed = mode === "read" ? READ_KEYWORDS : mode === "write" ? WRITE_KEYWORDS : MIGRATION_KEYWORDS;
+    if (!allowed.has(keyword)) {
+      throw new DatabasePermissionError(`${keyword.toUpperCase() || "this statement"} may not run here: a plugin's ${mode === "migration" ? "migrations run CREATE, ALTER, DROP and data statements" : mode === "read" ? "reads are SELECT, WITH or VALUES" : "writes are INSERT, UPDATE, DELETE or REPLACE"}`);
+    }
+    this.catalogue.refresh();
+    const key = `${mode}\n${sql}`;
+    let verdict = this.catalogue.verdict(key);
+    if (verdict === undefined) {
+      // A statement SQLite cannot compile fails here with SQLite's own message.
+      const rows = this.db.prepare(`EXPLAIN ${sql}`).all() as ExplainRow[];
+      verdict = this.#judge(programAccess(rows), mode);
+      if (mode !== "migration") this.catalogue.remember(key, verdict);
+    }
+    if (verdict !== null) throw new DatabasePermissionError(`permission denied: ${verdict}`);
+  }
+
+  /** Why the program is refused for this plugin, or null when it may run. */
+  #judge(access: ProgramAccess, mode: "read" | "write" | "migration"): string | null {
+    const { plugin, readCore, writeCore } = this.identity;
+    if (access.refusal) return `the statement is refused: ${access.refusal}`;
+    const [foreign] = access.foreignFunctions;
+    if (foreign !== undefined) return `function ${foreign}() may not be called by plugins: only SQLite's own functions, none of which reaches outside the database (docs/services.md)`;
+    if (mode !== "migration" && (access.changesSchema || access.schemaFunctions.size > 0)) return "the statement changes the schema; put CREATE, ALTER and DROP in manifest.migrations";
+    if (mode === "read" && access.writes.size > 0) return "db_query only reads; use db_exec to change data";
+    const own = (table: string) => this.catalogue.ownerOf(table) === plugin;
+    const writesOwnOrGranted = [...access.writes].some((page) => {
+      const table = this.catalogue.tableAt(page);
+      return table !== null && (own(table) || (this.catalogue.isCore(table) && writeCore.includes(table)));
+    });
+    for (const page of access.reads) {
+      const table = this.catalogue.tableAt(page);
+      if (table === null) return "the statement reads a b-tree no table owns";
+      if (own(table) || (readCore && this.catalogue.isCore(table))) continue;
+      // AUTOINCREMENT keeps its counters in sqlite_sequence; the schema is read by DDL.
+      if (table === "sqlite_sequence" && writesOwnOrGranted) continue;
+      if (table === "sqlite_schema" && mode === "migration") continue;
+      return this.#denied(table, "read");
+    }
+    for (const page of access.writes) {
+      const table = this.catalogue.tableAt(page);
+      if (table === null) {
+        if (mode === "migration") continue; // a b-tree this statement created; compared afterwards
+        return "the statement writes a b-tree no table owns";
+      }
+      if (own(table) || (this.catalogue.isCore(table) && writeCore.includes(table))) continue;
+      if (table === "sqlite_sequence" && writesOwnOrGranted) continue;
+      if (table === "sqlite_schema" && mode === "migration") continue;
+      return this.#denied(table, "write");
+    }
+    return null;
+  }
+
+  #denied(table: string, what: "read" | "write"): string {
+    const { plugin } = this.identity;
+    if (table.startsWith("goatkit_")) return `table "${table}" is the host's platform state (docs/state.md), which no plugin permission covers`;
+    if (table.startsWith("sqlite_")) return `table "${table}" is SQLite's own`;
+    const owner = this.catalogue.ownerOf(table);
+    if (owner !== undefined) return `table "${table}" belongs to plugin "${owner}"; a plugin reads and writes only its own tables and the core's`;
+    return what === "read" ? `${plugin} may not read table "${table}": add "db:read" to manifest.permissions` : `${plugin} may not write table "${table}": add "db:write:${table}" to manifest.permissions to write it`;
+  }
+
+  /** After a migration statement: every object it created, changed or dropped must be the plugin's. */
+  #adoptSchemaChanges(before: Map<string, SchemaObject>, after: Map<string, SchemaObject>, statement: string): void {
+    const { plugin } = this.identity;
+    const mine = (object: SchemaObject) => (object.type === "table" || object.type === "view" ? this.catalogue.ownerOf(object.name) === plugin : this.catalogue.ownerOf(object.table) === plugin || this.catalogue.ownerOf(object.name) === plugin);
+    const refuse = (object: SchemaObject, what: string) => {
+      throw new DatabasePermissionError(`permission denied: the migration statement ${JSON.stringify(statement.trim().slice(0, 80))} ${what} ${object.type} "${object.name}"${object.type === "table" || object.type === "view" ? "" : ` on table "${object.table}"`}, which is not ${plugin}'s; a plugin's migrations create and change only its own tables`);
+    };
+    for (const [key, old] of before) {
+      const now = after.get(key);
+      if (now && now.sql === old.sql && now.rootpage === old.rootpage) continue;
+      if (!mine(old)) refuse(old, now ? "changed" : "dropped");
+      if (!now) this.catalogue.setOwner(old.name, old.type, null);
+    }
+    for (const [key, created] of after) {
+      if (before.has(key)) continue;
+      if (created.name.startsWith("sqlite_autoindex_") || created.name === "sqlite_sequence") continue;
+      if (created.type === "table" || created.type === "view") {
+        if (created.name.startsWith("goatkit_")) refuse(created, "created");
+        this.catalogue.setOwner(created.name, created.type, plugin);
+      } else if (this.catalogue.ownerOf(created.table) !== plugin) {
+        refuse(created, "created");
+      } else {
+        this.catalogue.setOwner(created.name, created.type, plugin);
+      }
+    }
+    this.catalogue.refresh(true);
+  }
+}
+
+/** The first keyword of a statement, lower case, past comments and opening parentheses. */
+function firstKeyword(sql: string): string {
+  const masked = scanSql(sql, "sqlite").masked;
+  return (/^[\s(]*([A-Za-z]+)/.exec(masked)?.[1] ?? "").toLowerCase();
+}
+
+/**
+ * A migration script's statements. A misreading cannot widen what runs: each piece is compiled
+ * on its own, and SQLite compiles only the first statement of a piece.
+ */
+export function splitStatements(script: string): string[] {
+  const masked = scanSql(script, "sqlite").masked;
+  const statements: string[] = [];
+  let start = 0;
+  for (let i = 0; i < masked.length; i++) {
+    if (masked[i] !== ";") continue;
+    const piece = masked.slice(start, i);
+    // A trigger's body holds `;`s up to its END.
+    if (/^\s*create\s+(?:temp\w*\s+)?trigger\b/i.test(piece) && !/\bend\s*$/i.test(piece)) continue;
+    if (piece.trim() !== "") statements.push(script.slice(start, i));
+    start = i + 1;
+  }
+  if (masked.slice(start).trim() !== "") statements.push(script.slice(start));
+  return statements;
+}
