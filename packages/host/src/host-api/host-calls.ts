@@ -214,7 +214,8 @@ export class HostCalls {
       if (statement.kind === "schema") {
         throw new HostCallError("E_INVALID_ARGUMENT", "db_exec does not change the schema; put CREATE/ALTER/DROP in manifest.migrations");
       }
-      if (statement.kind !== "write" || !statement.table) {
+      // Which tables it writes is the database's to decide (a CTE, a trigger, a view can lead anywhere).
+      if (statement.kind !== "write") {
         throw new HostCallError("E_INVALID_ARGUMENT", "db_exec runs INSERT, UPDATE, DELETE or REPLACE; use db_query to read");
       }
       if (statement.forbiddenCall) throw new HostCallError("E_INVALID_ARGUMENT", `db_exec may not call ${statement.forbiddenCall.name}: ${statement.forbiddenCall.reason}`);
@@ -361,7 +362,7 @@ export class HostCalls {
     const db = this.identity.db;
     if (!db) throw new HostCallError("E_SERVICE", `${fn} is not available before the plugin is registered`);
     const refused = (error: unknown): never => {
-      if (error instanceof DatabasePermissionError) this.#deny(fn, error.message.startsWith("permission denied") ? error.message.replace(/^permission denied: /, `permission denied: ${fn}: `) : `${fn}: ${error.message}`);
+      if (error instanceof DatabasePermissionError) this.#deny(fn, `${fn} ${error.reason}`);
       throw error;
     };
     try {

@@ -7,8 +7,12 @@
 export class DatabasePermissionError extends Error {
   readonly code = "E_PERMISSION_DENIED";
 
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+  /** `reason` reads after the caller's name: `may not write table "tickets": add ...`. */
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`permission denied: ${reason}`, options);
     this.name = "DatabasePermissionError";
   }
 }

@@ -15,6 +15,20 @@ interface SchemaObject {
   table: string;
   rootpage: number;
   sql: string | null;
+  /** In the connection's temporary schema, which no plugin may use. */
+  temp: boolean;
+}
+
+/**
+ * All rows of a statement with no side effects (EXPLAIN, the catalogue), leaving it reset:
+ * libsql keeps a statement read through `all()` active, which would block the migration's
+ * COMMIT; a `get()` after it resets it.
+ */
+function allRows<T>(db: LibsqlDatabase, sql: string): T[] {
+  const statement = db.prepare(sql) as unknown as { all(): T[]; get(): unknown };
+  const rows = statement.all();
+  statement.get();
+  return rows;
 }
 
 /** The statements of each call, by their first keyword: SQLite runs some PRAGMAs while compiling. */
@@ -41,22 +55,25 @@ export class SqliteCatalogue {
 
   /** Reads the catalogue again if the schema changed; forgets cached verdicts then. */
   refresh(force = false): void {
-    const version = Number(((this.#schemaVersion as unknown as { get(): unknown }).get() as { schema_version: number | bigint }).schema_version);
+    const row = (this.#schemaVersion as unknown as { get(): { schema_version: number | bigint } }).get();
+    const version = Number(row.schema_version);
     if (version === this.#version && !force) return;
     this.#version = version;
     this.#objects.clear();
     this.#byName.clear();
     this.#verdicts.clear();
-    for (const row of this.db.prepare("SELECT type, name, tbl_name, rootpage, sql FROM sqlite_schema").all() as Record<string, unknown>[]) {
-      const object = { type: String(row.type), name: String(row.name).toLowerCase(), table: String(row.tbl_name).toLowerCase(), rootpage: Number(row.rootpage), sql: row.sql === null ? null : String(row.sql) };
-      this.#byName.set(`${object.type}:${object.name}`, object);
-      if (object.rootpage > 0) this.#objects.set(object.rootpage, object);
+    for (const row of allRows<Record<string, unknown>>(this.db, "SELECT 'main' AS db, type, name, tbl_name, rootpage, sql FROM sqlite_schema UNION ALL SELECT 'temp', type, name, tbl_name, rootpage, sql FROM sqlite_temp_schema")) {
+      const temp = row.db === "temp";
+      const object = { type: String(row.type), name: String(row.name).toLowerCase(), table: String(row.tbl_name).toLowerCase(), rootpage: Number(row.rootpage), sql: row.sql === null ? null : String(row.sql), temp };
+      this.#byName.set(`${temp ? "temp:" : ""}${object.type}:${object.name}`, object);
+      if (object.rootpage > 0 && !temp) this.#objects.set(object.rootpage, object);
     }
-    this.#owners = new Map((this.db.prepare(`SELECT name, plugin FROM ${OWNERS_TABLE}`).all() as { name: string; plugin: string }[]).map((r) => [r.name.toLowerCase(), r.plugin]));
+    this.#owners = new Map(allRows<{ name: string; plugin: string }>(this.db, `SELECT name, plugin FROM ${OWNERS_TABLE}`).map((r) => [r.name.toLowerCase(), r.plugin]));
   }
 
   snapshot(): Map<string, SchemaObject> {
-    this.refresh();
+    // The temporary schema has a version of its own: read both every time.
+    this.refresh(true);
     return new Map(this.#byName);
   }
 
@@ -104,7 +121,11 @@ export class SqlitePluginDatabase implements PluginDatabase {
     private readonly db: LibsqlDatabase,
     private readonly catalogue: SqliteCatalogue,
     private readonly convert: { args(args: SqlValue[]): (string | number | null)[]; rows(rows: Record<string, unknown>[]): Row[]; integer(value: bigint): number | string },
-  ) {}
+  ) {
+    this.#who = JSON.stringify([identity.plugin, identity.readCore, [...identity.writeCore].sort()]);
+  }
+
+  readonly #who: string;
 
   query(sql: string, args: SqlValue[]): Row[] {
     checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
@@ -152,28 +173,30 @@ export class SqlitePluginDatabase implements PluginDatabase {
     const keyword = firstKeyword(sql);
     const allowed = mode === "read" ? READ_KEYWORDS : mode === "write" ? WRITE_KEYWORDS : MIGRATION_KEYWORDS;
     if (!allowed.has(keyword)) {
-      throw new DatabasePermissionError(`${keyword.toUpperCase() || "this statement"} may not run here: a plugin's ${mode === "migration" ? "migrations run CREATE, ALTER, DROP and data statements" : mode === "read" ? "reads are SELECT, WITH or VALUES" : "writes are INSERT, UPDATE, DELETE or REPLACE"}`);
+      const what = mode === "migration" ? "a plugin's migrations run CREATE, ALTER, DROP and data statements" : mode === "read" ? "reads are SELECT, WITH or VALUES" : "writes are INSERT, UPDATE, DELETE or REPLACE";
+      throw new DatabasePermissionError(`may not run ${keyword.toUpperCase() || "this statement"}: ${what}`);
     }
     this.catalogue.refresh();
-    const key = `${mode}\n${sql}`;
+    // One cache for every plugin: the verdict depends on who asks and what they were granted.
+    const key = `${this.#who}\n${mode}\n${sql}`;
     let verdict = this.catalogue.verdict(key);
     if (verdict === undefined) {
       // A statement SQLite cannot compile fails here with SQLite's own message.
-      const rows = this.db.prepare(`EXPLAIN ${sql}`).all() as ExplainRow[];
+      const rows = allRows<ExplainRow>(this.db, `EXPLAIN ${sql}`);
       verdict = this.#judge(programAccess(rows), mode);
       if (mode !== "migration") this.catalogue.remember(key, verdict);
     }
-    if (verdict !== null) throw new DatabasePermissionError(`permission denied: ${verdict}`);
+    if (verdict !== null) throw new DatabasePermissionError(verdict);
   }
 
   /** Why the program is refused for this plugin, or null when it may run. */
   #judge(access: ProgramAccess, mode: "read" | "write" | "migration"): string | null {
     const { plugin, readCore, writeCore } = this.identity;
-    if (access.refusal) return `the statement is refused: ${access.refusal}`;
+    if (access.refusal) return `may not run this statement: ${access.refusal}`;
     const [foreign] = access.foreignFunctions;
-    if (foreign !== undefined) return `function ${foreign}() may not be called by plugins: only SQLite's own functions, none of which reaches outside the database (docs/services.md)`;
-    if (mode !== "migration" && (access.changesSchema || access.schemaFunctions.size > 0)) return "the statement changes the schema; put CREATE, ALTER and DROP in manifest.migrations";
-    if (mode === "read" && access.writes.size > 0) return "db_query only reads; use db_exec to change data";
+    if (foreign !== undefined) return `may not call ${foreign}(): plugins call only SQLite's own functions, none of which reaches outside the database`;
+    if (mode !== "migration" && (access.changesSchema || access.schemaFunctions.size > 0)) return "may not change the schema; put CREATE, ALTER and DROP in manifest.migrations";
+    if (mode === "read" && access.writes.size > 0) return "only reads; use db_exec to change data";
     const own = (table: string) => this.catalogue.ownerOf(table) === plugin;
     const writesOwnOrGranted = [...access.writes].some((page) => {
       const table = this.catalogue.tableAt(page);
@@ -181,10 +204,10 @@ export class SqlitePluginDatabase implements PluginDatabase {
     });
     for (const page of access.reads) {
       const table = this.catalogue.tableAt(page);
-      if (table === null) return "the statement reads a b-tree no table owns";
+      if (table === null) return "may not read a b-tree that no table owns";
       if (own(table) || (readCore && this.catalogue.isCore(table))) continue;
       // AUTOINCREMENT keeps its counters in sqlite_sequence; the schema is read by DDL.
-      if (table === "sqlite_sequence" && writesOwnOrGranted) continue;
+      if (table === "sqlite_sequence" && (writesOwnOrGranted || (mode === "migration" && access.changesSchema))) continue;
       if (table === "sqlite_schema" && mode === "migration") continue;
       return this.#denied(table, "read");
     }
@@ -192,10 +215,11 @@ export class SqlitePluginDatabase implements PluginDatabase {
       const table = this.catalogue.tableAt(page);
       if (table === null) {
         if (mode === "migration") continue; // a b-tree this statement created; compared afterwards
-        return "the statement writes a b-tree no table owns";
+        return "may not write a b-tree that no table owns";
       }
       if (own(table) || (this.catalogue.isCore(table) && writeCore.includes(table))) continue;
-      if (table === "sqlite_sequence" && writesOwnOrGranted) continue;
+      // ALTER TABLE ... RENAME and DROP TABLE keep AUTOINCREMENT's counters in step.
+      if (table === "sqlite_sequence" && (writesOwnOrGranted || (mode === "migration" && access.changesSchema))) continue;
       if (table === "sqlite_schema" && mode === "migration") continue;
       return this.#denied(table, "write");
     }
@@ -203,12 +227,11 @@ export class SqlitePluginDatabase implements PluginDatabase {
   }
 
   #denied(table: string, what: "read" | "write"): string {
-    const { plugin } = this.identity;
-    if (table.startsWith("goatkit_")) return `table "${table}" is the host's platform state (docs/state.md), which no plugin permission covers`;
-    if (table.startsWith("sqlite_")) return `table "${table}" is SQLite's own`;
+    if (table.startsWith("goatkit_")) return `may not use table "${table}": it is the host's platform state (docs/state.md), which no plugin permission covers; read the host's records through its admin API`;
+    if (table.startsWith("sqlite_")) return `may not use table "${table}": it is SQLite's own`;
     const owner = this.catalogue.ownerOf(table);
-    if (owner !== undefined) return `table "${table}" belongs to plugin "${owner}"; a plugin reads and writes only its own tables and the core's`;
-    return what === "read" ? `${plugin} may not read table "${table}": add "db:read" to manifest.permissions` : `${plugin} may not write table "${table}": add "db:write:${table}" to manifest.permissions to write it`;
+    if (owner !== undefined) return `may not use table "${table}": it belongs to plugin "${owner}", and a plugin reads and writes only its own tables and the core's`;
+    return what === "read" ? `may not read table "${table}": add "db:read" to manifest.permissions` : `may not write table "${table}": add "db:write:${table}" to manifest.permissions to write it`;
   }
 
   /** After a migration statement: every object it created, changed or dropped must be the plugin's. */
@@ -216,7 +239,7 @@ export class SqlitePluginDatabase implements PluginDatabase {
     const { plugin } = this.identity;
     const mine = (object: SchemaObject) => (object.type === "table" || object.type === "view" ? this.catalogue.ownerOf(object.name) === plugin : this.catalogue.ownerOf(object.table) === plugin || this.catalogue.ownerOf(object.name) === plugin);
     const refuse = (object: SchemaObject, what: string) => {
-      throw new DatabasePermissionError(`permission denied: the migration statement ${JSON.stringify(statement.trim().slice(0, 80))} ${what} ${object.type} "${object.name}"${object.type === "table" || object.type === "view" ? "" : ` on table "${object.table}"`}, which is not ${plugin}'s; a plugin's migrations create and change only its own tables`);
+      throw new DatabasePermissionError(`may not run the migration statement ${JSON.stringify(statement.trim().slice(0, 80))}: it ${what} ${object.type} "${object.name}"${object.type === "table" || object.type === "view" ? "" : ` on table "${object.table}"`}, which is not ${plugin}'s; a plugin's migrations create and change only its own tables`);
     };
     for (const [key, old] of before) {
       const now = after.get(key);
@@ -226,6 +249,7 @@ export class SqlitePluginDatabase implements PluginDatabase {
     }
     for (const [key, created] of after) {
       if (before.has(key)) continue;
+      if (created.temp) refuse(created, "created the temporary");
       if (created.name.startsWith("sqlite_autoindex_") || created.name === "sqlite_sequence") continue;
       if (created.type === "table" || created.type === "view") {
         if (created.name.startsWith("goatkit_")) refuse(created, "created");

@@ -49,6 +49,11 @@ export function programAccess(rows: readonly ExplainRow[]): ProgramAccess {
   for (const row of rows) {
     const op = row.opcode;
     if (OPEN_OPCODES.has(op)) {
+      if (Number(row.p3) === 1 && Number(row.p2) === 1 && !(Number(row.p5) & OPFLAG_P2ISREG)) {
+        // ALTER TABLE also rewrites temporary triggers: the temporary schema, compared afterwards.
+        access.changesSchema = true;
+        continue;
+      }
       if (Number(row.p3) !== 0) refuse("it opens the temporary database or an attached one");
       if (op === "OpenWrite" && (Number(row.p5) & OPFLAG_P2ISREG) !== 0) {
         access.changesSchema = true; // a table or index this statement creates

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import mysql from "mysql2/promise";
 import type { Connection, ConnectionOptions, FieldPacket, PoolConnection, ResultSetHeader } from "mysql2/promise";
-import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
+import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { ServiceConnectionError, isNetworkError, messageOf, redactUrl } from "../connection-error.js";
 import { DEMO_SCHEMA } from "../database/demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js";
@@ -84,6 +84,15 @@ export class MysqlDatabase implements DatabaseService {
       throw error;
     }
     return db;
+  }
+
+  // Placeholder until plugin identities land for this adapter.
+  async forPlugin(_identity: PluginDbIdentity): Promise<PluginDatabase> {
+    throw new Error("plugin identities are not available on this database yet");
+  }
+
+  pluginTable(_plugin: string, table: string): string {
+    return table;
   }
 
   /** The URL without its password, for logs and the dashboard. */

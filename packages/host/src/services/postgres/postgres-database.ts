@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import type { DatabaseService, ExecResult, Row, SqlValue } from "../types.js";
+import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { ServiceConnectionError, isNetworkError, messageOf, redactUrl } from "../connection-error.js";
 import { DEMO_SCHEMA } from "../database/demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js";
@@ -91,6 +91,15 @@ export class PostgresDatabase implements DatabaseService {
       throw error;
     }
     return db;
+  }
+
+  // Placeholder until plugin identities land for this adapter.
+  async forPlugin(_identity: PluginDbIdentity): Promise<PluginDatabase> {
+    throw new Error("plugin identities are not available on this database yet");
+  }
+
+  pluginTable(_plugin: string, table: string): string {
+    return table;
   }
 
   /** The URL without its password, for logs and the dashboard. */
