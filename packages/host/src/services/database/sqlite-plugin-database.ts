@@ -9,6 +9,16 @@ type LibsqlDatabase = InstanceType<typeof Database>;
 /** Which plugin created each table, index, trigger and view (SQLite has no owners of its own). */
 export const OWNERS_TABLE = "goatkit_plugin_objects";
 
+/** What the check of one statement for one plugin found, cached until the schema changes. */
+interface Verdict {
+  /** Why it is refused, or null. */
+  refusal: string | null;
+  /** `?` placeholders outside literals and comments. */
+  placeholders: number;
+  /** Its first keyword, lower case, past comments and opening parentheses. */
+  keyword: string;
+}
+
 interface SchemaObject {
   type: string;
   name: string;
@@ -46,7 +56,7 @@ export class SqliteCatalogue {
   #byName = new Map<string, SchemaObject>();
   #owners = new Map<string, string>();
   readonly #schemaVersion: ReturnType<LibsqlDatabase["prepare"]>;
-  readonly #verdicts = new Map<string, string | null>();
+  readonly #verdicts = new Map<string, Verdict>();
 
   constructor(private readonly db: LibsqlDatabase) {
     db.exec(`CREATE TABLE IF NOT EXISTS ${OWNERS_TABLE} (name TEXT PRIMARY KEY, type TEXT NOT NULL, plugin TEXT NOT NULL)`);
@@ -92,11 +102,11 @@ export class SqliteCatalogue {
     return !table.startsWith("goatkit_") && !table.startsWith("sqlite_") && !this.#owners.has(table);
   }
 
-  verdict(key: string): string | null | undefined {
+  verdict(key: string): Verdict | undefined {
     return this.#verdicts.get(key);
   }
 
-  remember(key: string, verdict: string | null): void {
+  remember(key: string, verdict: Verdict): void {
     if (this.#verdicts.size > 2_000) this.#verdicts.delete(this.#verdicts.keys().next().value!);
     this.#verdicts.set(key, verdict);
   }
@@ -128,8 +138,7 @@ export class SqlitePluginDatabase implements PluginDatabase {
   readonly #who: string;
 
   query(sql: string, args: SqlValue[]): Row[] {
-    checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
-    this.#authorize(sql, "read");
+    checkPlaceholderCount(this.#authorize(sql, "read").placeholders, args);
     // query_only makes SQLite itself refuse writes, whatever the statement looks like.
     this.db.exec("PRAGMA query_only = 1");
     try {
@@ -142,11 +151,10 @@ export class SqlitePluginDatabase implements PluginDatabase {
   }
 
   exec(sql: string, args: SqlValue[]): ExecResult {
-    const { masked, placeholders } = scanSql(sql, "sqlite");
-    checkPlaceholderCount(placeholders.length, args);
-    this.#authorize(sql, "write");
+    const verdict = this.#authorize(sql, "write");
+    checkPlaceholderCount(verdict.placeholders, args);
     const info = this.db.prepare(sql).run(...this.convert.args(args));
-    const inserted = info.changes > 0 && /^\s*(insert|replace)\b/i.test(masked);
+    const inserted = info.changes > 0 && (verdict.keyword === "insert" || verdict.keyword === "replace");
     return { rows_affected: info.changes, last_insert_id: inserted ? this.convert.integer(BigInt(info.lastInsertRowid)) : null };
   }
 
@@ -169,24 +177,32 @@ export class SqlitePluginDatabase implements PluginDatabase {
     }
   }
 
-  #authorize(sql: string, mode: "read" | "write" | "migration"): void {
-    const keyword = firstKeyword(sql);
-    const allowed = mode === "read" ? READ_KEYWORDS : mode === "write" ? WRITE_KEYWORDS : MIGRATION_KEYWORDS;
-    if (!allowed.has(keyword)) {
-      const what = mode === "migration" ? "a plugin's migrations run CREATE, ALTER, DROP and data statements" : mode === "read" ? "reads are SELECT, WITH or VALUES" : "writes are INSERT, UPDATE, DELETE or REPLACE";
-      throw new DatabasePermissionError(`may not run ${keyword.toUpperCase() || "this statement"}: ${what}`);
-    }
+  /** Checks the statement for this plugin (cached until the schema changes); throws if refused. */
+  #authorize(sql: string, mode: "read" | "write" | "migration"): Verdict {
     this.catalogue.refresh();
     // One cache for every plugin: the verdict depends on who asks and what they were granted.
     const key = `${this.#who}\n${mode}\n${sql}`;
     let verdict = this.catalogue.verdict(key);
     if (verdict === undefined) {
-      // A statement SQLite cannot compile fails here with SQLite's own message.
-      const rows = allRows<ExplainRow>(this.db, `EXPLAIN ${sql}`);
-      verdict = this.#judge(programAccess(rows), mode);
+      verdict = this.#check(sql, mode);
       if (mode !== "migration") this.catalogue.remember(key, verdict);
     }
-    if (verdict !== null) throw new DatabasePermissionError(verdict);
+    if (verdict.refusal !== null) throw new DatabasePermissionError(verdict.refusal);
+    return verdict;
+  }
+
+  #check(sql: string, mode: "read" | "write" | "migration"): Verdict {
+    const { masked, placeholders } = scanSql(sql, "sqlite");
+    const keyword = (/^[\s(]*([A-Za-z]+)/.exec(masked)?.[1] ?? "").toLowerCase();
+    const verdict = (refusal: string | null): Verdict => ({ refusal, placeholders: placeholders.length, keyword });
+    const allowed = mode === "read" ? READ_KEYWORDS : mode === "write" ? WRITE_KEYWORDS : MIGRATION_KEYWORDS;
+    if (!allowed.has(keyword)) {
+      const what = mode === "migration" ? "a plugin's migrations run CREATE, ALTER, DROP and data statements" : mode === "read" ? "reads are SELECT, WITH or VALUES" : "writes are INSERT, UPDATE, DELETE or REPLACE";
+      return verdict(`may not run ${keyword.toUpperCase() || "this statement"}: ${what}`);
+    }
+    // A statement SQLite cannot compile fails here with SQLite's own message.
+    const rows = allRows<ExplainRow>(this.db, `EXPLAIN ${sql}`);
+    return verdict(this.#judge(programAccess(rows), mode));
   }
 
   /** Why the program is refused for this plugin, or null when it may run. */
@@ -262,12 +278,6 @@ export class SqlitePluginDatabase implements PluginDatabase {
     }
     this.catalogue.refresh(true);
   }
-}
-
-/** The first keyword of a statement, lower case, past comments and opening parentheses. */
-function firstKeyword(sql: string): string {
-  const masked = scanSql(sql, "sqlite").masked;
-  return (/^[\s(]*([A-Za-z]+)/.exec(masked)?.[1] ?? "").toLowerCase();
 }
 
 /**
