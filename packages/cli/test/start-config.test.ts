@@ -1,9 +1,10 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile, spawn } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKeyPair, packPlugin } from "@goatkit/host";
 import { gk, kitchenSink } from "./support.js";
 
 const exec = promisify(execFile);
@@ -51,5 +52,58 @@ describe("gk start --config", () => {
     const { code, stderr } = await start([kitchenSink, "--port", "0", "--config", file]);
     expect(code).toBe(1);
     expect(stderr).toMatch(new RegExp(`^gk: cannot connect to PostgreSQL at postgres://goatkit:\\*\\*\\*@127\\.0\\.0\\.1:1/goatflow \\(set by database\\.url in ${file.replace(/[.]/g, "\\.")}\\): .*ECONNREFUSED`));
+  });
+
+  /** The kitchen-sink fixture (manifest and module) in a folder of its own, its manifest changed by `change`. */
+  async function kitchenSinkCopy(name: string, change: (manifest: Record<string, unknown>) => void = () => undefined): Promise<string> {
+    const folder = join(dir, name, "kitchen-sink");
+    await mkdir(join(folder, "build"), { recursive: true });
+    await cp(join(kitchenSink, "build", "plugin.wasm"), join(folder, "build", "plugin.wasm"));
+    const manifest = JSON.parse(await readFile(join(kitchenSink, "manifest.json"), "utf8")) as Record<string, unknown>;
+    change(manifest);
+    await writeFile(join(folder, "manifest.json"), JSON.stringify(manifest));
+    return folder;
+  }
+
+  it("refuses a plugin whose manifest asks for more than plugin_limits, naming the ceiling and the key", async () => {
+    const folder = await kitchenSinkCopy("greedy", (m) => (m.limits = { memory_mb: 128 }));
+    const file = join(dir, "limits.yaml");
+    await writeFile(file, "plugin_limits:\n  memory_mb: 64\n");
+    expect(await start([folder, "--port", "0", "--config", file, "--db", ":memory:"])).toEqual({
+      code: 1,
+      stderr: `gk: plugin "kitchen-sink" asks for limits.memory_mb 128 MiB, above this host's ceiling of 64 MiB; lower limits.memory_mb in the plugin's manifest, or raise the ceiling with plugin_limits.memory_mb in the host config (gk start --config) or createHost({ limitCeilings: { memory_mb: 128 } })\n`,
+    });
+  });
+
+  it("with packages.require_signatures, refuses a plugin folder and serves the signed packages of packages.dir", async () => {
+    const keys = generateKeyPair();
+    const file = join(dir, "signed.yaml");
+    const packages = join(dir, "packages");
+    await mkdir(packages);
+    await writeFile(file, `packages:\n  dir: ${packages}\n  require_signatures: true\n  trusted_keys: ["${keys.publicKey}"]\n`);
+    expect(await start([kitchenSink, "--port", "0", "--config", file, "--db", ":memory:"])).toEqual({
+      code: 1,
+      stderr: `gk: ${kitchenSink} is a plugin folder or module, which cannot be signed; this host loads only packages signed by a trusted key (requireSignatures, packages.require_signatures in the host config). Pack and sign the plugin (gk plugin pack --key <private key>) and install the .zip from a packages folder (packages.dir), or add its publisher's public key to packages.trusted_keys\n`,
+    });
+
+    const packed = await packPlugin(await kitchenSinkCopy("to-sign"), { signingKey: keys.privateKeyPem });
+    await writeFile(join(packages, packed.fileName), packed.bytes);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("GOATKIT_")));
+    const child = spawn("node", ["--no-warnings", gk, "start", "--json", "--port", "0", "--config", file, "--db", ":memory:"], { env: clean });
+    try {
+      const ready = await new Promise<{ url: string; plugins: unknown }>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          for (const line of out.split("\n")) if (line.includes('"event":"ready"')) resolve(JSON.parse(line) as { url: string; plugins: unknown });
+        });
+        child.on("exit", (code) => reject(new Error(`gk start exited with ${code}: ${out}`)));
+      });
+      expect(ready.plugins).toEqual([{ name: "kitchen-sink", status: "loaded" }]);
+      const res = await fetch(`${ready.url}/api/plugins/kitchen-sink/echo/7?page=3`);
+      expect(res.status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 });

@@ -1,6 +1,9 @@
 import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-calls.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
 import { Plugin, type LoadOptions } from "./plugin/plugin.js";
+import { limitCeilingsOf, type PluginLimits } from "./plugin/limit-ceilings.js";
+import { parseTrustedKeys, type PublicKey } from "./packages/keys.js";
+import { PluginCallError } from "./runtime/plugin-call-error.js";
 import type { RequestInput } from "./plugin/request.js";
 import { errorResponse, type PluginResponse } from "./plugin/response.js";
 import type { DemoDataOptions } from "./services/database/demo-data.js";
@@ -40,6 +43,17 @@ export interface HostOptions {
   cacheMaxBytes?: number;
   /** Per-call budgets and sizes of host functions; defaults in docs/sandbox.md. */
   callLimits?: Partial<HostCallLimits>;
+  /**
+   * The most a plugin's manifest may ask for in `limits` (defaults DEFAULT_LIMIT_CEILINGS:
+   * 512 MiB, 60 s, 64 MiB requests and results); a plugin asking for more does not load.
+   */
+  limitCeilings?: Partial<PluginLimits>;
+  /**
+   * Load only packages signed by one of these keys (docs/packages.md "Requiring signatures"):
+   * unsigned packages, packages signed by another key, plugin folders and `.wasm` files (which
+   * cannot be signed) are refused at load.
+   */
+  requireSignatures?: { trustedKeys: ReadonlyArray<string | PublicKey> };
   /** Sees every host call and its outcome (the testing API records them). */
   onHostCall?: (record: HostCallRecord) => void;
   /** Also print plugin log lines at or above this level. */
@@ -68,13 +82,19 @@ export class Host {
 
   private constructor(
     readonly services: HostServices,
-    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir" | "cacheMaxBytes">,
+    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir" | "cacheMaxBytes" | "limitCeilings">,
     /** The durable platform state; null with `platformState: false`. */
     readonly state: PlatformState | null,
+    /** The keys a package must be signed by, by key id; null when signatures are not required. */
+    readonly requiredSigners: ReadonlyMap<string, PublicKey> | null = null,
   ) {}
 
   static async create(options: HostOptions = {}): Promise<Host> {
     const now = options.now ?? Date.now;
+    // Settings are checked before anything is opened.
+    const limitCeilings = limitCeilingsOf(options.limitCeilings);
+    const requiredSigners = options.requireSignatures ? parseTrustedKeys(options.requireSignatures.trustedKeys) : null;
+    if (requiredSigners && requiredSigners.size === 0) throw new TypeError("requireSignatures needs at least one trusted key (trustedKeys), else no package could load; add the publishers' public keys");
     const logs = new LogStore(1000, now);
     if (options.echoLogs) logs.subscribe(options.echoLogs);
     const db = openDatabase(options.database);
@@ -99,13 +119,18 @@ export class Host {
       mailFrom: options.mailFrom ?? "goatkit@localhost",
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
-    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) }, state);
+    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, limitCeilings, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) }, state, requiredSigners);
   }
 
   /** Where and how much this host caches derived artefacts; the plugin manager loads with the same. */
   get cacheOptions(): Pick<LoadOptions, "cacheDir" | "cacheMaxBytes"> {
     const { cacheDir, cacheMaxBytes } = this.defaults;
     return { ...(cacheDir ? { cacheDir } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) };
+  }
+
+  /** The most a plugin's manifest may ask for in `limits` on this host. */
+  get limitCeilings(): Readonly<PluginLimits> {
+    return this.defaults.limitCeilings!;
   }
 
   get logs(): LogStore {
@@ -131,6 +156,7 @@ export class Host {
 
   /** Loads (or reloads) a plugin from a folder or `.wasm` file; a reload replaces the old one. */
   async load(path: string, options: LoadOptions = {}): Promise<Plugin> {
+    if (this.requiredSigners) throw new PluginCallError("E_LOAD", unsignedRefusal(`${path} is a plugin folder or module, which cannot be signed`));
     const plugin = await Plugin.load(path, this.services, { ...this.defaults, ...options });
     const previous = this.#plugins.get(plugin.name);
     this.#plugins.set(plugin.name, plugin);
@@ -174,4 +200,9 @@ function openDatabase(option: HostOptions["database"]): DatabaseService {
   const db = new SqliteDatabase(option?.file ?? ":memory:");
   if (option?.demo !== false && !db.hasDemoSchema()) db.seedDemo(option?.demo ?? {});
   return db;
+}
+
+/** Why a plugin that is not a package signed by a required key is refused, with the fixes. */
+export function unsignedRefusal(problem: string): string {
+  return `${problem}; this host loads only packages signed by a trusted key (requireSignatures, packages.require_signatures in the host config). Pack and sign the plugin (gk plugin pack --key <private key>) and install the .zip from a packages folder (packages.dir), or add its publisher's public key to packages.trusted_keys`;
 }

@@ -1,5 +1,6 @@
 export { Host, createHost, type HostOptions } from "./host.js";
 export { Plugin, DEFAULT_LIMITS, type LoadOptions } from "./plugin/plugin.js";
+export { DEFAULT_LIMIT_CEILINGS, checkLimitCeilings, type PluginLimits } from "./plugin/limit-ceilings.js";
 export type { PluginRequest, PluginUser, JobInfo, RequestInput } from "./plugin/request.js";
 export type { PluginResponse } from "./plugin/response.js";
 export { PluginCallError, type PluginErrorCode } from "./runtime/plugin-call-error.js";
@@ -23,7 +24,7 @@ export { PostgresDatabase, type PostgresOptions } from "./services/postgres/post
 export { MysqlDatabase, type MysqlOptions, type MysqlFlavor } from "./services/mysql/mysql-database.js";
 export { RedisCache, type RedisCacheOptions } from "./services/redis/redis-cache.js";
 export { SmtpMail, type SmtpMailOptions } from "./services/smtp/smtp-mail.js";
-export { servicesFromConfig, servicesFromEnv, type ConfiguredServices } from "./services/from-config.js";
+export { servicesFromConfig, servicesFromEnv, hostConfigFromEnv, type ConfiguredServices } from "./services/from-config.js";
 export {
   readServicesConfig,
   configFromEnv,
@@ -36,6 +37,8 @@ export {
   type MailConfig,
   type StateConfig,
   type ClusterConfig,
+  type PluginLimitsConfig,
+  type PackagesConfig,
   type DemoConfig,
   type ConfigOrigins,
 } from "./services/config.js";

@@ -19,6 +19,35 @@ describe("address policy", () => {
     ["169.254.169.254", "metadata"],
     ["::ffff:127.0.0.1", "loopback"],
     ["0.0.0.0", "unspecified"],
+    ["2606:4700::1111", "public"],
+    ["::ffff:8.8.8.8", "public"],
+    ["64:ff9b::808:808", "public"],
+    // Regression: IPv4 inside IPv6 was read only as ::ffff:a.b.c.d, so other spellings of
+    // 127.0.0.1 were public. Every form the address is written in must classify the same.
+    ["::ffff:7f00:1", "loopback"],
+    ["[::ffff:7f00:0001]", "loopback"],
+    ["0:0:0:0:0:ffff:7f00:1", "loopback"],
+    ["::FFFF:127.0.0.1", "loopback"],
+    ["::ffff:0:7f00:1", "loopback"],
+    ["::ffff:0:127.0.0.1", "loopback"],
+    ["::127.0.0.1", "loopback"],
+    ["::7f00:1", "loopback"],
+    ["64:ff9b::7f00:1", "loopback"],
+    ["64:ff9b::127.0.0.1", "loopback"],
+    ["2002:7f00:1::", "loopback"],
+    ["::ffff:a00:5", "private"],
+    ["::ffff:c0a8:101", "private"],
+    ["64:ff9b::a9fe:a9fe", "metadata"],
+    ["::ffff:a9fe:a9fe", "metadata"],
+    ["::ffff:0.0.0.0", "unspecified"],
+    ["0:0:0:0:0:0:0:1", "loopback"],
+    ["0::1", "loopback"],
+    ["0:0:0:0:0:0:0:0", "unspecified"],
+    ["FD12::1", "private"],
+    ["fe80::1%eth0", "link-local"],
+    ["febf::1", "link-local"],
+    ["fd00:ec2:0::254", "metadata"],
+    ["64:ff9b:1::1", "private"],
   ])("%s is %s", (ip, kind) => {
     expect(addressKind(ip)).toBe(kind);
   });
@@ -56,6 +85,12 @@ describe("requestHop checks the address it connects to, after DNS", () => {
     const hop = await requestHop({ method: "GET", url: `http://127.0.0.1:${port}/`, headers: {} }, { ...limits, allowPrivate: true });
     expect(hop.status).toBe(200);
     expect(Buffer.from(hop.bytes).toString()).toBe("hello");
+  });
+
+  it("refuses 127.0.0.1 written as an IPv4-mapped IPv6 literal", async () => {
+    for (const host of ["[::ffff:7f00:1]", "[::ffff:127.0.0.1]", "[0:0:0:0:0:ffff:7f00:0001]"]) {
+      await expect(requestHop({ method: "GET", url: `http://${host}:${port}/`, headers: {} }, { ...limits, allowPrivate: false }), host).rejects.toThrow(/loopback address ::ffff:7f00:1/);
+    }
   });
 
   it("connects through the name when it is allowed to be private", async () => {

@@ -105,7 +105,7 @@ export const startCommand = defineCommand({
   args: {
     plugins: { type: "positional", description: "Plugin folders to load", required: false },
     "plugins-dir": { type: "string", description: "Also discover every plugin folder in this directory" },
-    config: { type: "string", description: "Services and cluster config file, JSON or YAML (docs/services.md); GOATKIT_* variables override it" },
+    config: { type: "string", description: "Services, cluster, plugin limit and package config file, JSON or YAML (docs/services.md); GOATKIT_* variables override it" },
     port: { type: "string", description: "Port (default: GOATKIT_PORT, else 8080; 0 picks a free one)" },
     listen: { type: "string", description: "Interface to listen on (default GOATKIT_LISTEN, else 127.0.0.1)" },
     db: { type: "string", description: "SQLite file when no database is configured (created with the demo help desk when empty)", default: ".goatkit/demo.db" },
@@ -116,7 +116,10 @@ export const startCommand = defineCommand({
   },
   async run({ args }) {
     const plugins = (args._ ?? []).map(String);
-    if (plugins.length === 0 && !args["plugins-dir"]) throw new GkError("name plugin folders to serve (gk start plugins/stats plugins/faq) or --plugins-dir", EXIT.USAGE);
+    // packages.dir may come from the config file or GOATKIT_PACKAGES_DIR; runHostProcess checks it.
+    if (plugins.length === 0 && !args["plugins-dir"] && !args.config && !process.env.GOATKIT_CONFIG && !process.env.GOATKIT_PACKAGES_DIR) {
+      throw new GkError("name plugin folders to serve (gk start plugins/stats plugins/faq), --plugins-dir, or a packages folder (packages.dir in --config)", EXIT.USAGE);
+    }
     const portArg = args.port ?? process.env.GOATKIT_PORT ?? "8080";
     const port = Number(portArg);
     if (!/^\d+$/.test(portArg) || port > 65535) throw new GkError(`--port (or GOATKIT_PORT) must be a port number from 0 to 65535, not "${portArg}"`, EXIT.USAGE);

@@ -4,7 +4,9 @@ import { startServer, type RunningServer, type ServerOptions } from "../http/ser
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { PluginManager } from "../manager/plugin-manager.js";
 import { messageOf } from "../services/connection-error.js";
-import { servicesFromEnv } from "../services/from-config.js";
+import { hostConfigFromEnv, servicesFromConfig } from "../services/from-config.js";
+import { ServicesConfigError } from "../services/config.js";
+import { PackageSource } from "../manager/package-sources.js";
 import { ClusterCoordinator } from "./cluster-coordinator.js";
 import { clusterOptionsFromEnv, defaultHostId } from "./cluster-options.js";
 
@@ -71,7 +73,6 @@ export interface RunningHostProcess {
 export async function runHostProcess(options: HostProcessOptions): Promise<RunningHostProcess> {
   const env = options.env ?? process.env;
   const folders = options.plugins ?? [];
-  if (options.pluginsDir === undefined && folders.length === 0) throw new TypeError("runHostProcess needs plugins to serve: a pluginsDir, or plugins (single plugin folders)");
   const cluster = await clusterOptionsFromEnv(env);
   const hostId = cluster?.hostId ?? (env.GOATKIT_HOST_ID || defaultHostId());
   const write = options.print ?? ((line: HostProcessLine) => void process.stdout.write(`${JSON.stringify(line)}\n`));
@@ -82,7 +83,12 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
     for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => print("error", { message: `while stopping: ${messageOf(error)}` }));
   };
   try {
-    const host = await createHost({ ...(await servicesFromEnv(env)) });
+    const { config, origins } = await hostConfigFromEnv(env);
+    if (options.pluginsDir === undefined && folders.length === 0 && !config.packages?.dir) {
+      const message = "runHostProcess needs plugins to serve: a pluginsDir, plugins (single plugin folders), or packages.dir in the config (GOATKIT_PACKAGES_DIR)";
+      throw env.GOATKIT_CONFIG ? new ServicesConfigError(`${env.GOATKIT_CONFIG} names no plugins to serve: set packages.dir in it, or give plugin folders or --plugins-dir`) : new TypeError(message);
+    }
+    const host = await createHost({ ...(await servicesFromConfig(config, origins)) });
     closers.push(() => host.close());
     // Loaded into the host, which the manager adopts: a broken folder stops start-up, naming it.
     for (const folder of folders) await host.load(folder);
@@ -91,7 +97,12 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       closers.push(() => coordinator.close());
       coordinator.onEvent(({ host: _host, time: _time, ...event }) => print("cluster", event));
     }
-    const manager = await PluginManager.create({ host, ...(options.pluginsDir !== undefined ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch ?? false, hostId });
+    // packages.dir: .zip packages, checked under the signature policy of the config.
+    const packages = config.packages;
+    const sources = packages?.dir
+      ? [new PackageSource(packages.dir, { trust: { policy: packages.require_signatures ? "require" : "warn", trustedKeys: packages.trusted_keys ?? [] } })]
+      : [];
+    const manager = await PluginManager.create({ host, ...(options.pluginsDir !== undefined ? { pluginsDir: options.pluginsDir } : {}), sources, watch: options.watch ?? false, hostId });
     closers.push(() => manager.close());
     manager.on("*", ({ time: _time, ...event }) => print("plugin", event));
     // Before any job runs: a plugin disabled on the other hosts stays disabled here.

@@ -1,4 +1,4 @@
-import type { PluginResponse } from "../plugin/response.js";
+import { HOST_OWNED_HEADERS, type PluginResponse } from "../plugin/response.js";
 import { confinePluginContent } from "./plugin-content-policy.js";
 
 const NO_BODY = new Set([204, 205, 304]);
@@ -11,6 +11,8 @@ export function httpResponse(response: PluginResponse, plugin: string, headOnly 
     return Response.json({ error: message, code: "E_BAD_STATUS" }, { status: 502, headers: { "x-goatkit-plugin": plugin } });
   }
   const headers = new Headers(response.headers);
+  // interpretResult drops them already; this is the last door before the client.
+  for (const name of HOST_OWNED_HEADERS) headers.delete(name);
   headers.set("x-goatkit-plugin", plugin);
   confinePluginContent(headers);
   const body = headOnly || NO_BODY.has(response.status) ? null : response.body;

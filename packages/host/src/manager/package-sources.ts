@@ -57,7 +57,7 @@ async function extractOne(file: string, extractDir: string, trust: TrustOptions 
     const target = join(extractDir, `${basename(file, ".zip")}-${hash}`);
     const result = await extractPackage(bytes, target, { label: basename(file), replace: true, ...(trust ? { trust } : {}) });
     const wasmPath = wasmPathOf(result.dir, result.manifest);
-    return { plugin: { name: result.manifest.name, source: "zip", location: file, loadPath: result.dir, manifest: result.manifest, wasmPath, watchPaths: [file] } };
+    return { plugin: { name: result.manifest.name, source: "zip", location: file, loadPath: result.dir, manifest: result.manifest, wasmPath, watchPaths: [file], signature: result.signature } };
   } catch (error) {
     return { problem: { name: basename(file), source: "zip", location: file, message: error instanceof Error ? error.message : String(error), watchPaths: [file] } };
   }

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { MANIFEST_FILES, type Manifest } from "@goatkit/sdk";
-import type { Host } from "../host.js";
+import { unsignedRefusal, type Host } from "../host.js";
 import { Plugin, type LoadOptions } from "../plugin/plugin.js";
+import { limitCeilingsOf, type PluginLimits } from "../plugin/limit-ceilings.js";
 import type { RequestInput } from "../plugin/request.js";
 import { errorResponse, type PluginResponse } from "../plugin/response.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
@@ -54,6 +55,8 @@ export interface PluginManagerOptions {
   plugins?: Record<string, PluginSettings>;
   /** This host's name in the audit trail (default `local`); runHostProcess passes its host id. */
   hostId?: string;
+  /** Ceilings on the manifests' `limits`, over the host's (HostOptions.limitCeilings). */
+  limitCeilings?: Partial<PluginLimits>;
 }
 
 interface Entry {
@@ -133,8 +136,11 @@ export class PluginManager {
   /** Enabled states stored by the platform state before this manager started. */
   #stored = new Map<string, boolean>();
 
+  readonly #limitCeilings: Readonly<PluginLimits>;
+
   private constructor(private readonly options: PluginManagerOptions) {
     this.host = options.host;
+    this.#limitCeilings = limitCeilingsOf({ ...options.host.limitCeilings, ...options.limitCeilings });
     const dirs = options.pluginsDir === undefined ? [] : Array.isArray(options.pluginsDir) ? options.pluginsDir : [options.pluginsDir];
     this.#sources = [...dirs.map((dir) => new FolderSource(dir)), ...(options.sources ?? [])];
   }
@@ -633,7 +639,8 @@ export class PluginManager {
   async #open(entry: Entry): Promise<Plugin> {
     const discovered = entry.discovered!;
     const settings = this.options.plugins?.[entry.name] ?? {};
-    const options: LoadOptions = { ...this.host.cacheOptions, grant: settings.grant, config: settings.config };
+    this.#requireSigned(discovered);
+    const options: LoadOptions = { ...this.host.cacheOptions, grant: settings.grant, config: settings.config, limitCeilings: this.#limitCeilings };
     if (this.options.isolation) options.isolation = this.options.isolation;
     if (this.options.poolSize) options.poolSize = this.options.poolSize;
     const plugin = await Plugin.load(discovered.loadPath, this.host.services, options);
@@ -642,6 +649,21 @@ export class PluginManager {
       throw new PluginCallError("E_LOAD", `${discovered.loadPath} now holds plugin "${plugin.name}", not "${entry.name}"; a plugin's name cannot change while it is installed: restore the name, or add the plugin as a new folder`);
     }
     return plugin;
+  }
+
+  /** On a host that requires signatures, only a package verified with one of its keys loads. */
+  #requireSigned(discovered: DiscoveredPlugin): void {
+    const signers = this.host.requiredSigners;
+    if (!signers) return;
+    const signature = discovered.signature;
+    if (signature?.status === "verified" && signers.has(signature.keyId)) return;
+    const problem =
+      signature === undefined || signature.status === "skipped"
+        ? `${discovered.location} is not a signed package`
+        : signature.status === "verified" || signature.status === "untrusted"
+          ? `${discovered.location} is signed by key ${signature.keyId}, which is not one of this host's trusted keys`
+          : `${discovered.location} is not signed`;
+    throw new PluginCallError("E_LOAD", unsignedRefusal(problem));
   }
 
   async #callInstance(entry: Entry, plugin: Plugin, handler: string, input: RequestInput): Promise<PluginResponse> {

@@ -1,4 +1,5 @@
 import type { Manifest } from "@goatkit/sdk";
+import type { SignatureCheck } from "../packages/verify.js";
 
 /**
  * Where plugins come from. `folder` is a directory of plugin folders (folder-source.ts);
@@ -20,6 +21,8 @@ export interface DiscoveredPlugin {
   wasmPath: string;
   /** Files whose change means "reload this plugin" (the module, the manifest, a package file). */
   watchPaths: string[];
+  /** A package's signature as checked when it was extracted; absent for plugin folders. */
+  signature?: SignatureCheck;
 }
 
 /** Something a source could not turn into a plugin; shown in the admin UI until fixed. */

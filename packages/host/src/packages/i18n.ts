@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
+import { realPathInside } from "./inside-folder.js";
 import { bundleLocale } from "./layout.js";
 import { PackageError } from "./package-error.js";
 
@@ -52,11 +53,12 @@ export class Translations {
 
   /** Reads `<pluginDir>/i18n/`; a plugin without the folder has no translations. */
   static async load(pluginDir: string): Promise<Translations> {
-    const folder = join(pluginDir, "i18n");
-    const entries = await readdir(folder, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
-      throw error;
-    });
+    // i18n/ may be a link to a folder of the plugin, not to one elsewhere; links to files are skipped below.
+    const inside = await realPathInside(pluginDir, join(pluginDir, "i18n"));
+    if (!inside.ok && inside.why === "outside") throw new PackageError("E_I18N_INVALID", "i18n/ leads outside the plugin's folder (through a symbolic link)", "make i18n/ a folder inside the plugin");
+    if (!inside.ok) return new Translations([]);
+    const folder = inside.path;
+    const entries = await readdir(folder, { withFileTypes: true });
     const bundles: TranslationBundle[] = [];
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (!entry.isFile() || entry.name.startsWith(".")) continue;

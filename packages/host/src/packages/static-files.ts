@@ -1,5 +1,6 @@
-import { realpath, stat } from "node:fs/promises";
-import { extname, isAbsolute, join, relative, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+import { realPathInside } from "./inside-folder.js";
 
 /** A file the HTTP layer may send for `/api/plugins/<name>/static/<path>`. */
 export interface StaticFile {
@@ -52,7 +53,8 @@ export function contentTypeOf(fileName: string): string {
 /**
  * Resolves the part of a request path after `/static/` (still percent-encoded, as received) to
  * a file under `<pluginDir>/static/`. Refuses traversal (`..`, encoded or not), backslashes,
- * empty segments, hidden files, and symlinks that lead outside the folder.
+ * empty segments, hidden files, and symlinks that lead outside `static/` or out of the plugin's
+ * folder (`static` itself a link to `/` included): real paths are compared, not names.
  *
  * @example
  * const found = await resolveStaticFile(plugin.dir, "css/app.css");
@@ -78,13 +80,12 @@ export async function resolveStaticFile(pluginDir: string, requestPath: string):
     segments.push(segment);
   }
 
-  const folder = join(pluginDir, "static");
-  const realFolder = await realpath(folder).catch(() => null);
-  if (!realFolder) return missing("the plugin has no static/ folder");
-  const realFile = await realpath(join(folder, ...segments)).catch(() => null);
-  if (!realFile) return missing("no such file");
-  const inside = relative(realFolder, realFile);
-  if (inside === "" || inside === ".." || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return missing("leads outside static/ (through a symbolic link)");
+  // static/ may itself be a link (to a folder of the plugin); it must stay in the plugin's folder.
+  const folder = await realPathInside(pluginDir, join(pluginDir, "static"));
+  if (!folder.ok) return missing(folder.why === "missing" ? "the plugin has no static/ folder" : "static/ leads outside the plugin's folder (through a symbolic link)");
+  const file = await realPathInside(folder.path, join(folder.path, ...segments));
+  if (!file.ok) return missing(file.why === "missing" ? "no such file" : "leads outside static/ (through a symbolic link)");
+  const realFile = file.path;
   const info = await stat(realFile);
   if (!info.isFile()) return missing("not a file");
   return { ok: true, file: { path: realFile, contentType: contentTypeOf(realFile), size: info.size, mtimeMs: info.mtimeMs } };

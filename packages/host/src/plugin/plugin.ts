@@ -20,6 +20,7 @@ import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { Isolation, PluginRunner } from "../runtime/plugin-runner.js";
 import { Translations } from "../packages/i18n.js";
+import { checkLimitCeilings, DEFAULT_LIMIT_CEILINGS, type PluginLimits } from "./limit-ceilings.js";
 import { hostTableInMigrations, runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
 import { errorResponse, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
@@ -39,6 +40,8 @@ export interface LoadOptions {
   cacheDir?: string;
   /** Size limit of the transpiled components in `cacheDir` (default 1 GiB); least recently used ones go first. */
   cacheMaxBytes?: number;
+  /** The most the manifest's `limits` may ask for (default DEFAULT_LIMIT_CEILINGS); `limits` above are the caller's own. */
+  limitCeilings?: Readonly<PluginLimits>;
 }
 
 /** Defaults of docs/abi.md "Limits"; a manifest's `limits` overrides them. */
@@ -92,6 +95,8 @@ export class Plugin {
    */
   static async load(path: string, services: HostServices, options: LoadOptions = {}): Promise<Plugin> {
     const { manifest: fileManifest, wasmPath } = await locate(resolve(path));
+    const ceilings = options.limitCeilings ?? DEFAULT_LIMIT_CEILINGS;
+    if (fileManifest) checkLimitCeilings(fileManifest.name, fileManifest.limits, ceilings);
     if (fileManifest && (fileManifest.runtime ?? fileManifest.type) === "grpc") {
       const limits = { ...limitsOf(fileManifest), ...options.limits };
       const calls = HostCalls.create(fileManifest.name, grantsOf(fileManifest), services);
@@ -168,6 +173,8 @@ export class Plugin {
       }
       const check = checkRegistration(manifest, registration, runner.exports);
       if (!check.ok) throw new PluginCallError("E_REGISTRATION", `${manifest.name}: gk_register disagrees with the manifest:\n${formatIssues(check.issues.filter((i) => i.severity === "error"))}`);
+      // Registration may describe limits the file did not (a module loaded without a manifest).
+      checkLimitCeilings(check.manifest.name, check.manifest.limits, options.limitCeilings ?? DEFAULT_LIMIT_CEILINGS);
       const effective: ResolvedManifest = {
         ...check.manifest,
         permissions: [...new Set([...check.manifest.permissions, ...(options.grant ?? [])])],
@@ -202,7 +209,7 @@ export class Plugin {
       return this.#fail(handler, new PluginCallError("E_REQUEST_TOO_LARGE", `the request is ${bytes.byteLength} bytes, more than the plugin's limit of ${this.limits.max_request_bytes}`));
     }
     try {
-      const response = interpretResult(await this.runner.call(handler, bytes), request.kind);
+      const response = interpretResult(await this.runner.call(handler, bytes), request.kind, (message) => this.services.logs.write(this.name, "warn", `${handler}: ${message}`, { code: "E_HEADER_DROPPED" }));
       if (response.error) this.services.logs.write(this.name, "error", `${handler}: ${response.error.message}`, { code: response.error.code, status: response.status });
       return response;
     } catch (error) {

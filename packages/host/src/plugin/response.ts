@@ -13,13 +13,23 @@ export interface PluginResponse {
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer", "content-length"]);
+/**
+ * Cookies on the host's origin are the host's: its session cookie signs the admin in, and a
+ * plugin that could set or clear it (any name, any Path) could sign users out or plant a session.
+ * Path does not isolate cookies from other pages of the origin, so no plugin cookie is safe.
+ */
+export const HOST_OWNED_HEADERS: ReadonlySet<string> = new Set(["set-cookie", "set-cookie2"]);
+const HEADER_SPELLING: Readonly<Record<string, string>> = { "set-cookie": "Set-Cookie", "set-cookie2": "Set-Cookie2" };
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Error thrown for a result that is not valid UTF-8. */
 export class InvalidResultError extends Error {}
 
-/** Reads a handler's result bytes by the rules of docs/envelopes.md ("Results"). */
-export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["kind"]): PluginResponse {
+/**
+ * Reads a handler's result bytes by the rules of docs/envelopes.md ("Results"). Headers the host
+ * owns (`Set-Cookie`) are dropped, and `warn` is told why.
+ */
+export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["kind"], warn: (message: string) => void = () => undefined): PluginResponse {
   if (bytes === null || bytes.byteLength === 0) return { status: 204, headers: {}, body: "" };
   let text: string;
   try {
@@ -32,7 +42,7 @@ export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["k
     const parsed = tryParse(text);
     if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
       const obj = parsed as Record<string, unknown>;
-      if (obj.gk_response !== null && typeof obj.gk_response === "object") return responseEnvelope(obj.gk_response as Record<string, unknown>, kind);
+      if (obj.gk_response !== null && typeof obj.gk_response === "object") return responseEnvelope(obj.gk_response as Record<string, unknown>, kind, warn);
       if (obj.gk_template !== undefined) return templateEnvelope(obj.gk_template, text);
       if (typeof obj.error === "string") return errorResponse(obj.error, typeof obj.code === "string" ? obj.code : "PLUGIN_ERROR", statusOf(obj.status, 500, 400));
     }
@@ -46,13 +56,19 @@ export function errorResponse(message: string, code: string, status = 500): Plug
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: message, code }), error: { message, code } };
 }
 
-function responseEnvelope(envelope: Record<string, unknown>, kind: PluginRequest["kind"]): PluginResponse {
+function responseEnvelope(envelope: Record<string, unknown>, kind: PluginRequest["kind"], warn: (message: string) => void): PluginResponse {
   const headers: Record<string, string> = {};
+  const dropped = new Set<string>();
   if (envelope.headers !== null && typeof envelope.headers === "object") {
     for (const [name, value] of Object.entries(envelope.headers)) {
       const lower = name.toLowerCase();
-      if (!HOP_BY_HOP.has(lower) && typeof value === "string") headers[lower] = value;
+      if (HOST_OWNED_HEADERS.has(lower)) dropped.add(HEADER_SPELLING[lower] ?? lower);
+      else if (!HOP_BY_HOP.has(lower) && typeof value === "string") headers[lower] = value;
     }
+  }
+  if (dropped.size > 0) {
+    const names = [...dropped].sort();
+    warn(`the response's ${names.join(", ")} header${names.length === 1 ? " was" : "s were"} dropped: plugins cannot set cookies, which belong to the host (its session); keep state in the plugin's storage, or send it in the body`);
   }
   const status = statusOf(envelope.status, 200, 100);
   let body: string | Uint8Array = "";

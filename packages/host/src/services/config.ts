@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
+import { parsePublicKey } from "../packages/keys.js";
 
 /**
  * The services configuration: a JSON or YAML file, environment variables, or both (the
@@ -13,6 +14,30 @@ export interface ServicesConfig {
   state?: StateConfig;
   /** How this host joins the hosts sharing the Redis of `cache.url` (docs/cluster.md). */
   cluster?: ClusterConfig;
+  /** Ceilings on what a plugin's manifest may ask for in `limits` (docs/sandbox.md). */
+  plugin_limits?: PluginLimitsConfig;
+  /** Plugin packages: where they are, and whose signatures they need (docs/packages.md). */
+  packages?: PackagesConfig;
+}
+
+export interface PluginLimitsConfig {
+  /** Default 512. */
+  memory_mb?: number;
+  /** Default 60000. */
+  timeout_ms?: number;
+  /** Default 64 MiB. */
+  max_request_bytes?: number;
+  /** Default 64 MiB. */
+  max_result_bytes?: number;
+}
+
+export interface PackagesConfig {
+  /** A folder of signed `.zip` packages the host serves (read by gk start and runHostProcess). */
+  dir?: string;
+  /** Load only packages signed by one of `trusted_keys`; plugin folders are refused. */
+  require_signatures?: boolean;
+  /** Publishers' public keys (compact base64, or PEM). */
+  trusted_keys?: string[];
 }
 
 export interface ClusterConfig {
@@ -92,10 +117,13 @@ export const SERVICE_ENV_VARS = {
   GOATKIT_LOG_LINES_PER_PLUGIN: "state.log_lines_per_plugin",
   GOATKIT_LOG_MAX_AGE_DAYS: "state.log_max_age_days",
   GOATKIT_RUNS_PER_JOB: "state.runs_per_job",
+  GOATKIT_PACKAGES_DIR: "packages.dir",
+  GOATKIT_REQUIRE_SIGNATURES: "packages.require_signatures",
+  GOATKIT_TRUSTED_KEYS: "packages.trusted_keys",
 } as const;
 
 type Section = keyof ServicesConfig;
-type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo";
+type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo" | "keys";
 
 const FIELDS: Record<Section, Record<string, Kind>> = {
   database: { url: "string", schema: "string", pool_size: "count", statement_timeout_ms: "milliseconds", demo: "demo" },
@@ -104,6 +132,8 @@ const FIELDS: Record<Section, Record<string, Kind>> = {
   state: { log_lines_per_plugin: "count", log_max_age_days: "days", runs_per_job: "count" },
   // Read by clusterOptionsFromEnv, whose GOATKIT_CLUSTER* variables override these.
   cluster: { enabled: "boolean", host_id: "string", key_prefix: "string", lease_ttl_ms: "milliseconds", heartbeat_ms: "milliseconds" },
+  plugin_limits: { memory_mb: "count", timeout_ms: "count", max_request_bytes: "count", max_result_bytes: "count" },
+  packages: { dir: "string", require_signatures: "boolean", trusted_keys: "keys" },
 };
 const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };
 const DEMO_FIELDS = ["seed", "tickets", "days", "anchor_day"];
@@ -160,7 +190,7 @@ export function configFromEnv(
  */
 export function parseServicesConfig(value: unknown, origins: ConfigOrigins = {}, options: { partial?: boolean } = {}): ServicesConfig {
   const where = (path: string) => origins[path] ?? `${path} in the services config`;
-  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache, mail, state and/or cluster");
+  if (!isRecord(value)) throw new ServicesConfigError(`the services config must be an object with ${Object.keys(FIELDS).join(", ")}`);
   for (const key of Object.keys(value)) {
     if (!(key in FIELDS)) throw new ServicesConfigError(`unknown setting "${key}" (${where(key)}); the settings are ${Object.keys(FIELDS).join(", ")}`);
   }
@@ -185,6 +215,10 @@ export function parseServicesConfig(value: unknown, origins: ConfigOrigins = {},
     }
     (config as Record<string, unknown>)[section] = out;
   }
+  const packages = config.packages;
+  if (packages?.require_signatures && !packages.trusted_keys?.length) {
+    throw new ServicesConfigError(`packages.require_signatures is true (${where("packages.require_signatures")}) but packages.trusted_keys names no key, so no package could load; add the publishers' public keys to packages.trusted_keys (gk plugin keygen prints them)`);
+  }
   return config;
 }
 
@@ -205,6 +239,16 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
     case "boolean":
       if (typeof value !== "boolean") throw new ServicesConfigError(`${where} must be true or false, got ${JSON.stringify(value)}`);
       return value;
+    case "keys":
+      if (!Array.isArray(value) || value.some((key) => typeof key !== "string" || key.trim() === "")) throw new ServicesConfigError(`${where} must be a list of public keys (compact base64 or PEM), got ${JSON.stringify(value)}`);
+      value.forEach((key: string, i) => {
+        try {
+          parsePublicKey(key);
+        } catch (error) {
+          throw new ServicesConfigError(`${where}, entry ${i + 1}, is not a public key: ${(error as Error).message}`);
+        }
+      });
+      return value;
     case "demo":
       if (typeof value === "boolean") return value;
       if (!isRecord(value)) throw new ServicesConfigError(`${where} must be true, false or an object with ${DEMO_FIELDS.join(", ")}`);
@@ -221,6 +265,8 @@ function fromEnvText(name: string, raw: string, kind: Kind): unknown {
   switch (kind) {
     case "string":
       return raw;
+    case "keys":
+      return raw.split(",").map((key) => key.trim()).filter(Boolean);
     case "count":
     case "milliseconds":
     case "days":

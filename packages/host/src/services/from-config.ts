@@ -18,7 +18,7 @@ import {
 import { redactUrl } from "./connection-error.js";
 
 /** The HostOptions that configuration fills; spread them into createHost. */
-export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState">;
+export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState" | "limitCeilings" | "requireSignatures">;
 
 interface DemoSeeding {
   hasDemoSchema(): Promise<boolean>;
@@ -61,6 +61,8 @@ export async function servicesFromConfig(config: ServicesConfig, origins: Config
         ...(runs_per_job !== undefined ? { runsPerJob: runs_per_job } : {}),
       };
     }
+    if (checked.plugin_limits) services.limitCeilings = { ...checked.plugin_limits };
+    if (checked.packages?.require_signatures) services.requireSignatures = { trustedKeys: checked.packages.trusted_keys ?? [] };
     return services;
   } catch (error) {
     await Promise.all(opened.map(async (service) => service.close()));
@@ -78,9 +80,14 @@ export async function servicesFromConfig(config: ServicesConfig, origins: Config
  * const host = await createHost({ ...(await servicesFromEnv()) });
  */
 export async function servicesFromEnv(env: Record<string, string | undefined> = process.env): Promise<ConfiguredServices> {
-  const file = env.GOATKIT_CONFIG ? await readServicesConfig(env.GOATKIT_CONFIG) : { config: {}, origins: {} };
-  const { config, origins } = configFromEnv(env, file.config, file.origins);
+  const { config, origins } = await hostConfigFromEnv(env);
   return servicesFromConfig(config, origins);
+}
+
+/** The configuration of `GOATKIT_CONFIG` with the `GOATKIT_*` variables over it, checked. */
+export async function hostConfigFromEnv(env: Record<string, string | undefined> = process.env): Promise<{ config: ServicesConfig; origins: ConfigOrigins }> {
+  const file = env.GOATKIT_CONFIG ? await readServicesConfig(env.GOATKIT_CONFIG) : { config: {}, origins: {} };
+  return configFromEnv(env, file.config, file.origins);
 }
 
 async function openDatabase(config: DatabaseConfig, where: (path: string) => string): Promise<NonNullable<HostOptions["database"]>> {

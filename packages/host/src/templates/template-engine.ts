@@ -116,11 +116,13 @@ export class TemplateEngine {
     const key = owner ?? "";
     let environment = this.#environments.get(key);
     if (environment) return environment;
-    const folders = owner === null ? (this.#options.folders ?? []) : [join(this.#pluginFolder(owner), "templates")];
+    const pluginFolder = owner === null ? undefined : this.#pluginFolder(owner);
+    const folders = pluginFolder === undefined ? (this.#options.folders ?? []) : [join(pluginFolder, "templates")];
     const extensions = [new UseTag((context, plugin, template, line) => this.#use(stateOf(context), plugin, template, line)), new WithTag()];
     const loader = compilingLoader({
       folders,
       owner: owner === null ? "the host" : `plugin "${owner}"`,
+      ...(pluginFolder === undefined ? {} : { root: pluginFolder }),
       noCache: this.#options.noCache ?? false,
       compile: (source, name) => compileTemplate({ source, name, extensions, globals: new Set([...BUILTIN_GLOBALS, ...Object.keys((environment as unknown as { globals: object }).globals)]) }),
     });

@@ -1,5 +1,6 @@
-import { readFile, realpath } from "node:fs/promises";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { readFile } from "node:fs/promises";
+import { isAbsolute, join } from "node:path";
+import { realPathInside } from "../packages/inside-folder.js";
 import type { CompiledTemplate } from "./compile.js";
 import { TemplateError } from "./template-error.js";
 
@@ -15,6 +16,11 @@ export interface LoaderOptions {
   folders: readonly string[];
   /** Who the templates belong to, for messages: `plugin "faq"` or `the host`. */
   owner: string;
+  /**
+   * The folder every template must resolve inside, links followed: a plugin's own folder, so
+   * neither `templates` nor a file in it can be a link to elsewhere. Without it, each folder.
+   */
+  root?: string;
   /** Re-read files on every render (development). */
   noCache: boolean;
   compile: (source: string, name: string) => CompiledTemplate;
@@ -22,8 +28,8 @@ export interface LoaderOptions {
 
 /**
  * Reads templates from folders and compiles them with the pipeline of compile.ts. Names are
- * relative paths; `..`, absolute paths and symlinks that lead out of the folder are refused,
- * so a plugin's template can only include its own templates.
+ * relative paths; `..`, absolute paths and symlinks that lead out of the folder (or out of
+ * `root`) are refused, so a plugin's template can only render and include its own files.
  */
 export function compilingLoader(options: LoaderOptions): CompilingLoader {
   return {
@@ -44,14 +50,14 @@ async function load(options: LoaderOptions, name: string): Promise<{ src: { type
     throw new TemplateError("E_TEMPLATE_NOT_FOUND", `template name ${JSON.stringify(name)} is not a relative path inside the templates folder of ${options.owner}; use names like "widget.html" or "parts/row.html"`);
   }
   for (const folder of options.folders) {
-    const path = join(folder, ...segments);
-    const real = await realpath(path).catch(() => null);
-    if (real === null) continue;
-    const root = await realpath(folder);
-    const inside = relative(root, real);
-    if (inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside)) {
-      throw new TemplateError("E_TEMPLATE_NOT_FOUND", `template "${name}" of ${options.owner} is a link to a file outside its templates folder; templates must be files inside it`);
-    }
+    // The templates folder may be a link (to a folder of the plugin) but must stay inside root.
+    const realFolder = options.root === undefined ? ({ ok: true, path: folder } as const) : await realPathInside(options.root, folder);
+    if (!realFolder.ok && realFolder.why === "outside") throw outside(options, name, "the plugin's folder");
+    if (!realFolder.ok) continue;
+    const found = await realPathInside(realFolder.path, join(realFolder.path, ...segments));
+    if (!found.ok && found.why === "outside") throw outside(options, name, "its templates folder");
+    if (!found.ok) continue;
+    const real = found.path;
     const source = await readFile(real, "utf8");
     return { src: { type: "code", obj: options.compile(source, name) }, path: name, noCache: options.noCache };
   }
@@ -59,3 +65,6 @@ async function load(options: LoaderOptions, name: string): Promise<{ src: { type
   throw new TemplateError("E_TEMPLATE_NOT_FOUND", `no template "${name}" for ${options.owner} (searched ${searched}); add the file, or fix the name`);
 }
 
+function outside(options: LoaderOptions, name: string, folder: string): TemplateError {
+  return new TemplateError("E_TEMPLATE_NOT_FOUND", `template "${name}" of ${options.owner} leads outside ${folder} (through a symbolic link); templates must be files inside it`);
+}

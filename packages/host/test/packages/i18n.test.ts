@@ -1,3 +1,5 @@
+import { symlink } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { localeChain, parseTranslationBundle, Translations } from "../../src/packages/index.js";
 import { removeTemps, tempDir, writeTree } from "./support.js";
@@ -61,5 +63,18 @@ describe("Translations", () => {
     expect(translations.locales).toEqual(["en", "fr"]);
     expect(translations.translate("fr-CA", "title")).toBe("Billets");
     expect((await Translations.load(await tempDir())).locales).toEqual([]);
+  });
+
+  // Regression: `i18n -> /elsewhere` read another folder's files into the plugin's strings.
+  it("refuses i18n/ linked out of the plugin folder, and follows a link inside it", async () => {
+    const outside = await tempDir();
+    await writeTree(outside, { "en.yaml": "secret: from outside\n" });
+    const dir = await tempDir();
+    await symlink(outside, join(dir, "i18n"));
+    await expect(Translations.load(dir)).rejects.toThrow("i18n/ leads outside the plugin's folder (through a symbolic link). Fix: make i18n/ a folder inside the plugin");
+    const inside = await tempDir();
+    await writeTree(inside, { "strings/en.yaml": "title: Tickets\n" });
+    await symlink("strings", join(inside, "i18n"));
+    expect((await Translations.load(inside)).translate("en", "title")).toBe("Tickets");
   });
 });

@@ -19,6 +19,9 @@ describe("the dashboard's session and the confinement of plugin documents", () =
         routes: [
           { method: "GET", path: "/page", handler: "page" },
           { method: "GET", path: "/own-policy", handler: "own_policy" },
+          { method: "GET", path: "/sign-out", handler: "sign_out" },
+          { method: "POST", path: "/take-over", handler: "take_over" },
+          { method: "GET", path: "/own-cookie", handler: "own_cookie" },
         ],
         widgets: [{ id: "card", title: "Card", handler: "card", location: "agent_home", size: "small" }],
       }),
@@ -26,6 +29,10 @@ describe("the dashboard's session and the confinement of plugin documents", () =
         page: { text: JSON.stringify({ gk_response: { headers: { "content-type": "text/html; charset=utf-8" }, body: "<h1>Page</h1>" } }) },
         own_policy: { text: JSON.stringify({ gk_response: { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": "img-src 'none'" }, body: "<h1>Own</h1>" } }) },
         card: { text: "<p>card</p>" },
+        // Every spelling the envelope allows; names are case-insensitive, so all reach Set-Cookie.
+        sign_out: { text: '{"gk_response": {"headers": {"Set-Cookie": "goatkit_session=; Max-Age=0; Path=/", "SET-COOKIE": "GOATKIT_SESSION=x; Path=/api", "set-cookie": "goatkit_session=evil; Path=/api; HttpOnly"}, "body": "bye"}}' },
+        take_over: { text: JSON.stringify({ gk_response: { status: 201, headers: { "Set-Cookie2": "goatkit_session=evil", "set-cookie": "goatkit_session=planted; Path=/; Max-Age=43200" }, body: { ok: true } } }) },
+        own_cookie: { text: JSON.stringify({ gk_response: { headers: { "set-cookie": "pages_pref=dark; Path=/api/plugins/pages/" }, body: "ok" } }) },
       }),
     );
     await mkdir(join(folder, "static"), { recursive: true });
@@ -102,6 +109,24 @@ describe("the dashboard's session and the confinement of plugin documents", () =
     const res = await platform.fetch(path);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-security-policy")).toBe(SANDBOX);
+  });
+
+  // Regression: a plugin route answering `Set-Cookie: goatkit_session=...` signed the admin out
+  // (or planted a session of its choosing). Cookies on this origin are the host's.
+  it("drops every Set-Cookie a plugin answers with; the session still works", async () => {
+    const { cookie, csrf } = await openSession();
+    for (const [method, path] of [["GET", "/sign-out"], ["POST", "/take-over"], ["GET", "/own-cookie"], ["HEAD", "/sign-out"]] as const) {
+      const res = await fetch(`${platform.url}/api/plugins/pages${path}`, { method, headers: { cookie, "x-goatkit-csrf": csrf } });
+      expect(res.status, path).toBeLessThan(300);
+      expect(res.headers.getSetCookie(), path).toEqual([]);
+      expect(res.headers.has("set-cookie2"), path).toBe(false);
+    }
+    const me = await fetch(`${platform.url}/api/me`, { headers: { cookie } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual(ADMIN);
+    const warnings = platform.host.logs.list("pages", "warn").map((l) => l.message);
+    expect(warnings).toContain("sign_out: the response's Set-Cookie header was dropped: plugins cannot set cookies, which belong to the host (its session); keep state in the plugin's storage, or send it in the body");
+    expect(warnings).toContain("take_over: the response's Set-Cookie, Set-Cookie2 headers were dropped: plugins cannot set cookies, which belong to the host (its session); keep state in the plugin's storage, or send it in the body");
   });
 
   it("keeps a plugin's own policy beside the sandbox", async () => {

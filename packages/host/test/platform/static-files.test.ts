@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, startServer, type Host, type RunningServer } from "../../src/index.js";
@@ -19,6 +19,15 @@ describe("static files under /api/plugins/<name>/static/", () => {
     await writeFile(join(folder, "static/100%.txt"), "one hundred percent\n");
     await writeFile(join(folder, "static/a%20b.txt"), "a literal %20 in the name\n");
     await writeFile(join(plugins.dir, "secret.txt"), "not for plugins");
+    // static/ itself a link out of the plugin folder: to the root, to a sibling.
+    await symlink("/", join(await writePlugin(plugins.dir, "evillink", { name: "evillink", version: "1.0.0" }, watPlugin("evillink", "1.0.0", {})), "static"));
+    await symlink(plugins.dir, join(await writePlugin(plugins.dir, "uplink", { name: "uplink", version: "1.0.0" }, watPlugin("uplink", "1.0.0", {})), "static"));
+    // static/ a link to a folder inside the plugin, with a link to another file inside it.
+    const inner = await writePlugin(plugins.dir, "innerlink", { name: "innerlink", version: "1.0.0" }, watPlugin("innerlink", "1.0.0", {}));
+    await mkdir(join(inner, "public"));
+    await writeFile(join(inner, "public/app.css"), "p { margin: 0; }\n");
+    await symlink("public", join(inner, "static"));
+    await symlink("app.css", join(inner, "public/alias.css"));
     host = await createHost({ database: { demo: { tickets: 10 } } });
     server = await startServer({ host, port: 0, tokens: TOKENS, managerOptions: { pluginsDir: plugins.dir } });
   });
@@ -56,6 +65,24 @@ describe("static files under /api/plugins/<name>/static/", () => {
       const res = await fetch(`${server.url}/api/plugins/portal/static/${bad}`);
       expect(res.status, bad).toBe(400);
       expect(await res.json()).toEqual({ error: "bad static file path", code: "E_BAD_PATH" });
+    }
+  });
+
+  // Regression: the check compared against the real path of static/ itself, so `static -> /`
+  // served every file of the host.
+  it("answers 404 when static/ is a link out of the plugin folder", async () => {
+    for (const path of ["evillink/static/etc/passwd", "evillink/static/etc/hostname", "uplink/static/secret.txt", "uplink/static/portal/manifest.json"]) {
+      const res = await fetch(`${server.url}/api/plugins/${path}`);
+      expect(res.status, path).toBe(404);
+      expect(await res.json()).toEqual({ error: "no such static file", code: "E_NOT_FOUND" });
+    }
+  });
+
+  it("serves through links that stay inside the plugin folder", async () => {
+    for (const path of ["app.css", "alias.css"]) {
+      const res = await fetch(`${server.url}/api/plugins/innerlink/static/${path}`);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe("p { margin: 0; }\n");
     }
   });
 });
