@@ -192,7 +192,7 @@ export function explainPluginError(error: unknown, identity: PluginDbIdentity, n
     if (t.startsWith("goatkit_")) return platform(t);
     const write = verb !== null ? /^(insert|update|delete|replace)$/i.test(verb) : mode !== "read" && !identity.writeCore.includes(t);
     if (write && !identity.writeCore.includes(t)) {
-      return new DatabasePermissionError(`permission denied: ${plugin} may not write table "${t}": add "db:write:${t}" to manifest.permissions`, { cause: error });
+      return new DatabasePermissionError(`permission denied: ${plugin} may not write table "${t}": add "db:write:${t}" to manifest.permissions to write it`, { cause: error });
     }
     if (!identity.readCore) return new DatabasePermissionError(`permission denied: ${plugin} may not read table "${t}": add "db:read" to manifest.permissions`, { cause: error });
     return new DatabasePermissionError(`permission denied: ${plugin} may not ${verb?.toLowerCase() ?? "use"} table "${t}": ${message}`, { cause: error });
