@@ -56,6 +56,8 @@ const HOST_PRIVILEGES = ["CREATE USER", ...PLUGIN_DATABASE_PRIVILEGES];
 interface PluginPool {
   names: PluginNames;
   pool: MysqlPool;
+  /** The identity last set up: what the server enforces now. */
+  identity: PluginDbIdentity;
 }
 
 /**
@@ -195,10 +197,12 @@ export class MysqlDatabase implements DatabaseService {
         resetOnCheckout: true,
         explain: (error, stage) => this.#explainPlugin(error, stage, identity.plugin, user),
       });
-      entry = { names, pool };
+      entry = { names, pool, identity };
       this.#plugins.set(identity.plugin, entry);
     }
-    return new MysqlPluginDatabase(identity, names, entry.pool, (sql, args) => this.exec(sql, args));
+    entry.identity = identity;
+    const current = entry;
+    return new MysqlPluginDatabase(identity, names, entry.pool, (sql, args) => this.exec(sql, args), () => current.identity);
   }
 
   /** `"<core>__<plugin>"."<table>"`: the plugin's tables live in a database of its own. */

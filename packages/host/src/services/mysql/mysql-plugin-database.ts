@@ -237,6 +237,8 @@ export class MysqlPluginDatabase implements PluginDatabase {
     private readonly names: PluginNames,
     private readonly pool: MysqlPool,
     private readonly ledger: (sql: string, args: SqlValue[]) => Promise<unknown>,
+    /** The identity the server enforces now (a later load may have changed the grants): for messages. */
+    private readonly current: () => PluginDbIdentity = () => identity,
   ) {}
 
   async query(sql: string, args: SqlValue[]): Promise<Row[]> {
@@ -283,7 +285,7 @@ export class MysqlPluginDatabase implements PluginDatabase {
     try {
       return await body();
     } catch (error) {
-      throw explainPluginError(error, this.identity, this.names, mode);
+      throw explainPluginError(error, this.current(), this.names, mode);
     }
   }
 }
