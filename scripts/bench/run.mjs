@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { benchPluginDir, coreModule, extismWasm, tsBenchPluginDir } from "./fixtures.mjs";
 import { benchState } from "./state.mjs";
+import { benchDbIdentity } from "./db-identity.mjs";
 
 const require = createRequire(new URL("../../packages/host/package.json", import.meta.url));
 const { createPlugin } = require("@extism/extism");
@@ -315,6 +316,7 @@ await loadTest.close();
 
 // --- Platform state: what storing logs and job runs costs, and the PostgreSQL session reset --
 await benchState(record);
+await benchDbIdentity(record);
 
 await inProcess.close();
 await isolated.close();

@@ -38,9 +38,9 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
   });
   const identity = (plugin: string, readCore: boolean, writeCore: string[] = []): PluginDbIdentity => ({ plugin, readCore, writeCore });
   const ledgerOf = (plugin: string, id: string) => ({ sql: LEDGER, args: [plugin, id, new Date().toISOString()] });
-  const refused = async (run: () => Promise<unknown>, message: RegExp) => {
+  const refused = async (run: () => unknown, message: RegExp) => {
     const before = await snapshot();
-    const error = await run().then(
+    const error = await Promise.resolve().then(run).then(
       () => null,
       (e: unknown) => e,
     );

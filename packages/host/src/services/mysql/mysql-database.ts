@@ -105,7 +105,7 @@ export class MysqlDatabase implements DatabaseService {
     this.#pool = new MysqlPool(this.#connection, this.#server, {
       connectionLimit: options.poolSize ?? 10,
       timeoutMs: this.#timeoutMs,
-      resetOnCheckout: false,
+      resetAfterUse: false,
       explain: (error) => this.#explain(error),
     });
   }
@@ -194,7 +194,7 @@ export class MysqlDatabase implements DatabaseService {
       const pool: MysqlPool = new MysqlPool({ ...this.#connection, user, password, database: names.database }, this.#server, {
         connectionLimit: this.#pluginPoolSize,
         timeoutMs: this.#timeoutMs,
-        resetOnCheckout: true,
+        resetAfterUse: true,
         explain: (error, stage) => this.#explainPlugin(error, stage, identity.plugin, user),
       });
       entry = { names, pool, identity };
