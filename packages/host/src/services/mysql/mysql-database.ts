@@ -175,8 +175,8 @@ export class MysqlDatabase implements DatabaseService {
    * (docs/services.md "Plugin identities").
    */
   async forPlugin(identity: PluginDbIdentity): Promise<PluginDatabase> {
-    const names = this.#pluginNames(identity.plugin);
     const hostAccount = await this.#currentAccount();
+    const names = this.#pluginNames(identity.plugin);
     const password = pluginPassword(this.#passwordKey(), names.account.replace(/@.*$/, ""));
     await this.withLock(`plugin-identity:${identity.plugin}`, async () => {
       const conn = await this.#pool.dedicated();
