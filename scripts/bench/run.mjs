@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { benchPluginDir, coreModule, extismWasm, tsBenchPluginDir } from "./fixtures.mjs";
 import { benchState } from "./state.mjs";
 import { benchSqliteIdentity } from "./sqlite-identity.mjs";
+import { benchDbIdentity } from "./db-identity.mjs";
 
 const require = createRequire(new URL("../../packages/host/package.json", import.meta.url));
 const { createPlugin } = require("@extism/extism");
@@ -317,6 +318,7 @@ await loadTest.close();
 // --- Platform state: what storing logs and job runs costs, and the PostgreSQL session reset --
 await benchState(record);
 await benchSqliteIdentity(record);
+await benchDbIdentity(record);
 
 await inProcess.close();
 await isolated.close();

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import mysql from "mysql2/promise";
-import type { Connection, ConnectionOptions, FieldPacket, PoolConnection, ResultSetHeader } from "mysql2/promise";
+import type { ConnectionOptions } from "mysql2/promise";
 import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { ServiceConnectionError, isNetworkError, messageOf, redactUrl } from "../connection-error.js";
 import { DEMO_SCHEMA } from "../database/demo-schema.js";
@@ -8,13 +7,33 @@ import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js
 import { guardReadOnlyTransaction } from "../database/read-guard.js";
 import { StatementTimeoutError } from "../database/statement-timeout-error.js";
 import { checkPlaceholderCount, scanSql } from "../database/sql-scan.js";
-import { normalizeMysqlRows, toMysqlArgs } from "./mysql-values.js";
+import { toMysqlArgs } from "./mysql-values.js";
+import { CONNECTION_LOST, MysqlPool, type MysqlFlavor, type MysqlServer } from "./mysql-pool.js";
+import {
+  MysqlPluginDatabase,
+  PLUGIN_DATABASE_PRIVILEGES,
+  accountOf,
+  pluginAccountName,
+  pluginDatabaseName,
+  pluginPassword,
+  setUpPluginIdentity,
+  type PluginNames,
+} from "./mysql-plugin-database.js";
+
+export type { MysqlFlavor } from "./mysql-pool.js";
 
 export interface MysqlOptions {
   /** `mysql://user:password@host:3306/database` (or `mariadb://`); `?ssl=true` for TLS. */
   url: string;
   /** Connections in the pool. Default 10. */
   poolSize?: number;
+  /** Connections in each plugin's pool (logged in as the plugin's account). Default 3. */
+  pluginPoolSize?: number;
+  /**
+   * `MAX_USER_CONNECTIONS` of each plugin's account, for all hosts together (each host holds
+   * up to `pluginPoolSize` plus one for a migration). Default 32.
+   */
+  pluginMaxConnections?: number;
   /**
    * Longest a plugin statement may run, in ms; 0 for no limit. Default 5000. MySQL applies it
    * to SELECTs only (`max_execution_time`); MariaDB to every statement (`max_statement_time`).
@@ -24,8 +43,6 @@ export interface MysqlOptions {
   origin?: string;
 }
 
-export type MysqlFlavor = "mysql" | "mariadb";
-
 // MySQL's limit is 65535 placeholders per prepared statement.
 const MAX_BATCH_PARAMETERS = 30_000;
 const LOGIN_ERRORS = new Set(["ER_ACCESS_DENIED_ERROR", "ER_DBACCESS_DENIED_ERROR", "ER_BAD_DB_ERROR", "ER_NOT_SUPPORTED_AUTH_MODE"]);
@@ -33,7 +50,15 @@ const LOGIN_ERRORS = new Set(["ER_ACCESS_DENIED_ERROR", "ER_DBACCESS_DENIED_ERRO
 const TIMEOUT_ERRNOS = new Set([1969, 3024]);
 // How long withLock waits for another host's lock (a migration it is applying).
 const LOCK_WAIT_SECONDS = 600;
-const CONNECTION_LOST = new Set(["PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIPE"]);
+// What the host's login needs, server-wide, to give each plugin an account, a database and grants.
+const HOST_PRIVILEGES = ["CREATE USER", ...PLUGIN_DATABASE_PRIVILEGES];
+
+interface PluginPool {
+  names: PluginNames;
+  pool: MysqlPool;
+  /** The identity last set up: what the server enforces now. */
+  identity: PluginDbIdentity;
+}
 
 /**
  * MySQL and MariaDB through a `mysql2` pool, with server-side prepared statements (the server
@@ -42,21 +67,28 @@ const CONNECTION_LOST = new Set(["PROTOCOL_CONNECTION_LOST", "ECONNRESET", "EPIP
  * and `NO_BACKSLASH_ESCAPES` added to the server's sql_mode, so `"name"`, `a || b` and `'C:\'`
  * mean what they mean on PostgreSQL and SQLite, whatever the server's own mode says; the host's
  * reading of plugin SQL (sql-scan.ts) counts on that. See docs/services.md for the value conventions.
+ * Each plugin runs as an account of its own, with a database of its own (forPlugin).
  */
 export class MysqlDatabase implements DatabaseService {
   readonly dialect = "mysql" as const;
-  readonly #pool: mysql.Pool;
+  readonly #pool: MysqlPool;
   readonly #connection: ConnectionOptions;
+  readonly #server: MysqlServer = { flavor: undefined };
   readonly #url: string;
   readonly #origin: string;
   readonly #timeoutMs: number;
-  readonly #ready = new WeakSet<object>();
-  #flavor: MysqlFlavor | undefined;
+  readonly #pluginPoolSize: number;
+  readonly #pluginMaxConnections: number;
+  readonly #plugins = new Map<string, PluginPool>();
+  /** The host's own account, `'user'@'host'` as CURRENT_USER() names it; plugin accounts share its host part. */
+  #hostAccount: { user: string; host: string } | undefined;
 
   constructor(options: MysqlOptions) {
     this.#url = options.url;
     this.#origin = options.origin ?? "the url option";
     this.#timeoutMs = Math.max(0, Math.round(options.statementTimeoutMs ?? 5000));
+    this.#pluginPoolSize = Math.max(1, options.pluginPoolSize ?? 3);
+    this.#pluginMaxConnections = Math.max(1, options.pluginMaxConnections ?? 32);
     this.#connection = {
       ...connectionFromUrl(options.url, this.#origin),
       supportBigNumbers: true,
@@ -70,29 +102,27 @@ export class MysqlDatabase implements DatabaseService {
       flags: ["FOUND_ROWS"],
       connectTimeout: 10_000,
     };
-    // The server caps prepared statements for all sessions together (16382 by default).
-    this.#pool = mysql.createPool({ ...this.#connection, connectionLimit: options.poolSize ?? 10, maxPreparedStatements: 256 });
+    this.#pool = new MysqlPool(this.#connection, this.#server, {
+      connectionLimit: options.poolSize ?? 10,
+      timeoutMs: this.#timeoutMs,
+      resetAfterUse: false,
+      explain: (error) => this.#explain(error),
+    });
   }
 
-  /** Opens the pool and checks that the server and the login are usable. */
+  /**
+   * Opens the pool and checks that the server and the login are usable, and that the login may
+   * set up plugin identities (CREATE USER and the privileges it grants, WITH GRANT OPTION).
+   */
   static async connect(options: MysqlOptions): Promise<MysqlDatabase> {
     const db = new MysqlDatabase(options);
     try {
-      (await db.#checkout()).release();
+      await db.#checkHostPrivileges();
     } catch (error) {
       await db.close();
       throw error;
     }
     return db;
-  }
-
-  // Placeholder until plugin identities land for this adapter.
-  async forPlugin(_identity: PluginDbIdentity): Promise<PluginDatabase> {
-    throw new Error("plugin identities are not available on this database yet");
-  }
-
-  pluginTable(_plugin: string, table: string): string {
-    return table;
   }
 
   /** The URL without its password, for logs and the dashboard. */
@@ -102,43 +132,19 @@ export class MysqlDatabase implements DatabaseService {
 
   /** Which server answered, once connected. */
   get flavor(): MysqlFlavor | undefined {
-    return this.#flavor;
+    return this.#server.flavor;
   }
 
   async query(sql: string, args: SqlValue[]): Promise<Row[]> {
     guardReadOnlyTransaction(sql, "mysql");
     checkPlaceholderCount(scanSql(sql, "mysql").placeholders.length, args);
-    return this.#withConnection(async (conn) => {
-      await conn.query("START TRANSACTION READ ONLY");
-      try {
-        const [rows, fields] = await conn.execute(sql, toMysqlArgs(args));
-        await conn.query("COMMIT");
-        return Array.isArray(rows) ? normalizeMysqlRows(rows as Record<string, unknown>[], fields as FieldPacket[]) : [];
-      } catch (error) {
-        await conn.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
-    });
+    return this.#pool.read(sql, args);
   }
 
   async exec(sql: string, args: SqlValue[]): Promise<ExecResult> {
     const { masked, placeholders } = scanSql(sql, "mysql");
     checkPlaceholderCount(placeholders.length, args);
-    return this.#withConnection(async (conn) => {
-      const [result, fields] = await conn.execute(sql, toMysqlArgs(args));
-      const isInsert = /^\s*(insert|replace)\b/i.test(masked);
-      if (Array.isArray(result)) {
-        // MariaDB's INSERT ... RETURNING answers with rows: its `id`, else its first column.
-        const rows = normalizeMysqlRows(result as Record<string, unknown>[], fields as FieldPacket[]);
-        const last = rows.at(-1);
-        const column = last && ("id" in last ? "id" : (fields as FieldPacket[])[0]?.name);
-        const id = last && column !== undefined ? last[column] : null;
-        return { rows_affected: rows.length, last_insert_id: isInsert && (typeof id === "number" || typeof id === "string") ? id : null };
-      }
-      const header = result as ResultSetHeader;
-      const inserted = header.affectedRows > 0 && header.insertId !== 0 && isInsert;
-      return { rows_affected: header.affectedRows, last_insert_id: inserted ? header.insertId : null };
-    });
+    return this.#pool.write(sql, args, masked);
   }
 
   /**
@@ -148,7 +154,7 @@ export class MysqlDatabase implements DatabaseService {
    * (`CREATE TABLE IF NOT EXISTS`). No statement timeout applies.
    */
   async migrate(sql: string): Promise<void> {
-    const conn = await this.#dedicatedConnection();
+    const conn = await this.#pool.dedicated();
     try {
       await conn.query("START TRANSACTION");
       try {
@@ -164,11 +170,52 @@ export class MysqlDatabase implements DatabaseService {
   }
 
   /**
+   * The plugin's account, database, views of the core tables and grants, brought in line with
+   * `identity`; its statements then run on a small pool logged in as that account
+   * (docs/services.md "Plugin identities").
+   */
+  async forPlugin(identity: PluginDbIdentity): Promise<PluginDatabase> {
+    const hostAccount = await this.#currentAccount();
+    const names = this.#pluginNames(identity.plugin);
+    const password = pluginPassword(this.#passwordKey(), names.account.replace(/@.*$/, ""));
+    await this.withLock(`plugin-identity:${identity.plugin}`, async () => {
+      const conn = await this.#pool.dedicated();
+      try {
+        await setUpPluginIdentity(conn, identity, { ...names, hostAccount: accountOf(hostAccount.user, hostAccount.host), password, maxConnections: this.#pluginMaxConnections });
+      } catch (error) {
+        throw this.#explainSetUp(error, identity.plugin);
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    });
+    let entry = this.#plugins.get(identity.plugin);
+    if (!entry) {
+      const user = pluginAccountName(names.core, identity.plugin);
+      const pool: MysqlPool = new MysqlPool({ ...this.#connection, user, password, database: names.database }, this.#server, {
+        connectionLimit: this.#pluginPoolSize,
+        timeoutMs: this.#timeoutMs,
+        resetAfterUse: true,
+        explain: (error, stage) => this.#explainPlugin(error, stage, identity.plugin, user),
+      });
+      entry = { names, pool, identity };
+      this.#plugins.set(identity.plugin, entry);
+    }
+    entry.identity = identity;
+    const current = entry;
+    return new MysqlPluginDatabase(identity, names, entry.pool, (sql, args) => this.exec(sql, args), () => current.identity);
+  }
+
+  /** `"<core>__<plugin>"."<table>"`: the plugin's tables live in a database of its own. */
+  pluginTable(plugin: string, table: string): string {
+    return `"${pluginDatabaseName(this.#coreDatabase(), plugin).replace(/"/g, '""')}"."${table.replace(/"/g, '""')}"`;
+  }
+
+  /**
    * Runs `body` holding `GET_LOCK` on a connection of its own. MySQL's lock names are
    * server-wide, so the name is hashed with the database's: other databases do not wait.
    */
   async withLock<T>(name: string, body: () => Promise<T>): Promise<T> {
-    const conn = await this.#dedicatedConnection();
+    const conn = await this.#pool.dedicated();
     try {
       const lock = `goatkit:${createHash("sha256").update(`${this.#connection.database ?? ""}\n${name}`).digest("hex").slice(0, 48)}`;
       let got: unknown;
@@ -198,7 +245,7 @@ export class MysqlDatabase implements DatabaseService {
    */
   async seedDemo(options: DemoDataOptions = {}): Promise<void> {
     const tables = generateDemoData(options);
-    const conn = await this.#dedicatedConnection();
+    const conn = await this.#pool.dedicated();
     try {
       for (const ddl of DEMO_SCHEMA) await conn.query(ddl);
       await conn.query("START TRANSACTION");
@@ -224,76 +271,77 @@ export class MysqlDatabase implements DatabaseService {
   }
 
   async close(): Promise<void> {
-    await this.#pool.end().catch(() => {});
+    const plugins = [...this.#plugins.values()];
+    this.#plugins.clear();
+    await Promise.all([this.#pool.end(), ...plugins.map((p) => p.pool.end())]);
   }
 
-  /** Runs `body` on a pooled connection; a connection that failed mid-call is discarded. */
-  async #withConnection<T>(body: (conn: PoolConnection) => Promise<T>): Promise<T> {
-    const conn = await this.#checkout();
-    try {
-      const result = await body(conn);
-      conn.release();
-      return result;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== undefined && CONNECTION_LOST.has(code)) conn.destroy();
-      else conn.release();
-      throw this.#explain(error);
-    }
+  #coreDatabase(): string {
+    const core = this.#connection.database;
+    if (!core) throw new Error(`${this.#origin} names no database; write it as mysql://user:password@host:3306/database`);
+    return core;
   }
 
-  async #checkout(): Promise<PoolConnection> {
-    let conn: PoolConnection;
-    try {
-      conn = await this.#pool.getConnection();
-    } catch (error) {
-      throw this.#explain(error);
-    }
-    // Each new session is set up once, before its first use.
-    if (!this.#ready.has(conn.connection)) {
-      try {
-        await this.#setUpSession(conn, this.#timeoutMs);
-        this.#ready.add(conn.connection);
-      } catch (error) {
-        conn.destroy();
-        throw this.#explain(error);
-      }
-    }
-    return conn;
+  #pluginNames(plugin: string): PluginNames {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin)) throw new Error(`plugin name "${plugin}" is not kebab-case`);
+    const core = this.#coreDatabase();
+    const host = this.#hostAccount?.host ?? "%";
+    return { core, database: pluginDatabaseName(core, plugin), account: accountOf(pluginAccountName(core, plugin), host) };
   }
 
-  /** A connection outside the pool for scripts: several statements per call, no statement timeout. */
-  async #dedicatedConnection(): Promise<Connection> {
-    let conn: Connection;
-    try {
-      conn = await mysql.createConnection({ ...this.#connection, multipleStatements: true });
-    } catch (error) {
-      throw this.#explain(error);
-    }
-    try {
-      await this.#setUpSession(conn, 0);
-    } catch (error) {
-      conn.destroy();
-      throw this.#explain(error);
-    }
-    return conn;
+  /** The key of the plugins' passwords: the host's login (user, password, database), not how it reaches the server. */
+  #passwordKey(): string {
+    const { user = "", password = "", database = "" } = this.#connection;
+    return `goatkit-plugin-account\0${user}\0${password}\0${database}`;
   }
 
-  async #setUpSession(conn: Connection, timeoutMs: number): Promise<void> {
-    if (this.#flavor === undefined) {
-      const [rows] = await conn.query("SELECT VERSION() AS version");
-      this.#flavor = /mariadb/i.test(String((rows as { version: string }[])[0]?.version)) ? "mariadb" : "mysql";
+  async #currentAccount(): Promise<{ user: string; host: string }> {
+    if (this.#hostAccount) return this.#hostAccount;
+    const rows = await this.#pool.read("SELECT CURRENT_USER() AS account", []);
+    const account = String(rows[0]?.account ?? "");
+    const at = account.lastIndexOf("@");
+    this.#hostAccount = { user: account.slice(0, at), host: account.slice(at + 1) };
+    return this.#hostAccount;
+  }
+
+  /** Fails with the missing privileges and the GRANT that gives them. */
+  async #checkHostPrivileges(): Promise<void> {
+    const { user, host } = await this.#currentAccount();
+    const grantee = accountOf(user, host);
+    const rows = await this.#pool.read("SELECT PRIVILEGE_TYPE AS privilege, IS_GRANTABLE AS grantable FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = ?", [grantee]);
+    const held = new Map(rows.map((r) => [String(r.privilege).toUpperCase(), r.grantable === "YES"]));
+    const missing = HOST_PRIVILEGES.filter((p) => !held.has(p));
+    const notGrantable = HOST_PRIVILEGES.filter((p) => p !== "CREATE USER" && held.has(p) && !held.get(p));
+    if (missing.length === 0 && notGrantable.length === 0) return;
+    const server = this.#server.flavor === "mariadb" ? "MariaDB" : "MySQL";
+    const lacks = [missing.length > 0 ? `lacks ${missing.join(", ")}` : "", notGrantable.length > 0 ? `holds ${notGrantable.join(", ")} without GRANT OPTION` : ""].filter(Boolean).join(" and ");
+    throw new Error(
+      `the ${server} login ${grantee} (${this.url}) ${lacks} on *.*, which the host needs to give each plugin its own account and database (docs/services.md "Plugin identities"); ` +
+        `run GRANT ${HOST_PRIVILEGES.join(", ")} ON *.* TO ${grantee} WITH GRANT OPTION (or GRANT ALL PRIVILEGES ON *.* TO ${grantee} WITH GRANT OPTION)`,
+    );
+  }
+
+  #explainSetUp(error: unknown, plugin: string): unknown {
+    const explained = this.#explain(error);
+    if (explained !== error) return explained;
+    return new Error(`cannot set up the database account of plugin ${plugin}: ${messageOf(error)}; the host's login needs CREATE USER and ${PLUGIN_DATABASE_PRIVILEGES.join(", ")} ON *.* WITH GRANT OPTION (docs/services.md "Plugin identities")`, { cause: error });
+  }
+
+  /** A plugin pool's errors: a failed login is the host's problem, a refused statement the plugin's. */
+  #explainPlugin(error: unknown, stage: "login" | "statement", plugin: string, user: string): unknown {
+    const { code, errno } = error as { code?: string; errno?: number };
+    if (stage === "login" && (code === undefined || !CONNECTION_LOST.has(code)) && !isNetworkError(error)) {
+      const server = this.#server.flavor === "mariadb" ? "MariaDB" : "MySQL/MariaDB";
+      return new ServiceConnectionError(server, this.#url, this.#origin, `plugin ${plugin}'s account ${user}: ${messageOf(error)}`, "the host sets the account's password at every load of the plugin; reload the plugin, and check that every host of the cluster uses the same login", { cause: error });
     }
-    await conn.query("SET time_zone = '+00:00'");
-    await conn.query("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'ANSI_QUOTES', 'PIPES_AS_CONCAT', 'NO_BACKSLASH_ESCAPES')");
-    if (this.#flavor === "mariadb") await conn.query(`SET SESSION max_statement_time = ${timeoutMs / 1000}`);
-    else await conn.query(`SET SESSION max_execution_time = ${timeoutMs}`);
+    if (isNetworkError(error) || (code !== undefined && CONNECTION_LOST.has(code)) || (errno !== undefined && TIMEOUT_ERRNOS.has(errno))) return this.#explain(error);
+    return error;
   }
 
   #explain(error: unknown): unknown {
     if (error instanceof ServiceConnectionError) return error;
     const { code, errno } = error as { code?: string; errno?: number };
-    const server = this.#flavor === "mariadb" ? "MariaDB" : this.#flavor === "mysql" ? "MySQL" : "MySQL/MariaDB";
+    const server = this.#server.flavor === "mariadb" ? "MariaDB" : this.#server.flavor === "mysql" ? "MySQL" : "MySQL/MariaDB";
     if (code !== undefined && LOGIN_ERRORS.has(code)) {
       return new ServiceConnectionError(server, this.#url, this.#origin, messageOf(error), `check the user, password and database in ${this.#origin}`, { cause: error });
     }

@@ -49,19 +49,34 @@ async function withPgClient<T>(url: string, body: (client: pg.Client) => Promise
   }
 }
 
-/** A fresh MySQL/MariaDB database for one suite, and its URL. */
+/**
+ * A fresh MySQL/MariaDB database for one suite, and its URL. `drop()` also removes what the
+ * adapter made for plugins there: their databases (`<database>__<plugin>`) and accounts.
+ */
 export async function createMysqlDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const database = uniqueName("goatkit_test");
-  const withConnection = async (sql: string) => {
+  const withConnection = async <T>(body: (conn: mysql.Connection) => Promise<T>) => {
     const conn = await mysql.createConnection(url);
     try {
-      await conn.query(sql);
+      return await body(conn);
     } finally {
       await conn.end();
     }
   };
-  await withConnection(`CREATE DATABASE ${database} CHARACTER SET utf8mb4`);
+  await withConnection((c) => c.query(`CREATE DATABASE ${database} CHARACTER SET utf8mb4`));
   const own = new URL(url);
   own.pathname = `/${database}`;
-  return { url: own.toString(), drop: () => withConnection(`DROP DATABASE IF EXISTS ${database}`) };
+  const drop = () =>
+    withConnection(async (c) => {
+      const [schemas] = await c.query("SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?", [`${database.replace(/_/g, "\\_")}\\_\\_%`]);
+      const names = (schemas as { name: string }[]).map((r) => r.name);
+      if (names.length > 0) {
+        // GRANT ... ON db.* keeps the name with its `_` escaped.
+        const [accounts] = await c.query("SELECT DISTINCT User AS user, Host AS host FROM mysql.db WHERE REPLACE(Db, '\\\\', '') IN (?)", [names]);
+        for (const { user, host } of accounts as { user: string; host: string }[]) await c.query("DROP USER IF EXISTS ?@?", [user, host]);
+        for (const name of names) await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      }
+      await c.query(`DROP DATABASE IF EXISTS ${database}`);
+    });
+  return { url: own.toString(), drop };
 }
