@@ -334,11 +334,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         )
       ) : h("div", { class: "meta" }, "No permissions requested"),
       h("div", { class: "meta" }, contributes.join(" \u00b7 ")),
-      // A plugin's pages open in a tab of their own: the host serves them in an opaque origin,
-      // so they sign in with the API token themselves (given as #token= or typed in).
-      p.menuItems.length ? h("div", { class: "meta pages" }, "Pages: ", p.menuItems.map(function (item) {
-        return h("a", { href: item.path, target: "_blank", rel: "noopener noreferrer", title: "Opens in a new tab (" + (item.location || "agent") + " menu); sign in there with your API token" }, item.label);
-      })) : null,
+      p.menuItems.length ? h("div", { class: "meta pages" }, "Pages: ", p.menuItems.map(function (item) { return pageLink(p.name, item); })) : null,
       p.error ? h("div", { class: "alert" + (p.loaded ? " warn" : ""), role: "alert" }, p.error) : null,
       m.lastError ? h("div", { class: "last-error", title: m.lastError.message },
         h("span", {}, "Last error"), h("span", { class: "code" }, m.lastError.code),
@@ -371,6 +367,43 @@ export const DASHBOARD_SCRIPT = String.raw`
       scheduleRefresh(false);
     });
   }
+
+  // ---------- plugin pages ----------
+
+  // A plugin's page opens in a tab of its own, in the opaque origin the host serves it in. A
+  // page under the plugin's own routes asks this window for a capability (its plugin's routes
+  // only, for the signed-in user, short-lived) with postMessage, and gets it only when the
+  // message comes from a tab this page opened for that plugin and carries the tab's nonce, so a
+  // page the tab navigated to later does not. Other paths open as plain links.
+  var pageTabs = [];
+  function pageLink(plugin, item) {
+    var own = item.path.indexOf("/api/plugins/" + plugin + "/") === 0;
+    if (!own) return h("a", { href: item.path, target: "_blank", rel: "noopener noreferrer", title: "Opens in a new tab (" + (item.location || "agent") + " menu)" }, item.label);
+    return h("a", { href: item.path, "data-page": plugin, title: "Opens in a new tab (" + (item.location || "agent") + " menu), signed in for " + plugin + " only", onclick: function (event) {
+      event.preventDefault();
+      openPage(plugin, item.path);
+    } }, item.label);
+  }
+  function openPage(plugin, path) {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    var nonce = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    var tab = window.open(path + (path.indexOf("#") >= 0 ? "&" : "#") + "gk-page=" + nonce, "_blank");
+    if (!tab) { toast("The browser blocked the new tab; allow pop-ups for this page", "error"); return; }
+    pageTabs = pageTabs.filter(function (t) { return !t.tab.closed; });
+    pageTabs.push({ tab: tab, plugin: plugin, nonce: nonce });
+  }
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || typeof data !== "object" || data.type !== "goatkit:capability-request") return;
+    var opened = pageTabs.filter(function (t) { return t.tab === event.source && t.nonce === data.page; })[0];
+    if (!opened) return;
+    api("POST", "/api/capabilities", { plugin: opened.plugin }).then(function (capability) {
+      opened.tab.postMessage({ type: "goatkit:capability", plugin: capability.plugin, token: capability.token, scope: capability.scope, expiresInSeconds: capability.expiresInSeconds }, "*");
+    }, function (error) {
+      opened.tab.postMessage({ type: "goatkit:capability", error: error.message }, "*");
+    });
+  });
 
   // ---------- widgets ----------
 
@@ -762,10 +795,23 @@ export const DASHBOARD_SCRIPT = String.raw`
       $("#signin-token").value = "";
       start();
     }).catch(function (error) {
-      setSignInMessage(error.status === 403
-        ? "This token belongs to a user who is not an administrator; the dashboard needs an admin token."
-        : error.message);
+      $("#signin-token").value = "";
+      if (error.status === 403 && state.csrf) showPagesOnly();
+      else setSignInMessage(error.message);
     });
+  }
+  // A user who is not an administrator gets no admin views, only the plugin pages the menu
+  // shows them, opened from here so that they get their capability.
+  function showPagesOnly() {
+    $("#signin").hidden = false;
+    $("#signin-form").hidden = true;
+    var card = $("#pages-only");
+    card.hidden = false;
+    api("GET", "/api/menu").then(function (items) {
+      var list = clear($("#pages-only-list"));
+      if (!items.length) list.appendChild(h("li", { class: "sub" }, "No plugin pages for you yet."));
+      items.forEach(function (item) { list.appendChild(h("li", {}, pageLink(item.plugin, item))); });
+    }).catch(function (error) { toast(error.message, "error"); });
   }
   function setSignInMessage(message) {
     var el = $("#signin-message");
@@ -797,9 +843,11 @@ export const DASHBOARD_SCRIPT = String.raw`
       : api("GET", "/api/session").then(function (s) { state.csrf = s.csrf; }, function (error) { if (error.status !== 401) throw error; });
     $("#signin-form").addEventListener("submit", signIn);
     $("#sign-out").addEventListener("click", signOut);
+    $("#pages-only-sign-out").addEventListener("click", signOut);
     window.addEventListener("hashchange", route);
     session.then(refreshAll).then(start).catch(function (error) {
-      if (error.status === 401 || error.status === 403) showSignIn(hadToken || state.csrf ? error.message : "");
+      if (error.status === 403 && state.csrf) showPagesOnly();
+      else if (error.status === 401 || error.status === 403) showSignIn(hadToken || state.csrf ? error.message : "");
       else toast("Cannot reach the host: " + error.message, "error");
     });
   }

@@ -32,6 +32,34 @@ const PROBE = `
 const HOSTILE_PAGE = `<!doctype html><html><head><title>Reports</title></head><body><h1>Reports</h1><script>${PROBE}</script></body></html>`;
 const HOSTILE_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script><![CDATA[${PROBE}]]></script></svg>`;
 
+/**
+ * A hostile page opened from the dashboard: it asks for the capability the dashboard hands a
+ * plugin page, then tries it on its own route, the admin API, another plugin and the session
+ * exchange.
+ */
+const CAPABILITY_PROBE = `
+(async () => {
+  const out = {};
+  const page = /gk-page=([0-9a-f]+)/.exec(location.hash);
+  const capability = await new Promise((resolve) => {
+    addEventListener("message", (e) => { if (e.data && e.data.type === "goatkit:capability") resolve(e.data); });
+    opener.postMessage({ type: "goatkit:capability-request", page: page && page[1] }, "*");
+  });
+  out.capability = JSON.stringify(capability);
+  const attempt = async (name, path, init) => {
+    try { const r = await fetch(path, { ...init, headers: { authorization: "Bearer " + capability.token } }); out[name] = String(r.status); } catch (e) { out[name] = "blocked: " + e.name; }
+  };
+  await attempt("own", "/api/plugins/evil/capable");
+  await attempt("plugins", "/api/v1/plugins");
+  await attempt("disable", "/api/v1/plugins/victim/disable", { method: "POST" });
+  await attempt("victim", "/api/plugins/victim/ok");
+  await attempt("session", "/api/session", { method: "POST" });
+  const pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();`;
+
 /** A widget that tries to restyle the dashboard and cover it. */
 const COVER_WIDGET = [
   "<style>body { background: rgb(255, 0, 0) !important; } .sidebar { display: none !important; }</style>",
@@ -58,7 +86,9 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
         routes: [
           { method: "GET", path: "/page", handler: "page" },
           { method: "POST", path: "/collect", handler: "collect" },
+          { method: "GET", path: "/capable", handler: "capable" },
         ],
+        menu_items: [{ label: "Reports", path: "/api/plugins/evil/capable", location: "admin" }],
         widgets: [
           { id: "cover", title: "Cover", handler: "w_cover", location: "agent_home", size: "small" },
           { id: "phish", title: "Phish", handler: "w_phish", location: "agent_home", size: "small" },
@@ -69,6 +99,7 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
       watPlugin("evil", "1.0.0", {
         page: { text: JSON.stringify({ gk_response: { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: HOSTILE_PAGE } }) },
         collect: { echo: true },
+        capable: { text: JSON.stringify({ gk_response: { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: `<!doctype html><html><body><h1>Reports</h1><script>${CAPABILITY_PROBE}</script></body></html>` } }) },
         w_cover: { text: COVER_WIDGET },
         w_phish: { text: PHISH_WIDGET },
         w_ticker: { text: '<p class="stat-value">7</p>' },
@@ -134,6 +165,40 @@ describe.skipIf(!available)("plugin content is confined away from the dashboard"
     expect(seen.me).toBe("blocked: TypeError");
     const victim = await platform.json<{ enabled: boolean }>("/api/v1/plugins/victim");
     expect(victim.body.enabled).toBe(true);
+  });
+
+  it("a page opened from the dashboard gets a capability for its own plugin's routes, never the admin token", async () => {
+    // Nothing on the dashboard asks a person to give a plugin page a token.
+    expect(await dashboard.textContent("body")).not.toMatch(/API token|sign in there/i);
+    const link = dashboard.locator('.plugin[data-plugin="evil"] .pages a[data-page="evil"]');
+    const [page] = await Promise.all([context.waitForEvent("page"), link.click()]);
+    const sent: string[] = [];
+    page.on("request", (request) => {
+      const authorization = request.headers()["authorization"];
+      if (authorization) sent.push(authorization);
+    });
+    try {
+      const seen = JSON.parse((await page.locator("#probe").textContent({ timeout: 10_000 }))!) as Record<string, string>;
+      expect(JSON.stringify(seen)).not.toContain(ADMIN_TOKEN);
+      const capability = JSON.parse(seen.capability!) as { token: string; plugin: string; scope: string; expiresInSeconds: number };
+      expect(capability).toMatchObject({ plugin: "evil", scope: "/api/plugins/evil/", expiresInSeconds: 900 });
+      expect(seen.own).toBe("200");
+      // Without CORS for it the browser does not even send the admin API request; the rest get
+      // no readable answer.
+      expect(seen.plugins).toBe("blocked: TypeError");
+      expect(seen.disable).toBe("blocked: TypeError");
+      expect(seen.victim).toBe("blocked: TypeError");
+      expect(seen.session).toBe("blocked: TypeError");
+      // The token the page held, used from anywhere, opens nothing but the evil plugin's routes.
+      expect(sent.every((a) => a === `Bearer ${capability.token}`)).toBe(true);
+      for (const [method, path] of [["GET", "/api/v1/plugins"], ["POST", "/api/v1/plugins/victim/disable"], ["GET", "/api/plugins/victim/ok"], ["POST", "/api/session"], ["GET", "/api/me"]] as const) {
+        const res = await platform.fetch(path, { method, token: capability.token });
+        expect([path, res.status]).toEqual([path, 403]);
+      }
+      expect((await platform.json<{ enabled: boolean }>("/api/v1/plugins/victim")).body.enabled).toBe(true);
+    } finally {
+      await page.close();
+    }
   });
 
   it("a widget cannot restyle or cover the dashboard, nor post a form", async () => {
