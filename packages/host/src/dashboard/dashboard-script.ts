@@ -438,9 +438,22 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (w.refresh_seconds > 0) scheduleWidgetRefresh(section, body, w);
     return section;
   }
-  // Widget HTML is the plugin's: it renders in a sandboxed frame without scripts or forms, so
-  // its styles, its position: fixed and its forms stay inside the frame. allow-same-origin
-  // lets this script size the frame to its content; without allow-scripts nothing in the frame runs.
+  // Widget HTML is the plugin's: it renders in a sandboxed frame without forms, so its styles,
+  // its position: fixed and its forms stay inside the frame. Without allow-same-origin the frame
+  // has an opaque origin: its requests to the host carry no session cookie, and this page's DOM
+  // is out of its reach. The frame inherits this page's Content-Security-Policy, so the one
+  // script that runs in it is the sizing script below, under this page's nonce; the widget's own
+  // scripts and inline handlers are refused.
+  var NONCE = document.currentScript ? document.currentScript.nonce : "";
+  var SIZE_SCRIPT = "(function () { function post() { parent.postMessage({ type: \"goatkit:widget-size\", height: Math.ceil(document.body.getBoundingClientRect().height) }, \"*\"); }" +
+    " addEventListener(\"DOMContentLoaded\", function () { post(); new ResizeObserver(post).observe(document.body); }); addEventListener(\"load\", post); })();";
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || data.type !== "goatkit:widget-size" || typeof data.height !== "number") return;
+    document.querySelectorAll(".gk-widget__frame").forEach(function (frame) {
+      if (frame.contentWindow === event.source) frame.style.height = Math.max(0, Math.min(2000, Math.ceil(data.height))) + "px";
+    });
+  });
   function fillWidget(body, w) {
     clear(body);
     body.parentNode && body.parentNode.setAttribute("data-status", w.status);
@@ -448,20 +461,15 @@ export const DASHBOARD_SCRIPT = String.raw`
       body.appendChild(h("div", { class: "gk-widget__error", role: "alert" }, h("strong", {}, "This widget failed"), " (" + w.error.code + "): " + w.error.message));
       return;
     }
-    var frame = h("iframe", { class: "gk-widget__frame", title: w.title, sandbox: "allow-same-origin allow-popups allow-popups-to-escape-sandbox", referrerpolicy: "no-referrer", onload: function () { fitFrame(frame); } });
-    frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">' + WIDGET_HEAD + "</head><body>" + w.html + "</body></html>";
+    var frame = h("iframe", { class: "gk-widget__frame", title: w.title, sandbox: "allow-scripts allow-popups allow-popups-to-escape-sandbox", referrerpolicy: "no-referrer" });
+    // The sizing script comes before the widget's HTML, which cannot reach back into the head.
+    frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">' + WIDGET_HEAD + '<script nonce="' + NONCE + '">' + SIZE_SCRIPT + "</" + "script></head><body>" + w.html + "</body></html>";
     body.appendChild(frame);
-  }
-  function fitFrame(frame) {
-    var doc = frame.contentDocument;
-    if (!doc || !doc.body) return;
-    frame.style.height = Math.ceil(doc.body.getBoundingClientRect().height) + "px";
   }
   var WIDGET_HEAD = (function () {
     var template = document.getElementById("widget-frame-head");
     return template ? template.innerHTML : "";
   })();
-  window.addEventListener("resize", function () { document.querySelectorAll(".gk-widget__frame").forEach(fitFrame); });
   function scheduleWidgetRefresh(section, body, w) {
     var url = "/api/plugins/" + encodeURIComponent(w.plugin) + "/widgets/" + encodeURIComponent(w.id);
     state.widgetTimers.push(setInterval(function () {

@@ -62,6 +62,11 @@ export function identify(auth: TokenAuth, sessions: Sessions, capabilities: Capa
   return async (c, next) => {
     c.set("capability", null);
     const authorization = c.req.header("authorization");
+    // The cookie signs in only what the dashboard's own pages start: not requests from widget
+    // frames or plugin documents (opaque origins: cross-site) nor from other sites, same-site
+    // ones on another port included. Browsers without Fetch Metadata rely on SameSite=Strict.
+    const site = c.req.header("sec-fetch-site");
+    const cookieAllowed = site === undefined || site === "same-origin" || site === "none";
     const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
     if (bearer?.startsWith(CAPABILITY_PREFIX)) {
       const found = capabilities.lookup(bearer);
@@ -86,7 +91,7 @@ export function identify(auth: TokenAuth, sessions: Sessions, capabilities: Capa
     if (authorization && c.req.header("origin") === "null") {
       return jsonError(c, 403, "a plugin page cannot sign in with an API token; open it from the dashboard, which hands it a capability for its plugin's routes (docs/http.md)", "E_CAPABILITY_REQUIRED");
     }
-    const cookie = authorization ? undefined : getCookie(c, SESSION_COOKIE);
+    const cookie = authorization || !cookieAllowed ? undefined : getCookie(c, SESSION_COOKIE);
     const session = cookie ? sessions.get(cookie) : undefined;
     if (session && cookie) {
       if (!SAFE_METHODS.has(c.req.method) && !csrfMatches(c.req.header(CSRF_HEADER), session)) {
