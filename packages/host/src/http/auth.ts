@@ -70,21 +70,19 @@ export function identify(auth: TokenAuth, sessions: Sessions, capabilities: Capa
     const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
     if (bearer?.startsWith(CAPABILITY_PREFIX)) {
       const found = capabilities.lookup(bearer);
-      if (found.state === "expired") {
-        return jsonError(c, 401, "this capability has expired; a plugin page asks the dashboard that opened it for a fresh one (docs/http.md)", "E_CAPABILITY_EXPIRED", { "www-authenticate": 'Bearer error="invalid_token"' });
+      if (found.state !== "live") {
+        return jsonError(c, 401, "this capability has expired or was never issued (a restart or signing out ends them); a plugin page asks the dashboard that opened it for a fresh one (docs/http.md)", "E_CAPABILITY_EXPIRED", { "www-authenticate": 'Bearer error="invalid_token"' });
       }
-      if (found.state === "live") {
-        const { capability } = found;
-        // c.req.path is the path the routes match, after the URL parser removed dot segments.
-        const scope = `/api/plugins/${capability.plugin}/`;
-        if (!c.req.path.startsWith(scope)) {
-          return jsonError(c, 403, `a plugin page's capability signs in to ${scope}... only, not ${c.req.path}; the admin API and other plugins need an API token or the dashboard's session`, "E_CAPABILITY_SCOPE");
-        }
-        c.set("user", capability.user);
-        c.set("session", null);
-        c.set("capability", capability);
-        return next();
+      const { capability } = found;
+      // c.req.path is the path the routes match, after the URL parser removed dot segments.
+      const scope = `/api/plugins/${capability.plugin}/`;
+      if (!c.req.path.startsWith(scope)) {
+        return jsonError(c, 403, `a plugin page's capability signs in to ${scope}... only, not ${c.req.path}; the admin API and other plugins need an API token or the dashboard's session`, "E_CAPABILITY_SCOPE");
       }
+      c.set("user", capability.user);
+      c.set("session", null);
+      c.set("capability", capability);
+      return next();
     }
     // A plugin document (Origin: null) signs in with its capability, never with an API token a
     // person was talked into giving it.

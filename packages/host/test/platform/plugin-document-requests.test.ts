@@ -87,6 +87,9 @@ describe("plugin page capabilities", () => {
     const expired = await platform.json<{ code: string }>("/api/plugins/pagey/things", { method: "POST", token, body: "{}" });
     expect(expired.status).toBe(401);
     expect(expired.body.code).toBe("E_CAPABILITY_EXPIRED");
+    const unknown = await platform.json<{ code: string }>("/api/plugins/pagey/things", { method: "POST", token: "gkcap_never-issued", headers: { origin: "null" }, body: "{}" });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.code).toBe("E_CAPABILITY_EXPIRED");
   });
 
   it("end with the dashboard session they were minted for", async () => {
