@@ -270,6 +270,9 @@ const cases: Case[] = [
   { name: "unknown function result type", change: (m) => (m.functions = [{ name: "count_open", returns: "htm" }]), path: "functions[0].returns", message: ['returns "htm" is not one of'], fix: ['did you mean "html"?'] },
   { name: "menu path without /", change: (m) => (m.menu_items = [{ label: "Counts", path: "admin/counts" }]), path: "menu_items[0].path", message: ['path "admin/counts" must start with "/"'], fix: ['"/admin/counts"'] },
   { name: "menu path to another site", change: (m) => (m.menu_items = [{ label: "Counts", path: "//evil.example/login" }]), path: "menu_items[0].path", message: ['path "//evil.example/login" is not a page of this host'], fix: ['"/evil.example/login"'] },
+  { name: "menu path to another site, behind a tab", change: (m) => (m.menu_items = [{ label: "Counts", path: "/\t/example.invalid/phish" }]), path: "menu_items[0].path", message: ['path "/\\t/example.invalid/phish" has control characters', 'browsers drop tabs and line breaks from addresses, so it opens "//example.invalid/phish", another site'], fix: ['"/example.invalid/phish"'] },
+  { name: "menu path with a line break", change: (m) => (m.menu_items = [{ label: "Counts", path: "/admin\n/counts" }]), path: "menu_items[0].path", message: ['path "/admin\\n/counts" has control characters'], fix: ['"/admin/counts"'] },
+  { name: "menu path with another control character", change: (m) => (m.menu_items = [{ label: "Counts", path: "/admin/\u0000counts" }]), path: "menu_items[0].path", message: ["has control characters"], fix: ['"/admin/counts"'] },
   { name: "menu path to another site, by backslash", change: (m) => (m.menu_items = [{ label: "Counts", path: "/\\evil.example" }]), path: "menu_items[0].path", message: ["is not a page of this host"], fix: ['"/evil.example"'] },
 ];
 

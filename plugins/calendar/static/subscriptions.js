@@ -1,13 +1,13 @@
 // The subscriptions page: lists the calendars the signed-in user sees, with the state of their
 // own subscription URL for each, and makes, rotates and revokes URLs through the plugin's
 // routes. No inline script: everything is in this file. The host serves plugin documents in an
-// opaque origin (no storage, no session cookie), so the page signs in with a bearer token kept
-// in memory only: given once as #token=..., or typed in.
+// opaque origin (no storage, no session cookie), so the page signs in with the capability the
+// dashboard that opened it hands over (docs/http.md).
 (function () {
   "use strict";
 
   var API = "/api/plugins/calendar";
-  var state = { token: null };
+  var NOT_OPENED = "Open this page from the GoatKit dashboard (sign in there, then Calendar subscriptions): it signs this page in for the calendar plugin only.";
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs, children) {
@@ -26,25 +26,56 @@
   }
 
   function api(method, path) {
-    return fetch(API + path, { method: method, headers: { authorization: "Bearer " + state.token } }).then(function (res) {
+    return signIn().then(function (token) {
+      return fetch(API + path, { method: method, headers: { authorization: "Bearer " + token } });
+    }, function (error) {
+      showSignIn(error.message);
+      throw error;
+    }).then(function (res) {
       return res.json().catch(function () { return null; }).then(function (data) {
-        if (res.status === 401) showSignIn((data && data.error) || "Sign in again");
+        if (res.status === 401) showSignIn((data && data.error) || NOT_OPENED);
         if (res.status >= 400) throw new Error((data && data.error) || "HTTP " + res.status);
         return data;
       });
     });
   }
 
-  function showSignIn(message) {
-    $("signin").hidden = false;
-    if (message) status(message, "bad");
+  // Sign-in: the dashboard tab that opened this page hands it a capability for this plugin's
+  // routes only (docs/http.md), asked for with postMessage and kept in memory; a fresh one is
+  // asked for a minute before it expires. Nobody types a token here.
+  var OPENED_AS = /(?:^#|&)gk-page=([0-9a-f]+)/.exec(location.hash);
+  var capability = null;
+  var asking = null;
+  function signIn() {
+    if (capability && Date.now() < capability.renewAt) return Promise.resolve(capability.token);
+    if (asking) return asking;
+    asking = new Promise(function (resolve, reject) {
+      var dashboard = window.opener;
+      if (!dashboard || !OPENED_AS) { reject(new Error(NOT_OPENED)); return; }
+      var timer = setTimeout(function () { done(new Error("The dashboard that opened this page did not answer: open the page from the dashboard again.")); }, 10000);
+      function done(error, token) {
+        clearTimeout(timer);
+        window.removeEventListener("message", onMessage);
+        asking = null;
+        if (error) reject(error);
+        else resolve(token);
+      }
+      function onMessage(event) {
+        var data = event.data;
+        if (event.source !== dashboard || !data || data.type !== "goatkit:capability") return;
+        if (data.error) { done(new Error(data.error)); return; }
+        capability = { token: data.token, renewAt: Date.now() + Math.max(0, data.expiresInSeconds - 60) * 1000 };
+        done(null, data.token);
+      }
+      window.addEventListener("message", onMessage);
+      dashboard.postMessage({ type: "goatkit:capability-request", page: OPENED_AS[1] }, "*");
+    });
+    return asking;
   }
-  $("signin-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    state.token = $("signin-token").value.trim();
-    $("signin").hidden = true;
-    load();
-  });
+  function showSignIn(message) {
+    $("signin-message").textContent = message || NOT_OPENED;
+    $("signin").hidden = false;
+  }
 
   function when(instant) {
     return instant ? new Date(instant).toLocaleString() : "never";
@@ -120,11 +151,5 @@
     $("new-url").hidden = true;
   });
 
-  var fromHash = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (fromHash) {
-    state.token = decodeURIComponent(fromHash[1]);
-    location.hash = location.hash.replace(/(^#|&)token=[^&]+/, "$1");
-  }
-  if (state.token) load();
-  else showSignIn();
+  load();
 })();

@@ -8,7 +8,8 @@ import { DEMO, emma, pluginDir } from "./support/calendar-host.js";
 // The subscriptions page in headless Chromium, on a real server: an agent makes a URL, a
 // calendar app (a plain fetch, no header) reads the feed with it, the agent rotates it (the old
 // URL stops, the new one works) and revokes it. The host serves the page in an opaque origin
-// (docs/http.md), so it signs in with the token in its fragment.
+// (docs/http.md): the agent signs in to the dashboard, which lists the pages the menu shows
+// them and hands the page it opens a capability for the calendar plugin's routes.
 // Screenshots land in plugins/calendar/test-artifacts/ (gitignored).
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 const TOKEN = "emma-subscriptions-token";
@@ -20,6 +21,7 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
   let browser: OpenChromium;
   let page: Page;
   const pageErrors: string[] = [];
+  const signedInWith: string[] = [];
   const dialogs: string[] = [];
 
   const newUrl = async () => {
@@ -31,7 +33,7 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
   beforeAll(async () => {
     host = await createHost({ database: { demo: DEMO } });
     await host.load(pluginDir);
-    server = await startServer({ host, port: 0, scheduler: false, dashboard: false, tokens: { [TOKEN]: emma } });
+    server = await startServer({ host, port: 0, scheduler: false, tokens: { [TOKEN]: emma } });
     const created = await fetch(`${server.url}/api/plugins/calendar/calendars`, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
@@ -40,13 +42,6 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
     expect(created.status).toBe(201);
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await openChromium({ viewport: { width: 1100, height: 700 } });
-    page = browser.page;
-    // A Content-Security-Policy refusal is one too: the page must run under its strict policy.
-    collectPageErrors(page, pageErrors);
-    page.on("dialog", (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.accept();
-    });
   }, 60_000);
 
   afterAll(async () => {
@@ -55,9 +50,27 @@ describe.skipIf(!available)("the calendar subscriptions page in Chromium", () =>
     await host?.close();
   });
 
-  it("lists the agent's calendar with no URL yet, and drops the token from the address", async () => {
-    await page.goto(`${server.url}/api/plugins/calendar/subscriptions#token=${TOKEN}`);
+  it("opens from the dashboard's page list and lists the agent's calendar with no URL yet", async () => {
+    const dashboard = browser.page;
+    await dashboard.goto(`${server.url}/#token=${TOKEN}`);
+    // Emma is an agent: the dashboard shows her the plugin pages of her menu, nothing else.
+    const link = dashboard.locator('#pages-only a[data-page="calendar"]');
+    expect(await link.textContent()).toBe("Calendar subscriptions");
+    const [popup] = await Promise.all([browser.context.waitForEvent("page"), link.click()]);
+    page = popup;
+    // A Content-Security-Policy refusal is one too: the page must run under its strict policy.
+    collectPageErrors(page, pageErrors);
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    });
+    page.on("request", (request) => {
+      const authorization = request.headers()["authorization"];
+      if (authorization) signedInWith.push(authorization);
+    });
     await page.locator('tr[data-calendar] button[data-action="make"]').waitFor();
+    expect(signedInWith.length).toBeGreaterThan(0);
+    expect(signedInWith.every((a) => /^Bearer gkcap_/.test(a))).toBe(true);
     expect(await page.locator("tr[data-calendar] td").first().textContent()).toBe("Emma's calendar");
     expect(await feedState()).toBe("none");
     expect(page.url()).not.toContain(TOKEN);

@@ -3,7 +3,7 @@
 // settings (kept in the element's goatkit:settings attribute), validates, publishes, and shows
 // the process's active instances on the diagram. No inline script: everything is in this file.
 // The host serves plugin documents in an opaque origin (no storage, no session cookie), so the
-// page signs in with a bearer token kept in memory only: given once as #token=..., or typed in.
+// page signs in with the capability the dashboard that opened it hands over (docs/http.md).
 (function () {
   "use strict";
 
@@ -17,7 +17,8 @@
     "bpmn:ServiceTask": "set", "bpmn:ScriptTask": "set", "bpmn:BusinessRuleTask": "set"
   };
 
-  var state = { token: null, processId: null, instances: [], poll: null, overlays: [] };
+  var NOT_OPENED = "Open the designer from the GoatKit dashboard (Plugins, process, Pages: Processes): it signs this page in for the process plugin only.";
+  var state = { processId: null, instances: [], poll: null, overlays: [] };
   var $ = function (id) { return document.getElementById(id); };
   var modeler = new window.BpmnJS({ container: "#canvas" });
   var modeling = modeler.get("modeling");
@@ -42,9 +43,14 @@
   }
 
   function api(method, path, body, type) {
-    var headers = { authorization: "Bearer " + state.token };
-    if (body !== undefined) headers["content-type"] = type || "application/json";
-    return fetch(API + path, { method: method, headers: headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) }).then(function (res) {
+    return signIn().then(function (token) {
+      var headers = { authorization: "Bearer " + token };
+      if (body !== undefined) headers["content-type"] = type || "application/json";
+      return fetch(API + path, { method: method, headers: headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+    }, function (error) {
+      showSignIn(error.message);
+      throw error;
+    }).then(function (res) {
       var isJson = (res.headers.get("content-type") || "").indexOf("json") >= 0;
       return (isJson ? res.json() : res.text()).then(function (data) {
         if (res.status === 401 || res.status === 403) showSignIn(data && data.error);
@@ -59,17 +65,42 @@
     });
   }
 
-  // Sign-in: #token=... or typed in; kept in this page's memory only.
-  function showSignIn(message) {
-    $("signin").hidden = false;
-    if (message) status(message, "bad");
+  // Sign-in: the dashboard tab that opened this page hands it a capability for this plugin's
+  // routes only (docs/http.md), asked for with postMessage and kept in memory; a fresh one is
+  // asked for a minute before it expires. Nobody types a token here.
+  var OPENED_AS = /(?:^#|&)gk-page=([0-9a-f]+)/.exec(location.hash);
+  var capability = null;
+  var asking = null;
+  function signIn() {
+    if (capability && Date.now() < capability.renewAt) return Promise.resolve(capability.token);
+    if (asking) return asking;
+    asking = new Promise(function (resolve, reject) {
+      var dashboard = window.opener;
+      if (!dashboard || !OPENED_AS) { reject(new Error(NOT_OPENED)); return; }
+      var timer = setTimeout(function () { done(new Error("The dashboard that opened this page did not answer: open the page from the dashboard again.")); }, 10000);
+      function done(error, token) {
+        clearTimeout(timer);
+        window.removeEventListener("message", onMessage);
+        asking = null;
+        if (error) reject(error);
+        else resolve(token);
+      }
+      function onMessage(event) {
+        var data = event.data;
+        if (event.source !== dashboard || !data || data.type !== "goatkit:capability") return;
+        if (data.error) { done(new Error(data.error)); return; }
+        capability = { token: data.token, renewAt: Date.now() + Math.max(0, data.expiresInSeconds - 60) * 1000 };
+        done(null, data.token);
+      }
+      window.addEventListener("message", onMessage);
+      dashboard.postMessage({ type: "goatkit:capability-request", page: OPENED_AS[1] }, "*");
+    });
+    return asking;
   }
-  $("signin-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    state.token = $("signin-token").value.trim();
-    $("signin").hidden = true;
-    start();
-  });
+  function showSignIn(message) {
+    $("signin-message").textContent = message || NOT_OPENED;
+    $("signin").hidden = false;
+  }
 
   function settingsOf(element) {
     var text = element.businessObject.$attrs["goatkit:settings"];
@@ -219,7 +250,8 @@
   function open(id) {
     state.processId = String(id);
     $("process-select").value = state.processId;
-    location.hash = "process=" + state.processId;
+    // The gk-page nonce stays: a reload asks the dashboard for a capability with it.
+    location.hash = "process=" + state.processId + (OPENED_AS ? "&gk-page=" + OPENED_AS[1] : "");
     return api("GET", "/processes/" + id + "/export?format=bpmn").then(function (xml) {
       return modeler.importXML(xml);
     }).then(function () {
@@ -335,11 +367,5 @@
     state.poll = setInterval(refreshInstances, 2000);
   }
 
-  var fromHash = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (fromHash) {
-    state.token = decodeURIComponent(fromHash[1]);
-    location.hash = location.hash.replace(/(^#|&)token=[^&]+/, "$1");
-  }
-  if (!state.token) showSignIn();
-  else start();
+  start();
 })();

@@ -8,7 +8,8 @@ import { DEMO, pluginDir } from "./support/process-host.js";
 // The designer in headless Chromium, on a real server with the demo help desk: draw a
 // three-step process by mouse, set the task's agent, publish, create a ticket through the demo
 // help desk, and watch the instance arrive on the task and then finish. The host serves the
-// designer in an opaque origin (docs/http.md), so it signs in with the token in its fragment.
+// designer in an opaque origin (docs/http.md): the admin opens it from the dashboard, which
+// hands it a capability for the process plugin's routes.
 // Screenshots land in plugins/process/test-artifacts/ (gitignored).
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 const TOKEN = "designer-test-token";
@@ -18,8 +19,10 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
   let host: Host;
   let server: RunningServer;
   let browser: OpenChromium;
+  let dashboard: Page;
   let page: Page;
   const pageErrors: string[] = [];
+  const signedInWith: string[] = [];
   let taskId = "";
 
   beforeAll(async () => {
@@ -28,9 +31,7 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
     server = await startServer({ host, port: 0, demoDesk: true, scheduler: false, tokens: { [TOKEN]: { id: 1, login: "ada.fischer", email: "ada.fischer@goatflow.example", role: "admin" } } });
     await mkdir(ARTIFACTS, { recursive: true });
     browser = await openChromium({ viewport: { width: 1440, height: 900 } });
-    page = browser.page;
-    // A Content-Security-Policy refusal is one too: the page must run under its strict policy.
-    collectPageErrors(page, pageErrors);
+    dashboard = browser.page;
   }, 60_000);
 
   afterAll(async () => {
@@ -39,9 +40,21 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
     await host?.close();
   });
 
-  it("opens with the sample process drawn", async () => {
-    await page.goto(`${server.url}/api/plugins/process/designer#token=${TOKEN}`);
+  it("opens from the dashboard with the sample process drawn, signed in by a capability", async () => {
+    await dashboard.goto(`${server.url}/#token=${TOKEN}`);
+    const link = dashboard.locator('.plugin[data-plugin="process"] .pages a[data-page="process"]');
+    const [popup] = await Promise.all([browser.context.waitForEvent("page"), link.click()]);
+    page = popup;
+    // A Content-Security-Policy refusal is one too: the page must run under its strict policy.
+    collectPageErrors(page, pageErrors);
+    page.on("request", (request) => {
+      const authorization = request.headers()["authorization"];
+      if (authorization) signedInWith.push(authorization);
+    });
     await page.locator('.djs-element[data-element-id="escalate"]').waitFor();
+    expect(page.url()).not.toContain(TOKEN);
+    expect(signedInWith.length).toBeGreaterThan(0);
+    expect(signedInWith.every((a) => /^Bearer gkcap_/.test(a))).toBe(true);
     expect(await page.locator("#process-select option").allTextContents()).toEqual(["Support escalation (v1)"]);
     expect(await page.locator('.djs-element[data-element-id="check_label"]').textContent()).toBe("Closed yet?");
     await page.screenshot({ path: join(ARTIFACTS, "designer-sample.png") });
@@ -90,7 +103,7 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
     // The demo help desk in the dashboard, in a second tab: the designer keeps polling in the first.
     const desk = await browser.context.newPage();
     desk.on("pageerror", (error) => pageErrors.push(error.message));
-    await desk.goto(`${server.url}/#token=${TOKEN}`);
+    await desk.goto(`${server.url}/`);
     await desk.click('.nav a[data-view="tickets"]');
     await desk.locator("#desk-queue option").first().waitFor({ state: "attached" });
     await desk.fill("#desk-title", "Customer wants a call back");
@@ -115,5 +128,19 @@ describe.skipIf(!available)("the process designer in Chromium", () => {
     await page.locator("#instances li.instance.completed").waitFor();
     expect(await badge.count()).toBe(0);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("asks the dashboard for a fresh capability when the page reloads, and none when opened directly", async () => {
+    signedInWith.length = 0;
+    await page.reload();
+    await page.locator("#process-select option").first().waitFor({ state: "attached" });
+    expect(await page.isHidden("#signin")).toBe(true);
+    expect(signedInWith.length).toBeGreaterThan(0);
+    expect(signedInWith.every((a) => /^Bearer gkcap_/.test(a))).toBe(true);
+    const direct = await browser.context.newPage();
+    await direct.goto(`${server.url}/api/plugins/process/designer`);
+    await direct.locator("#signin:not([hidden])").waitFor();
+    expect(await direct.textContent("#signin-message")).toContain("Open the designer from the GoatKit dashboard");
+    await direct.close();
   });
 });

@@ -23,7 +23,7 @@ const NAV: Array<[view: string, label: string, iconPath: string]> = [
  * The admin dashboard (seed 004's "Admin UI"): one self-contained HTML page, styles and script
  * inline, nothing fetched from elsewhere. It signs in with an admin bearer token (typed in, or
  * given once as `/#token=...`), exchanged for an HttpOnly session cookie, and does everything
- * through the admin API.
+ * through the admin API. Plugin pages it opens get a capability for their plugin, never the token.
  */
 export function dashboardPage(options: DashboardPageOptions): string {
   const title = escapeText(options.title ?? "GoatKit Host");
@@ -74,6 +74,12 @@ export function dashboardPage(options: DashboardPageOptions): string {
     <p id="signin-message" class="alert" hidden></p>
     <button class="btn primary" type="submit">Sign in</button>
   </form>
+  <div class="card" id="pages-only" hidden>
+    <h2>Your pages</h2>
+    <p>The dashboard is for administrators. These plugin pages open in tabs of their own, each signed in for its plugin only.</p>
+    <ul id="pages-only-list"></ul>
+    <button class="btn" type="button" id="pages-only-sign-out">Sign out</button>
+  </div>
 </div>
 <div class="toasts" id="toasts"></div>
 <template id="widget-frame-head"><style>${WIDGET_FRAME_STYLES}</style></template>

@@ -334,11 +334,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         )
       ) : h("div", { class: "meta" }, "No permissions requested"),
       h("div", { class: "meta" }, contributes.join(" \u00b7 ")),
-      // A plugin's pages open in a tab of their own: the host serves them in an opaque origin,
-      // so they sign in with the API token themselves (given as #token= or typed in).
-      p.menuItems.length ? h("div", { class: "meta pages" }, "Pages: ", p.menuItems.map(function (item) {
-        return h("a", { href: item.path, target: "_blank", rel: "noopener noreferrer", title: "Opens in a new tab (" + (item.location || "agent") + " menu); sign in there with your API token" }, item.label);
-      })) : null,
+      p.menuItems.length ? h("div", { class: "meta pages" }, "Pages: ", p.menuItems.map(function (item) { return pageLink(p.name, item); })) : null,
       p.error ? h("div", { class: "alert" + (p.loaded ? " warn" : ""), role: "alert" }, p.error) : null,
       m.lastError ? h("div", { class: "last-error", title: m.lastError.message },
         h("span", {}, "Last error"), h("span", { class: "code" }, m.lastError.code),
@@ -371,6 +367,43 @@ export const DASHBOARD_SCRIPT = String.raw`
       scheduleRefresh(false);
     });
   }
+
+  // ---------- plugin pages ----------
+
+  // A plugin's page opens in a tab of its own, in the opaque origin the host serves it in. A
+  // page under the plugin's own routes asks this window for a capability (its plugin's routes
+  // only, for the signed-in user, short-lived) with postMessage, and gets it only when the
+  // message comes from a tab this page opened for that plugin and carries the tab's nonce, so a
+  // page the tab navigated to later does not. Other paths open as plain links.
+  var pageTabs = [];
+  function pageLink(plugin, item) {
+    var own = item.path.indexOf("/api/plugins/" + plugin + "/") === 0;
+    if (!own) return h("a", { href: item.path, target: "_blank", rel: "noopener noreferrer", title: "Opens in a new tab (" + (item.location || "agent") + " menu)" }, item.label);
+    return h("a", { href: item.path, "data-page": plugin, title: "Opens in a new tab (" + (item.location || "agent") + " menu), signed in for " + plugin + " only", onclick: function (event) {
+      event.preventDefault();
+      openPage(plugin, item.path);
+    } }, item.label);
+  }
+  function openPage(plugin, path) {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    var nonce = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+    var tab = window.open(path + (path.indexOf("#") >= 0 ? "&" : "#") + "gk-page=" + nonce, "_blank");
+    if (!tab) { toast("The browser blocked the new tab; allow pop-ups for this page", "error"); return; }
+    pageTabs = pageTabs.filter(function (t) { return !t.tab.closed; });
+    pageTabs.push({ tab: tab, plugin: plugin, nonce: nonce });
+  }
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || typeof data !== "object" || data.type !== "goatkit:capability-request") return;
+    var opened = pageTabs.filter(function (t) { return t.tab === event.source && t.nonce === data.page; })[0];
+    if (!opened) return;
+    api("POST", "/api/capabilities", { plugin: opened.plugin }).then(function (capability) {
+      opened.tab.postMessage({ type: "goatkit:capability", plugin: capability.plugin, token: capability.token, scope: capability.scope, expiresInSeconds: capability.expiresInSeconds }, "*");
+    }, function (error) {
+      opened.tab.postMessage({ type: "goatkit:capability", error: error.message }, "*");
+    });
+  });
 
   // ---------- widgets ----------
 
@@ -405,9 +438,22 @@ export const DASHBOARD_SCRIPT = String.raw`
     if (w.refresh_seconds > 0) scheduleWidgetRefresh(section, body, w);
     return section;
   }
-  // Widget HTML is the plugin's: it renders in a sandboxed frame without scripts or forms, so
-  // its styles, its position: fixed and its forms stay inside the frame. allow-same-origin
-  // lets this script size the frame to its content; without allow-scripts nothing in the frame runs.
+  // Widget HTML is the plugin's: it renders in a sandboxed frame without forms, so its styles,
+  // its position: fixed and its forms stay inside the frame. Without allow-same-origin the frame
+  // has an opaque origin: its requests to the host carry no session cookie, and this page's DOM
+  // is out of its reach. The frame inherits this page's Content-Security-Policy, so the one
+  // script that runs in it is the sizing script below, under this page's nonce; the widget's own
+  // scripts and inline handlers are refused.
+  var NONCE = document.currentScript ? document.currentScript.nonce : "";
+  var SIZE_SCRIPT = "(function () { function post() { parent.postMessage({ type: \"goatkit:widget-size\", height: Math.ceil(document.body.getBoundingClientRect().height) }, \"*\"); }" +
+    " addEventListener(\"DOMContentLoaded\", function () { post(); new ResizeObserver(post).observe(document.body); }); addEventListener(\"load\", post); })();";
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || data.type !== "goatkit:widget-size" || typeof data.height !== "number") return;
+    document.querySelectorAll(".gk-widget__frame").forEach(function (frame) {
+      if (frame.contentWindow === event.source) frame.style.height = Math.max(0, Math.min(2000, Math.ceil(data.height))) + "px";
+    });
+  });
   function fillWidget(body, w) {
     clear(body);
     body.parentNode && body.parentNode.setAttribute("data-status", w.status);
@@ -415,20 +461,15 @@ export const DASHBOARD_SCRIPT = String.raw`
       body.appendChild(h("div", { class: "gk-widget__error", role: "alert" }, h("strong", {}, "This widget failed"), " (" + w.error.code + "): " + w.error.message));
       return;
     }
-    var frame = h("iframe", { class: "gk-widget__frame", title: w.title, sandbox: "allow-same-origin allow-popups allow-popups-to-escape-sandbox", referrerpolicy: "no-referrer", onload: function () { fitFrame(frame); } });
-    frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">' + WIDGET_HEAD + "</head><body>" + w.html + "</body></html>";
+    var frame = h("iframe", { class: "gk-widget__frame", title: w.title, sandbox: "allow-scripts allow-popups allow-popups-to-escape-sandbox", referrerpolicy: "no-referrer" });
+    // The sizing script comes before the widget's HTML, which cannot reach back into the head.
+    frame.srcdoc = '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">' + WIDGET_HEAD + '<script nonce="' + NONCE + '">' + SIZE_SCRIPT + "</" + "script></head><body>" + w.html + "</body></html>";
     body.appendChild(frame);
-  }
-  function fitFrame(frame) {
-    var doc = frame.contentDocument;
-    if (!doc || !doc.body) return;
-    frame.style.height = Math.ceil(doc.body.getBoundingClientRect().height) + "px";
   }
   var WIDGET_HEAD = (function () {
     var template = document.getElementById("widget-frame-head");
     return template ? template.innerHTML : "";
   })();
-  window.addEventListener("resize", function () { document.querySelectorAll(".gk-widget__frame").forEach(fitFrame); });
   function scheduleWidgetRefresh(section, body, w) {
     var url = "/api/plugins/" + encodeURIComponent(w.plugin) + "/widgets/" + encodeURIComponent(w.id);
     state.widgetTimers.push(setInterval(function () {
@@ -762,10 +803,23 @@ export const DASHBOARD_SCRIPT = String.raw`
       $("#signin-token").value = "";
       start();
     }).catch(function (error) {
-      setSignInMessage(error.status === 403
-        ? "This token belongs to a user who is not an administrator; the dashboard needs an admin token."
-        : error.message);
+      $("#signin-token").value = "";
+      if (error.status === 403 && state.csrf) showPagesOnly();
+      else setSignInMessage(error.message);
     });
+  }
+  // A user who is not an administrator gets no admin views, only the plugin pages the menu
+  // shows them, opened from here so that they get their capability.
+  function showPagesOnly() {
+    $("#signin").hidden = false;
+    $("#signin-form").hidden = true;
+    var card = $("#pages-only");
+    card.hidden = false;
+    api("GET", "/api/menu").then(function (items) {
+      var list = clear($("#pages-only-list"));
+      if (!items.length) list.appendChild(h("li", { class: "sub" }, "No plugin pages for you yet."));
+      items.forEach(function (item) { list.appendChild(h("li", {}, pageLink(item.plugin, item))); });
+    }).catch(function (error) { toast(error.message, "error"); });
   }
   function setSignInMessage(message) {
     var el = $("#signin-message");
@@ -797,9 +851,11 @@ export const DASHBOARD_SCRIPT = String.raw`
       : api("GET", "/api/session").then(function (s) { state.csrf = s.csrf; }, function (error) { if (error.status !== 401) throw error; });
     $("#signin-form").addEventListener("submit", signIn);
     $("#sign-out").addEventListener("click", signOut);
+    $("#pages-only-sign-out").addEventListener("click", signOut);
     window.addEventListener("hashchange", route);
     session.then(refreshAll).then(start).catch(function (error) {
-      if (error.status === 401 || error.status === 403) showSignIn(hadToken || state.csrf ? error.message : "");
+      if (error.status === 403 && state.csrf) showPagesOnly();
+      else if (error.status === 401 || error.status === 403) showSignIn(hadToken || state.csrf ? error.message : "");
       else toast("Cannot reach the host: " + error.message, "error");
     });
   }

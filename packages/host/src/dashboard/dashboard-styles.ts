@@ -221,6 +221,8 @@ table.runs td.out { font-family: var(--mono); font-size: 12px; max-width: 460px;
 .signin { position: fixed; inset: 0; background: rgba(15, 23, 41, .55); display: grid; place-items: center; z-index: 20; backdrop-filter: blur(2px); }
 .signin[hidden] { display: none; }
 .signin .card { width: min(420px, calc(100vw - 32px)); padding: 22px; display: flex; flex-direction: column; gap: 14px; }
+.signin .card[hidden] { display: none; }
+.signin ul { margin: 0; padding-left: 18px; display: grid; gap: 6px; }
 .signin h2 { font-size: 18px; }
 .signin p { margin: 0; color: var(--muted); }
 .toasts { position: fixed; right: 20px; bottom: 20px; display: flex; flex-direction: column; gap: 8px; z-index: 30; }

@@ -5,6 +5,8 @@ import { dashboardPage } from "../dashboard/dashboard-page.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
 import { adminApi } from "./admin-api.js";
+import { capabilityApi } from "./capability-api.js";
+import type { Capabilities } from "./capabilities.js";
 import { demoDeskApi } from "./demo-desk-api.js";
 import { identify, requireUser, type AppEnv, type TokenAuth } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";
@@ -23,6 +25,7 @@ export interface AppParts {
   scheduler: JobScheduler | null;
   auth: TokenAuth;
   sessions: Sessions;
+  capabilities: Capabilities;
   streams: EventStreams;
   maxBodyBytes: number;
   dashboard: boolean;
@@ -33,7 +36,7 @@ export interface AppParts {
 
 /** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
 export function createApp(parts: AppParts): Hono<AppEnv> {
-  const { manager, scheduler, auth, sessions, streams, maxBodyBytes } = parts;
+  const { manager, scheduler, auth, sessions, capabilities, streams, maxBodyBytes } = parts;
   const app = new Hono<AppEnv>();
   const templates = new TemplateEngine({ manager, folders: parts.templates.folders });
 
@@ -51,7 +54,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
       onError: (c) => jsonError(c, 413, `the request body is larger than this server's limit of ${maxBodyBytes} bytes; send less, or start the server with a larger maxBodyBytes`, "E_REQUEST_TOO_LARGE"),
     }),
   );
-  app.use("*", identify(auth, sessions));
+  app.use("*", identify(auth, sessions, capabilities));
 
   if (parts.dashboard) {
     const page = (c: Context<AppEnv>) => {
@@ -69,6 +72,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.get("/api/health", (c) => c.json({ status: "ok", plugins: manager.list().length }));
   app.get("/api/me", requireUser(), (c) => c.json(c.get("user")));
   app.route("/", sessionApi(sessions));
+  app.route("/", capabilityApi(manager, capabilities));
   app.route("/", pagesApi(templates, parts.templates.pages));
   app.route("/", widgetsApi(manager, templates));
   app.route("/", menuApi(manager));

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { PluginUser } from "../plugin/request.js";
 import { jsonError } from "./http-error.js";
+import { CAPABILITY_PREFIX, type Capabilities, type Capability } from "./capabilities.js";
 import { CSRF_HEADER, SESSION_COOKIE, csrfMatches, type Session, type Sessions } from "./sessions.js";
 
 /** A user a bearer token signs in as; `permissions` are plugin permissions (menu items use them). */
@@ -11,11 +12,12 @@ export interface TokenUser extends PluginUser {
 }
 
 /**
- * The Hono environment of the server: the signed-in user, or null, and the browser session
- * (with its cookie value) when the user signed in through the session cookie.
+ * The Hono environment of the server: the signed-in user, or null, the browser session (with
+ * its cookie value) when the user signed in through the session cookie, and the capability when
+ * a plugin page signed in with one.
  */
 export interface AppEnv {
-  Variables: { user: TokenUser | null; session: { id: string; session: Session } | null };
+  Variables: { user: TokenUser | null; session: { id: string; session: Session } | null; capability: Capability | null };
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -53,12 +55,41 @@ export class TokenAuth {
  * Signs the request in: by a bearer token (API clients; a wrong token is a 401 everywhere), else
  * by the dashboard's session cookie. A cookie-signed-in request that changes state must carry
  * the session's CSRF token in `x-goatkit-csrf`, which only the dashboard's own script can read;
- * without it the request is refused rather than run as the admin.
+ * without it the request is refused rather than run as the admin. A plugin page's capability
+ * signs in to its plugin's routes only; everywhere else it is refused.
  */
-export function identify(auth: TokenAuth, sessions: Sessions): MiddlewareHandler<AppEnv> {
+export function identify(auth: TokenAuth, sessions: Sessions, capabilities: Capabilities): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    c.set("capability", null);
     const authorization = c.req.header("authorization");
-    const cookie = authorization ? undefined : getCookie(c, SESSION_COOKIE);
+    // The cookie signs in only what the dashboard's own pages start: not requests from widget
+    // frames or plugin documents (opaque origins: cross-site) nor from other sites, same-site
+    // ones on another port included. Browsers without Fetch Metadata rely on SameSite=Strict.
+    const site = c.req.header("sec-fetch-site");
+    const cookieAllowed = site === undefined || site === "same-origin" || site === "none";
+    const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+    if (bearer?.startsWith(CAPABILITY_PREFIX)) {
+      const found = capabilities.lookup(bearer);
+      if (found.state !== "live") {
+        return jsonError(c, 401, "this capability has expired or was never issued (a restart or signing out ends them); a plugin page asks the dashboard that opened it for a fresh one (docs/http.md)", "E_CAPABILITY_EXPIRED", { "www-authenticate": 'Bearer error="invalid_token"' });
+      }
+      const { capability } = found;
+      // c.req.path is the path the routes match, after the URL parser removed dot segments.
+      const scope = `/api/plugins/${capability.plugin}/`;
+      if (!c.req.path.startsWith(scope)) {
+        return jsonError(c, 403, `a plugin page's capability signs in to ${scope}... only, not ${c.req.path}; the admin API and other plugins need an API token or the dashboard's session`, "E_CAPABILITY_SCOPE");
+      }
+      c.set("user", capability.user);
+      c.set("session", null);
+      c.set("capability", capability);
+      return next();
+    }
+    // A plugin document (Origin: null) signs in with its capability, never with an API token a
+    // person was talked into giving it.
+    if (authorization && c.req.header("origin") === "null") {
+      return jsonError(c, 403, "a plugin page cannot sign in with an API token; open it from the dashboard, which hands it a capability for its plugin's routes (docs/http.md)", "E_CAPABILITY_REQUIRED");
+    }
+    const cookie = authorization || !cookieAllowed ? undefined : getCookie(c, SESSION_COOKIE);
     const session = cookie ? sessions.get(cookie) : undefined;
     if (session && cookie) {
       if (!SAFE_METHODS.has(c.req.method) && !csrfMatches(c.req.header(CSRF_HEADER), session)) {

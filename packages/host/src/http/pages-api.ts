@@ -14,9 +14,10 @@ export type Pages = Readonly<Record<string, string>>;
 const PAGE_CSP = "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
- * `GET <path>` renders the page's template for the signed-in user. A browser without a bearer
- * token gets a small loader instead, which reads the token from `#token=` (as the dashboard
- * does: a fragment never reaches server logs) and fetches the page with it.
+ * `GET <path>` renders the page's template for the signed-in user (bearer token or the
+ * dashboard's session cookie). A browser without either gets a small loader instead, which
+ * takes the token from `#token=` (a fragment never reaches server logs), removes it from the
+ * address and history at once, exchanges it for the session cookie and loads the page again.
  */
 export function pagesApi(engine: TemplateEngine, pages: Pages): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -53,12 +54,17 @@ function loaderPage(nonce: string): string {
 <body><p id="gk-loading">Loading…</p>
 <script nonce="${nonce}">
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
+const here = location.pathname + location.search;
+// Before anything else, the token leaves the address bar and this history entry.
+if (token) history.replaceState(null, "", here);
+const say = (text) => { document.getElementById("gk-loading").textContent = text; };
 if (!token) {
-  document.getElementById("gk-loading").textContent = "Open this page with #token=<your API token> at the end of its address, as printed by gk start.";
+  say("Sign in first: open this page with #token=<your API token> at the end of its address, as printed by gk start (the token is exchanged for a session and leaves the address at once), or sign in to the dashboard.");
 } else {
-  fetch(location.pathname + location.search, { headers: { authorization: "Bearer " + token, accept: "text/html" } })
-    .then((res) => res.text())
-    .then((html) => { document.open(); document.write(html); document.close(); });
+  // Exchanged once for the dashboard's session cookie (HttpOnly), then the page loads with it.
+  fetch("/api/session", { method: "POST", credentials: "same-origin", headers: { authorization: "Bearer " + token } })
+    .then((res) => res.ok ? location.replace(here) : res.json().then((body) => say(body.error || "signing in failed: HTTP " + res.status)))
+    .catch((error) => say("Cannot reach the host: " + error.message));
 }
 </script></body></html>`;
 }

@@ -29,7 +29,7 @@ export function pluginRoutes(manager: PluginManager, templates: TemplateEngine):
   app.all("/api/plugins/*", async (c) => {
     const { method } = c.req;
     const path = c.req.path;
-    const preflight = bearerPreflight(c.req.raw);
+    const preflight = capabilityPreflight(c.req.raw, manager);
     if (preflight) return preflight;
     const match = current().match(method, path);
     if (match.kind === "bad-path") return jsonError(c, 400, match.message, "E_BAD_REQUEST");
@@ -40,13 +40,19 @@ export function pluginRoutes(manager: PluginManager, templates: TemplateEngine):
       return jsonError(c, 405, `${method} is not allowed on ${path}; allowed: ${allow}`, "E_METHOD_NOT_ALLOWED", { allow });
     }
     const { mounted, params, headOnly } = match;
+    const capability = c.get("capability");
+    // identify() already keeps a capability to its plugin's paths; the route's owner decides.
+    if (capability && capability.plugin !== mounted.plugin) return jsonError(c, 403, `this capability is for plugin "${capability.plugin}", not "${mounted.plugin}"`, "E_CAPABILITY_SCOPE");
     const refusal = middlewareRefusal(c, mounted.route.middleware ?? []);
     if (refusal) return refusal;
     const input = await requestEnvelope(c.req.raw, "route", params, c.get("user"));
     if (headOnly) input.method = "GET";
     const response = await withTemplateRendered(templates, mounted.plugin, await manager.call(mounted.plugin, mounted.route.handler, input), input);
     const answer = httpResponse(response, mounted.plugin, headOnly);
-    if (isBearerFromPluginDocument(c.req.raw)) answer.headers.set("access-control-allow-origin", "null");
+    if (capability && c.req.header("origin") === "null") {
+      answer.headers.set("access-control-allow-origin", "null");
+      answer.headers.append("vary", "origin");
+    }
     return answer;
   });
 
@@ -55,19 +61,19 @@ export function pluginRoutes(manager: PluginManager, templates: TemplateEngine):
 
 /**
  * Plugin documents are confined to an opaque origin (plugin-content-policy.ts), so a plugin
- * page's script reaches its routes cross-origin, as `Origin: null`. Such requests may read the
- * answer when they sign in with a bearer token the page was given (never with the session
- * cookie, which they do not carry): a plugin's admin page then works like any API client.
+ * page's script reaches its routes cross-origin, as `Origin: null`, signed in with the
+ * capability the dashboard handed it (capabilities.ts). Only such answers may be read by the
+ * page: not anonymous ones, not ones signed in by an API token or cookie, not other origins.
+ * A preflight carries no credentials, so it is answered for `Origin: null` on an installed
+ * plugin's paths asking for no more than `authorization` and `content-type`; the request that
+ * follows must still sign in with a capability of that plugin, or its answer stays unreadable.
  */
-function isBearerFromPluginDocument(req: Request): boolean {
-  return req.headers.get("origin") === "null" && /^Bearer\s/i.test(req.headers.get("authorization") ?? "");
-}
-
-/** The CORS preflight of such a request: allowed when it will send `Authorization`. */
-function bearerPreflight(req: Request): Response | null {
+function capabilityPreflight(req: Request, manager: PluginManager): Response | null {
   if (req.method !== "OPTIONS" || req.headers.get("origin") !== "null" || !req.headers.has("access-control-request-method")) return null;
-  const wanted = (req.headers.get("access-control-request-headers") ?? "").toLowerCase().split(",").map((h) => h.trim());
-  if (!wanted.includes("authorization")) return null;
+  const name = /^\/api\/plugins\/([^/]+)\//.exec(new URL(req.url).pathname)?.[1];
+  if (!name || !manager.has(name)) return null;
+  const wanted = (req.headers.get("access-control-request-headers") ?? "").toLowerCase().split(",").map((h) => h.trim()).filter(Boolean);
+  if (!wanted.includes("authorization") || wanted.some((h) => h !== "authorization" && h !== "content-type")) return null;
   return new Response(null, {
     status: 204,
     headers: {

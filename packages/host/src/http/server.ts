@@ -7,6 +7,7 @@ import { PluginManager, type PluginManagerOptions } from "../manager/plugin-mana
 import { createApp } from "./app.js";
 import { TokenAuth, type TokenUser } from "./auth.js";
 import { EventStreams } from "./event-stream.js";
+import { Capabilities } from "./capabilities.js";
 import { Sessions } from "./sessions.js";
 
 export interface ServerOptions {
@@ -100,6 +101,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     scheduler,
     auth,
     sessions: new Sessions(),
+    // The host clock, so tests can move it past expiry.
+    capabilities: new Capabilities({ now: manager.host.services.now }),
     streams,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     dashboard: options.dashboard !== false,

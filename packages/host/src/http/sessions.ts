@@ -12,6 +12,8 @@ export interface Session {
   /** Sent back in {@link CSRF_HEADER} on POST, PUT, PATCH and DELETE. */
   csrf: string;
   expiresAt: number;
+  /** Set when the session is signed out or dropped, so what it opened ends with it. */
+  closed?: boolean;
 }
 
 export interface SessionsOptions {
@@ -44,7 +46,11 @@ export class Sessions {
     const session: Session = { user, csrf: randomBytes(32).toString("base64url"), expiresAt: this.#now() + this.ttlMs };
     this.#byDigest.set(digest(id), session);
     // Map order is insertion order: the first entries are the oldest.
-    while (this.#byDigest.size > this.#max) this.#byDigest.delete(this.#byDigest.keys().next().value!);
+    while (this.#byDigest.size > this.#max) {
+      const oldest = this.#byDigest.keys().next().value!;
+      this.#byDigest.get(oldest)!.closed = true;
+      this.#byDigest.delete(oldest);
+    }
     return { id, session };
   }
 
@@ -60,7 +66,10 @@ export class Sessions {
   }
 
   close(id: string): void {
-    this.#byDigest.delete(digest(id));
+    const key = digest(id);
+    const session = this.#byDigest.get(key);
+    if (session) session.closed = true;
+    this.#byDigest.delete(key);
   }
 }
 

@@ -44,6 +44,15 @@ describe.skipIf(!available)("an application page in Chromium", () => {
     await page.goto(`${platform.url}/report#token=${AGENT_TOKEN}`);
     await page.waitForSelector("#call");
     expect(await page.textContent("#call")).toBe("rendered for agent.smith");
+    // The token is gone from the address and from history: the page came through the session.
+    expect(await page.evaluate(() => location.href)).toBe(`${platform.url}/report`);
+    expect(await page.evaluate(() => history.length)).toBeLessThanOrEqual(2);
+    await page.goBack();
+    expect(page.url()).not.toContain(AGENT_TOKEN);
+    expect(await page.evaluate(() => history.length)).toBeLessThanOrEqual(2);
+    await page.goForward();
+    await page.waitForSelector("#call");
+    expect(page.url()).toBe(`${platform.url}/report`);
     expect(await page.title()).toBe("Report");
     expect(await page.innerHTML("#declared")).toBe("<b>bold</b><script>alert(1)</script>");
     await page.waitForTimeout(200);
@@ -54,7 +63,7 @@ describe.skipIf(!available)("an application page in Chromium", () => {
   it("says how to sign in when the address has no token", async () => {
     const page = await browser.newPage();
     await page.goto(`${platform.url}/report`);
-    expect(await page.textContent("#gk-loading")).toBe("Open this page with #token=<your API token> at the end of its address, as printed by gk start.");
+    expect(await page.textContent("#gk-loading")).toBe("Sign in first: open this page with #token=<your API token> at the end of its address, as printed by gk start (the token is exchanged for a session and leaves the address at once), or sign in to the dashboard.");
     await page.close();
   });
 });

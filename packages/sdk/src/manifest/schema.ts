@@ -160,9 +160,10 @@ export const HookSchema = Type.Union([Type.String({ minLength: 1, description: "
 
 /**
  * A path on this host: `/` not followed by another `/` or a `\`, which browsers read as the start
- * of another site's address (`//evil.example`, `/\evil.example`).
+ * of another site's address (`//evil.example`, `/\evil.example`), and no control characters:
+ * browsers drop tabs and line breaks from an address, so `/\t/evil.example` opens `//evil.example`.
  */
-export const LOCAL_PATH_PATTERN = "^/(?![/\\\\])";
+export const LOCAL_PATH_PATTERN = "^/(?![/\\\\])[^\\u0000-\\u001F\\u007F]*$";
 
 export const MenuItemSchema = Strict(
   {

@@ -266,9 +266,18 @@ function patternIssue(path: string, label: string, value: string, pattern: strin
     }
     case "^/":
       return errorAt(path, `${label} "${value}" must start with "/"`, `write "/${value}"`);
-    case LOCAL_PATH_PATTERN:
+    case LOCAL_PATH_PATTERN: {
+      // Browsers drop tabs and line breaks from an address before reading it: judge the path
+      // they open, and refuse control characters outright.
+      if (/[\u0000-\u001F\u007F]/.test(value)) {
+        const opened = value.trim().replace(/[\t\n\r]/g, "");
+        const clean = opened.replace(/[\u0000-\u001F\u007F]/g, "");
+        const offsite = /^[/\\]{2}/.test(opened) ? `; browsers drop tabs and line breaks from addresses, so it opens ${JSON.stringify(opened)}, another site` : "";
+        return errorAt(path, `${label} ${JSON.stringify(value)} has control characters (tab, line break or other), which no page path needs${offsite}`, `write "/${clean.replace(/^[/\\]+/, "")}"`);
+      }
       if (!value.startsWith("/")) return errorAt(path, `${label} "${value}" must start with "/"`, `write "/${value}"`);
       return errorAt(path, `${label} "${value}" is not a page of this host: browsers read a leading "//" or "/\\" as another site's address`, `write "/${value.replace(/^[/\\]+/, "")}"`);
+    }
   }
   return errorAt(path, `${label} "${value}" is not in the expected form${about(schema)}`, `write e.g. ${exampleValue(schema)}`);
 }

@@ -3,8 +3,8 @@
  * calendars they see, and copies a new URL into a calendar app. A plain HTML shell; its script
  * and styles are files of the plugin's `static/` folder, never inline, so the page runs under a
  * Content-Security-Policy of `script-src 'self'`. The host serves plugin documents in an opaque
- * origin (docs/http.md), so the script signs in with a bearer token it keeps in memory only and
- * calls the plugin's routes as an API client.
+ * origin (docs/http.md), so the script signs in with the capability the dashboard that opened it
+ * hands over (this plugin's routes only) and calls the plugin's routes as an API client.
  */
 import { Response, type Handler } from "@goatkit/sdk/guest";
 
@@ -35,7 +35,7 @@ const PAGE = `<!doctype html>
     <tbody id="calendars"><tr><td colspan="5" class="hint">Loading…</td></tr></tbody>
   </table>
 </main>
-<div id="signin" hidden><form id="signin-form"><p>Paste your API token (<code>gk start</code> prints it). This page keeps it in memory only.</p><input id="signin-token" type="password" autocomplete="off" aria-label="Token"><button type="submit">Sign in</button></form></div>
+<div id="signin" hidden><div role="alert"><p id="signin-message"></p></div></div>
 </body>
 </html>
 `;

@@ -2,8 +2,8 @@
  * The designer page: a plain HTML shell. Its script and styles (bpmn-js and the designer's own
  * code) are files of the plugin's `static/` folder, never inline, so the page runs under a
  * Content-Security-Policy of `script-src 'self'`. The host serves it in an opaque origin
- * (docs/http.md), so the script signs in with a bearer token it keeps in memory and calls the
- * plugin's routes as an API client.
+ * (docs/http.md), so the script signs in with the capability the dashboard that opened it hands
+ * over (this plugin's routes only) and calls the plugin's routes as an API client.
  */
 import { Response, type Handler } from "@goatkit/sdk/guest";
 
@@ -48,7 +48,7 @@ const PAGE = `<!doctype html>
     <section><h2>Instances</h2><ul id="instances"></ul></section>
   </aside>
 </main>
-<div id="signin" hidden><form id="signin-form"><p>Paste an administrator's API token (<code>pnpm start</code> prints it). This page keeps it in memory only.</p><input id="signin-token" type="password" autocomplete="off" aria-label="Token"><button type="submit">Sign in</button></form></div>
+<div id="signin" hidden><div role="alert"><p id="signin-message"></p></div></div>
 </body>
 </html>
 `;
