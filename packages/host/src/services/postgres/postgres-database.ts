@@ -183,12 +183,13 @@ export class PostgresDatabase implements DatabaseService {
     }
     let context = this.#plugins.get(identity.plugin);
     if (!context) {
-      context = this.#pluginContext(identity.plugin, role, password, login.coreSchema);
+      context = this.#pluginContext(identity, role, password, login.coreSchema);
       this.#plugins.set(identity.plugin, context);
     }
+    context.identity = { plugin: identity.plugin, readCore: identity.readCore, writeCore: [...identity.writeCore] };
     // Logs in now, so a role that pg_hba.conf refuses fails the load rather than the first call.
     await inTransaction(context.session, "BEGIN READ ONLY", (client) => client.query("SELECT 1"));
-    return new PostgresPluginDatabase(identity, context, this.#host, (schema) => [...this.#plugins.values()].find((c) => c.schema === schema)?.plugin);
+    return new PostgresPluginDatabase(context, this.#host, (schema) => [...this.#plugins.values()].find((c) => c.schema === schema)?.plugin);
   }
 
   /** A plugin's tables live in its own schema, named like its role. */
@@ -285,7 +286,8 @@ export class PostgresDatabase implements DatabaseService {
   }
 
   /** A small pool logged in as the plugin's role, with the host's server, database and TLS settings. */
-  #pluginContext(plugin: string, role: string, password: string, coreSchema: string): PluginContext {
+  #pluginContext(identity: PluginDbIdentity, role: string, password: string, coreSchema: string): PluginContext {
+    const plugin = identity.plugin;
     const url = new URL(this.#url);
     url.username = role;
     url.password = password;
@@ -311,7 +313,7 @@ export class PostgresDatabase implements DatabaseService {
       }
       return this.#explain(error);
     };
-    return { plugin, role, schema: role, session: { pool, timeoutMs: this.#timeoutMs, explain, identityColumns: new Map() } };
+    return { plugin, identity, role, schema: role, session: { pool, timeoutMs: this.#timeoutMs, explain, identityColumns: new Map() } };
   }
 
   async #checkout(): Promise<pg.PoolClient> {

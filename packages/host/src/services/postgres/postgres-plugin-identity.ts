@@ -199,6 +199,8 @@ async function verifyPrivileges(client: pg.PoolClient, setup: IdentitySetup): Pr
 /** One loaded plugin: its role, schema and pool (logged in as the role). */
 export interface PluginContext {
   plugin: string;
+  /** What the role was last granted (every forPlugin brings it in line). */
+  identity: PluginDbIdentity;
   role: string;
   schema: string;
   session: PgSession;
@@ -211,11 +213,15 @@ export interface PluginContext {
  */
 export class PostgresPluginDatabase implements PluginDatabase {
   constructor(
-    readonly identity: PluginDbIdentity,
     private readonly context: PluginContext,
     private readonly host: PgSession,
     private readonly schemaOwner: (schema: string) => string | undefined,
   ) {}
+
+  /** The grants the role holds now: the latest forPlugin's, for every view of the plugin. */
+  get identity(): PluginDbIdentity {
+    return this.context.identity;
+  }
 
   async query(sql: string, args: SqlValue[]): Promise<Row[]> {
     try {
@@ -268,6 +274,9 @@ export class PostgresPluginDatabase implements PluginDatabase {
     if ((m = /permission denied for (table|relation|view|materialized view|foreign table) ("[^"]+"|\S+)/.exec(message))) {
       const table = name(m);
       if (table.startsWith("goatkit_")) return denied(`table "${table}" is the host's platform state (docs/state.md), which no plugin permission covers`);
+      if (mode === "migration") {
+        return denied(`${plugin}'s migration may not use core table "${table}" so: a plugin's migrations create and change only its own tables (no triggers, foreign keys or schema changes on the core's; reading it needs "db:read", writing it "db:write:${table}")`);
+      }
       const read = `${plugin} may not read table "${table}": add "db:read" to manifest.permissions`;
       if (mode === "read" || writeCore.includes(table)) return denied(read);
       if (readCore) return denied(`${plugin} may not write table "${table}": add "db:write:${table}" to manifest.permissions to write it`);
