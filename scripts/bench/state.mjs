@@ -1,6 +1,7 @@
 // The platform state's cost (docs/state.md), each against the same work without it, and the
 // PostgreSQL session reset against the same transaction without it. Run by run.mjs, or alone:
-// `node scripts/bench/state.mjs` (GOATKIT_TEST_POSTGRES_URL adds the PostgreSQL rows).
+// `node scripts/bench/state.mjs` (GOATKIT_TEST_POSTGRES_URL adds the PostgreSQL rows;
+// `--plugin-role` runs only db_query as a plugin's role against the host's connection).
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -97,11 +98,44 @@ export async function benchState(record) {
     await pool.end();
     await db.close();
   }
+  await benchPluginRole(url, pg, record);
+}
+
+/**
+ * db_query's statement as the plugin's own role (its pool, logged in as it) against the same
+ * statement on the host's connection, in a schema of its own that is dropped afterwards.
+ */
+export async function benchPluginRole(url, pg, record) {
+  const schema = `goatkit_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const db = await PostgresDatabase.connect({ url, schema, poolSize: 3 });
+  try {
+    await db.seedDemo({ tickets: 300 });
+    const plugin = await db.forPlugin({ plugin: "bench-reader", readCore: true, writeCore: [] });
+    const sql = "SELECT state_id, COUNT(*) AS n FROM tickets WHERE queue_id = ? GROUP BY state_id ORDER BY state_id";
+    const host = record("state", "PostgreSQL db_query on the host's connection", await sample(() => db.query(sql, [2]), 2000));
+    record("state", "PostgreSQL db_query as the plugin's role", await sample(() => plugin.query(sql, [2]), 2000), host);
+  } finally {
+    await db.close();
+    const roles = await admin.query(
+      `SELECT DISTINCT r.rolname FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN pg_roles r ON r.oid = a.grantee WHERE n.nspname = $1 AND r.rolname LIKE 'gk\\_%'`,
+      [schema],
+    );
+    for (const { rolname } of roles.rows) await admin.query(`DROP OWNED BY "${rolname}" CASCADE; DROP ROLE "${rolname}"`);
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const us = (ns) => ns / 1000;
-  await benchState((group, name, stats, baseline) => {
+  // `--plugin-role`: only the PostgreSQL plugin role rows.
+  const run = process.argv.includes("--plugin-role") && process.env.GOATKIT_TEST_POSTGRES_URL
+    ? (record) => benchPluginRole(process.env.GOATKIT_TEST_POSTGRES_URL, createRequire(new URL("../../packages/host/package.json", import.meta.url))("pg"), record)
+    : benchState;
+  await run((group, name, stats, baseline) => {
     const ratio = baseline ? `${(stats.p50 / baseline.p50).toFixed(2)}x` : "baseline";
     console.log(`${group.padEnd(10)} ${name.padEnd(52)} p50 ${us(stats.p50).toFixed(1).padStart(9)} us  p99 ${us(stats.p99).toFixed(1).padStart(9)} us  ${ratio}`);
     return stats;

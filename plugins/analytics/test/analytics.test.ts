@@ -118,6 +118,16 @@ const SERVERS = [
   ["MySQL/MariaDB", "GOATKIT_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql"],
 ] as const;
 
+// On PostgreSQL each plugin gets a role (cluster-wide) and a schema beside the core schema: the
+// `gk_` roles granted USAGE on it. Dropped with the schema, so test runs leave no roles behind.
+const DROP_PLUGIN_ROLES = (schema: string) => `DO $$ DECLARE r text; BEGIN
+  FOR r IN SELECT DISTINCT ro.rolname FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN pg_roles ro ON ro.oid = a.grantee
+    WHERE n.nspname = '${schema}' AND ro.rolname LIKE 'gk\\_%' LOOP
+    EXECUTE format('DROP OWNED BY %I CASCADE', r);
+    EXECUTE format('DROP ROLE %I', r);
+  END LOOP;
+END $$`;
+
 for (const [server, variable, example] of SERVERS) {
   const url = process.env[variable];
   describe.skipIf(!url)(`analytics on ${server} (set ${variable}, e.g. ${example})`, () => {
@@ -150,7 +160,7 @@ for (const [server, variable, example] of SERVERS) {
     afterAll(async () => {
       await host?.close();
       await sqlite?.close();
-      await root?.migrate(variable === "GOATKIT_TEST_POSTGRES_URL" ? `DROP SCHEMA IF EXISTS ${name} CASCADE` : `DROP DATABASE IF EXISTS ${name}`);
+      await root?.migrate(variable === "GOATKIT_TEST_POSTGRES_URL" ? `${DROP_PLUGIN_ROLES(name)}; DROP SCHEMA IF EXISTS ${name} CASCADE` : `DROP DATABASE IF EXISTS ${name}`);
       await root?.close();
     });
 

@@ -97,7 +97,7 @@ describe.skipIf(skip)("two `gk start` hosts from one config file, on PostgreSQL 
       // The plugin's own table: one row per due time, whichever host ran it, no gap.
       const db = await PostgresDatabase.connect({ url: TEST_URLS.postgres!, schema, poolSize: 1 });
       try {
-        const rows = (await db.query("SELECT scheduled_at FROM cluster_ticks_runs ORDER BY scheduled_at", [])).map((r) => String(r.scheduled_at));
+        const rows = (await db.query(`SELECT scheduled_at FROM ${db.pluginTable(CLUSTER_PLUGIN, "cluster_ticks_runs")} ORDER BY scheduled_at`, [])).map((r) => String(r.scheduled_at));
         expect(rows).toEqual([...ticks].sort());
         const seconds = rows.map((t) => Date.parse(t) / 1000);
         expect(seconds.at(-1)! - seconds[0]! + 1).toBe(rows.length);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { pluginsDir, writePlugin } from "../platform/support/platform.js";
 import { CLUSTER_PLUGIN, EVERY_SECOND_JOB, clusterPluginManifest, clusterPluginWasm } from "./support/cluster-plugin.js";
 import { TEST_URLS, clusterServersMissing, createPostgresSchema, redisKeySpace } from "./support/cluster-servers.js";
+import { pluginRoleName } from "../../src/services/postgres/postgres-plugin-identity.js";
 import { hostProcessEntry } from "./support/host-entry.js";
 import { killHost, spawnHost, type HostLine, type HostProcess } from "./support/host-processes.js";
 
@@ -136,8 +137,10 @@ describe.skipIf(skip)("two host processes sharing PostgreSQL and Redis", () => {
   );
 });
 
+/** Reads the schema's tables and, before them, the plugin's own (in the schema of its role). */
 async function query<T = Record<string, unknown>>(sql: string, values: unknown[], schema: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: TEST_URLS.postgres!, options: `-c search_path=${schema}` });
+  const database = decodeURIComponent(new URL(TEST_URLS.postgres!).pathname.slice(1));
+  const client = new pg.Client({ connectionString: TEST_URLS.postgres!, options: `-c search_path=${pluginRoleName(database, schema, CLUSTER_PLUGIN)},${schema}` });
   await client.connect();
   try {
     return (await client.query(sql, values)).rows as T[];

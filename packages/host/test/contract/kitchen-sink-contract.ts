@@ -136,14 +136,15 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       expect(await host.services.db.query("SELECT COUNT(*) AS n FROM tickets", [])).toEqual([{ n: 300 }]);
     });
 
-    // What db:read exposes, on every database: every core table, the core's users with their
-    // logins and e-mail addresses included (the demo core keeps no password column), but none of
-    // the host's tables, the migration ledger included. docs/manifest.md lists it for administrators.
+    // What db:read exposes, on every database: the core's tables, the core's users with their
+    // logins and e-mail addresses included (the demo core keeps no password column); not the
+    // host's tables (its migration ledger included). docs/manifest.md lists it for administrators.
     it("db_query with db:read: reads the core's users, not the host's tables", async () => {
       const users = json(await host.call(PLUGIN, "query", post({ sql: "SELECT login, email, role FROM users ORDER BY id LIMIT 1", args: [] })));
       expect(users).toEqual([{ login: expect.any(String), email: expect.stringContaining("@"), role: expect.any(String) }]);
       const columns = Object.keys((await host.services.db.query("SELECT * FROM users ORDER BY id LIMIT 1", []))[0]!);
       expect(columns.sort()).toEqual(["create_time", "email", "first_name", "id", "last_name", "login", "role", "valid_id"]);
+      // The host's migration ledger is platform state: the database refuses it to every plugin.
       const ledger = await host.call(PLUGIN, "query", post({ sql: "SELECT plugin FROM goatkit_migrations WHERE plugin = ?", args: [PLUGIN] }));
       expect(ledger.error?.code).toBe("E_PERMISSION_DENIED");
     });

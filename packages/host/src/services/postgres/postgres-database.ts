@@ -6,9 +6,17 @@ import { DEMO_SCHEMA } from "../database/demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js";
 import { guardReadOnlyTransaction } from "../database/read-guard.js";
 import { StatementTimeoutError } from "../database/statement-timeout-error.js";
-import { scalarValue } from "../database/sql-values.js";
-import { PG_TYPES, normalizePgRows } from "./pg-values.js";
-import { prepareStatement, withReturning } from "./pg-statement.js";
+import { PG_TYPES } from "./pg-values.js";
+import { execStatement, inTransaction, readRows, type PgSession } from "./pg-session.js";
+import {
+  PLUGIN_POOL_SIZE,
+  PostgresPluginDatabase,
+  ident,
+  pluginRoleName,
+  pluginRolePassword,
+  setUpPluginIdentity,
+  type PluginContext,
+} from "./postgres-plugin-identity.js";
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:5432/database`; `?schema=name` sets the search path. */
@@ -23,6 +31,18 @@ export interface PostgresOptions {
   origin?: string;
 }
 
+/** Who the host's login is, read once at connect. */
+interface HostLogin {
+  login: string;
+  database: string;
+  /** The core schema: the configured one, else the server's current schema. */
+  coreSchema: string;
+  superuser: boolean;
+  createRole: boolean;
+  createOnDatabase: boolean;
+  serverVersion: number;
+}
+
 // Lower case only: the search path folds unquoted names to lower case.
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 // pg's limit is 65535 parameters per statement.
@@ -35,7 +55,8 @@ const LOGIN_CODES = new Set(["28P01", "28000", "3D000", "3F000"]);
  * `BEGIN READ ONLY`, so the database itself refuses writes; each transaction sets its own
  * `statement_timeout`, so a session setting changed by a plugin's `set_config()` cannot lift it,
  * and the session is reset (`DISCARD ALL`) before its connection returns to the pool.
- * Sessions run in UTC; see docs/services.md for the value conventions.
+ * A plugin's statements run on connections logged in as its own role (forPlugin; docs/services.md
+ * "Plugin identities"). Sessions run in UTC; see docs/services.md for the value conventions.
  */
 export class PostgresDatabase implements DatabaseService {
   readonly dialect = "postgres" as const;
@@ -44,8 +65,10 @@ export class PostgresDatabase implements DatabaseService {
   readonly #origin: string;
   readonly #timeoutMs: number;
   readonly #schema: string | undefined;
-  /** Identity/serial column per INSERT target, for last_insert_id. */
-  readonly #identityColumns = new Map<string, string | null>();
+  readonly #host: PgSession;
+  #login: HostLogin | undefined;
+  /** Each plugin's role, schema and pool, created on its first forPlugin. */
+  readonly #plugins = new Map<string, PluginContext>();
 
   constructor(options: PostgresOptions) {
     const url = parseUrl(options.url, options.origin ?? "the url option");
@@ -69,9 +92,13 @@ export class PostgresDatabase implements DatabaseService {
     });
     // An idle connection dropped by the server is an event, not a crash; the pool replaces it.
     this.#pool.on("error", () => {});
+    this.#host = { pool: this.#pool, timeoutMs: this.#timeoutMs, explain: (error) => this.#explain(error), identityColumns: new Map() };
   }
 
-  /** Opens the pool and checks that the server, the login and the schema are usable. */
+  /**
+   * Opens the pool and checks that the server, the login and the schema are usable, and that the
+   * login may set up plugin identities (a superuser, or CREATEROLE and CREATE on the database).
+   */
   static async connect(options: PostgresOptions): Promise<PostgresDatabase> {
     const db = new PostgresDatabase(options);
     try {
@@ -82,6 +109,21 @@ export class PostgresDatabase implements DatabaseService {
           if (found.rowCount === 0) {
             throw new ServiceConnectionError("PostgreSQL", db.#url, db.#origin, `schema "${db.#schema}" does not exist`, `create it (CREATE SCHEMA ${db.#schema}) or remove the schema setting`);
           }
+        }
+        const login = await db.#readLogin(client);
+        if (!login.superuser && !(login.createRole && login.createOnDatabase)) {
+          const missing = [...(login.createRole ? [] : ["CREATEROLE"]), ...(login.createOnDatabase ? [] : [`CREATE on database ${login.database}`])];
+          const fixes = [
+            ...(login.createRole ? [] : [`ALTER ROLE ${ident(login.login)} CREATEROLE`]),
+            ...(login.createOnDatabase ? [] : [`GRANT CREATE ON DATABASE ${ident(login.database)} TO ${ident(login.login)}`]),
+          ];
+          throw new ServiceConnectionError(
+            "PostgreSQL",
+            db.#url,
+            db.#origin,
+            `the login "${login.login}" cannot give plugins database roles of their own: it lacks ${missing.join(" and ")}`,
+            `as a superuser run ${fixes.join("; ")} (docs/services.md "Plugin identities"), or connect as a role that has them`,
+          );
         }
       } finally {
         client.release();
@@ -109,40 +151,61 @@ export class PostgresDatabase implements DatabaseService {
 
   async query(sql: string, args: SqlValue[]): Promise<Row[]> {
     guardReadOnlyTransaction(sql, "postgres");
-    const statement = prepareStatement(sql, args);
-    return this.#transaction(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${this.#timeoutMs}`, async (client) => {
-      const result = await client.query(extended(statement.text, args));
-      return normalizePgRows(result.rows);
-    });
+    return readRows(this.#host, sql, args);
   }
 
   async exec(sql: string, args: SqlValue[]): Promise<ExecResult> {
-    const statement = prepareStatement(sql, args);
-    return this.#transaction(`BEGIN; SET LOCAL statement_timeout = ${this.#timeoutMs}`, async (client) => {
-      let text = statement.text;
-      let idColumn: string | null = null;
-      if (statement.insertTarget && !statement.hasReturning) {
-        idColumn = await this.#identityColumn(client, statement.insertTarget);
-        if (idColumn) text = withReturning(text, idColumn);
-      }
-      const result = await client.query(extended(text, args));
-      const last = result.rows.at(-1);
-      let lastInsertId: ExecResult["last_insert_id"] = null;
-      if (statement.insertTarget && last) {
-        // Our own RETURNING names the identity column; the plugin's: its `id`, else its first column.
-        const column = idColumn ?? ("id" in last ? "id" : result.fields[0]?.name);
-        const value = column === undefined ? null : scalarValue(last[column]);
-        lastInsertId = typeof value === "number" || typeof value === "string" ? value : null;
-      }
-      return { rows_affected: result.rowCount ?? 0, last_insert_id: lastInsertId };
-    });
+    return execStatement(this.#host, sql, args);
   }
 
   async migrate(sql: string): Promise<void> {
     // Migrations may rewrite big tables: no statement timeout. A script without parameters
     // goes through the simple protocol, which runs several statements.
-    await this.#transaction("BEGIN; SET LOCAL statement_timeout = 0", (client) => client.query(sql));
-    this.#identityColumns.clear();
+    await inTransaction(this.#host, "BEGIN; SET LOCAL statement_timeout = 0", (client) => client.query(sql));
+    this.#host.identityColumns.clear();
+  }
+
+  /**
+   * Creates or updates the plugin's role and schema and its grants (postgres-plugin-identity.ts),
+   * then returns its view, whose connections log in as that role.
+   */
+  async forPlugin(identity: PluginDbIdentity): Promise<PluginDatabase> {
+    const login = await this.#hostLogin();
+    const role = pluginRoleName(login.database, login.coreSchema, identity.plugin);
+    const { password, verifier } = pluginRolePassword(this.#url, role);
+    try {
+      await inTransaction(this.#host, "BEGIN; SET LOCAL statement_timeout = 0", (client) =>
+        setUpPluginIdentity(client, {
+          role,
+          schema: role,
+          coreSchema: login.coreSchema,
+          verifier,
+          hostIsSuperuser: login.superuser,
+          serverVersion: login.serverVersion,
+          identity,
+          lockKey: advisoryKey(`goatkit:plugin-identities\n${login.database}\n${login.coreSchema}`),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ServiceConnectionError) throw error;
+      throw new Error(`cannot set up the database role of plugin ${identity.plugin} (${role}) as "${login.login}": ${messageOf(error)} (docs/services.md "Plugin identities")`, { cause: error });
+    }
+    let context = this.#plugins.get(identity.plugin);
+    if (!context) {
+      context = this.#pluginContext(identity, role, password, login.coreSchema);
+      this.#plugins.set(identity.plugin, context);
+    }
+    context.identity = { plugin: identity.plugin, readCore: identity.readCore, writeCore: [...identity.writeCore] };
+    // Logs in now, so a role that pg_hba.conf refuses fails the load rather than the first call.
+    await inTransaction(context.session, "BEGIN READ ONLY", (client) => client.query("SELECT 1"));
+    return new PostgresPluginDatabase(context, this.#host, (schema) => [...this.#plugins.values()].find((c) => c.schema === schema)?.plugin);
+  }
+
+  /** A plugin's tables live in its own schema, named like its role. */
+  pluginTable(plugin: string, table: string): string {
+    const login = this.#login;
+    if (!login) throw new Error("pluginTable() needs the database's name and schema: open it with PostgresDatabase.connect()");
+    return `${ident(pluginRoleName(login.database, login.coreSchema, plugin))}.${table}`;
   }
 
   /**
@@ -177,7 +240,7 @@ export class PostgresDatabase implements DatabaseService {
   /** Creates the demo help-desk tables and fills them with deterministic data, in one transaction. */
   async seedDemo(options: DemoDataOptions = {}): Promise<void> {
     const tables = generateDemoData(options);
-    await this.#transaction("BEGIN; SET LOCAL statement_timeout = 0", async (client) => {
+    await inTransaction(this.#host, "BEGIN; SET LOCAL statement_timeout = 0", async (client) => {
       for (const ddl of DEMO_SCHEMA) await client.query(ddl);
       for (const { table, columns, rows } of tables) {
         const batch = Math.max(1, Math.floor(MAX_BATCH_PARAMETERS / columns.length));
@@ -188,39 +251,78 @@ export class PostgresDatabase implements DatabaseService {
         }
       }
     });
-    this.#identityColumns.clear();
+    this.#host.identityColumns.clear();
   }
 
   async close(): Promise<void> {
+    const pools = [...this.#plugins.values()].map((c) => c.session.pool);
+    this.#plugins.clear();
+    await Promise.all(pools.map((pool) => (pool.ended ? undefined : pool.end().catch(() => {}))));
     if (!this.#pool.ended) await this.#pool.end();
   }
 
-  /** Runs `body` between `begin` and COMMIT on one pooled connection, rolling back on failure. */
-  async #transaction<T>(begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #hostLogin(): Promise<HostLogin> {
+    if (this.#login) return this.#login;
     const client = await this.#checkout();
-    let broken: Error | undefined;
     try {
-      await client.query(begin);
-      const result = await body(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw this.#explain(error);
+      return await this.#readLogin(client);
     } finally {
-      // A plugin's statement can change its session beyond the transaction (set_config(..., false),
-      // SET, pg_advisory_lock, temp tables, PREPARE, LISTEN): DISCARD ALL returns the session to
-      // its connection settings (UTC, the schema) before the next call gets it.
-      if (!broken) {
-        await client.query("DISCARD ALL").catch((resetError: Error) => {
-          broken = resetError;
-        });
-      }
-      // A connection that could not roll back or reset is discarded rather than reused.
-      client.release(broken);
+      client.release();
     }
+  }
+
+  async #readLogin(client: pg.PoolClient): Promise<HostLogin> {
+    const result = await client.query<{ login: string; database: string; schema: string | null; rolsuper: boolean; rolcreaterole: boolean; can_create: boolean; version: string }>(
+      `SELECT current_user AS login, current_database() AS database, current_schema() AS schema, r.rolsuper, r.rolcreaterole,
+        has_database_privilege(current_database(), 'CREATE') AS can_create, current_setting('server_version_num') AS version
+      FROM pg_roles r WHERE r.rolname = current_user`,
+    );
+    const row = result.rows[0]!;
+    const coreSchema = this.#schema ?? row.schema;
+    if (!coreSchema) {
+      throw new ServiceConnectionError("PostgreSQL", this.#url, this.#origin, "the login has no current schema (no schema on its search_path exists)", "set the schema option or ?schema= in the URL");
+    }
+    this.#login = {
+      login: row.login,
+      database: row.database,
+      coreSchema,
+      superuser: row.rolsuper,
+      createRole: row.rolcreaterole,
+      createOnDatabase: row.can_create,
+      serverVersion: Number(row.version),
+    };
+    return this.#login;
+  }
+
+  /** A small pool logged in as the plugin's role, with the host's server, database and TLS settings. */
+  #pluginContext(identity: PluginDbIdentity, role: string, password: string, coreSchema: string): PluginContext {
+    const plugin = identity.plugin;
+    const url = new URL(this.#url);
+    url.username = role;
+    url.password = password;
+    const origin = `plugin ${plugin}'s database role ${role}`;
+    const pool = new pg.Pool({
+      connectionString: url.toString(),
+      max: PLUGIN_POOL_SIZE,
+      types: PG_TYPES,
+      // Its own schema first: a migration's CREATE TABLE lands there; unqualified core names resolve next.
+      options: `-c TimeZone=UTC -c search_path=${ident(role)},${ident(coreSchema).replace(/ /g, "\\ ")}`,
+      application_name: "goatkit-plugin",
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 10_000,
+    });
+    pool.on("error", () => {});
+    const explain = (error: unknown): unknown => {
+      const code = (error as { code?: string }).code;
+      if (code !== undefined && LOGIN_CODES.has(code)) {
+        return new ServiceConnectionError("PostgreSQL", url.toString(), origin, messageOf(error), `let role ${role} log in as the host's own login does (pg_hba.conf; docs/services.md "Plugin identities")`, { cause: error });
+      }
+      if (code === "53300") {
+        return new Error(`${origin} has all its connections in use (its CONNECTION LIMIT, shared by every host on this database): ${messageOf(error)}`, { cause: error });
+      }
+      return this.#explain(error);
+    };
+    return { plugin, identity, role, schema: role, session: { pool, timeoutMs: this.#timeoutMs, explain, identityColumns: new Map() } };
   }
 
   async #checkout(): Promise<pg.PoolClient> {
@@ -229,24 +331,6 @@ export class PostgresDatabase implements DatabaseService {
     } catch (error) {
       throw this.#explain(error);
     }
-  }
-
-  /** The column an INSERT into `target` generates (identity or serial), cached per table. */
-  async #identityColumn(client: pg.PoolClient, target: string): Promise<string | null> {
-    if (this.#identityColumns.has(target)) return this.#identityColumns.get(target)!;
-    const result = await client.query<{ exists: boolean; name: string | null }>(
-      `SELECT to_regclass($1) IS NOT NULL AS exists,
-        (SELECT a.attname FROM pg_attribute a
-          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-          WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped
-            AND (a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')
-          ORDER BY a.attnum LIMIT 1) AS name`,
-      [target],
-    );
-    const row = result.rows[0];
-    // A table that does not exist yet is not cached: a migration may create it.
-    if (row?.exists) this.#identityColumns.set(target, row.name);
-    return row?.name ?? null;
   }
 
   #explain(error: unknown): unknown {
@@ -263,15 +347,6 @@ export class PostgresDatabase implements DatabaseService {
     }
     return error;
   }
-}
-
-/**
- * A plugin statement always goes through the extended protocol, which takes one statement:
- * without arguments pg would use the simple protocol, where `SELECT 1; COMMIT; DELETE ...`
- * would end the read-only transaction and write.
- */
-function extended(text: string, values: SqlValue[]): pg.QueryConfig {
-  return { text, values, queryMode: "extended" } as pg.QueryConfig;
 }
 
 /** A lock name as the signed 64-bit key PostgreSQL's advisory locks take. */

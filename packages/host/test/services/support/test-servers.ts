@@ -36,7 +36,26 @@ export const uniqueName = (prefix: string) => `${prefix}_${RUN_ID}_${++sequence}
 export async function createPostgresSchema(url: string): Promise<{ schema: string; drop(): Promise<void> }> {
   const schema = uniqueName("goatkit_test");
   await withPgClient(url, (c) => c.query(`CREATE SCHEMA ${schema}`));
-  return { schema, drop: () => withPgClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => {}) };
+  return { schema, drop: () => withPgClient(url, (c) => dropPostgresSchema(c, schema)) };
+}
+
+/**
+ * Drops the schema and the plugin roles the adapter created beside it (and their schemas):
+ * roles are cluster-wide, so the server would otherwise keep one per plugin per test run. They
+ * are the `gk_` roles granted USAGE on this schema.
+ */
+async function dropPostgresSchema(client: pg.Client, schema: string): Promise<void> {
+  const roles = await client.query<{ role: string }>(
+    `SELECT DISTINCT r.rolname AS role FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN pg_roles r ON r.oid = a.grantee
+      WHERE n.nspname = $1 AND r.rolname LIKE 'gk\\_%'`,
+    [schema],
+  );
+  for (const { role } of roles.rows) {
+    // DROP OWNED drops the role's schema and tables and revokes what it was granted here.
+    await client.query(`DROP OWNED BY "${role}" CASCADE`);
+    await client.query(`DROP ROLE IF EXISTS "${role}"`);
+  }
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 }
 
 async function withPgClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
