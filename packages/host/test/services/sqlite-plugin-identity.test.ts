@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createHost, SqliteDatabase, type Host, type PluginResponse } from "../../src/index.js";
 import { DatabasePermissionError } from "../../src/services/database/database-permission-error.js";
-import type { PluginDatabase } from "../../src/services/types.js";
+import type { MaybePromise, PluginDatabase, Row } from "../../src/services/types.js";
 
 const FIXTURE = new URL("../../../../fixtures/as-kitchen-sink/", import.meta.url).pathname;
 const PLUGIN = "kitchen-sink";
@@ -137,7 +137,7 @@ describe("SQLite: migrations run as the plugin", () => {
   ];
 
   /** What an attack must leave as it was: the audit trail, the tickets, the schema, the ledger. */
-  async function state(db: { query(sql: string, args: []): unknown }) {
+  async function state(db: { query(sql: string, args: []): MaybePromise<Row[]> }) {
     return {
       audit: await db.query("SELECT actor, action FROM goatkit_audit ORDER BY id", []),
       tickets: await db.query("SELECT id, title FROM tickets ORDER BY id", []),

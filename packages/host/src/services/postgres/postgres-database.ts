@@ -135,15 +135,6 @@ export class PostgresDatabase implements DatabaseService {
     return db;
   }
 
-  // Placeholder until plugin identities land for this adapter.
-  async forPlugin(_identity: PluginDbIdentity): Promise<PluginDatabase> {
-    throw new Error("plugin identities are not available on this database yet");
-  }
-
-  pluginTable(_plugin: string, table: string): string {
-    return table;
-  }
-
   /** The URL without its password, for logs and the dashboard. */
   get url(): string {
     return redactUrl(this.#url);
