@@ -1,5 +1,6 @@
 import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-calls.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
+import { grpcProcessSettings, type GrpcProcessOptions } from "./runtime/grpc/process-user.js";
 import { Plugin, type LoadOptions } from "./plugin/plugin.js";
 import type { RequestInput } from "./plugin/request.js";
 import { errorResponse, type PluginResponse } from "./plugin/response.js";
@@ -50,6 +51,12 @@ export interface HostOptions {
    * keeps them in memory only. Default: on. See docs/state.md.
    */
   platformState?: PlatformStateOptions | false;
+  /**
+   * Whose rights gRPC plugin processes have: `runAs: "separate-users"` (the default when the
+   * host runs as root or with CAP_SETUID, CAP_SETGID and CAP_CHOWN) gives each plugin a uid of
+   * its own from `uidBase`; `"host-user"` runs them as the host's user. See docs/grpc.md.
+   */
+  grpc?: GrpcProcessOptions;
 }
 
 /**
@@ -75,6 +82,7 @@ export class Host {
 
   static async create(options: HostOptions = {}): Promise<Host> {
     const now = options.now ?? Date.now;
+    const grpc = grpcProcessSettings(options.grpc);
     const logs = new LogStore(1000, now);
     if (options.echoLogs) logs.subscribe(options.echoLogs);
     const db = openDatabase(options.database);
@@ -99,6 +107,7 @@ export class Host {
       mailFrom: options.mailFrom ?? "goatkit@localhost",
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
+      grpc,
     }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) }, state);
   }
 

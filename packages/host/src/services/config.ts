@@ -13,6 +13,17 @@ export interface ServicesConfig {
   state?: StateConfig;
   /** How this host joins the hosts sharing the Redis of `cache.url` (docs/cluster.md). */
   cluster?: ClusterConfig;
+  /** Whose rights gRPC plugin processes run with (docs/grpc.md, Security). */
+  grpc?: GrpcConfig;
+}
+
+export interface GrpcConfig {
+  /** `separate-users` (a uid per plugin; the default for a host that can switch users) or `host-user`. */
+  run_as?: "separate-users" | "host-user";
+  /** First uid of the plugins' range (default 200000). */
+  uid_base?: number;
+  /** Size of the range (default 100000). */
+  uid_count?: number;
 }
 
 export interface ClusterConfig {
@@ -92,10 +103,13 @@ export const SERVICE_ENV_VARS = {
   GOATKIT_LOG_LINES_PER_PLUGIN: "state.log_lines_per_plugin",
   GOATKIT_LOG_MAX_AGE_DAYS: "state.log_max_age_days",
   GOATKIT_RUNS_PER_JOB: "state.runs_per_job",
+  GOATKIT_GRPC_RUN_AS: "grpc.run_as",
+  GOATKIT_GRPC_UID_BASE: "grpc.uid_base",
+  GOATKIT_GRPC_UID_COUNT: "grpc.uid_count",
 } as const;
 
 type Section = keyof ServicesConfig;
-type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo";
+type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo" | "run_as";
 
 const FIELDS: Record<Section, Record<string, Kind>> = {
   database: { url: "string", schema: "string", pool_size: "count", statement_timeout_ms: "milliseconds", demo: "demo" },
@@ -104,6 +118,7 @@ const FIELDS: Record<Section, Record<string, Kind>> = {
   state: { log_lines_per_plugin: "count", log_max_age_days: "days", runs_per_job: "count" },
   // Read by clusterOptionsFromEnv, whose GOATKIT_CLUSTER* variables override these.
   cluster: { enabled: "boolean", host_id: "string", key_prefix: "string", lease_ttl_ms: "milliseconds", heartbeat_ms: "milliseconds" },
+  grpc: { run_as: "run_as", uid_base: "count", uid_count: "count" },
 };
 const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };
 const DEMO_FIELDS = ["seed", "tickets", "days", "anchor_day"];
@@ -160,7 +175,7 @@ export function configFromEnv(
  */
 export function parseServicesConfig(value: unknown, origins: ConfigOrigins = {}, options: { partial?: boolean } = {}): ServicesConfig {
   const where = (path: string) => origins[path] ?? `${path} in the services config`;
-  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache, mail, state and/or cluster");
+  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache, mail, state, cluster and/or grpc");
   for (const key of Object.keys(value)) {
     if (!(key in FIELDS)) throw new ServicesConfigError(`unknown setting "${key}" (${where(key)}); the settings are ${Object.keys(FIELDS).join(", ")}`);
   }
@@ -205,6 +220,9 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
     case "boolean":
       if (typeof value !== "boolean") throw new ServicesConfigError(`${where} must be true or false, got ${JSON.stringify(value)}`);
       return value;
+    case "run_as":
+      if (value !== "separate-users" && value !== "host-user") throw new ServicesConfigError(`${where} must be "separate-users" or "host-user", got ${JSON.stringify(value)}`);
+      return value;
     case "demo":
       if (typeof value === "boolean") return value;
       if (!isRecord(value)) throw new ServicesConfigError(`${where} must be true, false or an object with ${DEMO_FIELDS.join(", ")}`);
@@ -220,6 +238,7 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
 function fromEnvText(name: string, raw: string, kind: Kind): unknown {
   switch (kind) {
     case "string":
+    case "run_as":
       return raw;
     case "count":
     case "milliseconds":

@@ -18,7 +18,7 @@ import {
 import { redactUrl } from "./connection-error.js";
 
 /** The HostOptions that configuration fills; spread them into createHost. */
-export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState">;
+export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState" | "grpc">;
 
 interface DemoSeeding {
   hasDemoSchema(): Promise<boolean>;
@@ -60,6 +60,10 @@ export async function servicesFromConfig(config: ServicesConfig, origins: Config
         ...(log_max_age_days !== undefined ? { logMaxAgeDays: log_max_age_days } : {}),
         ...(runs_per_job !== undefined ? { runsPerJob: runs_per_job } : {}),
       };
+    }
+    if (checked.grpc) {
+      const { run_as, uid_base, uid_count } = checked.grpc;
+      services.grpc = { ...(run_as ? { runAs: run_as } : {}), ...(uid_base !== undefined ? { uidBase: uid_base } : {}), ...(uid_count !== undefined ? { uidCount: uid_count } : {}) };
     }
     return services;
   } catch (error) {
