@@ -125,6 +125,18 @@ describe.skipIf(!canSwitchUsers())("each plugin process as a user of its own (th
     expect(host.logs.list("hostile", "warn")).toEqual([]);
   });
 
+  it("a plugin whose socket is a link to another plugin's socket is refused; the other plugin keeps its host service", async () => {
+    host = await createHost({ database: { demo: { tickets: 5 } }, grpc: { runAs: "separate-users" } });
+    const plugins = join(work, "plugins");
+    await host.load(await writeHostilePlugin(plugins, "victim"));
+    const before = JSON.parse(String((await host.call("victim", "whoami")).body)) as { address: string; token: string; plugin: string };
+    const victimSocket = join(dirname(before.address.replace(/^unix:\/\//, "")), "plugin.sock");
+    // The host connects as root: it must not follow the link into the victim's folder.
+    const error = (await host.load(await writeHostilePlugin(plugins, "liar", { linkTo: victimSocket })).then(() => new Error("loaded"), (e: Error) => e)) as Error & { code?: string };
+    expect(error).toMatchObject({ code: "E_LOAD", message: expect.stringMatching(/plugin\.sock is not a unix socket created by the plugin's user \(uid \d+\); the plugin must listen on GOATFLOW_PLUGIN_SOCKET itself$/) });
+    expect(JSON.parse(String((await host.call("victim", "whoami")).body))).toEqual(before);
+  });
+
   it("a plugin folder its user cannot enter fails the load, naming the folder and the fix", async () => {
     host = await createHost({ database: { demo: { tickets: 5 } }, grpc: { runAs: "separate-users" } });
     const closed = join(work, "closed");

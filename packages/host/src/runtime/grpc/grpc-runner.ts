@@ -237,7 +237,8 @@ export class GrpcRunner implements PluginRunner {
         if (error instanceof PluginCallError) throw error;
         throw new PluginCallError("E_LOAD", `SetHost failed: ${(error as grpc.ServiceError).details || String(error)}; the plugin must serve plugin.PluginService (packages/sdk/proto/plugin.proto)`);
       });
-      await chmod(socketPath, 0o600).catch(() => {});
+      // A plugin user's socket is guarded by its folder; chmod would follow a link the plugin put there.
+      if (!this.options.user) await chmod(socketPath, 0o600).catch(() => {});
     } catch (error) {
       if (instance) closeClients(instance);
       await process.kill();
@@ -255,7 +256,16 @@ export class GrpcRunner implements PluginRunner {
 
   /** Waits for the socket file, then for the plugin to serve. */
   async #connect(process: PluginProcess, socketPath: string): Promise<Instance> {
-    while (!(await stat(socketPath).then(() => true, () => false))) {
+    for (;;) {
+      const found = await lstat(socketPath).catch(() => null);
+      if (found) {
+        // In a folder the plugin owns, the host (maybe root) connects only to a socket the plugin made, not to a link elsewhere.
+        const user = this.options.user;
+        if (user && !(found.isSocket() && found.uid === user.uid)) {
+          throw new PluginCallError("E_LOAD", `${socketPath} is not a unix socket created by the plugin's user (uid ${user.uid}); the plugin must listen on GOATFLOW_PLUGIN_SOCKET itself`);
+        }
+        break;
+      }
       if (process.exit) throw new PluginCallError("E_LOAD", "exited");
       await sleep(5);
     }

@@ -15,10 +15,11 @@ export interface ProbeResult {
 }
 
 /**
- * Writes a plugin folder `<parent>/<name>` whose executable is fixtures/hostile-server.cjs. The
- * folder is readable by other users: in "separate-users" mode the process runs as its own uid.
+ * Writes a plugin folder `<parent>/<name>` whose executable is fixtures/hostile-server.cjs
+ * (with `linkTo`, its socket is a link to that path instead). The folder is readable by other
+ * users: in "separate-users" mode the process runs as its own uid.
  */
-export async function writeHostilePlugin(parent: string, name: string): Promise<string> {
+export async function writeHostilePlugin(parent: string, name: string, options: { linkTo?: string } = {}): Promise<string> {
   const dir = join(parent, name);
   await mkdir(dir, { recursive: true });
   const manifest = {
@@ -29,7 +30,7 @@ export async function writeHostilePlugin(parent: string, name: string): Promise<
     routes: ["echo", "whoami", "probe"].map((handler) => ({ method: "POST", path: `/api/plugins/${name}/${handler}`, handler })),
   };
   await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
-  await writeFile(join(dir, "plugin.cjs"), `require(${JSON.stringify(SERVER)})(${JSON.stringify(name)});\n`);
+  await writeFile(join(dir, "plugin.cjs"), `require(${JSON.stringify(SERVER)})(${JSON.stringify(name)}, ${JSON.stringify(options)});\n`);
   for (const path of [parent, dir]) await chmod(path, 0o755);
   return dir;
 }
