@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHost, servicesFromEnv, type Host } from "../../src/index.js";
-import { canSwitchUsers, grpcProcessSettings } from "../../src/runtime/grpc/process-user.js";
+import { canSwitchUsers, grpcProcessSettings, setpriv } from "../../src/runtime/grpc/process-user.js";
 import { hostProcessEntry } from "../cluster/support/host-entry.js";
 import { killHost, spawnHost, type HostProcess } from "../cluster/support/host-processes.js";
 import { writeHostilePlugin, type ProbeResult } from "./support/hostile-plugin.js";
@@ -97,7 +97,10 @@ describe.skipIf(!canSwitchUsers())("each plugin process as a user of its own (th
     expect(probe.uid).not.toBe(0);
     expect(probe.uid).not.toBe(victim.uid);
     expect(probe.gid).toBe(probe.uid);
-    expect(probe.groups).not.toContain(0);
+    // No supplementary groups (Node lists the effective gid among them).
+    expect(probe.groups.filter((g) => g !== probe.gid)).toEqual([]);
+    // setpriv (util-linux) adds no_new_privs; Node's own spawn, without it, cannot.
+    expect(probe.noNewPrivs).toBe(setpriv() ? 1 : 0);
     const succeeded = Object.entries(probe.attempts).filter(([, outcome]) => outcome.ok);
     expect(succeeded).toEqual([]);
     for (const what of [`environ:${victim.pid}`, `mem:${victim.pid}`, `environ:${process.pid}`, `mem:${process.pid}`, ...sockets.map((s) => `connect:${s}`)]) {

@@ -10,6 +10,8 @@ export interface ProbeResult {
   uid: number;
   gid: number;
   groups: number[];
+  /** NoNewPrivs of /proc/self/status. */
+  noNewPrivs: number;
   env: Record<string, string>;
   attempts: Record<string, { ok: true; value: unknown } | { ok: false; code: string }>;
 }
