@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -26,6 +26,8 @@ describe("gk plugin init --runtime grpc, end to end", () => {
   let work: string;
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "gk-init-grpc-"));
+    // gk start gives the plugin a user of its own when run as root: that user must enter the project.
+    await chmod(work, 0o755);
   });
   afterAll(() => rm(work, { recursive: true, force: true }));
 

@@ -1,5 +1,6 @@
 import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-calls.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
+import { grpcProcessSettings, type GrpcProcessOptions } from "./runtime/grpc/process-user.js";
 import { Plugin, type LoadOptions } from "./plugin/plugin.js";
 import { limitCeilingsOf, type PluginLimits } from "./plugin/limit-ceilings.js";
 import { parseTrustedKeys, type PublicKey } from "./packages/keys.js";
@@ -64,6 +65,12 @@ export interface HostOptions {
    * keeps them in memory only. Default: on. See docs/state.md.
    */
   platformState?: PlatformStateOptions | false;
+  /**
+   * Whose rights gRPC plugin processes have: `runAs: "separate-users"` (the default when the
+   * host runs as root or with CAP_SETUID, CAP_SETGID and CAP_CHOWN) gives each plugin a uid of
+   * its own from `uidBase`; `"host-user"` runs them as the host's user. See docs/grpc.md.
+   */
+  grpc?: GrpcProcessOptions;
 }
 
 /**
@@ -95,6 +102,7 @@ export class Host {
     const limitCeilings = limitCeilingsOf(options.limitCeilings);
     const requiredSigners = options.requireSignatures ? parseTrustedKeys(options.requireSignatures.trustedKeys) : null;
     if (requiredSigners && requiredSigners.size === 0) throw new TypeError("requireSignatures needs at least one trusted key (trustedKeys), else no package could load; add the publishers' public keys");
+    const grpc = grpcProcessSettings(options.grpc);
     const logs = new LogStore(1000, now);
     if (options.echoLogs) logs.subscribe(options.echoLogs);
     const db = openDatabase(options.database);
@@ -119,6 +127,7 @@ export class Host {
       mailFrom: options.mailFrom ?? "goatkit@localhost",
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
+      grpc,
     }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, limitCeilings, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) }, state, requiredSigners);
   }
 

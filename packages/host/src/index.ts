@@ -66,6 +66,8 @@ export { ClusterCoordinator } from "./cluster/cluster-coordinator.js";
 export { clusterOptionsFromEnv, CLUSTER_ENV_VARS, type ClusterOptions } from "./cluster/cluster-options.js";
 export type { ClusterEvent, ClusterEventListener } from "./cluster/cluster-events.js";
 export { runHostProcess, type HostProcessOptions, type HostProcessLine, type RunningHostProcess } from "./cluster/host-process.js";
+export { canSwitchUsers, type GrpcRunAs, type GrpcProcessOptions } from "./runtime/grpc/process-user.js";
+export { forgetSecrets, SECRET_ENV_VARS, type ForgottenSecrets } from "./cluster/forget-secrets.js";
 export type { JobLease, HeldJobLease } from "./jobs/job-scheduler.js";
 export type { PluginCommand, PluginCommandOptions } from "./manager/plugin-manager.js";
 export { PlatformState, type PlatformStateOptions } from "./state/platform-state.js";

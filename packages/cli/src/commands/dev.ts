@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { defineCommand } from "citty";
+import { forgetSecrets } from "@goatkit/host";
 import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
@@ -24,6 +25,8 @@ export const devCommand = defineCommand({
     if (!/^\d+$/.test(portArg) || port > 65535) throw new GkError(`--port (or GOATKIT_PORT) must be a port number from 0 to 65535, not "${portArg}"`, EXIT.USAGE);
     const token = args.token ?? process.env.GOATKIT_TOKEN;
     if (token !== undefined && token.length < 8) throw new GkError("the admin token must be at least 8 characters; leave it out to get a random one", EXIT.USAGE);
+    // Read: the token leaves the environment that plugin builds and processes could read.
+    forgetSecrets(["GOATKIT_TOKEN"]);
     const { manifest } = await loadManifest(dir);
     await assertPortFree(port);
     await buildPlugin(dir, manifest);

@@ -9,6 +9,7 @@ import {
   ServiceConnectionError,
   ServicesConfigError,
   createHost,
+  forgetSecrets,
   readServicesConfig,
   runHostProcess,
   startServer,
@@ -127,6 +128,8 @@ export const startCommand = defineCommand({
     if (token.length < 8) throw new GkError("the admin token must be at least 8 characters; leave it out to get a random one", EXIT.USAGE);
 
     const env: Record<string, string | undefined> = { ...process.env };
+    // Read: the token and service URLs leave the process's environment (docs/grpc.md, Security).
+    forgetSecrets();
     if (args.config) env.GOATKIT_CONFIG = resolve(args.config);
     if (args["host-id"]) env.GOATKIT_HOST_ID = args["host-id"];
     const database = await configuredDatabase(env);

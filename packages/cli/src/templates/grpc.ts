@@ -17,7 +17,7 @@ export function grpcTemplate(name: string, deps: GoatKitDependencies): Record<st
     ...wasm,
     "package.json": `${JSON.stringify(pkg, null, 2)}\n`,
     "manifest.json": pluginManifest(name, { runtime: "grpc", grpc: { binary, health_check: true } }),
-    "test/plugin.test.ts": pluginTest(name),
+    "test/plugin.test.ts": pluginTest(name, { process: true }),
     "README.md": `# ${name}
 
 A GoatKit gRPC plugin in TypeScript: the host runs it as a process that serves the plugin

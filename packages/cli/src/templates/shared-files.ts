@@ -54,7 +54,10 @@ export function pluginManifest(name: string, build: Record<string, unknown>): st
 }
 
 /** The test every new plugin starts with: it runs the plugin in the real host on a demo help desk. */
-export function pluginTest(name: string): string {
+export function pluginTest(name: string, options: { process?: boolean } = {}): string {
+  // A process plugin runs as the test's user: as root, the host would give it a user of its own,
+  // which cannot enter a project under /root (docs/grpc.md, Security).
+  const hostOptions = options.process ? `{ database: { demo: { tickets: 200, anchorDay: "2026-01-31" } }, grpc: { runAs: "host-user" } }` : `{ database: { demo: { tickets: 200, anchorDay: "2026-01-31" } } }`;
   return `import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, type Host } from "@goatkit/host";
 
@@ -62,7 +65,7 @@ import { createHost, type Host } from "@goatkit/host";
 describe("${name}", () => {
   let host: Host;
   beforeAll(async () => {
-    host = await createHost({ database: { demo: { tickets: 200, anchorDay: "2026-01-31" } } });
+    host = await createHost(${hostOptions});
     await host.load(new URL("..", import.meta.url).pathname);
   }, 60_000); // a TypeScript component compiles a 12 MB engine on load: seconds on a busy machine
   afterAll(() => host.close());

@@ -9,6 +9,7 @@ import { ServicesConfigError } from "../services/config.js";
 import { PackageSource } from "../manager/package-sources.js";
 import { ClusterCoordinator } from "./cluster-coordinator.js";
 import { clusterOptionsFromEnv, defaultHostId } from "./cluster-options.js";
+import { forgetSecrets } from "./forget-secrets.js";
 
 export interface HostProcessOptions {
   /** The plugins folders the host serves (the same plugins on every host of a cluster). */
@@ -17,7 +18,10 @@ export interface HostProcessOptions {
   plugins?: string[];
   /** Reload a plugin when its module or manifest changes, and pick up new plugin folders (default false). */
   watch?: boolean;
-  /** Where services (`GOATKIT_DB_URL`, `GOATKIT_REDIS_URL`, ...) and cluster settings are read (default process.env). */
+  /**
+   * Where services (`GOATKIT_DB_URL`, `GOATKIT_REDIS_URL`, ...) and cluster settings are read
+   * (default process.env, whose secrets are forgotten once read: see forgetSecrets).
+   */
   env?: Record<string, string | undefined>;
   /** Port (default `GOATKIT_PORT`, else 8080; 0 picks a free one). */
   port?: number;
@@ -82,6 +86,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
   const closeAll = async () => {
     for (const close of closers.splice(0).reverse()) await close().catch((error: unknown) => print("error", { message: `while stopping: ${messageOf(error)}` }));
   };
+  const token = options.adminToken ?? env.GOATKIT_TOKEN;
   try {
     const { config, origins } = await hostConfigFromEnv(env);
     if (options.pluginsDir === undefined && folders.length === 0 && !config.packages?.dir) {
@@ -90,6 +95,9 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
     }
     const host = await createHost({ ...(await servicesFromConfig(config, origins)) });
     closers.push(() => host.close());
+    // Read: the token and the service URLs leave this process's environment, which plugin
+    // processes of the host's user could otherwise read in /proc/<pid>/environ.
+    if (options.env === undefined) forgetSecrets();
     // Loaded into the host, which the manager adopts: a broken folder stops start-up, naming it.
     for (const folder of folders) await host.load(folder);
     const coordinator = cluster ? await ClusterCoordinator.connect({ ...cluster, hostId }) : null;
@@ -112,7 +120,6 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       if (plugin.enabled && plugin.status !== "error") await manager.load(plugin.name).catch((error: unknown) => print("error", { plugin: plugin.name, message: messageOf(error) }));
     }
 
-    const token = options.adminToken ?? env.GOATKIT_TOKEN;
     const admin: TokenUser = { id: 1, login: "admin", email: "admin@goatflow.example", role: "admin" };
     const server: RunningServer = await startServer({
       manager,

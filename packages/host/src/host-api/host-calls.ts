@@ -4,6 +4,7 @@ import { PLATFORM_TABLES } from "../state/platform-schema.js";
 import { HttpDeniedError, HttpLimitError } from "../services/http/fetch-http.js";
 import { nextRunOf, type JobRegistry } from "../services/job-registry.js";
 import type { LogStore } from "../services/log-store.js";
+import type { GrpcProcessSettings } from "../runtime/grpc/process-user.js";
 import type {
   CacheService,
   DatabaseService,
@@ -38,6 +39,8 @@ export interface HostServices {
   callLimits: HostCallLimits;
   /** Sees every host call and its outcome (the testing API records them). */
   onHostCall?: (record: HostCallRecord) => void;
+  /** Whose rights gRPC plugin processes run with (HostOptions.grpc, checked); default: grpcProcessSettings(). */
+  grpc?: GrpcProcessSettings;
 }
 
 /** One host call as an observer sees it. */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { formatBytes, limitsWith } from "./layout.js";
 import { PackageError } from "./package-error.js";
@@ -52,6 +52,8 @@ export async function extractPackage(source: string | Uint8Array, targetDir: str
       const executable = pkg.manifest.runtime === "grpc" && name === pkg.manifest.grpc?.binary.replace(/^(\.\/)+/, "");
       await writeFile(path, data, { flag: "wx", mode: executable ? 0o755 : 0o644 });
     }
+    // mkdtemp made it 0700; a gRPC plugin running as its own user must enter it (docs/grpc.md, Security).
+    await chmod(staging, 0o755);
     await swapInto(staging, target, Boolean(existing));
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

@@ -101,7 +101,17 @@ export class Plugin {
       const limits = { ...limitsOf(fileManifest), ...options.limits };
       const calls = HostCalls.create(fileManifest.name, grantsOf(fileManifest), services);
       const { GrpcRunner } = await import("../runtime/grpc/grpc-runner.js");
+      const { grpcProcessSettings, pluginUser } = await import("../runtime/grpc/process-user.js");
       const grpc = fileManifest.grpc!;
+      const processes = services.grpc ?? grpcProcessSettings();
+      // Chosen by default, not by the operator: say what it costs.
+      if (processes.runAs === "host-user" && processes.defaulted) {
+        services.logs.write(
+          fileManifest.name,
+          "warn",
+          `this plugin's process runs as the host's user because the host cannot switch users: it can read the memory and environment of the host and of the other plugin processes, and reach their sockets; run the host as root (or with CAP_SETUID, CAP_SETGID and CAP_CHOWN) to give each plugin a user of its own, or set grpc run_as to "host-user" (GOATKIT_GRPC_RUN_AS=host-user) to accept this (docs/grpc.md, Security)`,
+        );
+      }
       const runner = await GrpcRunner.create({
         executable: wasmPath,
         cwd: resolve(path),
@@ -115,6 +125,7 @@ export class Plugin {
         timeoutMs: limits.timeout_ms,
         maxResultBytes: limits.max_result_bytes,
         maxLogBytes: services.callLimits.maxLogBytes,
+        ...(processes.runAs === "separate-users" ? { user: pluginUser(fileManifest.name, processes) } : {}),
       });
       return Plugin.#registered(path, wasmPath, fileManifest, runner, calls, services, options);
     }

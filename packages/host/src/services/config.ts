@@ -14,6 +14,8 @@ export interface ServicesConfig {
   state?: StateConfig;
   /** How this host joins the hosts sharing the Redis of `cache.url` (docs/cluster.md). */
   cluster?: ClusterConfig;
+  /** Whose rights gRPC plugin processes run with (docs/grpc.md, Security). */
+  grpc?: GrpcConfig;
   /** Ceilings on what a plugin's manifest may ask for in `limits` (docs/sandbox.md). */
   plugin_limits?: PluginLimitsConfig;
   /** Plugin packages: where they are, and whose signatures they need (docs/packages.md). */
@@ -38,6 +40,15 @@ export interface PackagesConfig {
   require_signatures?: boolean;
   /** Publishers' public keys (compact base64, or PEM). */
   trusted_keys?: string[];
+}
+
+export interface GrpcConfig {
+  /** `separate-users` (a uid per plugin; the default for a host that can switch users) or `host-user`. */
+  run_as?: "separate-users" | "host-user";
+  /** First uid of the plugins' range (default 200000). */
+  uid_base?: number;
+  /** Size of the range (default 100000). */
+  uid_count?: number;
 }
 
 export interface ClusterConfig {
@@ -120,10 +131,13 @@ export const SERVICE_ENV_VARS = {
   GOATKIT_PACKAGES_DIR: "packages.dir",
   GOATKIT_REQUIRE_SIGNATURES: "packages.require_signatures",
   GOATKIT_TRUSTED_KEYS: "packages.trusted_keys",
+  GOATKIT_GRPC_RUN_AS: "grpc.run_as",
+  GOATKIT_GRPC_UID_BASE: "grpc.uid_base",
+  GOATKIT_GRPC_UID_COUNT: "grpc.uid_count",
 } as const;
 
 type Section = keyof ServicesConfig;
-type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo" | "keys";
+type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo" | "keys" | "run_as";
 
 const FIELDS: Record<Section, Record<string, Kind>> = {
   database: { url: "string", schema: "string", pool_size: "count", statement_timeout_ms: "milliseconds", demo: "demo" },
@@ -134,6 +148,7 @@ const FIELDS: Record<Section, Record<string, Kind>> = {
   cluster: { enabled: "boolean", host_id: "string", key_prefix: "string", lease_ttl_ms: "milliseconds", heartbeat_ms: "milliseconds" },
   plugin_limits: { memory_mb: "count", timeout_ms: "count", max_request_bytes: "count", max_result_bytes: "count" },
   packages: { dir: "string", require_signatures: "boolean", trusted_keys: "keys" },
+  grpc: { run_as: "run_as", uid_base: "count", uid_count: "count" },
 };
 const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };
 const DEMO_FIELDS = ["seed", "tickets", "days", "anchor_day"];
@@ -191,6 +206,7 @@ export function configFromEnv(
 export function parseServicesConfig(value: unknown, origins: ConfigOrigins = {}, options: { partial?: boolean } = {}): ServicesConfig {
   const where = (path: string) => origins[path] ?? `${path} in the services config`;
   if (!isRecord(value)) throw new ServicesConfigError(`the services config must be an object with ${Object.keys(FIELDS).join(", ")}`);
+  if (!isRecord(value)) throw new ServicesConfigError("the services config must be an object with database, cache, mail, state, cluster and/or grpc");
   for (const key of Object.keys(value)) {
     if (!(key in FIELDS)) throw new ServicesConfigError(`unknown setting "${key}" (${where(key)}); the settings are ${Object.keys(FIELDS).join(", ")}`);
   }
@@ -248,6 +264,8 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
           throw new ServicesConfigError(`${where}, entry ${i + 1}, is not a public key: ${(error as Error).message}`);
         }
       });
+    case "run_as":
+      if (value !== "separate-users" && value !== "host-user") throw new ServicesConfigError(`${where} must be "separate-users" or "host-user", got ${JSON.stringify(value)}`);
       return value;
     case "demo":
       if (typeof value === "boolean") return value;
@@ -264,6 +282,7 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
 function fromEnvText(name: string, raw: string, kind: Kind): unknown {
   switch (kind) {
     case "string":
+    case "run_as":
       return raw;
     case "keys":
       return raw.split(",").map((key) => key.trim()).filter(Boolean);

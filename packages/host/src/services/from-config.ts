@@ -18,7 +18,7 @@ import {
 import { redactUrl } from "./connection-error.js";
 
 /** The HostOptions that configuration fills; spread them into createHost. */
-export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState" | "limitCeilings" | "requireSignatures">;
+export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState" | "limitCeilings" | "requireSignatures" | "grpc">;
 
 interface DemoSeeding {
   hasDemoSchema(): Promise<boolean>;
@@ -63,6 +63,10 @@ export async function servicesFromConfig(config: ServicesConfig, origins: Config
     }
     if (checked.plugin_limits) services.limitCeilings = { ...checked.plugin_limits };
     if (checked.packages?.require_signatures) services.requireSignatures = { trustedKeys: checked.packages.trusted_keys ?? [] };
+    if (checked.grpc) {
+      const { run_as, uid_base, uid_count } = checked.grpc;
+      services.grpc = { ...(run_as ? { runAs: run_as } : {}), ...(uid_base !== undefined ? { uidBase: uid_base } : {}), ...(uid_count !== undefined ? { uidCount: uid_count } : {}) };
+    }
     return services;
   } catch (error) {
     await Promise.all(opened.map(async (service) => service.close()));

@@ -72,6 +72,9 @@ export class TestHost {
       http: answers,
       now: clock.now,
       onHostCall: (record) => records.push(record),
+      // One plugin, its author's, and no secrets: it runs as the test's user wherever the test
+      // lives, as root in a CI container too (docs/grpc.md, Security).
+      grpc: { runAs: "host-user" },
     });
     const { plugin: dir, demo: _demo, rows, cache, http: _http, now: _now, ...load } = options;
     const plugin = await host.load(dir, load);

@@ -3,7 +3,7 @@
  * ABI, TypeScript component, AssemblyScript Extism) exposes the same handlers, so the same
  * assertions apply to all of them through the real host.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -327,6 +327,8 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), "goatkit-denied-"));
+      // A gRPC build runs as a user of its own when the host can switch users.
+      await chmod(dir, 0o755);
       await cp(fixture.dir, dir, { recursive: true, filter: (src) => !src.includes("node_modules") });
       const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
       await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, permissions: [], http: undefined }));
@@ -354,6 +356,7 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
 
     it("refuses to load a plugin whose migration names one of the host's tables", async () => {
       const leaky = await mkdtemp(join(tmpdir(), "goatkit-leaky-"));
+      await chmod(leaky, 0o755);
       try {
         await cp(dir, leaky, { recursive: true });
         const manifest = JSON.parse(await readFile(join(leaky, "manifest.json"), "utf8"));

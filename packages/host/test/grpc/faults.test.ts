@@ -1,8 +1,8 @@
-import { writeFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createHost, type Host, type Plugin } from "../../src/index.js";
+import { canSwitchUsers, createHost, type Host, type Plugin } from "../../src/index.js";
 import { alive, eventually, faultPlugin, type FaultMode } from "./support/fault-plugin.js";
 
 const bystanderDir = fileURLToPath(new URL("./fixtures/tutorial-node", import.meta.url));
@@ -184,8 +184,8 @@ describe("gRPC plugin credentials: a process reaches the host service only with 
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
-  it("another plugin's socket refuses a foreign or missing token; sockets are private", async () => {
-    host = await createHost({ database: { demo: { tickets: 5 } } });
+  it("as the host's user: another plugin's host service refuses a foreign or missing token; sockets are private", async () => {
+    host = await createHost({ database: { demo: { tickets: 5 } }, grpc: { runAs: "host-user" } });
     const a = await faultPlugin("fault-a", "normal");
     const b = await faultPlugin("fault-b", "normal");
     cleanups.push(a.cleanup, b.cleanup);
@@ -202,9 +202,32 @@ describe("gRPC plugin credentials: a process reaches the host service only with 
     expect(await dial({ address: whoB.address, token: whoB.token })).toEqual({ ok: true });
     expect(host.logs.list("fault-a").some((l) => l.message.startsWith("dialled by"))).toBe(false);
     // The folder holding both sockets is the host user's alone, and so are the sockets.
-    const { stat } = await import("node:fs/promises");
     const socket = whoA.address.replace(/^unix:\/\//, "");
     expect((await stat(join(socket, ".."))).mode & 0o777).toBe(0o700);
     expect((await stat(socket)).mode & 0o777).toBe(0o600);
+  });
+
+  it.skipIf(!canSwitchUsers())("as users of their own: another plugin's sockets cannot even be reached; each folder is its plugin's alone", async () => {
+    host = await createHost({ database: { demo: { tickets: 5 } }, grpc: { runAs: "separate-users" } });
+    const a = await faultPlugin("fault-a", "normal");
+    const b = await faultPlugin("fault-b", "normal");
+    cleanups.push(a.cleanup, b.cleanup);
+    await host.load(a.dir);
+    await host.load(b.dir);
+    const whoA = JSON.parse(String((await host.call("fault-a", "whoami")).body)) as { address: string; token: string };
+    const whoB = JSON.parse(String((await host.call("fault-b", "whoami")).body)) as { address: string; token: string };
+    const dial = async (body: unknown) => JSON.parse(String((await host.call("fault-b", "dial", { kind: "route", method: "POST", body: JSON.stringify(body) })).body)) as { code?: number; details?: string; ok?: true };
+    // Even with A's own token, B's process is refused by the kernel before any gRPC.
+    const foreign = await dial({ address: whoA.address, token: whoA.token });
+    expect(foreign.code).toBe(14);
+    expect(foreign.details).toContain(`connect EACCES ${whoA.address.replace(/^unix:\/\//, "")}`);
+    expect(await dial({ address: whoB.address, token: whoB.token })).toEqual({ ok: true });
+    expect(await dial({ address: whoB.address })).toMatchObject({ code: 16 });
+    expect(host.logs.list("fault-a").some((l) => l.message.startsWith("dialled by"))).toBe(false);
+    const folderA = await stat(dirname(whoA.address.replace(/^unix:\/\//, "")));
+    const folderB = await stat(dirname(whoB.address.replace(/^unix:\/\//, "")));
+    expect(folderA.mode & 0o777).toBe(0o700);
+    expect(folderA.uid).not.toBe(folderB.uid);
+    expect(folderA.uid).not.toBe(process.getuid!());
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,9 @@ describe("gRPC plugin packages", () => {
     temps.push(join(target, ".."));
     const extracted = await extractPackage(packed.bytes, target, { trust: { policy: "off" } });
     expect((await stat(join(extracted.dir, "plugin.mjs"))).mode & 0o777).toBe(0o755);
+    // The folder too: the plugin may run as a user of its own.
+    expect((await stat(extracted.dir)).mode & 0o777).toBe(0o755);
+    await chmod(join(target, ".."), 0o755);
     const host = await createHost({ database: { demo: { tickets: 10 } } });
     try {
       await host.load(extracted.dir);

@@ -18,7 +18,8 @@ export const callCommand = defineCommand({
     if (args.user !== undefined) input.user = parseUser(args.user);
     const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
     if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) throw new GkError(`--timeout must be a whole number of milliseconds, not "${args.timeout}"`, EXIT.USAGE);
-    const host = await createHost({ database: { file: args.db ?? ":memory:" } });
+    // One plugin, one call, for its author: a process plugin runs as the author's user.
+    const host = await createHost({ database: { file: args.db ?? ":memory:" }, grpc: { runAs: "host-user" } });
     try {
       const grant = args.grant ? args.grant.split(",").map((p) => p.trim()).filter(Boolean) : [];
       const plugin = await host.load(args.plugin, { grant, ...(timeout ? { limits: { timeout_ms: timeout } } : {}) });

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, chown, lchown, lstat, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -9,6 +9,7 @@ import type { PluginRunner } from "../plugin-runner.js";
 import { HostService } from "./host-service.js";
 import { protos } from "./plugin-proto.js";
 import { PluginProcess, type ExitInfo } from "./plugin-process.js";
+import { removeAsUser, unreachable, type ProcessUser } from "./process-user.js";
 
 export interface GrpcRunnerOptions {
   /** The plugin executable (absolute). */
@@ -27,6 +28,11 @@ export interface GrpcRunnerOptions {
   timeoutMs: number;
   maxResultBytes: number;
   maxLogBytes: number;
+  /**
+   * The plugin's own uid and gid (grpc run_as "separate-users"): the process runs as it, and
+   * its private directory belongs to it; absent, everything runs as the host's user.
+   */
+  user?: ProcessUser;
 }
 
 type Message = Record<string, unknown>;
@@ -87,19 +93,25 @@ export class GrpcRunner implements PluginRunner {
     await stat(options.executable).catch(() => {
       throw new PluginCallError("E_LOAD", `${options.executable}: no such file; build the plugin first (gk plugin build)`);
     });
-    // mkdtemp creates the folder with mode 0700: only this user reaches the sockets in it.
+    // mkdtemp creates the folder with mode 0700: only its owner reaches the sockets in it. With
+    // a plugin user, that owner is the plugin (it creates its socket there), given the folder
+    // once the host's socket is in place.
     const dir = await mkdtemp(join(tmpdir(), "gk-grpc-"));
     let runner: GrpcRunner | null = null;
     try {
       const hostSocket = join(dir, "host.sock");
       const hostService = await HostService.listen(hostSocket, () => options.calls);
       await chmod(hostSocket, 0o600);
+      if (options.user) {
+        await lchown(hostSocket, options.user.uid, options.user.gid);
+        await chown(dir, options.user.uid, options.user.gid);
+      }
       runner = new GrpcRunner(options, dir, hostService);
       await runner.#ensureStarted();
       return runner;
     } catch (error) {
       if (runner) await runner.close();
-      else await rm(dir, { recursive: true, force: true });
+      else await removeDir(dir, options.user);
       throw error;
     }
   }
@@ -157,7 +169,7 @@ export class GrpcRunner implements PluginRunner {
       await this.#starting.then((i) => (closeClients(i), i.process.stop(this.options.stopGraceMs))).catch(() => {});
     }
     await this.hostService.close();
-    await rm(this.dir, { recursive: true, force: true });
+    await removeDir(this.dir, this.options.user);
   }
 
   #serialized<T>(fn: () => Promise<T>): Promise<T> {
@@ -207,9 +219,10 @@ export class GrpcRunner implements PluginRunner {
       sink: (level, message, fields) => this.options.logs.write(this.options.calls.plugin, level, message, fields),
       maxLinesPerSecond: OUTPUT_LINES_PER_SECOND,
       maxLineBytes: this.options.maxLogBytes,
+      ...(this.options.user ? { user: this.options.user } : {}),
     });
     const exitedEarly = process.exited.then((info) => {
-      throw new PluginCallError("E_LOAD", `the plugin process exited before it served (${describeExit(info)}); run it by hand with GOATFLOW_PLUGIN_SOCKET=/tmp/test.sock to see why`);
+      throw new PluginCallError("E_LOAD", `the plugin process exited before it served (${describeExit(info)}); ${this.#unreachable() ?? "run it by hand with GOATFLOW_PLUGIN_SOCKET=/tmp/test.sock to see why"}`);
     });
     exitedEarly.catch(() => {});
     let instance: Instance | null = null;
@@ -224,7 +237,8 @@ export class GrpcRunner implements PluginRunner {
         if (error instanceof PluginCallError) throw error;
         throw new PluginCallError("E_LOAD", `SetHost failed: ${(error as grpc.ServiceError).details || String(error)}; the plugin must serve plugin.PluginService (packages/sdk/proto/plugin.proto)`);
       });
-      await chmod(socketPath, 0o600).catch(() => {});
+      // A plugin user's socket is guarded by its folder; chmod would follow a link the plugin put there.
+      if (!this.options.user) await chmod(socketPath, 0o600).catch(() => {});
     } catch (error) {
       if (instance) closeClients(instance);
       await process.kill();
@@ -242,7 +256,16 @@ export class GrpcRunner implements PluginRunner {
 
   /** Waits for the socket file, then for the plugin to serve. */
   async #connect(process: PluginProcess, socketPath: string): Promise<Instance> {
-    while (!(await stat(socketPath).then(() => true, () => false))) {
+    for (;;) {
+      const found = await lstat(socketPath).catch(() => null);
+      if (found) {
+        // In a folder the plugin owns, the host (maybe root) connects only to a socket the plugin made, not to a link elsewhere.
+        const user = this.options.user;
+        if (user && !(found.isSocket() && found.uid === user.uid)) {
+          throw new PluginCallError("E_LOAD", `${socketPath} is not a unix socket created by the plugin's user (uid ${user.uid}); the plugin must listen on GOATFLOW_PLUGIN_SOCKET itself`);
+        }
+        break;
+      }
       if (process.exit) throw new PluginCallError("E_LOAD", "exited");
       await sleep(5);
     }
@@ -278,6 +301,17 @@ export class GrpcRunner implements PluginRunner {
       closeClients(instance);
       throw error;
     }
+  }
+
+  /** With a plugin user: what it cannot reach of what it needs, and the fix; null when nothing. */
+  #unreachable(): string | null {
+    const user = this.options.user;
+    if (!user) return null;
+    const node = /\.(mjs|cjs|js)$/.test(this.options.executable);
+    const needs = [{ file: this.options.executable, needs: node ? ("read" as const) : ("execute" as const) }, ...(node ? [{ file: globalThis.process.execPath, needs: "execute" as const }] : [])];
+    const problem = unreachable(user, needs, [this.options.cwd, this.dir]);
+    if (!problem) return null;
+    return `the plugin runs as uid ${user.uid} (grpc run_as "separate-users"), which ${problem}: let other users read and enter the plugin's folder (chmod -R o+rX, or install plugins under a folder such as /srv/goatkit/plugins), or run plugins as the host's user (GOATKIT_GRPC_RUN_AS=host-user), which gives up their separation (docs/grpc.md, Security)`;
   }
 
   /** Polls health between calls; a process that fails it twice in a row is replaced. */
@@ -382,6 +416,17 @@ async function checkHealth(health: Client): Promise<string> {
     if ((error as grpc.ServiceError).code !== grpc.status.NOT_FOUND) throw error;
     return String((await unary(health, "Check", { service: "" }, HEALTH_TIMEOUT_MS)).status);
   }
+}
+
+/** Removes a private folder; one the plugin owns with the plugin's rights only (it may have put links there). */
+async function removeDir(dir: string, user: ProcessUser | undefined): Promise<void> {
+  if (user) {
+    if (await removeAsUser(user, dir)) return;
+    // Not handed over yet (a failed start): still the host's own.
+    const owner = await lstat(dir).then((st) => st.uid, () => null);
+    if (owner === null || owner === user.uid) return;
+  }
+  await rm(dir, { recursive: true, force: true });
 }
 
 function closeClients(instance: Instance): void {

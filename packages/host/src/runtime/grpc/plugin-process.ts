@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { asUser, type ProcessUser } from "./process-user.js";
 
 /** Where captured output goes: the plugin's log view. */
 export type OutputSink = (level: "info" | "warn", message: string, fields: Record<string, unknown>) => void;
@@ -12,6 +13,8 @@ export interface ProcessOptions {
   /** Output lines kept per second; the rest are counted and dropped (a flood costs the plugin, not the host). */
   maxLinesPerSecond: number;
   maxLineBytes: number;
+  /** Its own uid and gid (grpc run_as "separate-users"); absent, it runs as the host's user. */
+  user?: ProcessUser;
 }
 
 /** How a process ended. */
@@ -44,8 +47,14 @@ export class PluginProcess {
     for (const key of PASSED_ENV) if (process.env[key] !== undefined) env[key] = process.env[key]!;
     env.GOATFLOW_PLUGIN_SOCKET = options.socketPath;
     env.GOATKIT_PLUGIN_SOCKET = options.socketPath;
-    const [command, args] = NODE_SCRIPT.test(options.executable) ? [process.execPath, [options.executable]] : [options.executable, []];
-    this.#child = spawn(command, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const [program, programArgs] = NODE_SCRIPT.test(options.executable) ? [process.execPath, [options.executable]] : [options.executable, []];
+    const run: ReturnType<typeof asUser> = options.user ? asUser(options.user, program, programArgs) : { command: program, args: programArgs };
+    this.#child = spawn(run.command, run.args, {
+      cwd: options.cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(run.uid !== undefined ? { uid: run.uid, gid: run.gid! } : {}),
+    });
     this.exited = new Promise((resolve) => {
       // "error" comes instead of "exit" when the executable cannot be started at all.
       this.#child.once("error", (error) => {

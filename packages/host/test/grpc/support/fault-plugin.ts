@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,8 @@ export async function faultPlugin(name: string, mode: FaultMode, grpc: Record<st
   };
   await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2));
   await writeFile(join(dir, "plugin.cjs"), `require(${JSON.stringify(SERVER)})(${JSON.stringify(mode)}, ${JSON.stringify(name)});\n`);
+  // Readable by the plugin's own user when the host runs each plugin as one (grpc run_as "separate-users").
+  await chmod(dir, 0o755);
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHost, type Host } from "../../../src/index.js";
@@ -17,6 +17,8 @@ export const KITCHEN_SINK = new URL("../../../../../fixtures/as-kitchen-sink/", 
 /** A temporary plugins directory; `remove` deletes it. */
 export async function pluginsDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "goatkit-plugins-"));
+  // gRPC plugins in it may run as users of their own.
+  await chmod(dir, 0o755);
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
