@@ -327,3 +327,14 @@ describe("SQLite: generated spellings of forbidden access are refused by the dat
     expect(db.query("SELECT actor FROM goatkit_audit", [])).toEqual([{ actor: "admin" }]);
   });
 });
+
+describe("SQLite: the database file", () => {
+  it("is readable by the host's user only, with its WAL: no other user (a gRPC plugin's own) reads the audit trail", async () => {
+    const { statSync } = await import("node:fs");
+    const file = join(work, "private.db");
+    const db = new SqliteDatabase(file);
+    db.migrate("CREATE TABLE t (x)");
+    for (const path of [file, `${file}-wal`]) expect(statSync(path).mode & 0o077, path).toBe(0);
+    db.close();
+  });
+});

@@ -1,3 +1,4 @@
+import { chmodSync, existsSync, statSync } from "node:fs";
 import Database from "libsql";
 import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { guardReadOnlyTransaction } from "./read-guard.js";
@@ -23,6 +24,7 @@ export class SqliteDatabase implements DatabaseService {
     this.#db.defaultSafeIntegers(true);
     this.#db.exec("PRAGMA foreign_keys = ON");
     if (file !== ":memory:") {
+      keepPrivate(file);
       // WAL with synchronous NORMAL: a commit survives the process being killed (it is in the
       // WAL), and only a power loss may undo the last ones; FULL would fsync every commit,
       // which made each stored job run cost milliseconds (scripts/bench/state.mjs).
@@ -100,6 +102,19 @@ export class SqliteDatabase implements DatabaseService {
 
   close(): void {
     this.#db.close();
+  }
+}
+
+/**
+ * The database holds the audit trail, every plugin's logs and its tables: no other user of the
+ * machine (a gRPC plugin's own user among them, docs/grpc.md) may read it. SQLite creates the
+ * WAL and shared-memory files with the database file's permissions.
+ */
+function keepPrivate(file: string): void {
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (!existsSync(path)) continue;
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) chmodSync(path, mode & 0o700);
   }
 }
 
