@@ -89,8 +89,10 @@ async function twoHosts(database: () => Promise<DatabaseService>) {
     two.advance(10);
     const jobs = await Promise.all([one.runJob(), two.runJob()]);
     const db = one.host.services.db;
-    const instances = await db.query("SELECT id, ticket_id, status, seq FROM process_instances ORDER BY id", []);
-    const history = await db.query("SELECT instance_id, seq, step, action FROM process_history ORDER BY instance_id, seq", []);
+    // The plugin's tables live in a schema or database of its own on the servers.
+    const table = (name: string) => db.pluginTable("process", name);
+    const instances = await db.query(`SELECT id, ticket_id, status, seq FROM ${table("process_instances")} ORDER BY id`, []);
+    const history = await db.query(`SELECT instance_id, seq, step, action FROM ${table("process_history")} ORDER BY instance_id, seq`, []);
     const mails = [...one.mails(), ...two.mails()].map((m) => m.subject).sort();
     return { tickets, jobs, instances, history, mails };
   } finally {

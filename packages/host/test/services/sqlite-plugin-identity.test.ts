@@ -121,6 +121,8 @@ describe("SQLite: migrations run as the plugin", () => {
 
   const attacks: Array<[name: string, up: string]> = [
     ["a data-modifying CTE on a core ticket", "WITH a AS (SELECT 1) UPDATE tickets SET title = 'owned' WHERE id = 1"],
+    ["updating a core ticket by its id", "UPDATE tickets SET title = 'owned' WHERE id = 1"],
+    ["deleting core rows with a subquery", "DELETE FROM queues WHERE id IN (SELECT queue_id FROM tickets WHERE id = 1)"],
     ["emptying the audit trail, quoted as a string", "DELETE FROM 'goatkit_audit'"],
     ["committing early and attaching a file", `COMMIT; ATTACH DATABASE '${attached}' AS x`],
     ["a trigger on a core table", "CREATE TRIGGER kitchen_sink_t AFTER UPDATE ON tickets BEGIN DELETE FROM goatkit_audit; END"],

@@ -211,7 +211,7 @@ export class SqlitePluginDatabase implements PluginDatabase {
     if (access.refusal) return `may not run this statement: ${access.refusal}`;
     const [foreign] = access.foreignFunctions;
     if (foreign !== undefined) return `may not call ${foreign}(): plugins call only SQLite's own functions, none of which reaches outside the database`;
-    if (mode !== "migration" && (access.changesSchema || access.schemaFunctions.size > 0)) return "may not change the schema; put CREATE, ALTER and DROP in manifest.migrations";
+    if (mode !== "migration" && (access.changesSchema !== null || access.schemaFunctions.size > 0)) return `may not change the schema (${access.changesSchema ?? [...access.schemaFunctions][0]}); put CREATE, ALTER and DROP in manifest.migrations`;
     if (mode === "read" && access.writes.size > 0) return "only reads; use db_exec to change data";
     const own = (table: string) => this.catalogue.ownerOf(table) === plugin;
     const writesOwnOrGranted = [...access.writes].some((page) => {
@@ -223,7 +223,7 @@ export class SqlitePluginDatabase implements PluginDatabase {
       if (table === null) return "may not read a b-tree that no table owns";
       if (own(table) || (readCore && this.catalogue.isCore(table))) continue;
       // AUTOINCREMENT keeps its counters in sqlite_sequence; the schema is read by DDL.
-      if (table === "sqlite_sequence" && (writesOwnOrGranted || (mode === "migration" && access.changesSchema))) continue;
+      if (table === "sqlite_sequence" && (writesOwnOrGranted || (mode === "migration" && access.changesSchema !== null))) continue;
       if (table === "sqlite_schema" && mode === "migration") continue;
       return this.#denied(table, "read");
     }
@@ -235,7 +235,7 @@ export class SqlitePluginDatabase implements PluginDatabase {
       }
       if (own(table) || (this.catalogue.isCore(table) && writeCore.includes(table))) continue;
       // ALTER TABLE ... RENAME and DROP TABLE keep AUTOINCREMENT's counters in step.
-      if (table === "sqlite_sequence" && (writesOwnOrGranted || (mode === "migration" && access.changesSchema))) continue;
+      if (table === "sqlite_sequence" && (writesOwnOrGranted || (mode === "migration" && access.changesSchema !== null))) continue;
       if (table === "sqlite_schema" && mode === "migration") continue;
       return this.#denied(table, "write");
     }

@@ -27,8 +27,8 @@ export interface ProgramAccess {
   schemaFunctions: Set<string>;
   /** Why the program reaches beyond the main database's tables, or null. */
   refusal: string | null;
-  /** Opcodes that change the schema (CREATE, DROP, ALTER). */
-  changesSchema: boolean;
+  /** The first opcode that changes the schema (CREATE, DROP, ALTER), or null. */
+  changesSchema: string | null;
 }
 
 // Opcodes of DDL: allowed in a migration only, where the schema comparison decides.
@@ -37,12 +37,13 @@ const SCHEMA_OPCODES = new Set(["ReadCookie", "SetCookie", "CreateBtree", "Parse
 const CONNECTION_OPCODES = new Set(["JournalMode", "Vacuum", "IncrVacuum", "Checkpoint", "IntegrityCk", "LoadAnalysis", "TableLock", "Pagecount", "MaxPgcnt", "AutoCommit", "Savepoint"]);
 const FUNCTION_OPCODES = new Set(["Function", "PureFunc", "AggStep", "AggStep1", "AggFinal", "AggValue", "AggInverse"]);
 const OPEN_OPCODES = new Set(["OpenRead", "ReopenIdx", "OpenWrite"]);
-// OpenWrite's P5 flag: P2 is a register holding the root page (a b-tree created by this statement).
-const OPFLAG_P2ISREG = 0x02;
+// OpenRead/OpenWrite's P5 flag (sqliteInt.h): P2 is a register holding the root page, as for a
+// b-tree this statement creates. (0x02 is OPFLAG_SEEKEQ, set on ordinary reads and writes.)
+const OPFLAG_P2ISREG = 0x10;
 
 /** Reads the compiled program's rows into what the statement touches. */
 export function programAccess(rows: readonly ExplainRow[]): ProgramAccess {
-  const access: ProgramAccess = { reads: new Set(), writes: new Set(), foreignFunctions: new Set(), schemaFunctions: new Set(), refusal: null, changesSchema: false };
+  const access: ProgramAccess = { reads: new Set(), writes: new Set(), foreignFunctions: new Set(), schemaFunctions: new Set(), refusal: null, changesSchema: null };
   const refuse = (why: string) => {
     access.refusal ??= why;
   };
@@ -51,12 +52,12 @@ export function programAccess(rows: readonly ExplainRow[]): ProgramAccess {
     if (OPEN_OPCODES.has(op)) {
       if (Number(row.p3) === 1 && Number(row.p2) === 1 && !(Number(row.p5) & OPFLAG_P2ISREG)) {
         // ALTER TABLE also rewrites temporary triggers: the temporary schema, compared afterwards.
-        access.changesSchema = true;
+        access.changesSchema ??= "OpenRead temp schema";
         continue;
       }
       if (Number(row.p3) !== 0) refuse("it opens the temporary database or an attached one");
       if (op === "OpenWrite" && (Number(row.p5) & OPFLAG_P2ISREG) !== 0) {
-        access.changesSchema = true; // a table or index this statement creates
+        access.changesSchema ??= "OpenWrite"; // a table or index this statement creates
         continue;
       }
       (op === "OpenWrite" ? access.writes : access.reads).add(Number(row.p2));
@@ -70,7 +71,7 @@ export function programAccess(rows: readonly ExplainRow[]): ProgramAccess {
     } else if (op.startsWith("V") && /^V[A-Z]/.test(op)) {
       refuse("it uses a virtual table (such as fsdir, json_each or sqlite_dbpage), which plugins may not");
     } else if (SCHEMA_OPCODES.has(op)) {
-      access.changesSchema = true;
+      access.changesSchema ??= op;
       if (op === "Destroy") access.writes.add(Number(row.p1));
     } else if (CONNECTION_OPCODES.has(op)) {
       refuse(`it changes the database file or the connection (${op})`);
