@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHost, type Host, type Plugin } from "../src/index.js";
+import { createHost, inspectModule, type Host, type Plugin } from "../src/index.js";
 import { startServer, type RunningServer } from "../src/http/server.js";
 import { PluginManager } from "../src/manager/plugin-manager.js";
 import { ADMIN_TOKEN, AGENT_TOKEN, TOKENS } from "./platform/support/platform.js";
+import { watFile } from "./support/plugin-dir.js";
 
 // A plugin in C against GoatFlow's real ABI (fixtures/goatflow-c, built with clang and
 // wasi-libc). The built module is committed, so only a checkout without it skips.
@@ -45,6 +46,13 @@ for (const isolation of ["worker", "in-process"] as const) {
       });
       // A job without `enabled: true` never runs on GoatFlow: it is not scheduled here either.
       expect(host.jobs.list("hello-c").map((j) => j.id)).toEqual(["count_tickets"]);
+    });
+
+    it("is inspected as goatflow, with every import one this host provides", async () => {
+      const info = inspectModule(new Uint8Array(await readFile(C_WASM)));
+      expect(info.binding).toBe("goatflow");
+      expect(info.imports.filter((i) => !i.known)).toEqual([]);
+      expect(info.imports.map((i) => `${i.module}.${i.name}`)).toEqual(expect.arrayContaining(["gk.host_call", "gk.log", "wasi_snapshot_preview1.fd_write"]));
     });
 
     it("passes a route GoatFlow's flat arguments: params, query, JSON body keys, _method, _path, _user_*", async () => {
@@ -154,5 +162,53 @@ describe.skipIf(!haveC)("a GoatFlow-ABI plugin over HTTP", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(await res.text()).toContain('<div class="hello-c">widget args {}</div>');
+  });
+});
+
+// The same ABI in WebAssembly text, compiled at test time: the runner's time-outs and memory
+// caps apply to GoatFlow-ABI plugins as to any other (GoatFlow itself enforces neither).
+describe("a GoatFlow-ABI plugin in WAT", () => {
+  let host: Host;
+  let plugin: Plugin;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "goatflow-wat-"));
+    await writeFile(join(dir, "wat-goat.wasm"), await watFile("goatflow/wat-goat.wat"));
+    host = await createHost();
+    plugin = await host.load(join(dir, "wat-goat.wasm"), { limits: { timeout_ms: 300, memory_mb: 16 } });
+  });
+  afterAll(async () => {
+    await host.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("echoes its flat arguments and logs through gk.log", async () => {
+    expect(plugin.binding).toBe("goatflow");
+    const res = await plugin.call("echo", { kind: "route", method: "GET", path: "/echo", query: { q: "1" } });
+    expect(json(res.body)).toEqual({ q: "1", _method: "GET", _path: "/echo" });
+    expect(host.logs.list("wat-goat", "info").map((e) => e.message)).toContain("wat says hello");
+  });
+
+  it("is stopped at the plugin's time-out, and the next call is served", async () => {
+    const res = await plugin.call("loop", { kind: "route", method: "GET", path: "/loop" });
+    expect(res).toMatchObject({ status: 504, error: { code: "E_TIMEOUT" } });
+    expect((await plugin.call("echo", { kind: "route", method: "GET", path: "/echo" })).status).toBe(200);
+  });
+
+  it("cannot grow its memory past the plugin's cap", async () => {
+    const res = await plugin.call("grow", { kind: "route", method: "GET", path: "/grow" });
+    expect(json(res.body)).toEqual({ ok: false });
+  });
+
+  it("reads the real clock and a real random source through WASI", async () => {
+    const res = await plugin.call("clock", { kind: "route", method: "GET", path: "/clock" });
+    expect(json(res.body)).toEqual({ ok: true });
+  });
+
+  it("fails a widget that does not answer {html}, as GoatFlow does", async () => {
+    const res = await plugin.call("widget", { kind: "widget" });
+    expect(res).toMatchObject({ status: 500, error: { code: "E_BAD_RESULT" } });
+    expect(res.error?.message).toMatch(/widget handler "widget" must answer \{"html": "\.\.\."\}/);
   });
 });
