@@ -219,7 +219,7 @@ function wasiUnsupported(): number {
 
 /**
  * WASI preview1 with no files, no environment and no arguments: stdout and stderr go to the
- * plugin's log, clocks are the real ones and `random_get` is the system's random source.
+ * plugin's log (one entry per line of each write), clocks are the real ones and `random_get` is the system's random source.
  */
 function wasiPreview1(calls: GuestHostCalls, guest: () => GoatflowGuest): Record<string, WebAssembly.ImportValue> {
   const write = (ptr: number, bytes: Uint8Array): void => guest().writeAt(ptr >>> 0, bytes);
@@ -233,11 +233,11 @@ function wasiPreview1(calls: GuestHostCalls, guest: () => GoatflowGuest): Record
     new DataView(b.buffer).setBigUint64(0, value, true);
     return b;
   };
-  const pending: Record<number, string> = { 1: "", 2: "" };
+  // Each write is logged as it comes, a line per entry: nothing is held between writes or calls,
+  // so a guest that never writes a newline cannot grow a buffer here.
   const flush = (fd: number, text: string) => {
-    pending[fd] += text;
-    const lines = pending[fd]!.split("\n");
-    pending[fd] = lines.pop()!;
+    const lines = text.split("\n");
+    if (lines.at(-1) === "") lines.pop();
     for (const line of lines) calls.log(fd === 2 ? "warn" : "info", line, JSON.stringify({ stream: fd === 2 ? "stderr" : "stdout" }));
   };
   const start = process.hrtime.bigint();
