@@ -117,7 +117,8 @@ export function goatflowImports(module: WebAssembly.Module, calls: GuestHostCall
         const { ptr, len } = guest().writeBytes(bytes);
         return (BigInt(ptr) << 32n) | BigInt(len);
       } catch (error) {
-        if (error instanceof GuestExit) throw error;
+        // A trap inside the guest's own gk_malloc ends the call; only the host function's failure answers 0.
+        if (error instanceof GuestExit || error instanceof WebAssembly.RuntimeError || error instanceof RangeError) throw error;
         calls.log("error", `host_call ${name} failed: ${messageOf(error)}`, JSON.stringify({ function: name, code: error instanceof HostCallError ? error.code : "E_SERVICE" }));
         return 0n;
       }
