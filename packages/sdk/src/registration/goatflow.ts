@@ -13,7 +13,7 @@ import { WIDGET_SIZES } from "../manifest/schema.js";
  * - without `permissions`, GoatFlow's default policy: db read, cache read and write.
  *
  * Fields GoatFlow has and we do not (templates, i18n, error_codes, menu_items, resources, ...) are
- * dropped. A registration in our own shape passes through unchanged.
+ * dropped.
  */
 export const GOATFLOW_DEFAULT_PERMISSIONS: readonly string[] = ["db:read", "cache:read", "cache:write"];
 
@@ -25,16 +25,16 @@ export function isGoatflowRegistration(value: Record<string, unknown>): boolean 
     field(widgets, ["refresh_sec", "refreshable", "order"]) ||
     widgets.some((w) => (w as { location?: unknown })?.location === "dashboard") ||
     field(jobs, ["enabled", "timeout"]) ||
-    ["menu_items", "templates", "i18n", "error_codes", "hide_menu_items", "landing_page", "min_host_version", "resources", "author", "license", "homepage"].some(
-      (key) => key in value && !(key === "menu_items" && Array.isArray(value.menu_items) && value.menu_items.every((m) => m && typeof m === "object" && !("id" in m))),
-    )
+    // Fields only GoatFlow's registration has (author and the like are too common to tell).
+    ["templates", "i18n", "error_codes", "hide_menu_items", "landing_page", "min_host_version", "resources"].some((key) => key in value)
   );
 }
 
 /** Rewrites a GoatFlow registration into our registration's fields (see above). */
 export function fromGoatflowRegistration(value: Record<string, unknown>, options: { defaultPermissions?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of ["name", "version", "description"]) if (value[key] !== undefined) out[key] = value[key];
+  // Ours as they are, should a registration mix both shapes.
+  for (const key of ["name", "version", "description", "runtime", "abi", "functions", "hooks"]) if (value[key] !== undefined) out[key] = value[key];
   if (Array.isArray(value.routes)) {
     out.routes = value.routes.map((r: Record<string, unknown>) => pick(r, ["method", "path", "handler", "description"]));
   }
