@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ManifestError, validateManifest, type Manifest } from "../src/manifest/index.js";
-import { checkRegistration, manifestFromRegistration, parseRegistration, type Registration } from "../src/registration/index.js";
+import { checkRegistration, goDurationMs, manifestFromRegistration, parseRegistration, type Registration } from "../src/registration/index.js";
 
 const seed004 = readFileSync(fileURLToPath(new URL("./fixtures/manifests/seed-004-my-plugin.registration.json", import.meta.url)), "utf8");
 
@@ -216,6 +216,45 @@ describe("manifestFromRegistration", () => {
     const result = manifestFromRegistration({ ...parseRegistration(seed004), abi: 1 });
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.manifest).toMatchObject({ name: "my-plugin", runtime: "wasm", permissions: ["my_plugin.view", "my_plugin.edit"] });
+  });
+});
+
+describe("manifestFromRegistration with GoatFlow's registration (GKRegistration)", () => {
+  const stats = {
+    name: "stats",
+    version: "1.0.0",
+    author: "GoatFlow",
+    license: "Apache-2.0",
+    routes: [{ method: "GET", path: "/stats", handler: "stats_page", middleware: ["auth"], description: "the stats page" }],
+    menu_items: [{ id: "stats", label: "Stats", path: "/stats" }],
+    widgets: [{ id: "stats_overview", title: "Overview", handler: "overview", location: "dashboard", size: "large", refreshable: true, refresh_sec: 60, order: 2 }],
+    jobs: [
+      { id: "stats_refresh", handler: "refresh", schedule: "*/5 * * * *", enabled: true, timeout: "1m30s" },
+      { id: "stats_off", handler: "refresh", schedule: "0 * * * *" },
+    ],
+    i18n: { namespace: "stats", languages: ["en"] },
+  };
+
+  it("accepts the real field names and values, and grants GoatFlow's default policy", () => {
+    const result = manifestFromRegistration(stats as unknown as Registration);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.manifest).toMatchObject({
+      name: "stats",
+      permissions: ["db:read", "cache:read", "cache:write"],
+      routes: [{ method: "GET", path: "/stats", handler: "stats_page", description: "the stats page" }],
+      widgets: [{ id: "stats_overview", title: "Overview", handler: "overview", location: "agent_home", size: "large", refresh_seconds: 60 }],
+      jobs: [{ id: "stats_refresh", handler: "refresh", schedule: "*/5 * * * *", timeout_ms: 90_000 }],
+    });
+  });
+
+  it("keeps declared permissions instead of the default", () => {
+    const result = manifestFromRegistration({ ...stats, permissions: ["db:read"] } as unknown as Registration);
+    expect(result.ok && result.manifest.permissions).toEqual(["db:read"]);
+  });
+
+  it("reads Go durations", () => {
+    expect([goDurationMs("5m"), goDurationMs("1h30m"), goDurationMs("250ms"), goDurationMs("five")]).toEqual([300_000, 5_400_000, 250, null]);
   });
 });
 

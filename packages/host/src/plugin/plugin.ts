@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import {
   checkRegistration,
   formatIssues,
+  fromGoatflowRegistration,
   loadManifest,
   manifestHandlers,
   ManifestError,
@@ -173,7 +174,8 @@ export class Plugin {
   /** Registers a started runner, checks it against the manifest and applies migrations and jobs. */
   static async #registered(path: string, wasmPath: string, fileManifest: Manifest | null, runner: PluginRunner, calls: HostCalls, services: HostServices, options: LoadOptions): Promise<Plugin> {
     try {
-      const registration = parseRegistration(await runner.register());
+      const goatflow = runner.binding === "goatflow";
+      const registration = parseRegistration(goatflow ? goatflowRegistrationText(await runner.register()) : await runner.register());
       let manifest: Manifest;
       if (fileManifest) {
         manifest = fileManifest;
@@ -182,7 +184,8 @@ export class Plugin {
         if (!fromRegistration.ok) throw new PluginCallError("E_REGISTRATION", `${wasmPath}: no manifest beside it and gk_register does not describe a valid plugin:\n${formatIssues(fromRegistration.errors)}`);
         manifest = fromRegistration.manifest;
       }
-      const check = checkRegistration(manifest, registration, runner.exports);
+      // GoatFlow's modules export only gk_call: their handlers are names it dispatches, not exports.
+      const check = checkRegistration(manifest, registration, goatflow ? undefined : runner.exports);
       if (!check.ok) throw new PluginCallError("E_REGISTRATION", `${manifest.name}: gk_register disagrees with the manifest:\n${formatIssues(check.issues.filter((i) => i.severity === "error"))}`);
       // Registration may describe limits the file did not (a module loaded without a manifest).
       checkLimitCeilings(check.manifest.name, check.manifest.limits, options.limitCeilings ?? DEFAULT_LIMIT_CEILINGS);
@@ -192,7 +195,9 @@ export class Plugin {
         ...(options.limits ? { limits: { ...check.manifest.limits, ...options.limits } } : {}),
       };
 
-      const handlers = new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
+      const handlers = goatflow
+        ? new Set(manifestHandlers(effective).map((ref) => ref.handler))
+        : new Set(runner.exports.filter((n) => !n.startsWith("gk_") && n !== "memory" && !n.startsWith("_")));
       const grants = grantsOf(effective);
       calls.authorize(effective.name, grants, handlers);
       const hostTable = hostTableInMigrations(effective, services.db.dialect);
@@ -238,6 +243,18 @@ export class Plugin {
     this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code });
     return errorResponse(error.message, error.code, error.status);
   }
+}
+
+/** A GoatFlow registration (GKRegistration) rewritten in our registration's field names and values. */
+function goatflowRegistrationText(text: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return text; // parseRegistration names the problem
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return text;
+  return JSON.stringify(fromGoatflowRegistration(value as Record<string, unknown>));
 }
 
 /** The folder a plugin was loaded from: the given folder, or the `.wasm` file's. */

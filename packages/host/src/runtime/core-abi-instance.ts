@@ -2,6 +2,7 @@ import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctio
 import { HostCallError, messageOf } from "../host-api/host-call-error.js";
 import type { GuestHostCalls } from "../host-api/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
+import { goatflowArgs, goatflowImports, goatflowResult, GuestExit, type GoatflowCall, type GoatflowGuest } from "./goatflow-abi.js";
 import { PluginCallError } from "./plugin-call-error.js";
 
 export interface CoreAbiOptions {
@@ -9,6 +10,8 @@ export interface CoreAbiOptions {
   maxResultBytes: number;
   /** The host clock, for AssemblyScript's `Date.now`. */
   now: () => number;
+  /** `goatflow`: GoatFlow's ABI (`gk_malloc`, `gk_call`, `gk.host_call`, WASI); default `core`. */
+  abi?: "core" | "goatflow";
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -19,13 +22,17 @@ const KNOWN_HOST_IMPORTS = new Set<string>(HOST_FUNCTIONS.map((f) => f.name));
 class GuestAbort extends Error {}
 
 /**
- * One instance of a core-ABI module (docs/abi.md) with its `host` imports bound to HostCalls.
+ * One instance of a core-ABI module (docs/abi.md) with its `host` imports bound to HostCalls,
+ * or of a GoatFlow-ABI module (docs/goatflow.md): the same memory, result and trap handling,
+ * with GoatFlow's allocator, dispatch and imports.
  * It runs on the calling thread; all host functions must answer synchronously here.
  * After a trap the instance's memory may be inconsistent, so `broken` tells the owner to
  * replace it.
  */
-export class CoreAbiInstance {
+export class CoreAbiInstance implements GoatflowGuest {
   broken = false;
+  /** The GoatFlow call being served (its config and translations answer config_get and translate). */
+  current: GoatflowCall | null = null;
   readonly #memory: WebAssembly.Memory;
   readonly #exports: WebAssembly.Exports;
   readonly #alloc: (size: number) => number;
@@ -36,15 +43,16 @@ export class CoreAbiInstance {
   ) {
     this.#exports = instance.exports;
     const memory = this.#exports.memory;
-    const alloc = this.#exports.gk_alloc;
+    const allocName = options.abi === "goatflow" ? "gk_malloc" : "gk_alloc";
+    const alloc = this.#exports[allocName];
     if (!(memory instanceof WebAssembly.Memory)) throw new PluginCallError("E_LOAD", "the module does not export its memory as `memory`; export it (core ABI v1 requires it)");
-    if (typeof alloc !== "function") throw new PluginCallError("E_LOAD", "the module does not export `gk_alloc(size: i32) -> i32`; the host needs it to pass requests");
+    if (typeof alloc !== "function") throw new PluginCallError("E_LOAD", `the module does not export \`${allocName}(size: i32) -> i32\`; the host needs it to pass requests`);
     this.#memory = memory;
     this.#alloc = alloc as (size: number) => number;
   }
 
   static instantiate(module: WebAssembly.Module, calls: GuestHostCalls, options: CoreAbiOptions): CoreAbiInstance {
-    const imports = coreAbiImports(module, calls, options, () => self);
+    const imports = options.abi === "goatflow" ? goatflowImports(module, calls, () => self) : coreAbiImports(module, calls, options, () => self);
     let instance: WebAssembly.Instance;
     try {
       instance = new WebAssembly.Instance(module, imports);
@@ -76,12 +84,51 @@ export class CoreAbiInstance {
 
   /** Writes the request through `gk_alloc`, calls the handler and copies out its result. */
   call(handler: string, request: Uint8Array): Uint8Array | null {
+    if (this.options.abi === "goatflow") return this.#callGoatflow(handler, request);
     const fn = this.#exports[handler];
     if (typeof fn !== "function" || handler.startsWith("gk_") || handler === "memory") {
       throw new PluginCallError("E_UNKNOWN_HANDLER", `the plugin does not export a handler named "${handler}"`);
     }
     const { ptr, len } = this.#guard(handler, () => this.writeBytes(request));
     return this.#readResult(this.#guard(handler, () => fn(ptr, len) as bigint), handler);
+  }
+
+  /**
+   * GoatFlow's dispatch: the request envelope becomes its flat arguments, the name and the
+   * arguments are `gk_malloc`ed, `gk_call` runs, its result is copied out and every buffer freed.
+   */
+  #callGoatflow(handler: string, request: Uint8Array): Uint8Array | null {
+    const gkCall = this.#exports.gk_call;
+    if (typeof gkCall !== "function") throw new PluginCallError("E_LOAD", "the module does not export `gk_call(fnPtr, fnLen, argsPtr, argsLen: i32) -> i64`");
+    const free = this.#exports.gk_free;
+    const call = JSON.parse(utf8.decode(request)) as GoatflowCall;
+    const args = goatflowArgs(call);
+    this.current = call;
+    try {
+      const name = this.#guard(handler, () => this.writeBytes(encoder.encode(handler)));
+      const input = args === null ? { ptr: 0, len: 0 } : this.#guard(handler, () => this.writeBytes(args));
+      const packed = this.#guard(handler, () => gkCall(name.ptr, name.len, input.ptr, input.len) as bigint);
+      const result = this.#readResult(packed, handler);
+      if (typeof free === "function") {
+        this.#guard(handler, () => {
+          if (packed !== 0n) free(unpackPtrLen(packed).ptr);
+          free(name.ptr);
+          if (input.ptr !== 0) free(input.ptr);
+        });
+      }
+      return goatflowResult(call, handler, result);
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** Copies host bytes to a guest address, checking the range against the current memory size. */
+  writeAt(ptr: number, bytes: Uint8Array): void {
+    const buffer = this.#memory.buffer;
+    if (ptr < 0 || ptr + bytes.byteLength > buffer.byteLength) {
+      throw new PluginCallError("E_BAD_POINTER", `pointer ${ptr} with length ${bytes.byteLength} is outside the plugin's memory (${buffer.byteLength} bytes)`);
+    }
+    new Uint8Array(buffer, ptr, bytes.byteLength).set(bytes);
   }
 
   /** Copies guest bytes out, checking the range against the current memory size. */
@@ -125,7 +172,7 @@ export class CoreAbiInstance {
     } catch (error) {
       if (error instanceof PluginCallError) throw error;
       this.broken = true;
-      if (error instanceof GuestAbort) throw new PluginCallError("E_TRAP", `${what} aborted: ${error.message}`, { cause: error });
+      if (error instanceof GuestAbort || error instanceof GuestExit) throw new PluginCallError("E_TRAP", `${what} aborted: ${error.message}`, { cause: error });
       if (error instanceof WebAssembly.RuntimeError || error instanceof RangeError) {
         throw new PluginCallError("E_TRAP", `${what} trapped: ${error.message}`, { cause: error });
       }

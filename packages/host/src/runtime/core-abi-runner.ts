@@ -10,13 +10,13 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * synchronously. A trap replaces the instance, so the next call starts clean.
  */
 export class CoreAbiRunner implements PluginRunner {
-  readonly binding = "core" as const;
   readonly exports: readonly string[];
   #instance: CoreAbiInstance | null = null;
 
   constructor(
     private readonly module: WebAssembly.Module,
     private readonly options: RunnerOptions,
+    readonly binding: "core" | "goatflow" = "core",
   ) {
     this.exports = WebAssembly.Module.exports(module).map((e) => e.name);
     options.calls.synchronous = true;
@@ -53,6 +53,6 @@ export class CoreAbiRunner implements PluginRunner {
   }
 
   #instantiate(): CoreAbiInstance {
-    return CoreAbiInstance.instantiate(this.module, this.options.calls, { maxResultBytes: this.options.maxResultBytes, now: this.options.now });
+    return CoreAbiInstance.instantiate(this.module, this.options.calls, { maxResultBytes: this.options.maxResultBytes, now: this.options.now, abi: this.binding });
   }
 }

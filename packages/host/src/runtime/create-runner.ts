@@ -7,10 +7,12 @@ import type { PluginRunner, RunnerOptions } from "./plugin-runner.js";
 /** Picks the runtime for a module's binding. */
 export async function createRunner(binding: Binding, options: RunnerOptions): Promise<PluginRunner> {
   switch (binding) {
+    // GoatFlow-ABI modules run on the core ABI's machinery, with GoatFlow's dispatch and imports.
     case "core":
+    case "goatflow":
       return options.isolation === "in-process"
-        ? new CoreAbiRunner(options.module!, options)
-        : WorkerRunner.create({ kind: "core", module: options.module! }, options, { poolSize: options.poolSize });
+        ? new CoreAbiRunner(options.module!, options, binding)
+        : WorkerRunner.create(binding === "core" ? { kind: "core", module: options.module! } : { kind: "goatflow", module: options.module! }, options, { poolSize: options.poolSize });
     // Component plugins run in workers like core modules, or on the host's thread in-process.
     // Loaded on first use: their runtimes (jco's WASI shims, @extism/extism) cost start-up
     // time and print Node's WASI warning, which core-ABI-only hosts and the CLI should not pay.

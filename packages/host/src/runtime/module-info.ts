@@ -1,5 +1,6 @@
 import { HOST_FUNCTIONS, HOST_MODULE, QUICKJS_CODE_SECTION, QUICKJS_SECTION, type QuickjsPluginMeta } from "@goatkit/sdk/abi";
 import { detectBinding, type Binding } from "./detect-binding.js";
+import { GOATFLOW_MODULE, WASI_MODULE } from "./goatflow-abi.js";
 import { readMemoryLimits, readU32, sections, type MemoryLimits } from "./memory-cap.js";
 
 export interface ModuleImport {
@@ -39,6 +40,9 @@ export function inspectModule(bytes: Uint8Array<ArrayBuffer>): ModuleInfo {
       const spec = HOST_SPECS.get(i.name);
       return { ...i, known: spec !== undefined, ...(spec ? { permission: spec.permission } : {}) };
     }
+    if (i.module === GOATFLOW_MODULE) return { ...i, known: i.name === "host_call" || i.name === "log" };
+    // GoatFlow-ABI modules get WASI preview1 (functions this host does not implement answer ENOSYS).
+    if (i.module === WASI_MODULE) return { ...i, known: true };
     return { ...i, known: i.module === "env" && AS_ENV.has(i.name) };
   });
   const customSections = sections(bytes)

@@ -3,6 +3,7 @@ import { ABI_VERSION } from "@goatkit/sdk/abi";
 /** Codes of failures the host reports for a call (docs/envelopes.md, "Errors the host reports"). */
 export type PluginErrorCode =
   | "E_UNKNOWN_HANDLER"
+  | "E_BAD_RESULT"
   | "E_TRAP"
   | "E_TIMEOUT"
   | "E_BAD_POINTER"

@@ -14,8 +14,8 @@ export const SEMVER_PATTERN =
   "(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?$";
 /** A handler (guest export) name; the `gk_` prefix and RESERVED_EXPORTS are refused separately. */
 export const HANDLER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
-/** Widget and job ids: kebab-case. */
-export const KEBAB_ID_PATTERN = "^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$";
+/** Widget and job ids: kebab-case, or snake_case as GoatFlow's plugins name them. */
+export const KEBAB_ID_PATTERN = "^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$";
 /** `http.allowed_hosts` entries: a host name or IPv4 address, an optional `*.` wildcard and port. */
 export const ALLOWED_HOST_PATTERN =
   "^(?:\\*\\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::[0-9]{1,5})?$";
@@ -101,7 +101,7 @@ export const RouteSchema = Strict(
 
 export const WidgetSchema = Strict(
   {
-    id: Type.String({ pattern: KEBAB_ID_PATTERN, description: "the widget id, kebab-case, unique in the plugin", examples: ["ticket-counts"] }),
+    id: Type.String({ pattern: KEBAB_ID_PATTERN, description: "the widget id, kebab-case or snake_case, unique in the plugin", examples: ["ticket-counts"] }),
     title: Text("the title shown above the widget", ["Ticket Counts"]),
     handler: Handler("the exported function that renders the widget's HTML", "render_widget"),
     location: StringEnum(WIDGET_LOCATIONS, { description: "where the widget appears", examples: ["agent_home"] }),
@@ -114,7 +114,7 @@ export const WidgetSchema = Strict(
 
 export const JobSchema = Strict(
   {
-    id: Type.String({ pattern: KEBAB_ID_PATTERN, description: "the job id, kebab-case, unique in the plugin", examples: ["refresh-cache"] }),
+    id: Type.String({ pattern: KEBAB_ID_PATTERN, description: "the job id, kebab-case or snake_case, unique in the plugin", examples: ["refresh-cache"] }),
     schedule: Text("a cron expression: 5 fields (minute hour day month weekday) or 6 with seconds first", ["*/5 * * * *"]),
     handler: Handler("the exported function the job calls", "refresh_cache"),
     description: Opt(Text("what the job does")),

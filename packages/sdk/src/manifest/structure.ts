@@ -255,7 +255,7 @@ function patternIssue(path: string, label: string, value: string, pattern: strin
     }
     case KEBAB_ID_PATTERN: {
       const kebab = value.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^[^a-z]+|-+$/g, "") || "my-id";
-      return errorAt(path, `${label} "${value}" is not kebab-case`, `use lower-case letters, digits and single "-", starting with a letter, e.g. "${kebab}"`);
+      return errorAt(path, `${label} "${value}" is not kebab-case or snake_case`, `use lower-case letters, digits and single "-" or "_", starting with a letter, e.g. "${kebab}"`);
     }
     case ALLOWED_HOST_PATTERN:
       return hostIssue(path, label, value);

@@ -4,6 +4,7 @@
  * module may claim; the module adds what only it knows (functions, hooks, menu items, its own
  * permissions).
  */
+import { fromGoatflowRegistration, isGoatflowRegistration } from "./goatflow.js";
 import { ABI_VERSION } from "../abi.js";
 import { checkFunctions, checkHooks, checkMenuItems, checkPermissions, validName } from "../manifest/checks.js";
 import { functionHandler, manifestHandlers, resolveHook, type HandlerReference } from "../manifest/handlers.js";
@@ -89,7 +90,10 @@ export function checkRegistration(manifest: Manifest, registration: Registration
 
 /** Validates a registration as a manifest, for a module that has no manifest file beside it. */
 export function manifestFromRegistration(registration: Registration): ManifestValidationResult {
-  const { abi: _abi, ...fields } = registration;
+  const source = registration as unknown as Record<string, unknown>;
+  // GoatFlow's own field names and values (refresh_sec, "dashboard", enabled, timeout: "5m").
+  const normalised = (isGoatflowRegistration(source) ? fromGoatflowRegistration(source) : source) as Registration;
+  const { abi: _abi, ...fields } = normalised;
   const known = Object.fromEntries(Object.entries(fields).filter(([key]) => REGISTRATION_FIELDS.includes(key)));
   return validateManifest(known);
 }

@@ -9,6 +9,7 @@ import { resultBytes } from "../quickjs/result-bytes.js";
 /** What a worker runs: a compiled core module, a transpiled component on disk, or a script for the shared engine. */
 export type GuestSource =
   | { kind: "core"; module: WebAssembly.Module }
+  | { kind: "goatflow"; module: WebAssembly.Module }
   | { kind: "component"; gluePath: string; dir: string; memoryMb: number }
   | { kind: "quickjs"; engine: Engine; script: string; memoryMb: number };
 
@@ -44,9 +45,10 @@ export async function prepareRuntime(source: GuestSource): Promise<void> {
 
 /** Returns a factory of fresh instances for the source (a component's glue is imported once). */
 export async function guestFactory(source: GuestSource, calls: GuestHostCalls, options: GuestOptions): Promise<() => Promise<WorkerGuest>> {
-  if (source.kind === "core") {
+  if (source.kind === "core" || source.kind === "goatflow") {
+    const abi = source.kind;
     return async () => {
-      const instance = CoreAbiInstance.instantiate(source.module, calls, options);
+      const instance = CoreAbiInstance.instantiate(source.module, calls, { ...options, abi });
       return {
         abiVersion: () => instance.abiVersion(),
         register: () => instance.register(),

@@ -51,7 +51,7 @@ export class WorkerRunner implements PluginRunner {
     pool: WorkerPoolOptions,
   ) {
     this.binding = source.kind;
-    this.#exports = source.kind === "core" ? WebAssembly.Module.exports(source.module).map((e) => e.name) : [];
+    this.#exports = source.kind === "core" || source.kind === "goatflow" ? WebAssembly.Module.exports(source.module).map((e) => e.name) : [];
     for (let i = 0; i < Math.max(1, pool.poolSize); i++) this.#slots.push(this.#spawn());
     if (source.kind === "quickjs") spareWorkers.retain(source.engine);
   }
@@ -59,7 +59,7 @@ export class WorkerRunner implements PluginRunner {
   /** Starts the pool; for a component, asks it for its handler names (its "exports"). */
   static async create(source: GuestSource, options: RunnerOptions, pool: WorkerPoolOptions = { poolSize: 1 }): Promise<WorkerRunner> {
     const runner = new WorkerRunner(source, options, pool);
-    if (source.kind !== "core") {
+    if (source.kind !== "core" && source.kind !== "goatflow") {
       try {
         const { bytes } = await runner.#run({ op: "handlers" }, null);
         runner.#exports = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array())) as string[];
