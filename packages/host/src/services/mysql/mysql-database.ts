@@ -154,19 +154,7 @@ export class MysqlDatabase implements DatabaseService {
    * (`CREATE TABLE IF NOT EXISTS`). No statement timeout applies.
    */
   async migrate(sql: string): Promise<void> {
-    const conn = await this.#pool.dedicated();
-    try {
-      await conn.query("START TRANSACTION");
-      try {
-        await conn.query(sql);
-        await conn.query("COMMIT");
-      } catch (error) {
-        await conn.query("ROLLBACK").catch(() => {});
-        throw error;
-      }
-    } finally {
-      await conn.end().catch(() => conn.destroy());
-    }
+    await this.#pool.runScript(sql);
   }
 
   /**

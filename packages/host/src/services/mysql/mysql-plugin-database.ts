@@ -263,21 +263,7 @@ export class MysqlPluginDatabase implements PluginDatabase {
    * runs again at the next start (docs/services.md).
    */
   async migrate(script: string, ledger: { sql: string; args: SqlValue[] }): Promise<void> {
-    await this.#as("migration", async () => {
-      const conn = await this.pool.dedicated();
-      try {
-        await conn.query("START TRANSACTION");
-        try {
-          await conn.query(script);
-          await conn.query("COMMIT");
-        } catch (error) {
-          await conn.query("ROLLBACK").catch(() => {});
-          throw error;
-        }
-      } finally {
-        await conn.end().catch(() => conn.destroy());
-      }
-    });
+    await this.#as("migration", () => this.pool.runScript(script));
     await this.ledger(ledger.sql, ledger.args);
   }
 

@@ -122,6 +122,26 @@ export class MysqlPool {
     return conn;
   }
 
+  /**
+   * Runs a script of several statements on a connection of its own, in one transaction as far as
+   * MySQL allows: each DDL statement commits implicitly, so only data changes roll back.
+   */
+  async runScript(script: string): Promise<void> {
+    const conn = await this.dedicated();
+    try {
+      await conn.query("START TRANSACTION");
+      try {
+        await conn.query(script);
+        await conn.query("COMMIT");
+      } catch (error) {
+        await conn.query("ROLLBACK").catch(() => {});
+        throw error;
+      }
+    } finally {
+      await conn.end().catch(() => conn.destroy());
+    }
+  }
+
   /** A connection outside the pool for scripts: several statements per call, no statement timeout. */
   async dedicated(): Promise<Connection> {
     let conn: Connection;
