@@ -264,6 +264,7 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
           throw new ServicesConfigError(`${where}, entry ${i + 1}, is not a public key: ${(error as Error).message}`);
         }
       });
+      return value;
     case "run_as":
       if (value !== "separate-users" && value !== "host-user") throw new ServicesConfigError(`${where} must be "separate-users" or "host-user", got ${JSON.stringify(value)}`);
       return value;
