@@ -4,6 +4,7 @@ import { defineCommand } from "citty";
 import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
+import { globToRegExp } from "./plugin/fresh-build.js";
 import { assertPortFree, startHost, type StartedHost } from "./start.js";
 
 // Folders whose changes are never sources.
@@ -106,19 +107,4 @@ function banner(name: string, started: StartedHost): string {
   const first = routes.find((r) => r.method === "GET" && !r.mountPath.includes("/:"));
   if (first) lines.push(`  try        curl -H "Authorization: Bearer ${started.token}" ${url}${first.mountPath}`);
   return lines.join("\n");
-}
-
-/** `src/**\/*.ts` style patterns (as in manifest build.watch) to a RegExp over relative paths. */
-function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*" && glob[i + 1] === "*") {
-      re += glob[i + 2] === "/" ? "(?:.*/)?" : ".*";
-      i += glob[i + 2] === "/" ? 2 : 1;
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
 }

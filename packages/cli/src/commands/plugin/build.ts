@@ -251,7 +251,10 @@ export const testCommand = defineCommand({
     const { manifest } = await loadManifest(dir);
     if (args.build) await buildPlugin(dir, manifest);
     const pkg = await readFile(join(dir, "package.json"), "utf8").then((t) => JSON.parse(t) as { scripts?: Record<string, string> }, () => null);
-    const [command, ...rest] = pkg?.scripts?.test ? ["npm", "test", "--silent"] : ["npx", "vitest", "run"];
+    // The scaffold's `npm test` is `gk plugin test` itself (so it never runs on a stale build):
+    // then the tests are vitest's, not the script's again.
+    const script = pkg?.scripts?.test;
+    const [command, ...rest] = script && !/\bgk plugin test\b/.test(script) ? ["npm", "test", "--silent"] : ["npx", "--no-install", "vitest", "run"];
     await runCommand(command!, rest, dir).catch(() => {
       throw new GkError(`${manifest.name}: tests failed; see the output above`);
     });

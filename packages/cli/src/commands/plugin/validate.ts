@@ -1,9 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { CAPABILITY_PERMISSIONS, formatIssues, loadManifest, type ManifestIssue } from "@goatkit/sdk";
 import { createHost, inspectModule, PluginCallError } from "@goatkit/host";
 import { GkError } from "../../errors.js";
+import { ensureFreshBuild } from "./fresh-build.js";
 
 export const validateCommand = defineCommand({
   meta: { name: "validate", description: "Check a plugin: manifest schema, exported handlers, permissions against imports, registration" },
@@ -11,6 +12,8 @@ export const validateCommand = defineCommand({
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
   },
   async run({ args }) {
+    // Checks run on what the sources say now, not on the last build.
+    await ensureFreshBuild(resolve(args.dir), (await loadManifest(args.dir)).manifest, console.log);
     const report = await validatePlugin(args.dir);
     for (const line of report.lines) console.log(line);
     if (report.warnings.length > 0) console.log(formatIssues(report.warnings, report.file));

@@ -1,0 +1,71 @@
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { run, watPlugin, writeWatPlugin } from "./support.js";
+
+// validate and call check what the sources say now: a module older than its sources is rebuilt first.
+
+describe("checks on a stale build", () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gk-stale-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Makes the source newer than the module, as an edit after the last build does. */
+  const editedAfterBuild = async (answer: string) => {
+    await new Promise((r) => setTimeout(r, 50));
+    await writeFile(join(dir, "plugin.wat"), watPlugin(answer));
+  };
+
+  it("validate rebuilds, rather than reporting a handler the source now exports as not exported", async () => {
+    // The last build exported "helo"; the source has since been fixed to export "hello".
+    await writeWatPlugin(dir);
+    await writeFile(join(dir, "plugin.wat"), watPlugin("v1").replace('(export "hello")', '(export "helo")'));
+    expect((await run(["plugin", "build", dir])).code).toBe(0);
+    const before = await run(["plugin", "validate", dir]);
+    expect(before.stderr).toContain("hello");
+    expect(before.code).not.toBe(0);
+
+    await editedAfterBuild("v1");
+    const after = await run(["plugin", "validate", dir]);
+    expect(after.stdout).toContain("plugin.wat changed since the last build: rebuilding dev-demo first");
+    expect(after.stderr).not.toContain("not exported");
+    expect(after.code).toBe(0);
+  }, 60_000);
+
+  it("call rebuilds first and answers from the current source, keeping stdout to the answer", async () => {
+    await writeWatPlugin(dir);
+    expect((await run(["plugin", "build", dir])).code).toBe(0);
+    expect((await run(["plugin", "call", dir, "hello"])).stdout).toBe("v1");
+
+    await editedAfterBuild("v2");
+    const result = await run(["plugin", "call", dir, "hello"]);
+    expect(result.stdout).toBe("v2");
+    expect(result.stderr).toContain("plugin.wat changed since the last build: rebuilding dev-demo first");
+    // Up to date now: no second build.
+    const again = await run(["plugin", "call", dir, "hello"]);
+    expect(again.stdout).toBe("v2");
+    expect(again.stderr).not.toContain("rebuilding");
+  }, 60_000);
+
+  it("test runs the tests on a fresh build when npm test is gk plugin test itself, as in the scaffold", async () => {
+    await writeWatPlugin(dir);
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "dev-demo", private: true, scripts: { test: "gk plugin test" } }));
+    // Stands in for the project's vitest: records that it ran, and on which module.
+    await mkdir(join(dir, "node_modules", ".bin"), { recursive: true });
+    await writeFile(join(dir, "node_modules", ".bin", "vitest"), '#!/bin/sh\necho "tests ran: $*" >> ran.txt\ngrep -c v2 plugin.wasm >> ran.txt\n');
+    await chmod(join(dir, "node_modules", ".bin", "vitest"), 0o755);
+    expect((await run(["plugin", "build", dir])).code).toBe(0);
+    await editedAfterBuild("v2");
+
+    const result = await run(["plugin", "test", dir], dir);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(await readFile(join(dir, "ran.txt"), "utf8")).toBe("tests ran: run\n1\n");
+  }, 60_000);
+});
