@@ -12,6 +12,7 @@ import { BuildError } from "./build-error.js";
 import { bundle } from "./bundle.js";
 import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
+import { typeCheckPlan } from "./type-check.js";
 import { compileWithExtismJs } from "./extism-js.js";
 import { componentEntry, extismEntry, processEntry, quickjsEntry } from "./plugin-entry.js";
 import { quickjsModule } from "./quickjs-module.js";
@@ -77,6 +78,9 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const entryPath = findEntry(dir, options.entry);
   const outFile = resolve(dir, options.outFile ?? manifest.grpc?.binary ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 
+  const typeCheck = typeCheckPlan(entryPath, dir);
+  if (typeCheck && "check" in typeCheck) await progress.step("typecheck", `type-checking ${relative(dir, entryPath)}`, async () => typeCheck.check());
+  else if (typeCheck) progress.note("typecheck", `type check skipped: ${typeCheck.skipped}`);
   const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest, { node: binding === "process" }));
   let wasm: Uint8Array;
   if (binding === "quickjs") {
