@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { BuildError } from "./build-error.js";
 
-type TypeScript = typeof import("typescript");
+export type TypeScript = typeof import("typescript");
 
 const programs = new Map<string, import("typescript").Program>();
 const sourceFiles = new Map<string, { mtime: number; file: import("typescript").SourceFile }>();
@@ -26,6 +26,26 @@ export function typeCheckPlan(entryPath: string, pluginDir: string): { check: ()
 const DEFAULT_OPTIONS = { target: "ES2022", lib: ["ES2022", "DOM"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true };
 
 function typeCheck(ts: TypeScript, entryPath: string, pluginDir: string): void {
+  const program = pluginProgram(ts, entryPath, pluginDir);
+  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
+  if (diagnostics.length === 0) return;
+  const lines = diagnostics.slice(0, 20).map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, "\n    ");
+    if (!d.file || d.start === undefined) return `  error TS${d.code}: ${text}`;
+    return `  ${where(d.file, d.start)}: error TS${d.code}: ${text}`;
+  });
+  if (diagnostics.length > 20) lines.push(`  … and ${diagnostics.length - 20} more`);
+  throw new BuildError("E_TYPE", `the plugin does not type-check (${diagnostics.length} error${diagnostics.length > 1 ? "s" : ""}):\n${lines.join("\n")}\nFix: correct the types at the lines above`);
+}
+
+/** `file:line:column` of a position, the file relative to the working directory. */
+export function where(file: import("typescript").SourceFile, position: number): string {
+  const { line, character } = file.getLineAndCharacterOfPosition(position);
+  return `${relative(process.cwd(), file.fileName) || file.fileName}:${line + 1}:${character + 1}`;
+}
+
+/** The program of a plugin's entry and what it imports, under the project's tsconfig.json. */
+export function pluginProgram(ts: TypeScript, entryPath: string, pluginDir: string): import("typescript").Program {
   const configPath = ts.findConfigFile(pluginDir, ts.sys.fileExists.bind(ts.sys), "tsconfig.json");
   const raw = configPath && configPath.startsWith(pluginDir) ? ts.readConfigFile(configPath, ts.sys.readFile.bind(ts.sys)).config : { compilerOptions: DEFAULT_OPTIONS };
   const parsed = ts.parseJsonConfigFileContent(raw ?? {}, ts.sys, configPath ? dirname(configPath) : pluginDir);
@@ -46,19 +66,11 @@ function typeCheck(ts: TypeScript, entryPath: string, pluginDir: string): void {
   };
   const program = ts.createProgram({ rootNames: [entryPath], options, host, oldProgram: programs.get(entryPath) });
   programs.set(entryPath, program);
-  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (diagnostics.length === 0) return;
-  const lines = diagnostics.slice(0, 20).map((d) => {
-    const text = ts.flattenDiagnosticMessageText(d.messageText, "\n    ");
-    if (!d.file || d.start === undefined) return `  error TS${d.code}: ${text}`;
-    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-    return `  ${relative(process.cwd(), d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1}: error TS${d.code}: ${text}`;
-  });
-  if (diagnostics.length > 20) lines.push(`  … and ${diagnostics.length - 20} more`);
-  throw new BuildError("E_TYPE", `the plugin does not type-check (${diagnostics.length} error${diagnostics.length > 1 ? "s" : ""}):\n${lines.join("\n")}\nFix: correct the types at the lines above`);
+  return program;
 }
 
-function loadTypeScript(pluginDir: string): TypeScript | null {
+/** The project's own TypeScript, or null when it has none. */
+export function loadTypeScript(pluginDir: string): TypeScript | null {
   const from = existsSync(join(pluginDir, "package.json")) ? join(pluginDir, "package.json") : join(pluginDir, "noop.js");
   try {
     return createRequire(from)("typescript") as TypeScript;

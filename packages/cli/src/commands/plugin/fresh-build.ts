@@ -1,7 +1,8 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
-import type { ResolvedManifest } from "@goatkit/sdk";
+import type { GuestBinding, ResolvedManifest } from "@goatkit/sdk";
+import { inspectModule } from "@goatkit/host";
 import { buildPlugin } from "./build.js";
 
 // Folders whose files are never sources.
@@ -54,7 +55,18 @@ export async function ensureFreshBuild(dir: string, manifest: ResolvedManifest, 
   const changed = await staleSource(dir, manifest);
   if (changed === null) return;
   log(`${changed} changed since the last build: rebuilding ${manifest.name} first`);
-  await buildPlugin(dir, manifest, log);
+  await buildPlugin(dir, manifest, log, gkBuiltBinding(dir, manifest));
+}
+
+/** The binding of a TypeScript plugin's last build, so a rebuild keeps it (a component stays a component). */
+function gkBuiltBinding(dir: string, manifest: ResolvedManifest): GuestBinding | undefined {
+  if (manifest.build || manifest.runtime === "grpc" || existsSync(join(dir, "assembly/index.ts"))) return undefined;
+  try {
+    const binding = inspectModule(new Uint8Array(readFileSync(builtModule(dir, manifest)))).binding;
+    return binding === "component" || binding === "extism" ? binding : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `src/**\/*.ts` style patterns (as in manifest build.watch) to a RegExp over relative paths. */
