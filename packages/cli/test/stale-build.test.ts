@@ -1,8 +1,8 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { run, watPlugin, writeWatPlugin } from "./support.js";
+import { repo, run, watPlugin, writeWatPlugin } from "./support.js";
 
 // validate and call check what the sources say now: a module older than its sources is rebuilt first.
 
@@ -68,4 +68,22 @@ describe("checks on a stale build", () => {
     expect(result.code).toBe(0);
     expect(await readFile(join(dir, "ran.txt"), "utf8")).toBe("tests ran: run\n1\n");
   }, 60_000);
+
+  it("a rebuild keeps the binding of the last build: a component stays a component", async () => {
+    await mkdir(join(dir, "node_modules", "@goatkit"), { recursive: true });
+    await symlink(join(repo, "packages/sdk"), join(dir, "node_modules", "@goatkit", "sdk"), "dir");
+    await mkdir(join(dir, "src"));
+    const source = (answer: string) => `import { definePlugin, Registration } from "@goatkit/sdk/guest";\nexport default definePlugin({ register: new Registration("comp", "1.0.0"), handlers: { hi: () => "${answer}" } });\n`;
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ name: "comp", version: "1.0.0", wasm: "build/plugin.wasm", routes: [{ method: "GET", path: "/api/plugins/comp/hi", handler: "hi" }] }));
+    await writeFile(join(dir, "src/index.ts"), source("one"));
+    const built = await run(["plugin", "build", dir, "--binding", "component"], dir);
+    expect(built.code, built.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    await writeFile(join(dir, "src/index.ts"), source("two"));
+
+    const result = await run(["plugin", "call", dir, "hi"], dir);
+    expect(result.stderr).toContain("src/index.ts changed since the last build: rebuilding comp first");
+    expect(result.stdout).toBe("two");
+    expect((await run(["plugin", "inspect", join(dir, "build/plugin.wasm")])).stdout).toMatch(/^binding {3}component$/m);
+  }, 240_000);
 });

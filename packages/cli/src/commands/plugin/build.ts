@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
+import { lastBinding } from "./fresh-build.js";
 
 /** Core modules should stay small (the GoatFlow tutorial asks for under 1 MB). */
 const CORE_BUDGET_BYTES = 1024 * 1024;
@@ -249,7 +250,8 @@ export const testCommand = defineCommand({
   async run({ args }) {
     const dir = resolve(args.dir);
     const { manifest } = await loadManifest(dir);
-    if (args.build) await buildPlugin(dir, manifest);
+    // The binding of the last build is kept: `npm test` after `--binding component` tests a component.
+    if (args.build) await buildPlugin(dir, manifest, console.log, lastBinding(dir, manifest));
     const pkg = await readFile(join(dir, "package.json"), "utf8").then((t) => JSON.parse(t) as { scripts?: Record<string, string> }, () => null);
     // The scaffold's `npm test` is `gk plugin test` itself (so it never runs on a stale build):
     // then the tests are vitest's, not the script's again.

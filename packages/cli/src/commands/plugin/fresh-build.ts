@@ -55,11 +55,11 @@ export async function ensureFreshBuild(dir: string, manifest: ResolvedManifest, 
   const changed = await staleSource(dir, manifest);
   if (changed === null) return;
   log(`${changed} changed since the last build: rebuilding ${manifest.name} first`);
-  await buildPlugin(dir, manifest, log, gkBuiltBinding(dir, manifest));
+  await buildPlugin(dir, manifest, log, lastBinding(dir, manifest));
 }
 
 /** The binding of a TypeScript plugin's last build, so a rebuild keeps it (a component stays a component). */
-function gkBuiltBinding(dir: string, manifest: ResolvedManifest): GuestBinding | undefined {
+export function lastBinding(dir: string, manifest: ResolvedManifest): GuestBinding | undefined {
   if (manifest.build || manifest.runtime === "grpc" || existsSync(join(dir, "assembly/index.ts"))) return undefined;
   try {
     const binding = inspectModule(new Uint8Array(readFileSync(builtModule(dir, manifest)))).binding;
