@@ -78,10 +78,12 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const entryPath = findEntry(dir, options.entry);
   const outFile = resolve(dir, options.outFile ?? manifest.grpc?.binary ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 
+  const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest, { node: binding === "process" }));
+  // After the check: an import that does not resolve or a handler the manifest names but the
+  // code lacks gets the bundler's or the check's message, which name the fix.
   const typeCheck = typeCheckPlan(entryPath, dir);
   if (typeCheck && "check" in typeCheck) await progress.step("typecheck", `type-checking ${relative(dir, entryPath)}`, async () => typeCheck.check());
   else if (typeCheck) progress.note("typecheck", `type check skipped: ${typeCheck.skipped}`);
-  const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest, { node: binding === "process" }));
   let wasm: Uint8Array;
   if (binding === "quickjs") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(quickjsEntry(entryPath), dir, "quickjs"));
