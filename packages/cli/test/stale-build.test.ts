@@ -63,6 +63,10 @@ describe("checks on a stale build", () => {
     expect((await run(["plugin", "build", dir])).code).toBe(0);
     await editedAfterBuild("v2");
 
+    const refused = await run(["plugin", "test", dir, "--no-build"], dir);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe("gk: plugin.wat changed since the last build, so the tests would run on the old module. Fix: leave out --no-build, or run gk plugin build first\n");
+
     const result = await run(["plugin", "test", dir], dir);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);

@@ -6,7 +6,7 @@ import { defineCommand } from "citty";
 import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
-import { lastBinding } from "./fresh-build.js";
+import { lastBinding, staleSource } from "./fresh-build.js";
 
 /** Core modules should stay small (the GoatFlow tutorial asks for under 1 MB). */
 const CORE_BUDGET_BYTES = 1024 * 1024;
@@ -252,6 +252,10 @@ export const testCommand = defineCommand({
     const { manifest } = await loadManifest(dir);
     // The binding of the last build is kept: `npm test` after `--binding component` tests a component.
     if (args.build) await buildPlugin(dir, manifest, console.log, lastBinding(dir, manifest));
+    else {
+      const changed = await staleSource(dir, manifest);
+      if (changed !== null) throw new GkError(`${changed} changed since the last build, so the tests would run on the old module. Fix: leave out --no-build, or run gk plugin build first`);
+    }
     const pkg = await readFile(join(dir, "package.json"), "utf8").then((t) => JSON.parse(t) as { scripts?: Record<string, string> }, () => null);
     // The scaffold's `npm test` is `gk plugin test` itself (so it never runs on a stale build):
     // then the tests are vitest's, not the script's again.
