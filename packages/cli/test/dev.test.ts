@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,6 +57,31 @@ describe("gk dev", () => {
     expect(await hello()).toBe("v2");
   });
 
+  // Editors save by writing a temp file and renaming it over the original (sed -i, vim,
+  // JetBrains "safe write"); a watch on the old inode would go silent from then on.
+  it("keeps reloading after a rename-style save, then after two in-place edits", async () => {
+    const answers = ["v3", "v4", "v5"];
+    await writeFile(join(dir, "plugin.wat.tmp"), plugin("v3"));
+    await rename(join(dir, "plugin.wat.tmp"), join(dir, "plugin.wat"));
+    await waitFor(async () => ((await hello()) === "v3" ? true : undefined), 30_000);
+    for (const answer of answers.slice(1)) {
+      await new Promise((r) => setTimeout(r, 300));
+      await writeFile(join(dir, "plugin.wat"), plugin(answer));
+      await waitFor(async () => ((await hello()) === answer ? true : undefined), 30_000);
+    }
+    expect(output).toMatch(/^gk dev: change detected: plugin\.wat, rebuilding dev-demo$/m);
+  });
+
+  it("rebuilds when the source is deleted and created again", async () => {
+    const before = output.length;
+    await unlink(join(dir, "plugin.wat"));
+    await waitFor(() => (output.slice(before).includes("change detected: plugin.wat (deleted)") ? true : undefined), 30_000);
+    await writeFile(join(dir, "plugin.wat"), plugin("v6"));
+    await waitFor(async () => ((await hello()) === "v6" ? true : undefined), 30_000);
+    await writeFile(join(dir, "plugin.wat"), plugin("v2"));
+    await waitFor(async () => ((await hello()) === "v2" ? true : undefined), 30_000);
+  });
+
   it("shows a build error and keeps serving the last good version", async () => {
     const before = output.length;
     await writeFile(join(dir, "plugin.wat"), "(module (func $broken");
@@ -73,5 +98,36 @@ describe("gk dev", () => {
     expect(output.slice(before)).toContain('gk_register returned version "1.0.0" but the manifest\'s version is "2.0.0". Fix: make gk_register return the manifest\'s version ("2.0.0")');
     expect(line).toBeDefined();
     expect(await hello()).toBe("v2");
+  });
+});
+
+describe("gk dev with a build that deletes and re-creates its output folder", () => {
+  let dir: string;
+  let child: ChildProcess;
+  let output = "";
+  let url = "";
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gk-dev-out-"));
+    await writeWatPlugin(dir, { output: "out/plugin.wasm" });
+    child = spawn("node", ["--no-warnings", gk, "dev", dir, "--port", "0", "--db", ":memory:"], { cwd: dir });
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    url = await waitFor(() => /gk dev: dev-demo on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    child?.kill("SIGTERM");
+    await new Promise((r) => child?.once("exit", r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reloads the module each time the folder is replaced", async () => {
+    const hello = async () => (await fetch(`${url}/api/plugins/dev-demo/hello`)).text();
+    expect(await hello()).toBe("v1");
+    for (const answer of ["v2", "v3", "v4"]) {
+      await writeFile(join(dir, "plugin.wat"), plugin(answer));
+      await waitFor(async () => ((await hello()) === answer ? true : undefined), 30_000);
+    }
   });
 });

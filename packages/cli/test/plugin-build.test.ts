@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,5 +56,40 @@ describe("gk plugin build (TypeScript)", () => {
     const build = await run(["plugin", "build", kitchenSink, "--binding", "component"]);
     expect(build.code).toBe(1);
     expect(build.stderr).toContain("--binding applies to TypeScript plugins that gk builds itself; kitchen-sink is built by its manifest's build command (or asc): pass the binding there");
+  });
+});
+
+// esbuild strips types without checking them: the build type-checks first, with the project's TypeScript.
+describe("gk plugin build type-checks TypeScript", () => {
+  let dir: string;
+  const source = (handler: string) =>
+    `import { definePlugin, Registration, type Request } from "@goatkit/sdk/guest";\n\nexport default definePlugin({\n  register: new Registration("typed", "1.0.0"),\n  handlers: {\n    hi: (req: Request) => {\n${handler}\n    },\n  },\n});\n`;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gk-build-types-"));
+    await mkdir(join(dir, "node_modules", "@goatkit"), { recursive: true });
+    await symlink(join(repo, "packages/sdk"), join(dir, "node_modules", "@goatkit", "sdk"), "dir");
+    await symlink(join(repo, "node_modules/typescript"), join(dir, "node_modules", "typescript"), "dir");
+    await mkdir(join(dir, "src"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ name: "typed", version: "1.0.0", wasm: "build/plugin.wasm", routes: [{ method: "GET", path: "/api/plugins/typed/hi", handler: "hi" }] }));
+    await writeFile(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "ES2022", lib: ["ES2022", "DOM"], module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true } }));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("fails on a type error, naming the file and line, and writes no module", async () => {
+    await writeFile(join(dir, "src/index.ts"), source(`      const n: number = req.query("x");\n      return String(n);`));
+    const build = await run(["plugin", "build", dir], dir);
+    expect(build.code).toBe(1);
+    expect(build.stderr).toContain("the plugin does not type-check (1 error):");
+    expect(build.stderr).toMatch(/^ {2}src\/index\.ts:7:13: error TS2322: Type 'string' is not assignable to type 'number'\.$/m);
+    expect(existsSync(join(dir, "build/plugin.wasm"))).toBe(false);
+  });
+
+  it("builds well-typed code, the check adding little to the build", async () => {
+    await writeFile(join(dir, "src/index.ts"), source(`      const n: string = req.query("x");\n      return n;`));
+    const build = await run(["plugin", "build", dir], dir);
+    expect(build.code).toBe(0);
+    const checked = /type-checking src\/index\.ts: done in (\d+) ms/.exec(build.stdout);
+    expect(checked).not.toBeNull();
+    expect(Number(checked![1])).toBeLessThan(5000);
   });
 });

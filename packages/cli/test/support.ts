@@ -24,12 +24,15 @@ export async function run(args: string[], cwd?: string): Promise<{ code: number;
 // A plugin whose source is WebAssembly text, built by a script with wabt: the fastest real
 // build there is, so tests exercise gk's watch, rebuild, reload and errors, not a compiler.
 const wabtPath = createRequire(new URL("../../host/package.json", import.meta.url)).resolve("wabt");
-const watBuild = (delayMs: number) => `import { readFileSync, writeFileSync } from "node:fs";
+// With an output folder, the build deletes and re-creates it, as clean builds do.
+const watBuild = (delayMs: number, output: string) => `import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 await new Promise((r) => setTimeout(r, ${delayMs}));
 const wabt = await createRequire(import.meta.url)(${JSON.stringify(wabtPath)})();
 const module = wabt.parseWat("plugin.wat", readFileSync("plugin.wat", "utf8"));
-writeFileSync("plugin.wasm", new Uint8Array(module.toBinary({}).buffer));
+${output.includes("/") ? `rmSync(${JSON.stringify(output.slice(0, output.lastIndexOf("/")))}, { recursive: true, force: true });
+mkdirSync(${JSON.stringify(output.slice(0, output.lastIndexOf("/")))});
+` : ""}writeFileSync(${JSON.stringify(output)}, new Uint8Array(module.toBinary({}).buffer));
 `;
 
 /** The WAT source of a plugin registering as dev-demo 1.0.0 whose `hello` answers `answer`. */
@@ -52,9 +55,11 @@ export const watManifest = {
 };
 
 /** Writes the WAT plugin into `dir`; `buildDelayMs` makes its build take at least that long. */
-export async function writeWatPlugin(dir: string, options: { answer?: string; manifest?: object; buildDelayMs?: number } = {}): Promise<void> {
-  await writeFile(join(dir, "manifest.json"), JSON.stringify(options.manifest ?? watManifest));
-  await writeFile(join(dir, "build.mjs"), watBuild(options.buildDelayMs ?? 0));
+export async function writeWatPlugin(dir: string, options: { answer?: string; manifest?: object; buildDelayMs?: number; output?: string } = {}): Promise<void> {
+  const output = options.output ?? "plugin.wasm";
+  const manifest = options.manifest ?? (output === "plugin.wasm" ? watManifest : { ...watManifest, wasm: output, build: { ...watManifest.build, output } });
+  await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+  await writeFile(join(dir, "build.mjs"), watBuild(options.buildDelayMs ?? 0, output));
   await writeFile(join(dir, "plugin.wat"), watPlugin(options.answer ?? "v1"));
 }
 

@@ -120,7 +120,7 @@ describe("the Extism binding", () => {
     expect(error.message).toBe(
       'the Extism binding needs the extism-js compiler, which is not on PATH: install it from https://github.com/extism/js-pdk/releases (the release\'s install.sh puts extism-js on PATH; it also needs binaryen\'s wasm-merge and wasm-opt), or build for the default QuickJS binding instead (binding: "quickjs")',
     );
-    expect(events.filter((e) => e.status !== "running").map((e) => `${e.step}:${e.status}`)).toEqual(["check:start", "check:done", "bundle:start", "bundle:done", "extism-js:start"]);
+    expect(events.filter((e) => e.status !== "running").map((e) => `${e.step}:${e.status}`)).toEqual(["check:start", "check:done", "typecheck:done", "bundle:start", "bundle:done", "extism-js:start"]);
     expect(await findExtismJs()).toBeNull();
   });
 

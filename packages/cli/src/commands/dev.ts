@@ -1,10 +1,11 @@
-import { watch, type FSWatcher } from "node:fs";
 import { relative, resolve, sep } from "node:path";
+import { watch } from "chokidar";
 import { defineCommand } from "citty";
 import { forgetSecrets } from "@goatkit/host";
 import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
+import { globToRegExp } from "./plugin/fresh-build.js";
 import { assertPortFree, startHost, type StartedHost } from "./start.js";
 
 // Folders whose changes are never sources.
@@ -41,6 +42,8 @@ export const devCommand = defineCommand({
     let timer: NodeJS.Timeout | undefined;
     let building: Promise<void> | null = null;
     let again = false;
+    // What changed since the last build started, said when it starts.
+    let changed = new Map<string, string>();
     const rebuild = async () => {
       if (building) {
         again = true;
@@ -49,8 +52,11 @@ export const devCommand = defineCommand({
       building = (async () => {
         do {
           again = false;
+          const files = [...changed].map(([file, how]) => (how ? `${file} (${how})` : file));
+          changed = new Map();
           try {
             const { manifest: current } = await loadManifest(dir);
+            console.log(`gk dev: change detected: ${files.join(", ")}, rebuilding ${current.name}`);
             // The server reloads the plugin when the new module lands (it watches the file).
             await buildPlugin(dir, current);
           } catch (error) {
@@ -62,19 +68,29 @@ export const devCommand = defineCommand({
       await building;
       building = null;
     };
-    const watcher: FSWatcher = watch(dir, { recursive: true }, (_event, name) => {
-      if (!name) return;
-      const path = resolve(dir, name.toString());
-      if (path === output || name.toString().split(sep).some((part) => IGNORED.has(part))) return;
+    const isSource = (path: string) => {
       const rel = relative(dir, path);
-      if (patterns.length > 0 ? !patterns.some((p) => p.test(rel)) : !/\.(ts|js|mjs|wat|json|ya?ml)$/.test(rel)) return;
+      return patterns.length > 0 ? patterns.some((p) => p.test(rel)) : /\.(ts|js|mjs|wat|json|ya?ml)$/.test(rel);
+    };
+    // chokidar, not fs.watch: Node's recursive watch on Linux loses a file once an editor saves
+    // it by renaming a temp file over it (sed -i, vim, "safe write"), and then never reports it again.
+    const watcher = watch(dir, {
+      ignoreInitial: true,
+      ignored: (path) => path === output || relative(dir, path).split(sep).some((part) => IGNORED.has(part)),
+      // A save that is a delete then a create within this window is one change, not a deletion.
+      atomic: 100,
+    });
+    watcher.on("all", (event, path) => {
+      if (event === "addDir" || event === "unlinkDir" || !isSource(path)) return;
+      changed.set(relative(dir, path), event === "unlink" ? "deleted" : event === "add" ? "created" : "");
       clearTimeout(timer);
       timer = setTimeout(() => void rebuild(), 150);
     });
+    watcher.on("error", (error) => console.error(`gk dev: watching ${dir} failed: ${error instanceof Error ? error.message : String(error)}`));
 
     await new Promise<void>((resolvePromise) => {
       const stop = () => {
-        watcher.close();
+        void watcher.close();
         clearTimeout(timer);
         console.log("\nstopping: finishing running calls…");
         void started.close().then(resolvePromise);
@@ -94,19 +110,4 @@ function banner(name: string, started: StartedHost): string {
   const first = routes.find((r) => r.method === "GET" && !r.mountPath.includes("/:"));
   if (first) lines.push(`  try        curl -H "Authorization: Bearer ${started.token}" ${url}${first.mountPath}`);
   return lines.join("\n");
-}
-
-/** `src/**\/*.ts` style patterns (as in manifest build.watch) to a RegExp over relative paths. */
-function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*" && glob[i + 1] === "*") {
-      re += glob[i + 2] === "/" ? "(?:.*/)?" : ".*";
-      i += glob[i + 2] === "/" ? 2 : 1;
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
 }

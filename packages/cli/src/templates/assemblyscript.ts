@@ -15,7 +15,7 @@ export function assemblyScriptTemplate(name: string, deps: GoatKitDependencies):
         files: ["manifest.json", "build/plugin.wasm"],
         scripts: {
           build: "gk plugin build",
-          test: "vitest run",
+          test: "gk plugin test",
         },
         devDependencies: {
           ...deps.specs,

@@ -13,7 +13,7 @@ export function typeScriptTemplate(name: string, deps: GoatKitDependencies): Rec
         goatkit: { plugin: "." },
         // What a host needs from the npm package; build/ is otherwise left out by .gitignore.
         files: ["manifest.json", "build/plugin.wasm"],
-        scripts: { build: "gk plugin build", test: "vitest run" },
+        scripts: { build: "gk plugin build", test: "gk plugin test" },
         devDependencies: {
           ...deps.specs,
           typescript: "~5.9.3",

@@ -3,6 +3,7 @@ export type BuildErrorCode =
   | "E_BINDING"
   | "E_ENTRY_NOT_FOUND"
   | "E_BUNDLE"
+  | "E_TYPE"
   | "E_PLUGIN_DEFINITION"
   | "E_HANDLERS"
   | "E_COMPONENTIZE_MISSING"

@@ -12,6 +12,7 @@ import { BuildError } from "./build-error.js";
 import { bundle } from "./bundle.js";
 import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
+import { typeCheckPlan } from "./type-check.js";
 import { compileWithExtismJs } from "./extism-js.js";
 import { componentEntry, extismEntry, processEntry, quickjsEntry } from "./plugin-entry.js";
 import { quickjsModule } from "./quickjs-module.js";
@@ -78,6 +79,11 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   const outFile = resolve(dir, options.outFile ?? manifest.grpc?.binary ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 
   const description = await progress.step("check", `checking ${relative(dir, entryPath)} against the manifest`, () => describePlugin(entryPath, dir, manifest, { node: binding === "process" }));
+  // After the check: an import that does not resolve or a handler the manifest names but the
+  // code lacks gets the bundler's or the check's message, which name the fix.
+  const typeCheck = typeCheckPlan(entryPath, dir);
+  if (typeCheck && "check" in typeCheck) await progress.step("typecheck", `type-checking ${relative(dir, entryPath)}`, async () => typeCheck.check());
+  else if (typeCheck) progress.note("typecheck", `type check skipped: ${typeCheck.skipped}`);
   let wasm: Uint8Array;
   if (binding === "quickjs") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(quickjsEntry(entryPath), dir, "quickjs"));

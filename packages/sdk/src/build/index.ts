@@ -2,3 +2,4 @@ export { buildPlugin, GUEST_BINDINGS, type BuildOptions, type BuildResult, type 
 export { BuildError, type BuildErrorCode } from "./build-error.js";
 export { findExtismJs, extismInterface } from "./extism-js.js";
 export type { BuildProgress, BuildStep, ProgressListener } from "./progress.js";
+export { findHostCalls, type HostCall } from "./host-calls.js";

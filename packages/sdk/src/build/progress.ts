@@ -1,6 +1,6 @@
 /** Progress of a plugin build, for a CLI to show: a build takes 10 to 20 s, mostly componentizing. */
 
-export type BuildStep = "bundle" | "check" | "componentize" | "extism-js" | "write";
+export type BuildStep = "check" | "typecheck" | "bundle" | "componentize" | "extism-js" | "write";
 
 export interface BuildProgress {
   step: BuildStep;
@@ -35,6 +35,11 @@ export class ProgressReporter {
     } finally {
       clearInterval(ticker);
     }
+  }
+
+  /** Reports a step that did not run, and why. */
+  note(step: BuildStep, message: string): void {
+    this.#emit(step, "done", message);
   }
 
   #emit(step: BuildStep, status: BuildProgress["status"], message: string): void {

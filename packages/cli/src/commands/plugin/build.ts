@@ -6,6 +6,7 @@ import { defineCommand } from "citty";
 import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
+import { lastBinding, staleSource } from "./fresh-build.js";
 
 /** Core modules should stay small (the GoatFlow tutorial asks for under 1 MB). */
 const CORE_BUDGET_BYTES = 1024 * 1024;
@@ -249,9 +250,17 @@ export const testCommand = defineCommand({
   async run({ args }) {
     const dir = resolve(args.dir);
     const { manifest } = await loadManifest(dir);
-    if (args.build) await buildPlugin(dir, manifest);
+    // The binding of the last build is kept: `npm test` after `--binding component` tests a component.
+    if (args.build) await buildPlugin(dir, manifest, console.log, lastBinding(dir, manifest));
+    else {
+      const changed = await staleSource(dir, manifest);
+      if (changed !== null) throw new GkError(`${changed} changed since the last build, so the tests would run on the old module. Fix: leave out --no-build, or run gk plugin build first`);
+    }
     const pkg = await readFile(join(dir, "package.json"), "utf8").then((t) => JSON.parse(t) as { scripts?: Record<string, string> }, () => null);
-    const [command, ...rest] = pkg?.scripts?.test ? ["npm", "test", "--silent"] : ["npx", "vitest", "run"];
+    // The scaffold's `npm test` is `gk plugin test` itself (so it never runs on a stale build):
+    // then the tests are vitest's, not the script's again.
+    const script = pkg?.scripts?.test;
+    const [command, ...rest] = script && !/\bgk plugin test\b/.test(script) ? ["npm", "test", "--silent"] : ["npx", "--no-install", "vitest", "run"];
     await runCommand(command!, rest, dir).catch(() => {
       throw new GkError(`${manifest.name}: tests failed; see the output above`);
     });

@@ -1,6 +1,10 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
+import { loadManifest, MANIFEST_FILES } from "@goatkit/sdk";
 import { createHost, type PluginUser, type RequestInput } from "@goatkit/host";
 import { EXIT, GkError } from "../../errors.js";
+import { ensureFreshBuild } from "./fresh-build.js";
 
 export const callCommand = defineCommand({
   meta: { name: "call", description: "Call one handler of a plugin and print its result" },
@@ -18,6 +22,11 @@ export const callCommand = defineCommand({
     if (args.user !== undefined) input.user = parseUser(args.user);
     const timeout = args.timeout === undefined ? undefined : Number(args.timeout);
     if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) throw new GkError(`--timeout must be a whole number of milliseconds, not "${args.timeout}"`, EXIT.USAGE);
+    // A plugin folder is rebuilt first when its sources changed; the build's lines go to stderr,
+    // leaving stdout to the handler's answer.
+    if (MANIFEST_FILES.some((name) => existsSync(join(args.plugin, name)))) {
+      await ensureFreshBuild(resolve(args.plugin), (await loadManifest(args.plugin)).manifest, console.error);
+    }
     // One plugin, one call, for its author: a process plugin runs as the author's user.
     const host = await createHost({ database: { file: args.db ?? ":memory:" }, grpc: { runAs: "host-user" } });
     try {

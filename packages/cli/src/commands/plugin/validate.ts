@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { CAPABILITY_PERMISSIONS, formatIssues, loadManifest, type ManifestIssue } from "@goatkit/sdk";
+import { CAPABILITY_PERMISSIONS, findHostCalls, formatIssues, loadManifest, type ManifestIssue } from "@goatkit/sdk";
 import { createHost, inspectModule, PluginCallError } from "@goatkit/host";
 import { GkError } from "../../errors.js";
+import { ensureFreshBuild } from "./fresh-build.js";
 
 export const validateCommand = defineCommand({
   meta: { name: "validate", description: "Check a plugin: manifest schema, exported handlers, permissions against imports, registration" },
@@ -11,12 +13,17 @@ export const validateCommand = defineCommand({
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
   },
   async run({ args }) {
+    // Checks run on what the sources say now, not on the last build.
+    await ensureFreshBuild(resolve(args.dir), (await loadManifest(args.dir)).manifest, console.log);
     const report = await validatePlugin(args.dir);
     for (const line of report.lines) console.log(line);
     if (report.warnings.length > 0) console.log(formatIssues(report.warnings, report.file));
     if (report.errors.length > 0) throw new GkError(`${report.errors.length} problem(s):\n${report.errors.join("\n")}`);
   },
 });
+
+// Where gk's own TypeScript build looks for the entry (buildPlugin's order).
+const TS_ENTRIES = ["src/index.ts", "index.ts"];
 
 export interface ValidationReport {
   file: string;
@@ -69,20 +76,43 @@ export async function validatePlugin(dir: string): Promise<ValidationReport> {
         errors.push(`${where}: permissions: the module calls ${imp.name}, which needs "${imp.permission}". Fix: add "${imp.permission}" to manifest.permissions`);
       }
     }
-    for (const permission of manifest.permissions) {
-      if ((CAPABILITY_PERMISSIONS as readonly string[]).includes(permission) && !used.has(permission)) {
-        warnings.push({
-          path: "permissions",
-          message: `"${permission}" is declared but the module never calls a host function that needs it`,
-          fix: `remove "${permission}" (least privilege: ask only for what the plugin uses)`,
-          severity: "warning",
-        });
+    warnUnused(manifest.permissions, used, "the module never calls a host function that needs it", warnings);
+  } else {
+    // A TypeScript plugin's module holds a script, not imports: its source says which host
+    // functions it calls (found by the type checker, aliases and destructuring included).
+    const entry = manifest.build ? undefined : TS_ENTRIES.map((f) => join(dir, f)).find((f) => existsSync(f));
+    const found = entry === undefined ? null : findHostCalls(entry, dir);
+    if (found && "skipped" in found) {
+      warnings.push({ path: "permissions", message: `not checked against the code: ${found.skipped}`, fix: "npm install -D typescript", severity: "warning" });
+    } else if (found) {
+      const granted = new Set(manifest.permissions);
+      // A db:write:<table> grant lets dbExec write that core table.
+      if (manifest.permissions.some((p) => p.startsWith("db:write:"))) granted.add("db:write");
+      for (const call of found.calls) {
+        if (!granted.has(call.permission)) {
+          errors.push(`${call.at}: permissions: the plugin calls host.${call.method}, which needs "${call.permission}". Fix: add "${call.permission}" to manifest.permissions`);
+        }
       }
+      warnUnused(manifest.permissions, new Set(found.calls.map((c) => c.permission)), "the plugin's code never calls a host function that needs it", warnings);
     }
   }
 
   await checkRegistration(dir, lines, errors);
   return { file: where, lines, warnings, errors };
+}
+
+/** A declared capability nothing uses is a warning: least privilege. */
+function warnUnused(permissions: readonly string[], used: Set<string>, why: string, warnings: ManifestIssue[]): void {
+  for (const permission of permissions) {
+    if ((CAPABILITY_PERMISSIONS as readonly string[]).includes(permission) && !used.has(permission)) {
+      warnings.push({
+        path: "permissions",
+        message: `"${permission}" is declared but ${why}`,
+        fix: `remove "${permission}" (least privilege: ask only for what the plugin uses)`,
+        severity: "warning",
+      });
+    }
+  }
 }
 
 /** Registration and exported handlers: load it as the host would, against an empty database. */
