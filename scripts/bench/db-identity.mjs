@@ -10,7 +10,7 @@ function quantiles(samples) {
 }
 
 /** The two interleaved, call by call, so a busy moment of a shared machine weighs on both alike. */
-async function samplePair(a, b, count) {
+export async function samplePair(a, b, count) {
   for (let i = 0; i < 200; i++) await a(), await b();
   const samples = [[], []];
   for (let i = 0; i < count; i++) {
