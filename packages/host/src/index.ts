@@ -47,7 +47,7 @@ export { StatementTimeoutError } from "./services/database/statement-timeout-err
 export { PluginManager, MANAGER_LOG, type PluginManagerOptions, type PluginSettings } from "./manager/plugin-manager.js";
 export { PluginManagerError, type PluginManagerErrorCode } from "./manager/plugin-manager-error.js";
 export { FolderSource } from "./manager/folder-source.js";
-export { PackageSource, NpmSource, type PackageSourceOptions } from "./manager/package-sources.js";
+export { PackageSource, PackageFileSource, NpmSource, type PackageSourceOptions } from "./manager/package-sources.js";
 export type { PluginSource, PluginSourceKind, DiscoveredPlugin, DiscoveryProblem, Discovery } from "./manager/plugin-source.js";
 export type { PluginInfo, PluginStatus } from "./manager/plugin-info.js";
 export type { PluginMetricsSnapshot } from "./manager/plugin-metrics.js";

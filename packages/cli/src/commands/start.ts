@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineCommand } from "citty";
@@ -104,8 +104,10 @@ export async function assertPortFree(port: number): Promise<void> {
 export const startCommand = defineCommand({
   meta: { name: "start", description: "Run the host: plugins, their routes, widgets and jobs, and the dashboard, on the embedded demo help desk or the configured services and cluster" },
   args: {
-    plugins: { type: "positional", description: "Plugin folders to load", required: false },
-    "plugins-dir": { type: "string", description: "Also discover every plugin folder in this directory" },
+    plugins: { type: "positional", description: "Plugin folders, .wasm files and .zip packages (gk plugin pack) to load", required: false },
+    "plugins-dir": { type: "string", description: "Also discover every plugin folder and .zip package in this directory" },
+    trust: { type: "string", description: "A publisher's public key (gk plugin keygen) whose signed packages are trusted; repeat for more (sets packages.trusted_keys)" },
+    "require-signatures": { type: "boolean", description: "Load only packages signed by a trusted key; plugin folders are refused (packages.require_signatures)", default: false },
     config: { type: "string", description: "Services, cluster, plugin limit and package config file, JSON or YAML (docs/services.md); GOATKIT_* variables override it" },
     port: { type: "string", description: "Port (default: GOATKIT_PORT, else 8080; 0 picks a free one)" },
     listen: { type: "string", description: "Interface to listen on (default GOATKIT_LISTEN, else 127.0.0.1)" },
@@ -115,10 +117,12 @@ export const startCommand = defineCommand({
     watch: { type: "boolean", description: "Reload a plugin when its .wasm or manifest changes", default: false },
     json: { type: "boolean", description: "Print one JSON line per event (ready, run, plugin, cluster, stopping, stopped) instead of text", default: false },
   },
-  async run({ args }) {
-    const plugins = (args._ ?? []).map(String);
+  async run({ args, rawArgs }) {
+    const named = (args._ ?? []).map(String);
+    const plugins = named.filter((path) => !path.endsWith(".zip"));
+    const packages = named.filter((path) => path.endsWith(".zip")).map((path) => resolve(path));
     // packages.dir may come from the config file or GOATKIT_PACKAGES_DIR; runHostProcess checks it.
-    if (plugins.length === 0 && !args["plugins-dir"] && !args.config && !process.env.GOATKIT_CONFIG && !process.env.GOATKIT_PACKAGES_DIR) {
+    if (named.length === 0 && !args["plugins-dir"] && !args.config && !process.env.GOATKIT_CONFIG && !process.env.GOATKIT_PACKAGES_DIR) {
       throw new GkError("name plugin folders to serve (gk start plugins/stats plugins/faq), --plugins-dir, or a packages folder (packages.dir in --config)", EXIT.USAGE);
     }
     const portArg = args.port ?? process.env.GOATKIT_PORT ?? "8080";
@@ -132,6 +136,10 @@ export const startCommand = defineCommand({
     forgetSecrets();
     if (args.config) env.GOATKIT_CONFIG = resolve(args.config);
     if (args["host-id"]) env.GOATKIT_HOST_ID = args["host-id"];
+    // The flags override the config file, as its GOATKIT_* variables do.
+    const trusted = trustFlags(rawArgs);
+    if (trusted.length > 0) env.GOATKIT_TRUSTED_KEYS = trusted.join(",");
+    if (args["require-signatures"]) env.GOATKIT_REQUIRE_SIGNATURES = "true";
     const database = await configuredDatabase(env);
     if (!database) {
       // Nothing configured: the embedded demo help desk in a SQLite file.
@@ -141,11 +149,18 @@ export const startCommand = defineCommand({
 
     await assertPortFree(port);
     const json = args.json;
+    if (args["plugins-dir"]) {
+      for (const skipped of await skippedEntries(resolve(args["plugins-dir"]))) {
+        if (json) console.log(JSON.stringify({ event: "skipped", path: skipped, reason: "not a plugin folder or a .zip package" }));
+        else console.log(`skipped ${skipped}: not a plugin folder or a .zip package`);
+      }
+    }
     let running: Awaited<ReturnType<typeof runHostProcess>>;
     try {
       running = await runHostProcess({
         ...(args["plugins-dir"] ? { pluginsDir: resolve(args["plugins-dir"]) } : {}),
         plugins,
+        packages,
         env,
         port,
         ...(args.listen ? { hostname: args.listen } : {}),
@@ -180,6 +195,22 @@ export const startCommand = defineCommand({
     await new Promise<never>(() => undefined);
   },
 });
+
+/** Every `--trust KEY` (or `--trust=KEY`) given: citty keeps only the last of a repeated flag. */
+function trustFlags(rawArgs: string[]): string[] {
+  const keys: string[] = [];
+  rawArgs.forEach((arg, i) => {
+    if (arg === "--trust" && rawArgs[i + 1] !== undefined) keys.push(rawArgs[i + 1]!);
+    else if (arg.startsWith("--trust=")) keys.push(arg.slice("--trust=".length));
+  });
+  return keys.flatMap((key) => key.split(",")).map((key) => key.trim()).filter(Boolean);
+}
+
+/** What a plugins folder holds that the host does not serve: neither a folder nor a .zip (hidden files aside). */
+async function skippedEntries(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => !e.name.startsWith(".") && !e.isDirectory() && !e.name.endsWith(".zip")).map((e) => resolve(dir, e.name)).sort();
+}
 
 /** The configured database (redacted), from GOATKIT_DB_URL or the config file, or null for none. */
 async function configuredDatabase(env: Record<string, string | undefined>): Promise<string | null> {

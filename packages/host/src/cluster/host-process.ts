@@ -6,7 +6,7 @@ import { PluginManager } from "../manager/plugin-manager.js";
 import { messageOf } from "../services/connection-error.js";
 import { hostConfigFromEnv, servicesFromConfig } from "../services/from-config.js";
 import { ServicesConfigError } from "../services/config.js";
-import { PackageSource } from "../manager/package-sources.js";
+import { PackageFileSource, PackageSource } from "../manager/package-sources.js";
 import { ClusterCoordinator } from "./cluster-coordinator.js";
 import { clusterOptionsFromEnv, defaultHostId } from "./cluster-options.js";
 import { forgetSecrets } from "./forget-secrets.js";
@@ -16,6 +16,8 @@ export interface HostProcessOptions {
   pluginsDir?: string | string[];
   /** Single plugin folders (or `.wasm` files) to serve as well, loaded before the host is ready. */
   plugins?: string[];
+  /** Plugin packages (`.zip`, as `gk plugin pack` makes them) to serve, checked under the signature policy of the config. */
+  packages?: string[];
   /** Reload a plugin when its module or manifest changes, and pick up new plugin folders (default false). */
   watch?: boolean;
   /**
@@ -89,7 +91,8 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
   const token = options.adminToken ?? env.GOATKIT_TOKEN;
   try {
     const { config, origins } = await hostConfigFromEnv(env);
-    if (options.pluginsDir === undefined && folders.length === 0 && !config.packages?.dir) {
+    const packageFiles = options.packages ?? [];
+    if (options.pluginsDir === undefined && folders.length === 0 && packageFiles.length === 0 && !config.packages?.dir) {
       const message = "runHostProcess needs plugins to serve: a pluginsDir, plugins (single plugin folders), or packages.dir in the config (GOATKIT_PACKAGES_DIR)";
       throw env.GOATKIT_CONFIG ? new ServicesConfigError(`${env.GOATKIT_CONFIG} names no plugins to serve: set packages.dir in it, or give plugin folders or --plugins-dir`) : new TypeError(message);
     }
@@ -105,11 +108,16 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       closers.push(() => coordinator.close());
       coordinator.onEvent(({ host: _host, time: _time, ...event }) => print("cluster", event));
     }
-    // packages.dir: .zip packages, checked under the signature policy of the config.
+    // .zip packages (packages.dir, those in the plugins folders, those named one by one), checked
+    // under the signature policy of the config.
     const packages = config.packages;
-    const sources = packages?.dir
-      ? [new PackageSource(packages.dir, { trust: { policy: packages.require_signatures ? "require" : "warn", trustedKeys: packages.trusted_keys ?? [] } })]
-      : [];
+    const trust = { policy: packages?.require_signatures ? ("require" as const) : ("warn" as const), trustedKeys: packages?.trusted_keys ?? [] };
+    const pluginsDirs = options.pluginsDir === undefined ? [] : Array.isArray(options.pluginsDir) ? options.pluginsDir : [options.pluginsDir];
+    const sources = [
+      ...(packages?.dir ? [new PackageSource(packages.dir, { trust })] : []),
+      ...pluginsDirs.map((dir) => new PackageSource(dir, { trust })),
+      ...packageFiles.map((file) => new PackageFileSource(file, { trust })),
+    ];
     const manager = await PluginManager.create({ host, ...(options.pluginsDir !== undefined ? { pluginsDir: options.pluginsDir } : {}), sources, watch: options.watch ?? false, hostId });
     closers.push(() => manager.close());
     manager.on("*", ({ time: _time, ...event }) => print("plugin", event));

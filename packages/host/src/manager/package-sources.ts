@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { discoverNpmPlugins } from "../packages/npm-source.js";
 import { extractPackage } from "../packages/extract.js";
 import type { TrustOptions } from "../packages/verify.js";
@@ -47,6 +47,31 @@ export class PackageSource implements PluginSource {
       else found.problems.push(one.problem);
     }
     return found;
+  }
+}
+
+/**
+ * One package file named on its own (`gk start plugins/x-0.1.0.zip`), checked and extracted
+ * like a PackageSource's, to `.extracted` beside it.
+ */
+export class PackageFileSource implements PluginSource {
+  readonly kind = "zip" as const;
+  readonly location: string;
+
+  constructor(
+    file: string,
+    private readonly options: PackageSourceOptions = {},
+  ) {
+    this.location = resolve(file);
+  }
+
+  get watchRoots(): readonly string[] {
+    return [];
+  }
+
+  async discover(): Promise<Discovery> {
+    const one = await extractOne(this.location, resolve(this.options.extractDir ?? join(dirname(this.location), ".extracted")), this.options.trust);
+    return "plugin" in one ? { plugins: [one.plugin], problems: [] } : { plugins: [], problems: [one.problem] };
   }
 }
 
