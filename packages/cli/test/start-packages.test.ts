@@ -1,35 +1,9 @@
-import { spawn } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPair, packPlugin } from "@goatkit/host";
-import { gk, kitchenSink } from "./support.js";
-
-/** `gk start` until it prints `until` (or exits); returns what it printed, then stops it. */
-async function startUntil(args: string[], until: RegExp): Promise<{ out: string; url: string | null; stop(): void }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("GOATKIT_")));
-  const child = spawn("node", ["--no-warnings", gk, "start", "--port", "0", "--db", ":memory:", ...args], { env: clean });
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gk start printed no ${until}: ${out}`)), 60_000);
-    const seen = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (until.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on("data", seen);
-    child.stderr.on("data", seen);
-    child.on("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  const url = /listening on (http:\/\/\S+)/.exec(out)?.[1] ?? /"url":"(http:[^"]+)"/.exec(out)?.[1] ?? null;
-  return { out, url, stop: () => child.kill("SIGTERM") };
-}
+import { kitchenSink, startUntil } from "./support.js";
 
 describe("gk start with .zip packages", () => {
   let dir: string;

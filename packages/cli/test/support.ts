@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -71,4 +71,29 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** `gk start` until it prints `until` (or exits); returns what it printed, then stops it. */
+export async function startUntil(args: string[], until: RegExp): Promise<{ out: string; url: string | null; stop(): void }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("GOATKIT_")));
+  const child = spawn("node", ["--no-warnings", gk, "start", "--port", "0", "--db", ":memory:", ...args], { env: clean });
+  let out = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gk start printed no ${until}: ${out}`)), 60_000);
+    const seen = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (until.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", seen);
+    child.stderr.on("data", seen);
+    child.on("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const url = /listening on (http:\/\/\S+)/.exec(out)?.[1] ?? /"url":"(http:[^"]+)"/.exec(out)?.[1] ?? null;
+  return { out, url, stop: () => child.kill("SIGTERM") };
 }

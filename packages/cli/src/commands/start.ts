@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
-import { mkdir, readdir } from "node:fs/promises";
+import { access, mkdir, readdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineCommand } from "citty";
@@ -33,6 +33,8 @@ export interface StartOptions {
 export const DEMO_TEMPLATES = fileURLToPath(new URL("../demo-templates/", import.meta.url));
 /** The demo help desk's pages, rendered from DEMO_TEMPLATES with the plugins' template functions. */
 export const DEMO_PAGES = { "/agent": "agent-dashboard.html" };
+/** The plugins DEMO_PAGES use (`{% use %}`): without them loaded the pages would only answer 500. */
+export const DEMO_PAGE_PLUGINS = ["stats", "faq"];
 
 export interface StartedHost {
   host: Host;
@@ -114,6 +116,8 @@ export const startCommand = defineCommand({
     db: { type: "string", description: "SQLite file when no database is configured (created with the demo help desk when empty)", default: ".goatkit/demo.db" },
     token: { type: "string", description: "Admin token for the API and the dashboard (default: GOATKIT_TOKEN, else a random one)" },
     "host-id": { type: "string", description: "This host's name in a cluster (default GOATKIT_HOST_ID, else <hostname>-<pid>)" },
+    templates: { type: "string", description: "A folder of the application's templates (docs/templates.md); repeat for more, searched in order" },
+    page: { type: "string", description: "Serve a page of the templates: ROUTE=TEMPLATE, e.g. /queue=queue.html; repeat for more" },
     watch: { type: "boolean", description: "Reload a plugin when its .wasm or manifest changes", default: false },
     json: { type: "boolean", description: "Print one JSON line per event (ready, run, plugin, cluster, stopping, stopped) instead of text", default: false },
   },
@@ -147,6 +151,9 @@ export const startCommand = defineCommand({
       env.GOATKIT_DB_URL = `sqlite:${args.db}`;
     }
 
+    const templateFolders = repeated(rawArgs, "templates").map((folder) => resolve(folder));
+    const pages = await pagesFrom(repeated(rawArgs, "page"), templateFolders);
+
     await assertPortFree(port);
     const json = args.json;
     if (args["plugins-dir"]) {
@@ -166,7 +173,12 @@ export const startCommand = defineCommand({
         ...(args.listen ? { hostname: args.listen } : {}),
         adminToken: token,
         watch: args.watch,
-        templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES },
+        // The demo pages only when the plugins they use are loaded; the application's pages win.
+        templates: (manager) => {
+          const loaded = new Set(manager.list().filter((p) => p.status === "loaded").map((p) => p.name));
+          const demo = DEMO_PAGE_PLUGINS.every((name) => loaded.has(name));
+          return { folders: [...templateFolders, ...(demo ? [DEMO_TEMPLATES] : [])], pages: { ...(demo ? DEMO_PAGES : {}), ...pages } };
+        },
         // The demo help desk's ticket API, only on the embedded demo database.
         demoDesk: !database,
         print: (line) => (json ? console.log(JSON.stringify(line)) : printLine(line)),
@@ -183,7 +195,7 @@ export const startCommand = defineCommand({
           "",
           `GoatKit host listening on ${url}`,
           `  dashboard  ${url}/#token=${token}`,
-          `  agent page ${url}/agent#token=${token}   (rendered from templates that use the stats and faq plugins)`,
+          ...servedPages(running.manager, pages).map(([label, path, what]) => `  ${label.padEnd(10)} ${url}${path}#token=${token}   (${what})`),
           `  API token  ${token}   (curl -H "Authorization: Bearer ${token}" ${url}/api/v1/plugins)`,
           `  database   ${database ?? `${args.db} (demo help desk)`}`,
           `  cluster    ${running.coordinator ? `joined as ${running.hostId}` : "off (this host runs alone)"}`,
@@ -196,14 +208,44 @@ export const startCommand = defineCommand({
   },
 });
 
-/** Every `--trust KEY` (or `--trust=KEY`) given: citty keeps only the last of a repeated flag. */
-function trustFlags(rawArgs: string[]): string[] {
-  const keys: string[] = [];
+/** Every value of a repeatable flag (`--name V` or `--name=V`): citty keeps only the last. */
+function repeated(rawArgs: string[], name: string): string[] {
+  const values: string[] = [];
   rawArgs.forEach((arg, i) => {
-    if (arg === "--trust" && rawArgs[i + 1] !== undefined) keys.push(rawArgs[i + 1]!);
-    else if (arg.startsWith("--trust=")) keys.push(arg.slice("--trust=".length));
+    if (arg === `--${name}` && rawArgs[i + 1] !== undefined) values.push(rawArgs[i + 1]!);
+    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
   });
-  return keys.flatMap((key) => key.split(",")).map((key) => key.trim()).filter(Boolean);
+  return values;
+}
+
+/** Every `--trust KEY` given, commas separating keys as in GOATKIT_TRUSTED_KEYS. */
+function trustFlags(rawArgs: string[]): string[] {
+  return repeated(rawArgs, "trust").flatMap((key) => key.split(",")).map((key) => key.trim()).filter(Boolean);
+}
+
+/** `--page ROUTE=TEMPLATE` flags as pages, each template found in one of the folders. */
+async function pagesFrom(flags: string[], folders: string[]): Promise<Record<string, string>> {
+  const pages: Record<string, string> = {};
+  for (const flag of flags) {
+    const match = /^(\/[^=\s]*)=(\S+)$/.exec(flag);
+    if (!match) throw new GkError(`--page takes ROUTE=TEMPLATE, e.g. --page /queue=queue.html, not "${flag}"`, EXIT.USAGE);
+    const [, path, template] = match as unknown as [string, string, string];
+    if (folders.length === 0) throw new GkError(`--page ${flag} needs the folder of its template: add --templates <folder>`, EXIT.USAGE);
+    const found = await Promise.any(folders.map((folder) => access(resolve(folder, template)))).then(() => true, () => false);
+    if (!found) throw new GkError(`--page ${flag}: no ${template} in ${folders.join(", ")}; fix the template's name or add the folder that holds it with --templates`, EXIT.USAGE);
+    pages[path] = template;
+  }
+  return pages;
+}
+
+/** The pages the host serves, with what each is, for the banner. */
+function servedPages(manager: { list(): Array<{ name: string; status: string }> }, pages: Record<string, string>): Array<[string, string, string]> {
+  const loaded = new Set(manager.list().filter((p) => p.status === "loaded").map((p) => p.name));
+  const served: Array<[string, string, string]> = Object.entries(pages).map(([path, template]) => ["page", path, template]);
+  if (DEMO_PAGE_PLUGINS.every((name) => loaded.has(name))) {
+    for (const path of Object.keys(DEMO_PAGES)) if (!(path in pages)) served.unshift(["agent page", path, "rendered from templates that use the stats and faq plugins"]);
+  }
+  return served;
 }
 
 /** What a plugins folder holds that the host does not serve: neither a folder nor a .zip (hidden files aside). */

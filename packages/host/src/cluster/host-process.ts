@@ -37,8 +37,11 @@ export interface HostProcessOptions {
   print?: (line: HostProcessLine) => void;
   /** Stop gracefully on SIGTERM and SIGINT, then exit (default true). */
   handleSignals?: boolean;
-  /** The application's own templates and pages (docs/templates.md). */
-  templates?: ServerOptions["templates"];
+  /**
+   * The application's own templates and pages (docs/templates.md); a function is given the
+   * manager once the plugins are loaded (to serve a page only when the plugins it uses are).
+   */
+  templates?: ServerOptions["templates"] | ((manager: PluginManager) => ServerOptions["templates"]);
   /** Serve the demo help desk's ticket API (only for a host on the demo database). */
   demoDesk?: boolean;
 }
@@ -135,7 +138,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       hostname: options.hostname ?? env.GOATKIT_LISTEN ?? "127.0.0.1",
       ...(token ? { tokens: { [token]: admin } } : {}),
       scheduler: { tickMs: options.schedulerTickMs ?? 250, hostId, ...(coordinator ? { lease: coordinator.jobLease } : {}) },
-      ...(options.templates ? { templates: options.templates } : {}),
+      ...(options.templates ? { templates: typeof options.templates === "function" ? options.templates(manager) : options.templates } : {}),
       ...(options.demoDesk ? { demoDesk: true } : {}),
     });
     // The server stops the scheduler (running attempts finish) before the coordinator leaves.
