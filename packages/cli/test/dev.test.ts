@@ -40,7 +40,7 @@ describe("gk dev", () => {
     const admin = await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } });
     expect(admin.status).toBe(200);
     expect((await fetch(`${url}/api/v1/plugins`)).status).toBe(401);
-    const plugins = (await admin.json()) as { name: string }[];
+    const { plugins } = (await admin.json()) as { plugins: { name: string }[] };
     expect(plugins.map((p) => p.name)).toEqual(["dev-demo"]);
   });
 

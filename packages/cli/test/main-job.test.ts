@@ -75,7 +75,7 @@ describe(`pnpm start (${pluginDirs.join(", ")})`, () => {
   });
 
   it("lists the gRPC plugin in /api/v1/plugins like the others, with its process once used", async () => {
-    const list = async () => (await (await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } })).json()) as { name: string; runtime: string; pid: number | null; status: string }[];
+    const list = async () => (await (await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } })).json() as { plugins: { name: string; runtime: string; pid: number | null; status: string }[] }).plugins;
     expect((await list()).map((p) => p.name).sort()).toEqual(["analytics", "calendar", "faq", "process", "stats"]);
     const res = await fetch(`${url}/api/plugins/analytics/reports`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);

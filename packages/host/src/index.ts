@@ -49,7 +49,7 @@ export { PluginManagerError, type PluginManagerErrorCode } from "./manager/plugi
 export { FolderSource } from "./manager/folder-source.js";
 export { PackageSource, PackageFileSource, NpmSource, type PackageSourceOptions } from "./manager/package-sources.js";
 export type { PluginSource, PluginSourceKind, DiscoveredPlugin, DiscoveryProblem, Discovery } from "./manager/plugin-source.js";
-export type { PluginInfo, PluginStatus } from "./manager/plugin-info.js";
+export type { PluginInfo, PluginStatus, PublicPluginInfo } from "./manager/plugin-info.js";
 export type { PluginMetricsSnapshot } from "./manager/plugin-metrics.js";
 export type { ManagerEvent, ManagerEventType, UnloadReason } from "./manager/manager-events.js";
 export type { HookResult } from "./manager/hook-dispatch.js";

@@ -128,7 +128,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   function refreshAll() {
     return Promise.all([api("GET", "/api/me"), api("GET", "/api/v1/plugins"), api("GET", "/api/v1/jobs")]).then(function (r) {
       state.user = r[0];
-      state.plugins = r[1];
+      state.plugins = r[1].plugins;
       state.jobs = r[2];
       renderChrome();
     });

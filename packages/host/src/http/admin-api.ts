@@ -2,8 +2,9 @@ import { LOG_LEVELS, type LogLevel } from "@goatkit/sdk";
 import { Hono, type Context } from "hono";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import type { PluginManager } from "../manager/plugin-manager.js";
+import { publicPluginInfo } from "../manager/plugin-info.js";
 import type { LogEntry } from "../services/log-store.js";
-import { requireAdmin, type AppEnv } from "./auth.js";
+import { requireAdmin, requireUser, type AppEnv } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";
 import { jsonError } from "./http-error.js";
 
@@ -11,9 +12,11 @@ const decoder = new TextDecoder();
 const LEVEL_ORDER: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /**
- * The admin API under `/api/v1` (seed 000's `/api/v1/plugins`), for administrators only:
+ * The admin API under `/api/v1` (seed 000's `/api/v1/plugins`), for administrators only but
+ * for the plugin list:
  *
- *   GET  /plugins                          every plugin: status, permissions, routes, metrics
+ *   GET  /plugins                          `{ plugins }`, GoatFlow's shape, for any signed-in user;
+ *                                          administrators also get status, permissions, metrics
  *   GET  /plugins/:name                    one plugin
  *   POST /plugins/:name/{enable,disable,reload,load,unload}
  *   GET  /plugins/:name/logs               its log (?level=warn&limit=100)
@@ -28,9 +31,14 @@ const LEVEL_ORDER: readonly LogLevel[] = ["debug", "info", "warn", "error"];
  */
 export function adminApi(manager: PluginManager, scheduler: JobScheduler | null, streams: EventStreams): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Before requireAdmin: GoatFlow lists plugins to every signed-in user. Where a plugin lives,
+  // why it broke, its permissions and metrics stay the administrators'.
+  app.get("/plugins", requireUser(), (c) => {
+    const plugins = manager.list();
+    return c.json({ plugins: c.get("user")?.role === "admin" ? plugins : plugins.map(publicPluginInfo) });
+  });
   app.use("*", requireAdmin());
 
-  app.get("/plugins", (c) => c.json(manager.list()));
   app.get("/plugins/:name", (c) => c.json(manager.info(c.req.param("name"))));
   // Each action is recorded in the audit trail under the signed-in administrator's login.
   const actor = (c: Context<AppEnv>) => ({ actor: c.get("user")?.login ?? "unknown" });

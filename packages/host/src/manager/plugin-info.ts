@@ -14,6 +14,8 @@ export interface PluginInfo {
   name: string;
   version: string | null;
   description: string | null;
+  author: string | null;
+  license: string | null;
   source: PluginSourceKind;
   location: string;
   /** `wasm`, or `grpc` for a process plugin (docs/grpc.md). */
@@ -57,6 +59,14 @@ export interface PluginInfoInput {
   metrics: PluginMetricsSnapshot;
 }
 
+/** What GoatFlow's `GET /api/v1/plugins` shows every signed-in user; the rest is for administrators. */
+export type PublicPluginInfo = Pick<PluginInfo, "name" | "version" | "description" | "author" | "license" | "routes" | "widgets" | "jobs" | "menuItems" | "enabled" | "loaded">;
+
+export function publicPluginInfo(info: PluginInfo): PublicPluginInfo {
+  const { name, version, description, author, license, routes, widgets, jobs, menuItems, enabled, loaded } = info;
+  return { name, version, description, author, license, routes, widgets, jobs, menuItems, enabled, loaded };
+}
+
 /** Spreads a manifest's contributions into the admin view, routes with their mount paths. */
 export function pluginInfo(input: PluginInfoInput): PluginInfo {
   const { manifest, ...rest } = input;
@@ -65,6 +75,8 @@ export function pluginInfo(input: PluginInfoInput): PluginInfo {
     runtime: (manifest?.runtime ?? manifest?.type) === "grpc" ? "grpc" : "wasm",
     version: manifest?.version ?? null,
     description: manifest?.description ?? null,
+    author: manifest?.author ?? null,
+    license: manifest?.license ?? null,
     permissions: manifest?.permissions ?? [],
     routes: (manifest?.routes ?? []).map((route) => ({ ...route, mountPath: routeMountPath(input.name, route.path) })),
     widgets: manifest?.widgets ?? [],

@@ -46,13 +46,13 @@ const answer = async (name: string) => {
 describe("plugin lifecycle", () => {
   it("discovers plugins from their manifests and loads each on its first call", async () => {
     const { events } = await setup(["alpha", "beta"]);
-    const list = await platform!.json<PluginInfo[]>("/api/v1/plugins");
+    const list = await platform!.json<{ plugins: PluginInfo[] }>("/api/v1/plugins");
     expect(list.status).toBe(200);
-    expect(list.body.map((p) => [p.name, p.status, p.loaded, p.source])).toEqual([
+    expect(list.body.plugins.map((p) => [p.name, p.status, p.loaded, p.source])).toEqual([
       ["alpha", "discovered", false, "folder"],
       ["beta", "discovered", false, "folder"],
     ]);
-    expect(list.body[0]).toMatchObject({ version: "1.0.0", description: "Test plugin alpha", enabled: true, permissions: [], routes: [{ method: "GET", path: "/answer", mountPath: "/api/plugins/alpha/answer" }, {}, {}] });
+    expect(list.body.plugins[0]).toMatchObject({ version: "1.0.0", description: "Test plugin alpha", enabled: true, permissions: [], routes: [{ method: "GET", path: "/answer", mountPath: "/api/plugins/alpha/answer" }, {}, {}] });
 
     expect(await answer("alpha")).toBe("200 alpha-v1");
     expect(await info("alpha")).toMatchObject({ status: "loaded", loaded: true, loadedAt: "2026-03-10T12:00:00.000Z", metrics: { calls: 1, errors: 0 } });
@@ -127,7 +127,7 @@ describe("plugin lifecycle", () => {
     await answer("beta");
     platform!.clock.now += 1000;
     await answer("gamma");
-    const loaded = async () => (await platform!.json<PluginInfo[]>("/api/v1/plugins")).body.filter((p) => p.loaded).map((p) => p.name);
+    const loaded = async () => (await platform!.json<{ plugins: PluginInfo[] }>("/api/v1/plugins")).body.plugins.filter((p) => p.loaded).map((p) => p.name);
     expect(await loaded()).toEqual(["beta", "gamma"]);
     expect(events.find((e) => e.type === "unloaded")).toMatchObject({ plugin: "alpha", reason: "memory" });
     expect((await info("gamma")).memoryBytes).toBe(10 * MiB);
@@ -147,10 +147,10 @@ describe("plugin lifecycle", () => {
     const { dir, events } = await setup(["alpha"], { watch: true, reloadDebounceMs: 30 });
     const gamma = simple("gamma", "gamma-v1");
     await writePlugin(dir, "gamma", gamma.manifest, gamma.wasm);
-    await eventually(async () => (await platform!.json<PluginInfo[]>("/api/v1/plugins")).body.some((p) => p.name === "gamma"), 5000, "gamma discovered");
+    await eventually(async () => (await platform!.json<{ plugins: PluginInfo[] }>("/api/v1/plugins")).body.plugins.some((p) => p.name === "gamma"), 5000, "gamma discovered");
     expect(await answer("gamma")).toBe("200 gamma-v1");
     await rm(join(dir, "gamma"), { recursive: true });
-    await eventually(async () => (await platform!.json<PluginInfo[]>("/api/v1/plugins")).body.every((p) => p.name !== "gamma"), 5000, "gamma removed");
+    await eventually(async () => (await platform!.json<{ plugins: PluginInfo[] }>("/api/v1/plugins")).body.plugins.every((p) => p.name !== "gamma"), 5000, "gamma removed");
     expect(events.filter((e) => e.plugin === "gamma").map((e) => e.type)).toEqual(["discovered", "loaded", "unloaded", "removed"]);
     expect((await platform!.json("/api/plugins/gamma/answer")).status).toBe(404);
   });
@@ -159,7 +159,7 @@ describe("plugin lifecycle", () => {
     const { dir } = await setup(["alpha"], { watch: true, reloadDebounceMs: 30 });
     await mkdir(join(dir, "broken"));
     await writeFile(join(dir, "broken", "manifest.json"), JSON.stringify({ name: "broken", version: "1.0.0", permisions: [] }));
-    const broken = await eventually(async () => (await platform!.json<PluginInfo[]>("/api/v1/plugins")).body.find((p) => p.name === "broken"), 5000, "the broken plugin listed");
+    const broken = await eventually(async () => (await platform!.json<{ plugins: PluginInfo[] }>("/api/v1/plugins")).body.plugins.find((p) => p.name === "broken"), 5000, "the broken plugin listed");
     expect(broken).toMatchObject({ status: "error", loaded: false });
     expect(broken.error).toContain('unknown field "permisions". Fix: did you mean "permissions"?');
     const load = await platform!.json<{ code: string }>("/api/v1/plugins/broken/load", { method: "POST" });
@@ -178,6 +178,17 @@ describe("plugin lifecycle", () => {
     const agent = await platform!.json<{ code: string }>("/api/v1/plugins/alpha/disable", { method: "POST", token: AGENT_TOKEN });
     expect(agent).toMatchObject({ status: 403, body: { code: "E_FORBIDDEN" } });
     expect((await info("alpha")).enabled).toBe(true);
+  });
+
+  it("lists the plugins to any signed-in user in GoatFlow's shape, the administrators' details to administrators only", async () => {
+    await setup(["alpha"]);
+    const agent = await platform!.json<{ plugins: Array<Record<string, unknown>> }>("/api/v1/plugins", { token: AGENT_TOKEN });
+    expect(agent.status).toBe(200);
+    expect(agent.body.plugins.map((p) => Object.keys(p).sort())).toEqual([["author", "description", "enabled", "jobs", "license", "loaded", "menuItems", "name", "routes", "version", "widgets"]]);
+    expect(agent.body.plugins[0]).toMatchObject({ name: "alpha", version: "1.0.0", enabled: true, loaded: false, routes: [{ method: "GET", path: "/answer", mountPath: "/api/plugins/alpha/answer" }, {}, {}] });
+    const admin = await platform!.json<{ plugins: Array<Record<string, unknown>> }>("/api/v1/plugins");
+    expect(admin.body.plugins[0]).toMatchObject({ name: "alpha", author: null, license: null, status: "discovered", source: "folder", permissions: [] });
+    expect(admin.body.plugins[0]).toHaveProperty("location");
   });
 });
 
@@ -229,7 +240,7 @@ describe("plugins loaded into the host", () => {
     const server = await startServer({ host, port: 0, tokens: TOKENS });
     cleanup.push(() => server.close());
     const res = await fetch(`${server.url}/api/v1/plugins`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    const [plugin] = (await res.json()) as PluginInfo[];
+    const [plugin] = ((await res.json()) as { plugins: PluginInfo[] }).plugins;
     expect(plugin).toMatchObject({ name: "kitchen-sink", source: "host", status: "loaded", location: KITCHEN_SINK.replace(/\/$/, "") });
     const status = await fetch(`${server.url}/api/plugins/kitchen-sink/status`);
     expect(status.status).toBe(201);
