@@ -44,6 +44,12 @@ describe("gk dev", () => {
     expect(plugins.map((p) => p.name)).toEqual(["dev-demo"]);
   });
 
+  it("serves no demo agent page without the stats and faq plugins it uses (it would answer 500)", async () => {
+    const [, token] = /^ {2}try {8}curl -H "Authorization: Bearer (\S+)" (\S+)$/m.exec(output)!;
+    const res = await fetch(`${url}/agent`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(404);
+  });
+
   it("serves the dashboard at the printed URL", async () => {
     const dashboard = /^ {2}dashboard {2}(\S+)#token=\S+$/m.exec(output)![1]!;
     const page = await fetch(dashboard);

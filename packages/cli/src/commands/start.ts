@@ -70,7 +70,8 @@ export async function startHost(options: StartOptions): Promise<StartedHost> {
       tokens: { [token]: admin },
       demoDesk: true,
       managerOptions: { ...(options.pluginsDir ? { pluginsDir: options.pluginsDir } : {}), watch: options.watch },
-      templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES },
+      // The demo pages only when the plugins they use are loaded: else they would answer 500.
+      ...(DEMO_PAGE_PLUGINS.every((name) => host.plugins.some((p) => p.name === name)) ? { templates: { folders: [DEMO_TEMPLATES], pages: DEMO_PAGES } } : {}),
     });
   } catch (error) {
     await host.close();
