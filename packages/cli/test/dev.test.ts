@@ -82,6 +82,19 @@ describe("gk dev", () => {
     await waitFor(async () => ((await hello()) === "v2" ? true : undefined), 30_000);
   });
 
+  it("prints a runtime error of a plugin call once, with the handler and the code", async () => {
+    const trapping = plugin("v2").replace(/\(func \(export "hello"\)[^]*$/, '(func (export "hello") (param i32 i32) (result i64) unreachable))');
+    await writeFile(join(dir, "plugin.wat"), trapping);
+    await waitFor(async () => ((await fetch(`${url}/api/plugins/dev-demo/hello`)).status === 500 ? true : undefined), 30_000);
+    const before = output.length;
+    expect((await fetch(`${url}/api/plugins/dev-demo/hello`)).status).toBe(500);
+    await waitFor(() => (/^gk dev: dev-demo: hello failed with E_TRAP: .+$/m.test(output.slice(before)) ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(output.slice(before).match(/E_TRAP/g)).toHaveLength(1);
+    await writeFile(join(dir, "plugin.wat"), plugin("v2"));
+    await waitFor(async () => ((await hello()) === "v2" ? true : undefined), 30_000);
+  });
+
   it("shows a build error and keeps serving the last good version", async () => {
     const before = output.length;
     await writeFile(join(dir, "plugin.wat"), "(module (func $broken");
@@ -97,6 +110,9 @@ describe("gk dev", () => {
     const line = await waitFor(() => /^gk dev: dev-demo: reload failed, version 1\.0\.0 keeps serving: .*$/m.exec(output.slice(before))?.[0], 30_000);
     expect(output.slice(before)).toContain('gk_register returned version "1.0.0" but the manifest\'s version is "2.0.0". Fix: make gk_register return the manifest\'s version ("2.0.0")');
     expect(line).toBeDefined();
+    await new Promise((r) => setTimeout(r, 500));
+    // Said once, in one wording.
+    expect(output.slice(before).match(/failed/g), output.slice(before)).toHaveLength(1);
     expect(await hello()).toBe("v2");
   });
 });

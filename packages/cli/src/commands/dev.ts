@@ -34,8 +34,26 @@ export const devCommand = defineCommand({
     const started = await startHost({ plugins: [dir], port, db: args.db, watch: true, ...(token ? { token } : {}) });
     console.log(`\n${banner(manifest.name, started)}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
     // Reloads happen in the plugin manager when the new module lands: say how each one went.
-    started.server.manager.on("reloaded", (event) => console.log(`gk dev: reloaded ${event.plugin} ${event.version}`));
-    started.server.manager.on("error", (event) => event.plugin === manifest.name && console.error(`gk dev: ${event.plugin}: ${event.message}`));
+    // A failed reload is said once: the manifest's change and the rebuilt module that follows it
+    // each make the host try again, and fail for the same reason, until one succeeds.
+    let lastFailure = "";
+    started.server.manager.on("reloaded", (event) => {
+      lastFailure = "";
+      console.log(`gk dev: reloaded ${event.plugin} ${event.version}`);
+    });
+    // Errors reach the terminal from the plugin's log, once each: a failed call (E_TRAP,
+    // E_TIMEOUT, E_PERMISSION_DENIED, ...) would otherwise show only on the dashboard's log page.
+    const unsubscribe = started.host.logs.subscribe((entry) => {
+      if (entry.plugin !== manifest.name || entry.level !== "error") return;
+      const { handler, code, event } = entry.fields;
+      if (typeof handler === "string") {
+        const message = entry.message.startsWith(`${handler}: `) ? entry.message.slice(handler.length + 2) : entry.message;
+        console.error(`gk dev: ${entry.plugin}: ${handler} failed with ${String(code ?? "E_TRAP")}: ${message}`);
+      } else if (event === "error" && entry.message !== lastFailure) {
+        lastFailure = entry.message;
+        console.error(`gk dev: ${entry.plugin}: ${entry.message}`);
+      }
+    });
 
     const output = resolve(dir, manifest.wasm ?? "plugin.wasm");
     const patterns = (manifest.build?.watch ?? []).map(globToRegExp);
@@ -91,6 +109,7 @@ export const devCommand = defineCommand({
     await new Promise<void>((resolvePromise) => {
       const stop = () => {
         void watcher.close();
+        unsubscribe();
         clearTimeout(timer);
         console.log("\nstopping: finishing running calls…");
         void started.close().then(resolvePromise);
