@@ -6,6 +6,7 @@ import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
 import { globToRegExp } from "./plugin/fresh-build.js";
+import { mapStack } from "./source-map.js";
 import { assertPortFree, startHost, type StartedHost } from "./start.js";
 
 // Folders whose changes are never sources.
@@ -41,21 +42,27 @@ export const devCommand = defineCommand({
       lastFailure = "";
       console.log(`gk dev: reloaded ${event.plugin} ${event.version}`);
     });
+    const output = resolve(dir, manifest.wasm ?? "plugin.wasm");
     // Errors reach the terminal from the plugin's log, once each: a failed call (E_TRAP,
     // E_TIMEOUT, E_PERMISSION_DENIED, ...) would otherwise show only on the dashboard's log page.
+    // A TypeScript handler's throw is logged by the plugin first, with the stack; the host's line
+    // of the failed call follows: the two are printed as one, the stack in the author's files.
+    let stack = "";
     const unsubscribe = started.host.logs.subscribe((entry) => {
       if (entry.plugin !== manifest.name || entry.level !== "error") return;
       const { handler, code, event } = entry.fields;
-      if (typeof handler === "string") {
+      if (typeof entry.fields.stack === "string") stack = entry.fields.stack;
+      else if (typeof handler === "string") {
         const message = entry.message.startsWith(`${handler}: `) ? entry.message.slice(handler.length + 2) : entry.message;
-        console.error(`gk dev: ${entry.plugin}: ${handler} failed with ${String(code ?? "E_TRAP")}: ${message}`);
+        const trace = stack === "" ? "" : `\n${stack.replace(/^\S.*\n/, "").trimEnd()}`;
+        stack = "";
+        console.error(`gk dev: ${entry.plugin}: ${handler} failed with ${String(code ?? "E_TRAP")}: ${mapStack(message + trace, output, dir)}`);
       } else if (event === "error" && entry.message !== lastFailure) {
         lastFailure = entry.message;
         console.error(`gk dev: ${entry.plugin}: ${entry.message}`);
       }
     });
 
-    const output = resolve(dir, manifest.wasm ?? "plugin.wasm");
     const patterns = (manifest.build?.watch ?? []).map(globToRegExp);
     let timer: NodeJS.Timeout | undefined;
     let building: Promise<void> | null = null;
