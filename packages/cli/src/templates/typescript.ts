@@ -54,8 +54,10 @@ export default definePlugin({
       return { id: lastInsertId };
     },
 
-    render_widget(req) {
-      return html(\`<p>Hello, \${escapeHTML(req.user?.login ?? "there")}!</p>\`);
+    /** The "Ticket counts" widget on the agent's home page: the counts as a list. */
+    render_widget() {
+      const items = host.dbQuery<Count>(COUNTS_SQL).map((c) => \`<li>\${escapeHTML(c.state)}: \${c.count}</li>\`);
+      return html(\`<ul class="ticket-counts">\${items.join("")}</ul>\`);
     },
   },
 });
