@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { stripVTControlCharacters } from "node:util";
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
 import { PluginCallError } from "@goatkit/host";
 import { ManifestError } from "@goatkit/sdk";
@@ -28,7 +29,7 @@ const defaultIo: CliIo = { out: (t) => process.stdout.write(t), err: (t) => proc
 export async function runCli(rawArgs: string[], io: CliIo = defaultIo): Promise<number> {
   const [command, parent] = resolve(main, rawArgs);
   if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
-    io.out(`${await renderUsage(command, parent)}\n`);
+    io.out(`${colours(await renderUsage(command, parent), process.stdout)}\n`);
     return EXIT.OK;
   }
   if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
@@ -48,12 +49,17 @@ export async function runCli(rawArgs: string[], io: CliIo = defaultIo): Promise<
       return EXIT.FAILED;
     }
     if (error instanceof Error && error.name === "CLIError") {
-      io.err(`${await renderUsage(command, parent)}\n\ngk: ${error.message}\n`);
+      io.err(`${colours(await renderUsage(command, parent), process.stderr)}\n\ngk: ${error.message}\n`);
       return EXIT.USAGE;
     }
     io.err(`gk: unexpected error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT.INTERNAL;
   }
+}
+
+/** Usage text with its colours only for a terminal, and never under NO_COLOR (no-color.org). */
+function colours(text: string, stream: { isTTY?: boolean }): string {
+  return stream.isTTY && !process.env.NO_COLOR ? text : stripVTControlCharacters(text);
 }
 
 /** Finds the deepest sub-command named in the arguments, for usage output. */

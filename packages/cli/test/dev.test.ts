@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gk, waitFor, watManifest, watPlugin as plugin, writeWatPlugin } from "./support.js";
+import { gk, repo, waitFor, watManifest, watPlugin as plugin, writeWatPlugin } from "./support.js";
 
 // gk dev on the WAT plugin of support.ts: watch, rebuild, reload, and what it prints.
 
@@ -88,6 +88,19 @@ describe("gk dev", () => {
     await waitFor(async () => ((await hello()) === "v2" ? true : undefined), 30_000);
   });
 
+  it("prints a runtime error of a plugin call once, with the handler and the code", async () => {
+    const trapping = plugin("v2").replace(/\(func \(export "hello"\)[^]*$/, '(func (export "hello") (param i32 i32) (result i64) unreachable))');
+    await writeFile(join(dir, "plugin.wat"), trapping);
+    await waitFor(async () => ((await fetch(`${url}/api/plugins/dev-demo/hello`)).status === 500 ? true : undefined), 30_000);
+    const before = output.length;
+    expect((await fetch(`${url}/api/plugins/dev-demo/hello`)).status).toBe(500);
+    await waitFor(() => (/^gk dev: dev-demo: hello failed with E_TRAP: .+$/m.test(output.slice(before)) ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(output.slice(before).match(/E_TRAP/g)).toHaveLength(1);
+    await writeFile(join(dir, "plugin.wat"), plugin("v2"));
+    await waitFor(async () => ((await hello()) === "v2" ? true : undefined), 30_000);
+  });
+
   it("shows a build error and keeps serving the last good version", async () => {
     const before = output.length;
     await writeFile(join(dir, "plugin.wat"), "(module (func $broken");
@@ -103,6 +116,9 @@ describe("gk dev", () => {
     const line = await waitFor(() => /^gk dev: dev-demo: reload failed, version 1\.0\.0 keeps serving: .*$/m.exec(output.slice(before))?.[0], 30_000);
     expect(output.slice(before)).toContain('gk_register returned version "1.0.0" but the manifest\'s version is "2.0.0". Fix: make gk_register return the manifest\'s version ("2.0.0")');
     expect(line).toBeDefined();
+    await new Promise((r) => setTimeout(r, 500));
+    // Said once, in one wording.
+    expect(output.slice(before).match(/failed/g), output.slice(before)).toHaveLength(1);
     expect(await hello()).toBe("v2");
   });
 });
@@ -135,5 +151,61 @@ describe("gk dev with a build that deletes and re-creates its output folder", ()
       await writeFile(join(dir, "plugin.wat"), plugin(answer));
       await waitFor(async () => ((await hello()) === answer ? true : undefined), 30_000);
     }
+  });
+});
+
+describe("gk dev with a TypeScript plugin whose handler throws", () => {
+  let dir: string;
+  let child: ChildProcess;
+  let output = "";
+  let url = "";
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gk-dev-ts-"));
+    await mkdir(join(dir, "node_modules", "@goatkit"), { recursive: true });
+    await symlink(join(repo, "packages/sdk"), join(dir, "node_modules", "@goatkit", "sdk"), "dir");
+    await symlink(join(repo, "node_modules/typescript"), join(dir, "node_modules", "typescript"), "dir");
+    await mkdir(join(dir, "src"));
+    await writeFile(
+      join(dir, "manifest.json"),
+      JSON.stringify({ name: "thrower", version: "1.0.0", wasm: "build/plugin.wasm", routes: [{ method: "GET", path: "/api/plugins/thrower/go", handler: "go" }] }),
+    );
+    await writeFile(join(dir, "src/check.ts"), `export function check(n: number): number {\n  if (n > 1) {\n    throw new Error("n is too big");\n  }\n  return n;\n}\n`);
+    await writeFile(
+      join(dir, "src/index.ts"),
+      `import { definePlugin, Registration } from "@goatkit/sdk/guest";
+import { check } from "./check.js";
+
+export default definePlugin({
+  register: new Registration("thrower", "1.0.0"),
+  handlers: {
+    go: () => ({ n: check(2) }),
+  },
+});
+`,
+    );
+    child = spawn("node", ["--no-warnings", gk, "dev", dir, "--port", "0", "--db", ":memory:"], { cwd: dir });
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    url = await waitFor(() => /gk dev: thrower on (http:\/\/\S+)/.exec(output)?.[1], 120_000);
+  }, 150_000);
+
+  afterAll(async () => {
+    child?.kill("SIGTERM");
+    await new Promise((r) => child?.once("exit", r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("prints the error once, its stack in the author's files and lines", async () => {
+    const before = output.length;
+    expect((await fetch(`${url}/api/plugins/thrower/go`)).status).toBe(500);
+    await waitFor(() => (output.slice(before).includes("gk dev: thrower: go failed with E_TRAP") ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const printed = output.slice(before);
+    expect(printed.match(/failed with/g), printed).toHaveLength(1);
+    expect(printed).toContain("n is too big");
+    expect(printed).toContain("at check (src/check.ts:3:11)");
+    expect(printed).toContain("at go (src/index.ts:7:18)");
+    expect(printed).not.toMatch(/plugin\.js:\d+:\d+/);
   });
 });

@@ -39,8 +39,8 @@ function shBlocks(markdown: string): Block[] {
 const blocks = shBlocks(guide);
 const install = blocks.find((b) => b.section.startsWith("0."))!;
 const journey = blocks.filter((b) => b !== install);
-/** Commands the test does not run, and why: it must not publish to the registry. */
-const NOT_RUN = ["npm publish"];
+/** Commands the test does not run, and why: it must not publish to the registry, nor ask it (the dry run). */
+const NOT_RUN = ["npm publish --dry-run", "npm publish"];
 
 interface Result {
   code: number | null;
@@ -207,10 +207,12 @@ async function devServes(command: string, cwd: string, lang: "as" | "ts"): Promi
     const [, token, url] = /Bearer (\S+)" (http:\/\/[^/]+)/.exec(curl)!;
     expect((await fetch(`${url}/api/plugins/ticket-notes/counts`)).status).toBe(401);
     const widget = () => fetch(`${url}/api/plugins/ticket-notes/widgets/ticket-notes-counts?bare=1`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.text());
-    expect(await widget()).toBe("<p>Hello, admin!</p>");
+    // The widget titled "Ticket counts" shows the counts.
+    expect(await widget()).toMatch(/^<ul class="ticket-counts">(<li>[a-z ]+: \d+<\/li>)+<\/ul>$/);
+    expect(await widget()).toContain("<li>open: ");
     const source = join(cwd, lang === "ts" ? "src/index.ts" : "assembly/index.ts");
-    await writeFile(source, (await readFile(source, "utf8")).replace("<p>Hello, ", "<p>Welcome, "));
-    await waitFor(async () => ((await widget()) === "<p>Welcome, admin!</p>" ? true : undefined), 180_000, () => `the edit to be served:\n${output}`);
+    await writeFile(source, (await readFile(source, "utf8")).replace("</li>", " tickets</li>"));
+    await waitFor(async () => (/^<ul class="ticket-counts">(<li>[a-z ]+: \d+ tickets<\/li>)+<\/ul>$/.test(await widget()) ? true : undefined), 180_000, () => `the edit to be served:\n${output}`);
     expect(output).toContain("gk dev: reloaded ticket-notes 0.1.0");
   } finally {
     const closed = new Promise((r) => child.once("close", r));

@@ -145,4 +145,14 @@ describe("gk plugin init: where the @goatkit packages come from", () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(`gk: ${join(work, "published")} already exists and is not empty; choose another name or --dir\n`);
   }, 60_000);
+
+  // A cache that outlives an edit makes the edit seem not to apply: the scaffolds keep counts briefly.
+  it("the scaffolds cache the ticket counts for 5 s at most", async () => {
+    for (const [name, lang, file] of [["brief-cache-ts", "ts", "src/index.ts"], ["brief-cache-as", "as", "assembly/index.ts"]] as const) {
+      expect((await init([name, "--lang", lang, "--deps", "local"])).code).toBe(0);
+      const source = await readFile(join(work, name, file), "utf8");
+      const ttl = /host\.cacheSet\("counts", [^;]*, (\d+)\)/.exec(source)?.[1];
+      expect(Number(ttl), file).toBeLessThanOrEqual(5);
+    }
+  }, 60_000);
 });

@@ -6,6 +6,7 @@ import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
 import { globToRegExp } from "./plugin/fresh-build.js";
+import { mapStack } from "./source-map.js";
 import { assertPortFree, startHost, type StartedHost } from "./start.js";
 
 // Folders whose changes are never sources.
@@ -34,10 +35,34 @@ export const devCommand = defineCommand({
     const started = await startHost({ plugins: [dir], port, db: args.db, watch: true, ...(token ? { token } : {}) });
     console.log(`\n${banner(manifest.name, started)}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
     // Reloads happen in the plugin manager when the new module lands: say how each one went.
-    started.server.manager.on("reloaded", (event) => console.log(`gk dev: reloaded ${event.plugin} ${event.version}`));
-    started.server.manager.on("error", (event) => event.plugin === manifest.name && console.error(`gk dev: ${event.plugin}: ${event.message}`));
-
+    // A failed reload is said once: the manifest's change and the rebuilt module that follows it
+    // each make the host try again, and fail for the same reason, until one succeeds.
+    let lastFailure = "";
+    started.server.manager.on("reloaded", (event) => {
+      lastFailure = "";
+      console.log(`gk dev: reloaded ${event.plugin} ${event.version}`);
+    });
     const output = resolve(dir, manifest.wasm ?? "plugin.wasm");
+    // Errors reach the terminal from the plugin's log, once each: a failed call (E_TRAP,
+    // E_TIMEOUT, E_PERMISSION_DENIED, ...) would otherwise show only on the dashboard's log page.
+    // A TypeScript handler's throw is logged by the plugin first, with the stack; the host's line
+    // of the failed call follows: the two are printed as one, the stack in the author's files.
+    let stack = "";
+    const unsubscribe = started.host.logs.subscribe((entry) => {
+      if (entry.plugin !== manifest.name || entry.level !== "error") return;
+      const { handler, code, event } = entry.fields;
+      if (typeof entry.fields.stack === "string") stack = entry.fields.stack;
+      else if (typeof handler === "string") {
+        const message = entry.message.startsWith(`${handler}: `) ? entry.message.slice(handler.length + 2) : entry.message;
+        const trace = stack === "" ? "" : `\n${stack.replace(/^\S.*\n/, "").trimEnd()}`;
+        stack = "";
+        console.error(`gk dev: ${entry.plugin}: ${handler} failed with ${String(code ?? "E_TRAP")}: ${mapStack(message + trace, output, dir)}`);
+      } else if (event === "error" && entry.message !== lastFailure) {
+        lastFailure = entry.message;
+        console.error(`gk dev: ${entry.plugin}: ${entry.message}`);
+      }
+    });
+
     const patterns = (manifest.build?.watch ?? []).map(globToRegExp);
     let timer: NodeJS.Timeout | undefined;
     let building: Promise<void> | null = null;
@@ -91,6 +116,7 @@ export const devCommand = defineCommand({
     await new Promise<void>((resolvePromise) => {
       const stop = () => {
         void watcher.close();
+        unsubscribe();
         clearTimeout(timer);
         console.log("\nstopping: finishing running calls…");
         void started.close().then(resolvePromise);

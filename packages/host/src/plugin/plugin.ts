@@ -226,7 +226,7 @@ export class Plugin {
     }
     try {
       const response = interpretResult(await this.runner.call(handler, bytes), request.kind, (message) => this.services.logs.write(this.name, "warn", `${handler}: ${message}`, { code: "E_HEADER_DROPPED" }));
-      if (response.error) this.services.logs.write(this.name, "error", `${handler}: ${response.error.message}`, { code: response.error.code, status: response.status });
+      if (response.error) this.services.logs.write(this.name, "error", `${handler}: ${response.error.message}`, { code: response.error.code, status: response.status, handler });
       return response;
     } catch (error) {
       if (error instanceof InvalidResultError) return this.#fail(handler, new PluginCallError("E_INVALID_UTF8", error.message));
@@ -240,7 +240,7 @@ export class Plugin {
   }
 
   #fail(handler: string, error: PluginCallError): PluginResponse {
-    this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code });
+    this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code, handler });
     return errorResponse(error.message, error.code, error.status);
   }
 }

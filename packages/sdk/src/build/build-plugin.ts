@@ -5,11 +5,11 @@
  * extism-js (Extism binding).
  */
 import { existsSync } from "node:fs";
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { loadManifest } from "../manifest/load.js";
 import { BuildError } from "./build-error.js";
-import { bundle } from "./bundle.js";
+import { bundle, bundleMapped } from "./bundle.js";
 import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
 import { typeCheckPlan } from "./type-check.js";
@@ -85,9 +85,11 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   if (typeCheck && "check" in typeCheck) await progress.step("typecheck", `type-checking ${relative(dir, entryPath)}`, async () => typeCheck.check());
   else if (typeCheck) progress.note("typecheck", `type check skipped: ${typeCheck.skipped}`);
   let wasm: Uint8Array;
+  let sourceMap: string | null = null;
   if (binding === "quickjs") {
-    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(quickjsEntry(entryPath), dir, "quickjs"));
+    const { code, map } = await progress.step("bundle", "bundling with esbuild", () => bundleMapped(quickjsEntry(entryPath), dir, "quickjs", true));
     wasm = quickjsModule(code, description.handlers);
+    sourceMap = map;
   } else if (binding === "process") {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(processEntry(entryPath), dir, "process"));
     wasm = new TextEncoder().encode(code);
@@ -103,6 +105,9 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
     // A process plugin's bundle is its own launcher (shebang): the host or a shell runs it.
     await writeFile(outFile, wasm, binding === "process" ? { mode: 0o755 } : {});
     if (binding === "process") await chmod(outFile, 0o755);
+    // Beside the module, not in it: the module stays the size of the script (gk dev maps stacks with it).
+    if (sourceMap !== null) await writeFile(`${outFile}.map`, sourceMap);
+    else await rm(`${outFile}.map`, { force: true });
   });
   return { outFile, binding, bytes: wasm.byteLength, handlers: description.handlers, durationMs: progress.elapsedMs };
 }

@@ -1,4 +1,5 @@
 /** Bundles a generated entry and the author's code (and the npm libraries it imports) into one file. */
+import { join } from "node:path";
 import { BuildError } from "./build-error.js";
 import { COMPONENT_HOST_IMPORT } from "./plugin-entry.js";
 
@@ -22,6 +23,15 @@ const PROCESS_BANNER = ["#!/usr/bin/env node", 'import { createRequire as __goat
 
 /** Returns the bundled JavaScript of `entry` (module text resolved from `resolveDir`). */
 export async function bundle(entry: string, resolveDir: string, kind: BundleFormat): Promise<string> {
+  return (await bundleMapped(entry, resolveDir, kind, false)).code;
+}
+
+/**
+ * Returns the bundled JavaScript and, with `sourceMap`, its source map (JSON text, sources
+ * relative to `resolveDir`, without their contents): a stack of the minified script
+ * (`plugin.js:6:682`) maps back to the author's `src/index.ts:12:11`.
+ */
+export async function bundleMapped(entry: string, resolveDir: string, kind: BundleFormat, sourceMap: boolean): Promise<{ code: string; map: string | null }> {
   const esbuild = await import("esbuild");
   try {
     const result = await esbuild.build({
@@ -41,8 +51,11 @@ export async function bundle(entry: string, resolveDir: string, kind: BundleForm
       logLevel: "silent",
       legalComments: "none",
       charset: "utf8",
+      // The script's name in the engine's stacks is plugin.js, beside the folder's sources.
+      ...(sourceMap ? { sourcemap: "external" as const, sourcesContent: false, outfile: join(resolveDir, "plugin.js") } : {}),
     });
-    return result.outputFiles[0]!.text;
+    const code = result.outputFiles.find((file) => !file.path.endsWith(".map"))!.text;
+    return { code, map: result.outputFiles.find((file) => file.path.endsWith(".map"))?.text ?? null };
   } catch (error) {
     throw new BuildError("E_BUNDLE", `bundling the plugin failed:\n${describeEsbuildErrors(error)}`, { cause: error });
   }
