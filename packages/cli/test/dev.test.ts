@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,51 +7,66 @@ import { gk, repo, waitFor, watManifest, watPlugin as plugin, writeWatPlugin } f
 
 // gk dev on the WAT plugin of support.ts: watch, rebuild, reload, and what it prints.
 
+/** A running `gk dev` on `dir`: all it has printed so far, and the URL it serves `plugin` on. */
+async function startDev(dir: string, plugin: string, timeoutMs = 60_000) {
+  const child = spawn("node", ["--no-warnings", gk, "dev", dir, "--port", "0", "--db", ":memory:"], { cwd: dir });
+  const dev = {
+    output: "",
+    url: "",
+    /** True while the process runs. */
+    get running() {
+      return child.exitCode === null;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+  child.stdout!.on("data", (d: Buffer) => (dev.output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (dev.output += d.toString()));
+  dev.url = await waitFor(() => new RegExp(`gk dev: ${plugin} on (http://\\S+)`).exec(dev.output)?.[1], timeoutMs);
+  return dev;
+}
+
 describe("gk dev", () => {
   let dir: string;
-  let child: ChildProcess;
-  let output = "";
-  let url = "";
+  let dev: Awaited<ReturnType<typeof startDev>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "gk-dev-"));
     await writeWatPlugin(dir);
-    child = spawn("node", ["--no-warnings", gk, "dev", dir, "--port", "0", "--db", ":memory:"], { cwd: dir });
-    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-    url = await waitFor(() => /gk dev: dev-demo on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
+    dev = await startDev(dir, "dev-demo", 60_000);
   }, 90_000);
 
   afterAll(async () => {
-    child?.kill("SIGTERM");
-    await new Promise((r) => child?.once("exit", r));
+    await dev?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
-  const hello = async () => (await fetch(`${url}/api/plugins/dev-demo/hello`)).text();
+  const hello = async () => (await fetch(`${dev.url}/api/plugins/dev-demo/hello`)).text();
 
   it("serves the built plugin", async () => {
     expect(await hello()).toBe("v1");
   });
 
   it("prints each route's URL and a curl command whose token works", async () => {
-    expect(output).toContain(`  routes     GET    ${url}/api/plugins/dev-demo/hello\n`);
-    const [, token] = /^ {2}try {8}curl -H "Authorization: Bearer (\S+)" (\S+)$/m.exec(output)!;
-    const admin = await fetch(`${url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } });
+    expect(dev.output).toContain(`  routes     GET    ${dev.url}/api/plugins/dev-demo/hello\n`);
+    const [, token] = /^ {2}try {8}curl -H "Authorization: Bearer (\S+)" (\S+)$/m.exec(dev.output)!;
+    const admin = await fetch(`${dev.url}/api/v1/plugins`, { headers: { authorization: `Bearer ${token}` } });
     expect(admin.status).toBe(200);
-    expect((await fetch(`${url}/api/v1/plugins`)).status).toBe(401);
+    expect((await fetch(`${dev.url}/api/v1/plugins`)).status).toBe(401);
     const { plugins } = (await admin.json()) as { plugins: { name: string }[] };
     expect(plugins.map((p) => p.name)).toEqual(["dev-demo"]);
   });
 
   it("serves no demo agent page without the stats and faq plugins it uses (it would answer 500)", async () => {
-    const [, token] = /^ {2}try {8}curl -H "Authorization: Bearer (\S+)" (\S+)$/m.exec(output)!;
-    const res = await fetch(`${url}/agent`, { headers: { authorization: `Bearer ${token}` } });
+    const [, token] = /^ {2}try {8}curl -H "Authorization: Bearer (\S+)" (\S+)$/m.exec(dev.output)!;
+    const res = await fetch(`${dev.url}/agent`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(404);
   });
 
   it("serves the dashboard at the printed URL", async () => {
-    const dashboard = /^ {2}dashboard {2}(\S+)#token=\S+$/m.exec(output)![1]!;
+    const dashboard = /^ {2}dashboard {2}(\S+)#token=\S+$/m.exec(dev.output)![1]!;
     const page = await fetch(dashboard);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<title>GoatKit Host</title>");
@@ -75,13 +90,13 @@ describe("gk dev", () => {
       await writeFile(join(dir, "plugin.wat"), plugin(answer));
       await waitFor(async () => ((await hello()) === answer ? true : undefined), 30_000);
     }
-    expect(output).toMatch(/^gk dev: change detected: plugin\.wat, rebuilding dev-demo$/m);
+    expect(dev.output).toMatch(/^gk dev: change detected: plugin\.wat, rebuilding dev-demo$/m);
   });
 
   it("rebuilds when the source is deleted and created again", async () => {
-    const before = output.length;
+    const before = dev.output.length;
     await unlink(join(dir, "plugin.wat"));
-    await waitFor(() => (output.slice(before).includes("change detected: plugin.wat (deleted)") ? true : undefined), 30_000);
+    await waitFor(() => (dev.output.slice(before).includes("change detected: plugin.wat (deleted)") ? true : undefined), 30_000);
     await writeFile(join(dir, "plugin.wat"), plugin("v6"));
     await waitFor(async () => ((await hello()) === "v6" ? true : undefined), 30_000);
     await writeFile(join(dir, "plugin.wat"), plugin("v2"));
@@ -91,61 +106,55 @@ describe("gk dev", () => {
   it("prints a runtime error of a plugin call once, with the handler and the code", async () => {
     const trapping = plugin("v2").replace(/\(func \(export "hello"\)[^]*$/, '(func (export "hello") (param i32 i32) (result i64) unreachable))');
     await writeFile(join(dir, "plugin.wat"), trapping);
-    await waitFor(async () => ((await fetch(`${url}/api/plugins/dev-demo/hello`)).status === 500 ? true : undefined), 30_000);
-    const before = output.length;
-    expect((await fetch(`${url}/api/plugins/dev-demo/hello`)).status).toBe(500);
-    await waitFor(() => (/^gk dev: dev-demo: hello failed with E_TRAP: .+$/m.test(output.slice(before)) ? true : undefined), 10_000);
+    await waitFor(async () => ((await fetch(`${dev.url}/api/plugins/dev-demo/hello`)).status === 500 ? true : undefined), 30_000);
+    const before = dev.output.length;
+    expect((await fetch(`${dev.url}/api/plugins/dev-demo/hello`)).status).toBe(500);
+    await waitFor(() => (/^gk dev: dev-demo: hello failed with E_TRAP: .+$/m.test(dev.output.slice(before)) ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    expect(output.slice(before).match(/E_TRAP/g)).toHaveLength(1);
+    expect(dev.output.slice(before).match(/E_TRAP/g)).toHaveLength(1);
     await writeFile(join(dir, "plugin.wat"), plugin("v2"));
     await waitFor(async () => ((await hello()) === "v2" ? true : undefined), 30_000);
   });
 
   it("shows a build error and keeps serving the last good version", async () => {
-    const before = output.length;
+    const before = dev.output.length;
     await writeFile(join(dir, "plugin.wat"), "(module (func $broken");
-    await waitFor(() => (output.slice(before).includes("build failed, still serving the previous version") ? true : undefined), 30_000);
+    await waitFor(() => (dev.output.slice(before).includes("build failed, still serving the previous version") ? true : undefined), 30_000);
     expect(await hello()).toBe("v2");
-    expect(child.exitCode).toBeNull();
+    expect(dev.running).toBe(true);
   });
 
   it("says why the host refused a new version, and keeps serving the last good one", async () => {
     await writeFile(join(dir, "plugin.wat"), plugin("v2"));
-    const before = output.length;
+    const before = dev.output.length;
     await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...watManifest, version: "2.0.0" }));
-    const line = await waitFor(() => /^gk dev: dev-demo: reload failed, version 1\.0\.0 keeps serving: .*$/m.exec(output.slice(before))?.[0], 30_000);
-    expect(output.slice(before)).toContain('gk_register returned version "1.0.0" but the manifest\'s version is "2.0.0". Fix: make gk_register return the manifest\'s version ("2.0.0")');
+    const line = await waitFor(() => /^gk dev: dev-demo: reload failed, version 1\.0\.0 keeps serving: .*$/m.exec(dev.output.slice(before))?.[0], 30_000);
+    expect(dev.output.slice(before)).toContain('gk_register returned version "1.0.0" but the manifest\'s version is "2.0.0". Fix: make gk_register return the manifest\'s version ("2.0.0")');
     expect(line).toBeDefined();
     await new Promise((r) => setTimeout(r, 500));
     // Said once, in one wording.
-    expect(output.slice(before).match(/failed/g), output.slice(before)).toHaveLength(1);
+    expect(dev.output.slice(before).match(/failed/g), dev.output.slice(before)).toHaveLength(1);
     expect(await hello()).toBe("v2");
   });
 });
 
-describe("gk dev with a build that deletes and re-creates its output folder", () => {
+describe("gk dev with a build that deletes and re-creates its dev.output folder", () => {
   let dir: string;
-  let child: ChildProcess;
-  let output = "";
-  let url = "";
+  let dev: Awaited<ReturnType<typeof startDev>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "gk-dev-out-"));
     await writeWatPlugin(dir, { output: "out/plugin.wasm" });
-    child = spawn("node", ["--no-warnings", gk, "dev", dir, "--port", "0", "--db", ":memory:"], { cwd: dir });
-    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-    url = await waitFor(() => /gk dev: dev-demo on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
+    dev = await startDev(dir, "dev-demo", 60_000);
   }, 90_000);
 
   afterAll(async () => {
-    child?.kill("SIGTERM");
-    await new Promise((r) => child?.once("exit", r));
+    await dev?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it("reloads the module each time the folder is replaced", async () => {
-    const hello = async () => (await fetch(`${url}/api/plugins/dev-demo/hello`)).text();
+    const hello = async () => (await fetch(`${dev.url}/api/plugins/dev-demo/hello`)).text();
     expect(await hello()).toBe("v1");
     for (const answer of ["v2", "v3", "v4"]) {
       await writeFile(join(dir, "plugin.wat"), plugin(answer));
@@ -156,9 +165,7 @@ describe("gk dev with a build that deletes and re-creates its output folder", ()
 
 describe("gk dev with a TypeScript plugin whose handler throws", () => {
   let dir: string;
-  let child: ChildProcess;
-  let output = "";
-  let url = "";
+  let dev: Awaited<ReturnType<typeof startDev>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "gk-dev-ts-"));
@@ -184,24 +191,20 @@ export default definePlugin({
 });
 `,
     );
-    child = spawn("node", ["--no-warnings", gk, "dev", dir, "--port", "0", "--db", ":memory:"], { cwd: dir });
-    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-    url = await waitFor(() => /gk dev: thrower on (http:\/\/\S+)/.exec(output)?.[1], 120_000);
+    dev = await startDev(dir, "thrower", 120_000);
   }, 150_000);
 
   afterAll(async () => {
-    child?.kill("SIGTERM");
-    await new Promise((r) => child?.once("exit", r));
+    await dev?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it("prints the error once, its stack in the author's files and lines", async () => {
-    const before = output.length;
-    expect((await fetch(`${url}/api/plugins/thrower/go`)).status).toBe(500);
-    await waitFor(() => (output.slice(before).includes("gk dev: thrower: go failed with E_TRAP") ? true : undefined), 10_000);
+    const before = dev.output.length;
+    expect((await fetch(`${dev.url}/api/plugins/thrower/go`)).status).toBe(500);
+    await waitFor(() => (dev.output.slice(before).includes("gk dev: thrower: go failed with E_TRAP") ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    const printed = output.slice(before);
+    const printed = dev.output.slice(before);
     expect(printed.match(/failed with/g), printed).toHaveLength(1);
     expect(printed).toContain("n is too big");
     expect(printed).toContain("at check (src/check.ts:3:11)");
