@@ -52,7 +52,9 @@ describe("gk plugin init --runtime grpc, end to end", () => {
     const test = await run("npm", ["test"], project);
     expect(`${test.stdout}${test.stderr}`).toMatch(/3 passed/);
     const call = await run("node", [gk, "plugin", "call", ".", "render_widget", "--user", "agent"], project);
-    expect(call.stdout).toBe("<p>Hello, demo.agent!</p>");
+    // The scaffold's "Ticket counts" widget lists the demo help desk's tickets per state.
+    expect(call.stdout).toMatch(/^<ul class="ticket-counts">(<li>[a-z ]+: \d+<\/li>)+<\/ul>$/);
+    expect(call.stdout).toContain("<li>open: ");
     expect((await run("node", [gk, "plugin", "validate", "."], project)).code).toBe(0);
     await publishPath(project, "ticket-notes-grpc");
   }, 600_000);
