@@ -1,4 +1,4 @@
-import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-calls.js";
+import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-services.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
 import { grpcProcessSettings, type GrpcProcessOptions } from "./runtime/grpc/process-user.js";
 import { Plugin, type LoadOptions } from "./plugin/plugin.js";

@@ -9,7 +9,7 @@ export { inspectModule, type ModuleInfo, type ModuleImport } from "./runtime/mod
 export type { MemoryLimits } from "./runtime/memory-cap.js";
 export type { PluginRunner, RunnerOptions, Isolation } from "./runtime/plugin-runner.js";
 export { HostCallError, type ErrorEnvelope } from "./host-api/host-call-error.js";
-export { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits } from "./host-api/host-calls.js";
+export { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits } from "./host-api/host-services.js";
 export { SqliteDatabase } from "./services/database/sqlite-database.js";
 export { generateDemoData, type DemoDataOptions } from "./services/database/demo-data.js";
 export { CORE_TABLES } from "./services/database/demo-schema.js";

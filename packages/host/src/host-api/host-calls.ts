@@ -2,88 +2,20 @@ import { LOG_LEVELS, type CapabilityPermission, type HostFunctionName, type LogL
 import { inspectStatement, type StatementInfo } from "../services/database/sql-statement.js";
 import { PLATFORM_TABLES } from "../state/platform-schema.js";
 import { HttpDeniedError, HttpLimitError } from "../services/http/fetch-http.js";
-import { nextRunOf, type JobRegistry } from "../services/job-registry.js";
-import type { LogStore } from "../services/log-store.js";
-import type { GrpcProcessSettings } from "../runtime/grpc/process-user.js";
-import type {
-  CacheService,
-  DatabaseService,
-  EmailAttachment,
-  ExecResult,
-  HttpResponseSpec,
-  HttpService,
-  MailService,
-  MaybePromise,
-  PluginDatabase,
-  Row,
-  SqlValue,
-} from "../services/types.js";
+import { nextRunOf } from "../services/job-registry.js";
+import type { EmailAttachment, ExecResult, HttpResponseSpec, MaybePromise, PluginDatabase, Row } from "../services/types.js";
+import type { HostCallLimits, HostServices } from "./host-services.js";
 import { DatabasePermissionError } from "../services/database/database-permission-error.js";
 import { HostCallError, messageOf, type ErrorEnvelope } from "./host-call-error.js";
+import { isAttachment, isStringRecord, parseArgs, parseJson, parseRecipients } from "./host-call-arguments.js";
 
 export { messageOf };
 import { checkAllowedHost, type PluginGrants } from "./plugin-grants.js";
-
-/** The services every host function draws on. */
-export interface HostServices {
-  db: DatabaseService;
-  cache: CacheService;
-  mail: MailService;
-  http: HttpService;
-  logs: LogStore;
-  jobs: JobRegistry;
-  now: () => number;
-  /** Sender address for plugin email. */
-  mailFrom: string;
-  /** Per-call budgets and sizes of host functions. */
-  callLimits: HostCallLimits;
-  /** Sees every host call and its outcome (the testing API records them). */
-  onHostCall?: (record: HostCallRecord) => void;
-  /** Whose rights gRPC plugin processes run with (HostOptions.grpc, checked); default: grpcProcessSettings(). */
-  grpc?: GrpcProcessSettings;
-}
-
-/** One host call as an observer sees it. */
-export interface HostCallRecord {
-  plugin: string;
-  fn: HostFunctionName;
-  args: Record<string, unknown>;
-  result?: unknown;
-  error?: ErrorEnvelope;
-}
-
-export interface HostCallLimits {
-  maxRows: number;
-  maxCacheKeyBytes: number;
-  maxCacheValueBytes: number;
-  maxLogBytes: number;
-  maxEmailBytes: number;
-  /** Host calls one handler call may make (a runaway loop costs the host, not only the guest). */
-  maxHostCallsPerCall: number;
-  /** Log lines one handler call may write; the rest are counted and dropped. */
-  maxLogsPerCall: number;
-}
-
-export const DEFAULT_HOST_CALL_LIMITS: HostCallLimits = {
-  maxRows: 10_000,
-  maxCacheKeyBytes: 512,
-  maxCacheValueBytes: 1024 * 1024,
-  maxLogBytes: 16 * 1024,
-  maxEmailBytes: 10 * 1024 * 1024,
-  maxHostCallsPerCall: 10_000,
-  maxLogsPerCall: 1_000,
-};
 
 const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 const encoder = new TextEncoder();
 
-/**
- * The host functions of one plugin, independent of the binding: arguments arrive decoded
- * (strings, bytes) and results leave as values; failures throw HostCallError. Bindings
- * (core ABI, component, Extism) only marshal. Results may be promises when a service is
- * asynchronous.
- */
 /** Who the calls are for; shared by every HostCalls of one plugin (one per worker). */
 interface CallerIdentity {
   plugin: string;
@@ -409,52 +341,6 @@ export class HostCalls {
 export function mapMaybePromise<T, U>(value: MaybePromise<T>, fn: (v: T) => U): MaybePromise<U> {
   return value instanceof Promise ? value.then(fn) : fn(value);
 }
-
-function parseArgs(fn: HostFunctionName, json: string): SqlValue[] {
-  if (json === "") return [];
-  const args = parseJson(fn, "args", json);
-  // Go's json.Marshal of an empty variadic slice is "null" (the tutorial's dbQuery sends it).
-  if (args === null) return [];
-  if (!Array.isArray(args)) throw new HostCallError("E_INVALID_ARGUMENT", `${fn} args must be a JSON array, got ${json.slice(0, 40)}`);
-  for (const [i, v] of args.entries()) {
-    if (v !== null && !["string", "number", "boolean"].includes(typeof v)) {
-      throw new HostCallError("E_INVALID_ARGUMENT", `${fn} args[${i}] must be a string, number, boolean or null`);
-    }
-  }
-  return args as SqlValue[];
-}
-
-function parseJson(fn: HostFunctionName, what: string, json: string): unknown {
-  try {
-    return JSON.parse(json);
-  } catch (error) {
-    throw new HostCallError("E_INVALID_ARGUMENT", `${fn} ${what} is not valid JSON: ${messageOf(error)}`);
-  }
-}
-
-function parseRecipients(to: string): string[] {
-  const trimmed = to.trim();
-  if (trimmed.startsWith("[")) {
-    const list = parseJson("send_email", "to", trimmed);
-    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) {
-      throw new HostCallError("E_INVALID_ARGUMENT", "send_email to must be a JSON array of addresses or a comma-separated list");
-    }
-    return list.map((x: string) => x.trim()).filter(Boolean);
-  }
-  return trimmed.split(",").map((x) => x.trim()).filter(Boolean);
-}
-
-function isStringRecord(v: unknown): v is Record<string, string> {
-  return v !== null && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
-}
-
-function isAttachment(v: unknown): v is EmailAttachment {
-  if (v === null || typeof v !== "object") return false;
-  const a = v as Record<string, unknown>;
-  return typeof a.filename === "string" && typeof a.content_type === "string" && typeof a.content_base64 === "string";
-}
-
-
 
 /** The host functions as a guest binding sees them: on the host, or proxied from a worker. */
 export type GuestHostCalls = Pick<

@@ -13,7 +13,8 @@ import {
   type Manifest,
   type ResolvedManifest,
 } from "@goatkit/sdk";
-import { HostCalls, messageOf, type HostServices } from "../host-api/host-calls.js";
+import { HostCalls, messageOf } from "../host-api/host-calls.js";
+import type { HostServices } from "../host-api/host-services.js";
 import { grantsOf } from "../host-api/plugin-grants.js";
 import { createRunner } from "../runtime/create-runner.js";
 import { detectBinding, type Binding } from "../runtime/detect-binding.js";

@@ -1,3 +1,3 @@
 export { createTestHost, TestHost, type TestHostOptions, type TestClock } from "./test-host.js";
 export { LocalAnswers, type HttpAnswer, type HttpAnswers } from "./local-answers.js";
-export type { HostCallRecord } from "../host-api/host-calls.js";
+export type { HostCallRecord } from "../host-api/host-services.js";

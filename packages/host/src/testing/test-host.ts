@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { HostCallRecord } from "../host-api/host-calls.js";
+import type { HostCallRecord } from "../host-api/host-services.js";
 import { Host } from "../host.js";
 import type { LoadOptions, Plugin } from "../plugin/plugin.js";
 import type { RequestInput } from "../plugin/request.js";

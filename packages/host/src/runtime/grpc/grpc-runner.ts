@@ -1,4 +1,4 @@
-import { chmod, chown, lchown, lstat, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, lstat, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -8,8 +8,9 @@ import { PluginCallError } from "../plugin-call-error.js";
 import type { PluginRunner } from "../plugin-runner.js";
 import { HostService } from "./host-service.js";
 import { protos } from "./plugin-proto.js";
-import { PluginProcess, type ExitInfo } from "./plugin-process.js";
-import { removeAsUser, unreachable, type ProcessUser } from "./process-user.js";
+import { checkHealth, unary, withDeadline, type Client } from "./grpc-client.js";
+import { describeExit, PluginProcess, type ExitInfo } from "./plugin-process.js";
+import { handOver, removePrivateDir, whyUnreachable, type ProcessUser } from "./process-user.js";
 
 export interface GrpcRunnerOptions {
   /** The plugin executable (absolute). */
@@ -35,8 +36,6 @@ export interface GrpcRunnerOptions {
   user?: ProcessUser;
 }
 
-type Message = Record<string, unknown>;
-type Client = grpc.Client & Record<string, (request: Message, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response: Message) => void) => grpc.ClientUnaryCall>;
 
 /** One started process and the clients that talk to it. */
 interface Instance {
@@ -51,7 +50,6 @@ const MAX_BACKOFF_MS = 30_000;
 const FIRST_BACKOFF_MS = 100;
 /** A process that stays up this long has recovered: the next crash restarts it without delay. */
 const STABLE_MS = 10_000;
-const HEALTH_TIMEOUT_MS = 1_000;
 const UNHEALTHY_AFTER = 2;
 const OUTPUT_LINES_PER_SECOND = 200;
 
@@ -101,17 +99,13 @@ export class GrpcRunner implements PluginRunner {
     try {
       const hostSocket = join(dir, "host.sock");
       const hostService = await HostService.listen(hostSocket, () => options.calls);
-      await chmod(hostSocket, 0o600);
-      if (options.user) {
-        await lchown(hostSocket, options.user.uid, options.user.gid);
-        await chown(dir, options.user.uid, options.user.gid);
-      }
+      await handOver(dir, hostSocket, options.user);
       runner = new GrpcRunner(options, dir, hostService);
       await runner.#ensureStarted();
       return runner;
     } catch (error) {
       if (runner) await runner.close();
-      else await removeDir(dir, options.user);
+      else await removePrivateDir(dir, options.user);
       throw error;
     }
   }
@@ -169,7 +163,7 @@ export class GrpcRunner implements PluginRunner {
       await this.#starting.then((i) => (closeClients(i), i.process.stop(this.options.stopGraceMs))).catch(() => {});
     }
     await this.hostService.close();
-    await removeDir(this.dir, this.options.user);
+    await removePrivateDir(this.dir, this.options.user);
   }
 
   #serialized<T>(fn: () => Promise<T>): Promise<T> {
@@ -305,13 +299,7 @@ export class GrpcRunner implements PluginRunner {
 
   /** With a plugin user: what it cannot reach of what it needs, and the fix; null when nothing. */
   #unreachable(): string | null {
-    const user = this.options.user;
-    if (!user) return null;
-    const node = /\.(mjs|cjs|js)$/.test(this.options.executable);
-    const needs = [{ file: this.options.executable, needs: node ? ("read" as const) : ("execute" as const) }, ...(node ? [{ file: globalThis.process.execPath, needs: "execute" as const }] : [])];
-    const problem = unreachable(user, needs, [this.options.cwd, this.dir]);
-    if (!problem) return null;
-    return `the plugin runs as uid ${user.uid} (grpc run_as "separate-users"), which ${problem}: let other users read and enter the plugin's folder (chmod -R o+rX, or install plugins under a folder such as /srv/goatkit/plugins), or run plugins as the host's user (GOATKIT_GRPC_RUN_AS=host-user), which gives up their separation (docs/grpc.md, Security)`;
+    return this.options.user ? whyUnreachable(this.options.user, this.options.executable, [this.options.cwd, this.dir]) : null;
   }
 
   /** Polls health between calls; a process that fails it twice in a row is replaced. */
@@ -402,55 +390,11 @@ export class GrpcRunner implements PluginRunner {
   }
 }
 
-function unary(client: Client, method: string, request: Message, timeoutMs: number): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    client[method]!(request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (error, response) => (error ? reject(error) : resolve(response)));
-  });
-}
-
-/** Health of the tutorial's "plugin" service, or of the server as a whole when that is not registered. */
-async function checkHealth(health: Client): Promise<string> {
-  try {
-    return String((await unary(health, "Check", { service: "plugin" }, HEALTH_TIMEOUT_MS)).status);
-  } catch (error) {
-    if ((error as grpc.ServiceError).code !== grpc.status.NOT_FOUND) throw error;
-    return String((await unary(health, "Check", { service: "" }, HEALTH_TIMEOUT_MS)).status);
-  }
-}
-
-/** Removes a private folder; one the plugin owns with the plugin's rights only (it may have put links there). */
-async function removeDir(dir: string, user: ProcessUser | undefined): Promise<void> {
-  if (user) {
-    if (await removeAsUser(user, dir)) return;
-    // Not handed over yet (a failed start): still the host's own.
-    const owner = await lstat(dir).then((st) => st.uid, () => null);
-    if (owner === null || owner === user.uid) return;
-  }
-  await rm(dir, { recursive: true, force: true });
-}
-
 function closeClients(instance: Instance): void {
   instance.plugin.close();
   instance.health.close();
 }
 
-function describeExit(info: ExitInfo): string {
-  const how = info.signal ? `killed by ${info.signal}` : `exit code ${info.code}`;
-  return info.stderrTail.length === 0 ? how : `${how}; stderr: ${info.stderrTail.join(" | ")}`;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function withDeadline<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(late()), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -135,3 +135,9 @@ export class PluginProcess {
     w.dropped = 0;
   }
 }
+
+/** How the process ended, with the last lines of its stderr. */
+export function describeExit(info: ExitInfo): string {
+  const how = info.signal ? `killed by ${info.signal}` : `exit code ${info.code}`;
+  return info.stderrTail.length === 0 ? how : `${how}; stderr: ${info.stderrTail.join(" | ")}`;
+}

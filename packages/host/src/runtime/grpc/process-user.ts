@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { chmod, chown, lchown, lstat, rm } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 
 /**
@@ -172,4 +173,39 @@ export function unreachable(user: ProcessUser, paths: { file: string; needs: "re
     }
   }
   return null;
+}
+
+/** Removes a private folder; one the plugin owns with the plugin's rights only (it may have put links there). */
+export async function removePrivateDir(dir: string, user: ProcessUser | undefined): Promise<void> {
+  if (user) {
+    if (await removeAsUser(user, dir)) return;
+    // Not handed over yet (a failed start): still the host's own.
+    const owner = await lstat(dir).then((st) => st.uid, () => null);
+    if (owner === null || owner === user.uid) return;
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * Gives a plugin's private folder to its user once the host's socket is in it: the socket is the
+ * host service's (0600, the plugin's to connect to), the folder the plugin's (it creates its own
+ * socket there, and no other plugin user can enter it).
+ */
+export async function handOver(dir: string, hostSocket: string, user: ProcessUser | undefined): Promise<void> {
+  await chmod(hostSocket, 0o600);
+  if (!user) return;
+  await lchown(hostSocket, user.uid, user.gid);
+  await chown(dir, user.uid, user.gid);
+}
+
+/**
+ * What a plugin's user cannot reach of what it needs to start (its executable, Node for a script,
+ * its folders), with the fix; null when nothing.
+ */
+export function whyUnreachable(user: ProcessUser, executable: string, folders: string[]): string | null {
+  const node = /\.(mjs|cjs|js)$/.test(executable);
+  const needs = [{ file: executable, needs: node ? ("read" as const) : ("execute" as const) }, ...(node ? [{ file: process.execPath, needs: "execute" as const }] : [])];
+  const problem = unreachable(user, needs, folders);
+  if (!problem) return null;
+  return `the plugin runs as uid ${user.uid} (grpc run_as "separate-users"), which ${problem}: let other users read and enter the plugin's folder (chmod -R o+rX, or install plugins under a folder such as /srv/goatkit/plugins), or run plugins as the host's user (GOATKIT_GRPC_RUN_AS=host-user), which gives up their separation (docs/grpc.md, Security)`;
 }
