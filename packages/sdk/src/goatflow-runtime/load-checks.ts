@@ -29,7 +29,7 @@ const sameType = (a: FuncType | undefined, b: FuncType) => !!a && a.params.join(
 /** Refuses every import GoatFlow's runtime cannot satisfy, all named in one error. */
 export function checkImports(imports: readonly ModuleImport[]): void {
   const problems: string[] = [];
-  const modules = new Set<string>();
+  const foreign = new Map<string, string[]>();
   for (const imp of imports) {
     const what = `${imp.module}.${imp.name}`;
     if (imp.module === "gk" || imp.module === "wasi_snapshot_preview1") {
@@ -39,10 +39,11 @@ export function checkImports(imports: readonly ModuleImport[]): void {
       else if (!sameType(imp.type, expected)) problems.push(`${what} is imported as ${formatType(imp.type)}, but GoatFlow defines it as ${formatType(expected)}`);
       continue;
     }
-    modules.add(imp.module);
-    problems.push(`${what} comes from module "${imp.module}", which GoatFlow does not provide`);
+    foreign.set(imp.module, [...(foreign.get(imp.module) ?? []), what]);
   }
+  for (const [module, names] of foreign) problems.push(`${names.join(", ")} ${names.length === 1 ? "comes" : "come"} from module "${module}", which GoatFlow does not provide`);
   if (problems.length === 0) return;
+  const modules = new Set(foreign.keys());
   const fixes: string[] = [];
   if (modules.has("host")) fixes.push("this is a GoatKit core-ABI module (it imports host.*), which GoatFlow cannot load: build it with `gk plugin build --target goatflow`");
   if (modules.has("env")) fixes.push("env.* imports come from AssemblyScript's runtime (env.abort, env.trace, env.seed): build with `gk plugin build --target goatflow`, or asc's --use abort= and no trace or seed");

@@ -67,6 +67,8 @@ const decoder = new TextDecoder();
 export class GoatflowRuntime {
   /** The registration as GoatFlow decodes it. */
   readonly registration: GoatflowRegistration;
+  /** The registration's JSON text exactly as `gk_register` returned it. */
+  readonly registrationText: string;
   /** Registration fields GoatFlow does not know and ignores. */
   readonly ignoredFields: string[];
   readonly hostCalls: HostCallRecord[] = [];
@@ -80,12 +82,13 @@ export class GoatflowRuntime {
   private initialized = false;
   private exited: number | null = null;
 
-  private constructor(instance: WebAssembly.Instance, handlers: Record<string, HostCallHandler>, output: WasiOutput, parsed: { registration: GoatflowRegistration; ignored: string[] }, uncalled: string[]) {
+  private constructor(instance: WebAssembly.Instance, handlers: Record<string, HostCallHandler>, output: WasiOutput, parsed: { registration: GoatflowRegistration; ignored: string[]; text: string }, uncalled: string[]) {
     this.instance = instance;
     this.handlers = handlers;
     this.output = output;
     this.registration = parsed.registration;
     this.ignoredFields = parsed.ignored;
+    this.registrationText = parsed.text;
     this.uncalledExports = uncalled;
   }
 
@@ -157,7 +160,7 @@ export class GoatflowRuntime {
       throw new GoatflowLoadError("E_REGISTER", `gk_register failed: parse manifest: ${parsed.errors.join("; ")}`, "return a GKRegistration with the field types of docs/goatflow.md (a string where GoatFlow expects a string, an integer where it expects int)");
     }
     const registration = parsed.registration;
-    const runtime = new GoatflowRuntime(instance, options.hostCalls ?? {}, output, { registration, ignored: parsed.ignored }, exports.filter((e) => e === "_initialize"));
+    const runtime = new GoatflowRuntime(instance, options.hostCalls ?? {}, output, { registration, ignored: parsed.ignored, text }, exports.filter((e) => e === "_initialize"));
     runtime.hostCalls.push(...state.records.hostCalls);
     runtime.logs.push(...state.records.logs);
     state.runtime = runtime;
