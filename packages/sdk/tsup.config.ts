@@ -8,6 +8,8 @@ export default defineConfig({
     abi: "src/abi.ts",
     // A test runtime with GoatFlow's loading rules (docs/goatflow.md); no dependencies.
     "goatflow-runtime/index": "src/goatflow-runtime/index.ts",
+    // The isolated check's worker thread: found beside the runtime (keep this entry).
+    "goatflow-runtime/check-worker": "src/goatflow-runtime/check-worker.ts",
     // The guest SDK and its bindings, built together so that they share one copy of the
     // binding state (a split chunk); plugin builds bundle them again with esbuild.
     "guest/index": "src/guest/index.ts",

@@ -69,6 +69,18 @@ describe("gk plugin check --target goatflow", () => {
     expect(res.stdout).toContain("warning: manifest: limits.memory_mb is 64, but GoatFlow gives every WebAssembly plugin 16 MiB");
   });
 
+  it("stops a handler that never returns after --timeout and reports it; checks the other routes", async () => {
+    const source = await readFile(join(repo, "packages/host/test/fixtures/wat/goatflow/wat-goat.wat"), "utf8");
+    const wabt = await (createRequire(new URL("../../host/package.json", import.meta.url))("wabt") as () => Promise<{ parseWat(n: string, s: string): { toBinary(o: object): { buffer: Uint8Array } } }>)();
+    await writeFile(join(tmp, "wat-goat.wasm"), wabt.parseWat("wat-goat.wat", source).toBinary({}).buffer);
+    // The limit only decides when the check gives up on the loop route, which never returns.
+    const res = await run(["plugin", "check", "--target", "goatflow", "wat-goat.wasm", "--timeout", "10000"], tmp);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain("error: route GET /loop: loop did not return within 10000 ms and was stopped by the check; GoatFlow does not stop a call");
+    expect(res.stdout).toContain("route GET /echo -> echo");
+    expect(res.stdout).toContain("route GET /clock -> clock");
+  });
+
   it("refuses a target it does not know", async () => {
     const res = await run(["plugin", "check", "--target", "wordpress", cPlugin], tmp);
     expect(res.code).toBe(2);

@@ -190,4 +190,19 @@ describe("checkGoatflowModule", () => {
     expect(refused.ok).toBe(false);
     expect(refused.problems[0]).toMatchObject({ severity: "error", where: "module", message: expect.stringContaining("env.abort") });
   });
+
+  it("in a worker, reports a handler that never returns and checks the rest; host_call handlers still answer", async () => {
+    // The limit only decides when the check gives up on wat-goat's loop, which never returns.
+    const report = await checkGoatflowModule(watGoat, { callTimeoutMs: 10_000 });
+    expect(report.problems).toContainEqual(expect.objectContaining({ severity: "error", where: "route GET /loop", message: expect.stringContaining("loop did not return within 10000 ms") }));
+    expect(report.problems).not.toContainEqual(expect.objectContaining({ where: "route GET /loop", message: expect.stringContaining("not called") }));
+    expect(report.calls.map((c) => c.handler)).toEqual(["echo", "grow", "clock", "widget"]);
+    expect(report.problems).toContainEqual(expect.objectContaining({ where: "widget bad_widget", severity: "error" }));
+
+    const isolated = await checkGoatflowModule(cPlugin, { callTimeoutMs: 60_000, hostCalls: { db_query: (args) => [{ n: (args as { args: unknown[] }).args.length }] } });
+    expect(isolated.ok).toBe(true);
+    const tickets = isolated.calls.find((c) => c.handler === "tickets")!;
+    expect(JSON.parse(tickets.answer!)).toEqual({ rows: [{ n: 1 }] });
+    expect(tickets.hostCalls).toEqual([expect.objectContaining({ name: "db_query", answer: '[{"n":1}]' })]);
+  }, 60_000);
 });

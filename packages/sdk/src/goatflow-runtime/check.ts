@@ -3,6 +3,7 @@
  * every route with the flat arguments GoatFlow builds and every dashboard widget with `{}`, and
  * list what GoatFlow would refuse, fail or do differently.
  */
+import { checkIsolated } from "./check-isolated.js";
 import { decodeGo } from "./go-json.js";
 import type { GoatflowRegistration, GoatflowRoute } from "./registration.js";
 import { GoatflowLoadError, GoatflowRuntime, GOATFLOW_MEMORY_PAGES, type GoatflowRuntimeOptions, type HostCallRecord } from "./runtime.js";
@@ -47,6 +48,19 @@ export interface GoatflowCheckOptions extends GoatflowRuntimeOptions {
   skip?: string[];
   /** A value for every `:param` in route paths; default `example`. */
   paramValue?: string;
+  /**
+   * Run the module in a worker thread and give up on a call after this many milliseconds,
+   * reporting it as an error (GoatFlow would never stop it). Without it, the check runs on the
+   * caller's thread and a handler that never returns hangs it. `hostCalls` handlers still run on
+   * the caller's thread.
+   */
+  callTimeoutMs?: number;
+}
+
+/** Hooks the isolated check uses to watch each call. */
+export interface CheckHooks {
+  beforeCall?(where: string, handler: string): void;
+  afterCall?(where: string): void;
 }
 
 /** The signed-in user GoatFlow's session middleware puts in a route's arguments. */
@@ -74,6 +88,12 @@ export function goatflowRouteArgs(route: GoatflowRoute, paramValue = "example"):
 
 /** Loads the module as GoatFlow does and calls every route and dashboard widget; never throws for the module's faults. */
 export async function checkGoatflowModule(bytes: Uint8Array, options: GoatflowCheckOptions = {}): Promise<GoatflowCheckReport> {
+  if (options.callTimeoutMs !== undefined) return checkIsolated(bytes, options);
+  return checkInProcess(bytes, options);
+}
+
+/** The check on this thread (the worker of the isolated check runs this too). */
+export async function checkInProcess(bytes: Uint8Array, options: GoatflowCheckOptions, hooks: CheckHooks = {}): Promise<GoatflowCheckReport> {
   const problems: GoatflowProblem[] = [];
   const calls: GoatflowCheckedCall[] = [];
   const add = (severity: GoatflowProblemSeverity, where: string, message: string) => problems.push({ severity, where, message });
@@ -96,12 +116,14 @@ export async function checkGoatflowModule(bytes: Uint8Array, options: GoatflowCh
     }
     const before = runtime.hostCalls.length;
     const record: GoatflowCheckedCall = { kind, where, handler, args: JSON.stringify(args), answer: null, hostCalls: [] };
+    hooks.beforeCall?.(where, handler);
     try {
       record.answer = runtime.call(handler, args).text;
     } catch (error) {
       record.error = (error as Error).message;
       add("error", where, `the call fails (${record.error}); GoatFlow answers 500`);
     }
+    hooks.afterCall?.(where);
     record.hostCalls = runtime.hostCalls.slice(before);
     calls.push(record);
     return record.error ? null : record;

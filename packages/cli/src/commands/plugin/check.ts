@@ -1,25 +1,28 @@
 import { relative, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { checkGoatflowModule, type GoatflowProblem } from "@goatkit/sdk/goatflow-runtime";
-import { GkError } from "../../errors.js";
+import { EXIT, GkError } from "../../errors.js";
 import { checkTarget, manifestProblems, readGoatflowInput } from "./goatflow-target.js";
 
 export const checkCommand = defineCommand({
   meta: {
     name: "check",
-    description: "Load a plugin the way another host does (--target goatflow: GoatFlow's runtime), call every route and dashboard widget, and say what that host refuses or does differently",
+    description: "Check a plugin against another host's runtime (--target goatflow), calling its routes and widgets",
   },
   args: {
     path: { type: "positional", description: "Plugin folder or .wasm file", required: false, default: "." },
     target: { type: "string", description: "The host to check against: goatflow", required: true },
     wasm: { type: "string", description: "The module to check, when it is not the manifest's (for example a separate GoatFlow build)" },
-    skip: { type: "string", description: "Handlers not to call, comma-separated (for example one that never returns)" },
+    timeout: { type: "string", description: "Give up on a call after this many milliseconds and report it (GoatFlow never stops one); default 30000, GoatFlow's limit", default: "30000" },
+    skip: { type: "string", description: "Handlers not to call, comma-separated" },
     json: { type: "boolean", description: "Print the report as JSON" },
   },
   async run({ args }) {
     checkTarget(args.target, "gk plugin check");
     const input = await readGoatflowInput(resolve(args.path), args.wasm ? resolve(args.wasm) : undefined);
-    const report = await checkGoatflowModule(input.bytes, { skip: (args.skip ?? "").split(",").filter(Boolean) });
+    const timeout = Number(args.timeout);
+    if (!Number.isInteger(timeout) || timeout < 1) throw new GkError(`--timeout must be a whole number of milliseconds, not "${args.timeout}"`, EXIT.USAGE);
+    const report = await checkGoatflowModule(input.bytes, { skip: (args.skip ?? "").split(",").filter(Boolean), callTimeoutMs: timeout });
     const problems: GoatflowProblem[] = [...(input.manifest ? manifestProblems(input.manifest) : []), ...report.problems];
     if (input.manifest && report.registration && report.registration.name !== input.manifest.name) {
       problems.push({ severity: "error", where: "registration", message: `gk_register names the plugin "${report.registration.name}", the manifest "${input.manifest.name}"; GoatFlow reads only gk_register` });

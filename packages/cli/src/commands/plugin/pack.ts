@@ -12,7 +12,7 @@ export const packCommand = defineCommand({
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
     out: { type: "string", description: "Where to write the zip (default: ./<name>-<version>.zip)" },
     key: { type: "string", description: "Sign it too, with this private key file (from gk plugin keygen)" },
-    target: { type: "string", description: "Pack for another host instead: goatflow writes GoatFlow's zip (<name>.wasm, plugin.yaml, manifest.json, <name>.wasm.sig with --key)" },
+    target: { type: "string", description: "Pack for another host: goatflow writes the zip GoatFlow installs (docs/goatflow.md)" },
     wasm: { type: "string", description: "With --target goatflow: the module, when it is not the manifest's" },
   },
   async run({ args }) {
