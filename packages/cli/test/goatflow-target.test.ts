@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { kitchenSink, repo, run } from "./support.js";
 
 // fflate is the host's zip library; the test reads the zip with it as any unzip would.
-const { unzipSync } = createRequire(new URL("../../host/package.json", import.meta.url))("fflate") as typeof import("fflate");
+const { unzipSync } = createRequire(new URL("../../host/package.json", import.meta.url))("fflate") as { unzipSync(data: Uint8Array): Record<string, Uint8Array> };
 
 const cPlugin = join(repo, "fixtures/goatflow-c");
 

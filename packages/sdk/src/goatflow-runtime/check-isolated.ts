@@ -103,7 +103,7 @@ function runWorker(
           const handler = handlers[message.name]!;
           let args: unknown;
           try {
-            args = message.raw === "" ? null : JSON.parse(message.raw);
+            args = JSON.parse(message.raw);
           } catch (error) {
             answer(1, encoder.encode(`invalid args: ${(error as Error).message}`));
             break;

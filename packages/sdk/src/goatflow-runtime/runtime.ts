@@ -114,7 +114,7 @@ export class GoatflowRuntime {
     const output: WasiOutput = { stdout: "", stderr: "" };
     const memory = () => {
       const m = state.instance?.exports.memory;
-      if (!(m instanceof WebAssembly.Memory)) throw new GoatflowLoadError("E_EXPORT", "the module does not export its memory", "export the memory as `memory` (clang and TinyGo do by default)");
+      if (!(m instanceof WebAssembly.Memory)) throw new GoatflowLoadError("E_EXPORT", "the module does not export its memory (GoatFlow reads a module's memory even when it is not exported; this test runtime can only read an exported one)", "export the memory as `memory` (clang and TinyGo do by default)");
       return m;
     };
     const imports: WebAssembly.Imports = {
@@ -146,7 +146,7 @@ export class GoatflowRuntime {
         throw new GoatflowLoadError("E_EXPORT", `the module does not export ${name}, which GoatFlow requires ("plugin missing ${name} export")`, "export gk_register, gk_call and gk_malloc (gk plugin build --target goatflow does)");
       }
     }
-    memory();
+    memory(); // refuses a module without an exported memory before any call
     let packed: bigint;
     try {
       packed = BigInt.asUintN(64, BigInt((instance.exports.gk_register as () => bigint)()));
@@ -270,7 +270,8 @@ export class GoatflowRuntime {
     if (!handler) return fail(`no answer for ${name} in this test (every host_call fails unless the test gives a handler)`);
     let args: unknown;
     try {
-      args = raw === "" ? null : JSON.parse(raw);
+      // GoatFlow decodes the request into each function's Go struct: empty is an error too.
+      args = JSON.parse(raw);
     } catch (error) {
       return fail(`invalid args: ${(error as Error).message}`);
     }
