@@ -35,6 +35,21 @@ function goatModule(registration: string, extra = "", memory = "(memory (export 
       (i64.or (i64.shl (i64.extend_i32_u (local.get 2)) (i64.const 32)) (i64.extend_i32_u (local.get 3)))))`);
 }
 
+/** A module whose every call answers `answer`; `register` runs in gk_register before it returns. */
+function answering(registration: string, answer: string, register = ""): Uint8Array {
+  const esc = (t: string) => t.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
+  const len = (t: string) => new TextEncoder().encode(t).length;
+  return wat(`(module
+    (import "gk" "host_call" (func $hc (param i32 i32 i32 i32) (result i64)))
+    (memory (export "memory") 1)
+    (data (i32.const 1024) "${esc(registration)}")
+    (data (i32.const 3072) "${esc(answer)}")
+    (data (i32.const 4000) "cache_get{}")
+    (func (export "gk_malloc") (param i32) (result i32) (i32.const 8192))
+    (func (export "gk_register") (result i64) ${register} (i64.or (i64.shl (i64.const 1024) (i64.const 32)) (i64.const ${len(registration)})))
+    (func (export "gk_call") (param i32 i32 i32 i32) (result i64) (i64.or (i64.shl (i64.const 3072) (i64.const 32)) (i64.const ${len(answer)}))))`);
+}
+
 describe("the GoatFlow test runtime", () => {
   it("loads the C plugin, parses its registration and calls a route with flat arguments", async () => {
     const runtime = await GoatflowRuntime.load(cPlugin);
@@ -205,4 +220,22 @@ describe("checkGoatflowModule", () => {
     expect(JSON.parse(tickets.answer!)).toEqual({ rows: [{ n: 1 }] });
     expect(tickets.hostCalls).toEqual([expect.objectContaining({ name: "db_query", answer: '[{"n":1}]' })]);
   }, 60_000);
+
+  it("warns that a gk_response loses its status and headers, and fails a gk_template", async () => {
+    const routes = '{"name":"r","version":"1.0.0","routes":[{"method":"GET","path":"/r","handler":"r"}]}';
+    const response = await checkGoatflowModule(answering(routes, '{"gk_response":{"status":201,"headers":{"location":"/x"},"body":"made"}}'));
+    expect(response.ok).toBe(true);
+    expect(response.problems).toContainEqual(expect.objectContaining({ severity: "warning", where: "route GET /r", message: expect.stringContaining("cannot set a status or headers") }));
+    const template = await checkGoatflowModule(answering(routes, '{"gk_template":{"name":"t.html","context":{}}}'));
+    expect(template.ok).toBe(false);
+    expect(template.problems).toContainEqual(expect.objectContaining({ severity: "error", where: "route GET /r", message: expect.stringContaining("gk_template") }));
+  });
+
+  it("answers 0 to a host_call made during gk_register, and warns", async () => {
+    const module = answering('{"name":"early","version":"1.0.0"}', "{}", "(drop (call $hc (i32.const 4000) (i32.const 9) (i32.const 4009) (i32.const 2)))");
+    const runtime = await GoatflowRuntime.load(module, { hostCalls: { cache_get: () => ({ value: null, found: false }) } });
+    expect(runtime.hostCalls).toEqual([expect.objectContaining({ name: "cache_get", answer: null, failure: expect.stringContaining("before the plugin's Init") })]);
+    const report = await checkGoatflowModule(module);
+    expect(report.problems).toContainEqual(expect.objectContaining({ severity: "warning", where: "registration", message: expect.stringContaining("host_call cache_get during _start or gk_register") }));
+  });
 });
