@@ -81,6 +81,17 @@ describe("gk plugin check --target goatflow", () => {
     expect(res.stdout).toContain("route GET /clock -> clock");
   });
 
+  it("reports an invalid manifest instead of ignoring it", async () => {
+    const dir = join(tmp, "bad-manifest");
+    await mkdir(dir);
+    await copyFile(join(cPlugin, "plugin.wasm"), join(dir, "plugin.wasm"));
+    await writeFile(join(dir, "manifest.json"), JSON.stringify({ name: 5, version: "1.0.0" }));
+    const res = await run(["plugin", "check", "--target", "goatflow", dir], tmp);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("name");
+    expect(res.stdout).not.toContain("loads on GoatFlow");
+  });
+
   it("refuses a target it does not know", async () => {
     const res = await run(["plugin", "check", "--target", "wordpress", cPlugin], tmp);
     expect(res.code).toBe(2);
@@ -140,6 +151,15 @@ describe("gk plugin pack --target goatflow", () => {
     const tampered = Uint8Array.from(files["hello-c.wasm"]!);
     tampered[100] = tampered[100]! ^ 1;
     expect(verify(null, createHash("sha256").update(tampered).digest(), publicKey, Buffer.from(sig, "hex"))).toBe(false);
+  });
+
+  it("packs a folder without a manifest: its only .wasm, named by the registration, no resources", async () => {
+    const res = await run(["plugin", "pack", "--target", "goatflow", cPlugin, "--out", "bare.zip"], tmp);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain("unsigned (add --key to write the .sig)");
+    const files = unzipSync(new Uint8Array(await readFile(join(tmp, "bare.zip"))));
+    expect(Object.keys(files).sort()).toEqual(["hello-c.wasm", "manifest.json", "plugin.yaml"]);
+    expect(parse(new TextDecoder().decode(files["plugin.yaml"]))).not.toHaveProperty("resources");
   });
 
   it("refuses a core-ABI module and names the goatflow build", async () => {

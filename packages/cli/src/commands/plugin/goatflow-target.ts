@@ -4,7 +4,7 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
-import { loadManifest, type ResolvedManifest } from "@goatkit/sdk";
+import { loadManifest, ManifestError, type ResolvedManifest } from "@goatkit/sdk";
 import { isGoatflowModule, type GoatflowPermission, type GoatflowProblem } from "@goatkit/sdk/goatflow-runtime";
 import { EXIT, GkError } from "../../errors.js";
 
@@ -33,14 +33,11 @@ export async function readGoatflowInput(path: string, wasm?: string): Promise<Go
   if (wasm) wasmPath = wasm;
   else if (info.isFile()) wasmPath = path;
   else {
-    manifest = await loadManifest(path).then(
-      (m) => m.manifest,
-      () => null,
-    );
+    manifest = await manifestIfAny(path);
     if (manifest?.runtime === "grpc") throw new GkError(`${path}: a gRPC process plugin; GoatFlow runs WebAssembly plugins only (its process plugins speak another protocol, docs/goatflow.md)`);
     wasmPath = manifest ? join(path, manifest.wasm ?? "plugin.wasm") : await onlyWasm(path);
   }
-  if (wasm && info.isDirectory()) manifest = await loadManifest(path).then((m) => m.manifest, () => null);
+  if (wasm && info.isDirectory()) manifest = await manifestIfAny(path);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(wasmPath));
@@ -48,6 +45,16 @@ export async function readGoatflowInput(path: string, wasm?: string): Promise<Go
     throw new GkError(`${wasmPath}: no such file; build the plugin first: gk plugin build --target goatflow`);
   }
   return { wasmPath, bytes, manifest };
+}
+
+/** The folder's manifest; null when it has none (a GoatFlow plugin needs none), an error when it is invalid. */
+async function manifestIfAny(dir: string): Promise<ResolvedManifest | null> {
+  try {
+    return (await loadManifest(dir)).manifest;
+  } catch (error) {
+    if (error instanceof ManifestError && error.code === "E_MANIFEST_NOT_FOUND") return null;
+    throw error;
+  }
 }
 
 async function onlyWasm(dir: string): Promise<string> {
