@@ -6,6 +6,10 @@ export default defineConfig({
     // The ABI's constants alone: hosts' plugin workers import them without the validator's
     // dependencies (keep this entry).
     abi: "src/abi.ts",
+    // A test runtime with GoatFlow's loading rules (docs/goatflow.md); no dependencies.
+    "goatflow-runtime/index": "src/goatflow-runtime/index.ts",
+    // The isolated check's worker thread: found beside the runtime (keep this entry).
+    "goatflow-runtime/check-worker": "src/goatflow-runtime/check-worker.ts",
     // The guest SDK and its bindings, built together so that they share one copy of the
     // binding state (a split chunk); plugin builds bundle them again with esbuild.
     "guest/index": "src/guest/index.ts",
@@ -18,7 +22,7 @@ export default defineConfig({
   loader: { ".proto": "text" },
   format: ["esm"],
   // The bindings are linked by generated entries, not imported by authors: no types needed.
-  dts: { entry: { index: "src/index.ts", abi: "src/abi.ts", "guest/index": "src/guest/index.ts" } },
+  dts: { entry: { index: "src/index.ts", abi: "src/abi.ts", "goatflow-runtime/index": "src/goatflow-runtime/index.ts", "guest/index": "src/guest/index.ts" } },
   clean: true,
   sourcemap: true,
   target: "node20",

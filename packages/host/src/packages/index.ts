@@ -9,6 +9,7 @@ export {
   type PackageLimits,
 } from "./layout.js";
 export { packPlugin, type PackOptions, type PackResult } from "./pack.js";
+export { writeZip } from "./zip-writer.js";
 export { readPackage, type ReadPackageOptions, type PluginPackage } from "./read-package.js";
 export { extractPackage, type ExtractOptions, type ExtractResult } from "./extract.js";
 export { createIntegrity, integrityDigest, INTEGRITY_FORMAT, type IntegrityRecord, type IntegrityChange } from "./integrity.js";

@@ -3,6 +3,8 @@ import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import { generateKeyPair, packPlugin, PackageError, readPackage, signPackage, TRUST_POLICIES, type TrustPolicy } from "@goatkit/host";
 import { EXIT, GkError } from "../../errors.js";
+import { packForGoatflow } from "./goatflow-pack.js";
+import { checkTarget, readGoatflowInput } from "./goatflow-target.js";
 
 export const packCommand = defineCommand({
   meta: { name: "pack", description: "Pack a plugin folder into the GoatKit zip (manifest, plugin.wasm, templates/, static/, i18n/) with integrity hashes" },
@@ -10,9 +12,20 @@ export const packCommand = defineCommand({
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
     out: { type: "string", description: "Where to write the zip (default: ./<name>-<version>.zip)" },
     key: { type: "string", description: "Sign it too, with this private key file (from gk plugin keygen)" },
+    target: { type: "string", description: "Pack for another host: goatflow writes the zip GoatFlow installs (docs/goatflow.md)" },
+    wasm: { type: "string", description: "With --target goatflow: the module, when it is not the manifest's" },
   },
   async run({ args }) {
     const signingKey = args.key ? await readText(args.key, "private key") : undefined;
+    if (args.target !== undefined) {
+      checkTarget(args.target, "gk plugin pack --target");
+      const input = await readGoatflowInput(resolve(args.dir), args.wasm ? resolve(args.wasm) : undefined);
+      const packed = await packForGoatflow(input, signingKey);
+      const out = resolve(args.out ?? packed.fileName);
+      await writeFile(out, packed.bytes);
+      console.log(`${out}: ${packed.name} ${packed.version} for GoatFlow (${packed.files.join(", ")}), ${packed.bytes.byteLength} bytes, ${packed.keyId ? `signed with key ${packed.keyId}` : "unsigned (add --key to write the .sig)"}`);
+      return;
+    }
     const packed = await packages(() => packPlugin(resolve(args.dir), signingKey ? { signingKey } : {}));
     const out = resolve(args.out ?? packed.fileName);
     await writeFile(out, packed.bytes);
