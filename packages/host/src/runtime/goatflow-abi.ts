@@ -46,10 +46,13 @@ const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 /**
  * The flat argument object GoatFlow passes to a route handler: route params, then query, then the
  * keys of a JSON object body, then `_method`, `_path` and the user's `_user_*` and `_is_admin`
- * (later keys win). Widgets get `{}`; jobs and everything else get nothing.
+ * (later keys win). Widgets get `{}`, a function its JSON object of arguments; jobs and
+ * everything else get nothing.
  */
 export function goatflowArgs(call: GoatflowCall): Uint8Array | null {
   if (call.kind === "widget") return encoder.encode("{}");
+  // A function's arguments, as GoatFlow's templates pass them (`.Call(fn, arg)`).
+  if (call.kind === "function") return isJsonObject(call.body) ? encoder.encode(call.body!) : null;
   if (call.kind !== "route") return null;
   const args: Record<string, unknown> = { ...call.params, ...call.query };
   const body = parseJson(call.body ?? "");
@@ -307,6 +310,11 @@ function decode(bytes: Uint8Array): string {
   } catch {
     throw new HostCallError("E_INVALID_ARGUMENT", "the bytes are not valid UTF-8");
   }
+}
+
+function isJsonObject(text: string | undefined): boolean {
+  const value = text === undefined || text === "" ? null : parseJson(text);
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function parseJson(text: string): unknown {
