@@ -27,13 +27,18 @@ let request: ArrayBuffer = new ArrayBuffer(0);
 let kind = "";
 let handlerName = "";
 
-/** The call being served: its handler's name and the request envelope to hand it. */
-export class GoatflowCall {
-  constructor(
-    readonly handler: string,
-    readonly reqPtr: u32,
-    readonly reqLen: u32,
-  ) {}
+/** The handler the current call names. */
+export function goatflowHandler(): string {
+  return handlerName;
+}
+
+/** The request envelope of the current call, for the handler's `(reqPtr, reqLen)`. */
+export function goatflowRequestPtr(): u32 {
+  return <u32>changetype<usize>(request);
+}
+
+export function goatflowRequestLen(): u32 {
+  return <u32>request.byteLength;
 }
 
 /**
@@ -41,7 +46,7 @@ export class GoatflowCall {
  * the arena and builds the request envelope. `meta` is the build's handler table:
  * `{"handlers": {name: {"routes": [{method, path}], "widget": bool, "job": {id, schedule} | null, "function": bool}}, "config": {key: default}}`.
  */
-export function beginGoatflow(fnPtr: u32, fnLen: u32, argsPtr: u32, argsLen: u32, meta: string): GoatflowCall {
+export function beginGoatflow(fnPtr: u32, fnLen: u32, argsPtr: u32, argsLen: u32, meta: string): void {
   const name = copyString(packPtrLen(fnPtr, fnLen));
   const args = copyString(packPtrLen(argsPtr, argsLen));
   beginGoatflowCall();
@@ -57,7 +62,6 @@ export function beginGoatflow(fnPtr: u32, fnLen: u32, argsPtr: u32, argsLen: u32
   const info = table!.getObj(handlerName);
   const envelope = rebuild(handlerName, args, info == null ? new JSON.Obj() : info);
   request = String.UTF8.encode(envelope.stringify(), false, String.UTF8.ErrorMode.REPLACE);
-  return new GoatflowCall(handlerName, <u32>changetype<usize>(request), <u32>request.byteLength);
 }
 
 /** The answer for a name the table does not have. */
@@ -169,8 +173,16 @@ function matchRoute(routes: JSON.Arr | null, method: string, path: string): JSON
  * a `gk_response`'s status and headers are dropped, and a `gk_template` becomes an error.
  */
 export function finishGoatflow(result: u64): u64 {
-  if (kind == "job") return result;
   const text = copyString(result);
+  if (kind == "job") {
+    // GoatFlow discards a job's result: an error answer must fail the call to be seen (and retried here).
+    const failed: JSON.Obj | null = text != null && text.startsWith("{") ? JSON.parseObj(text) : null;
+    if (failed != null && failed.has("error")) {
+      log("error", "job " + handlerName + " failed: " + failed.getString("error") + (failed.has("code") ? " (" + failed.getString("code") + ")" : ""), null);
+      unreachable();
+    }
+    return result;
+  }
   if (text == null) return kind == "widget" ? packResult("{\"html\":\"\"}") : 0;
   const parsed: JSON.Obj | null = text.startsWith("{") ? JSON.parseObj(text) : null;
   if (parsed != null && parsed.has("gk_template")) {

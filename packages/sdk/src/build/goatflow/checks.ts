@@ -28,7 +28,7 @@ const SOURCE_FEATURES: Array<{ pattern: RegExp; feature: string; severity: "erro
     severity: "error",
     message: "answers with a template (gk_template), which GoatFlow cannot render; render the HTML in the handler with html(...)",
   },
-  { pattern: /\bnew\s+Response\s*\(|(?<![.\w])respond\s*\(/, feature: "Response/respond", severity: "warning", message: "sets a status code or headers; GoatFlow answers 200 without headers (the body is kept)" },
+  { pattern: /\bnew\s+Response\s*\(|(?<![.\w])respond\s*\((?![^)]*\)\s*[:{])/, feature: "Response/respond", severity: "warning", message: "sets a status code or headers; GoatFlow answers 200 without headers (the body is kept)" },
   { pattern: /\bpackError\s*\(/, feature: "packError", severity: "warning", message: 'answers an error status; GoatFlow answers 200 with the {"error", "code", "status"} body' },
   { pattern: /\bhost\.scheduleJob\s*\(/, feature: "host.scheduleJob", severity: "warning", message: "GoatFlow has no schedule_job: the call fails with E_SERVICE; declare the job in the manifest's jobs" },
   { pattern: /\.header\s*\(|\.headers\b/, feature: "request headers", severity: "warning", message: "reads headers; GoatFlow passes none, so they are empty" },

@@ -66,8 +66,8 @@ export async function goatflowRegistration(manifest: ResolvedManifest, dir: stri
   }));
   const i18n = await readI18n(manifest.name, dir);
   if (i18n) reg.i18n = i18n;
-  // GoatFlow ignores these; a GoatKit host reads them (docs/registration.md).
-  reg.permissions = manifest.permissions;
+  // GoatFlow ignores these; a GoatKit host reads them (docs/registration.md). Permissions are
+  // left out: the manifest grants them here, GoatFlow's administrator policy there.
   if (manifest.functions.length > 0) reg.functions = manifest.functions;
   if (manifest.hooks.length > 0) reg.hooks = manifest.hooks;
   return reg;
