@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createHost, type Host } from "@goatkit/host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUntil } from "./support.js";
 
 // `gk plugin init --lang as` as an author types it, then `gk plugin build --target goatflow`
 // with the project's own asc: the module has GoatFlow's ABI and the host serves it through its
@@ -87,6 +88,29 @@ describe("gk plugin build --target goatflow on the AssemblyScript scaffold", () 
     const empty = await host.call(name, "add_note", { kind: "route", method: "POST", path: `/api/plugins/${name}/notes`, body: "" });
     expect(empty.status).toBe(200);
     expect(JSON.parse(String(empty.body))).toEqual({ error: "send the note as the request body", code: "EMPTY_NOTE", status: 400 });
+  }, 120_000);
+
+  it("is served over HTTP by gk start: the route as JSON, the widget as HTML", async () => {
+    // The folder of the previous case: the GoatFlow module with the project's manifest beside it.
+    const token = "goatflow-test-token";
+    const started = await startUntil([join(project, "build/goatflow"), "--token", token], /Press Ctrl-C|gk: /);
+    try {
+      expect(started.url, started.out).not.toBeNull();
+      const headers = { authorization: `Bearer ${token}` };
+      const counts = await fetch(`${started.url}/api/plugins/${name}/counts`, { headers });
+      expect(counts.status).toBe(200);
+      expect(counts.headers.get("content-type")).toContain("application/json");
+      const rows = (await counts.json()) as Array<{ state: string; count: number }>;
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => typeof r.state === "string" && Number.isInteger(r.count))).toBe(true);
+      const manifest = JSON.parse(await readFile(join(project, "manifest.json"), "utf8"));
+      const widget = await fetch(`${started.url}/api/plugins/${name}/widgets/${manifest.widgets[0].id}`, { headers });
+      expect(widget.status).toBe(200);
+      // The host's widget frame around the plugin's HTML, unwrapped from GoatFlow's {"html"}.
+      expect(await widget.text()).toMatch(/<ul class="ticket-counts">(<li>[a-z ]+: \d+<\/li>)+<\/ul>/);
+    } finally {
+      started.stop();
+    }
   }, 120_000);
 
   it("refuses a template answer at build time, naming the feature and the line", async () => {
