@@ -2,22 +2,23 @@
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/** The UTF-8 bytes of `s` in base64. */
+/** The UTF-8 bytes of `s` in base64 (written into one buffer: values can be large). */
 export function encodeBase64(s: string): string {
   const bytes = Uint8Array.wrap(String.UTF8.encode(s, false, String.UTF8.ErrorMode.REPLACE));
   const n = bytes.length;
-  const parts = new Array<string>();
+  const out = new Uint8Array(((n + 2) / 3) * 4);
+  let o = 0;
   for (let i = 0; i < n; i += 3) {
     const b0 = <u32>bytes[i];
     const b1: u32 = i + 1 < n ? <u32>bytes[i + 1] : 0;
     const b2: u32 = i + 2 < n ? <u32>bytes[i + 2] : 0;
     const triple = (b0 << 16) | (b1 << 8) | b2;
-    let quad = ALPHABET.charAt((triple >> 18) & 63) + ALPHABET.charAt((triple >> 12) & 63);
-    quad += i + 1 < n ? ALPHABET.charAt((triple >> 6) & 63) : "=";
-    quad += i + 2 < n ? ALPHABET.charAt(triple & 63) : "=";
-    parts.push(quad);
+    out[o++] = <u8>ALPHABET.charCodeAt((triple >> 18) & 63);
+    out[o++] = <u8>ALPHABET.charCodeAt((triple >> 12) & 63);
+    out[o++] = i + 1 < n ? <u8>ALPHABET.charCodeAt((triple >> 6) & 63) : 61;
+    out[o++] = i + 2 < n ? <u8>ALPHABET.charCodeAt(triple & 63) : 61;
   }
-  return parts.join("");
+  return String.UTF8.decodeUnsafe(out.dataStart, <usize>out.length);
 }
 
 function sextet(c: i32): i32 {
