@@ -213,13 +213,17 @@ class Unwrapped {
   ) {}
 }
 
+const warned = new Set<string>();
+
 /** A `gk_response`'s body; its status and headers cannot reach GoatFlow, which the log says. */
 function unwrap(res: JSON.Obj): Unwrapped {
   const status = res.getInt("status", 200);
   const headers = res.getObj("headers");
   const contentType = headers == null ? "" : headers.getString("content-type").toLowerCase();
   const others = headers == null ? 0 : headers.size - (headers.has("content-type") ? 1 : 0);
-  if (status != 200 || others > 0) {
+  // Once per handler and instance: enough to be seen, without a line on every call.
+  if ((status != 200 || others > 0) && !warned.has(handlerName)) {
+    warned.add(handlerName);
     log("warn", "handler " + handlerName + " answered status " + status.toString() + (others > 0 ? " with headers" : "") + "; GoatFlow answers 200 without them", null);
   }
   return new Unwrapped(res.getString("body"), contentType.includes("json"));
