@@ -1,6 +1,7 @@
 /**
  * The host functions (docs/host-functions.md) as `host.*` wrappers over the imports of module
- * `host`. Only the imports a plugin uses end up in its module.
+ * `host`. Only the imports a plugin uses end up in its module. Built with `--target goatflow`,
+ * each wrapper speaks GoatFlow's `gk.host_call` instead (./goatflow/host-calls.ts).
  *
  * AssemblyScript cannot catch exceptions, so nothing here throws: calls that can fail return a
  * result object with `ok`, `error` (the message) and `code` (`E_PERMISSION_DENIED`, ...), or an
@@ -9,6 +10,8 @@
  */
 import { JSON } from "./json";
 import { argument, beginHostCall, copyString, currentCall, endHostCall, lenOf, ptrOf } from "./memory";
+import { GOATFLOW } from "./target";
+import * as goatflow from "./goatflow/host-calls";
 
 // @ts-ignore: decorator
 @external("host", "db_query")
@@ -232,6 +235,7 @@ export namespace host {
    * `args` fills the placeholders: `new JSON.Arr().push("open").push(10)`.
    */
   export function dbQuery(sql: string, args: JSON.Arr | null = null): Rows {
+    if (GOATFLOW) return goatflow.dbQuery(sql, args);
     const argsJSON: string | null = args == null ? null : args.stringify();
     const mark = beginHostCall();
     const q = argument(sql);
@@ -250,6 +254,7 @@ export namespace host {
 
   /** Runs one INSERT, UPDATE, DELETE or REPLACE on the plugin's own tables. Needs `db:write`. */
   export function dbExec(sql: string, args: JSON.Arr | null = null): ExecResult {
+    if (GOATFLOW) return goatflow.dbExec(sql, args);
     const argsJSON: string | null = args == null ? null : args.stringify();
     const mark = beginHostCall();
     const q = argument(sql);
@@ -266,6 +271,7 @@ export namespace host {
 
   /** Reads a cached value: `found` on a hit; a miss is `ok` and not `found`. Needs `cache:read`. */
   export function cacheLookup(key: string): CacheResult {
+    if (GOATFLOW) return goatflow.cacheLookup(key);
     const mark = beginHostCall();
     const k = argument(key);
     const value = copyString(host_cache_get(ptrOf(k), lenOf(k)));
@@ -293,6 +299,7 @@ export namespace host {
    * `host.lastError()` has the message. Needs `cache:write`.
    */
   export function cacheSet(key: string, value: string, ttlSeconds: i32 = 0): i32 {
+    if (GOATFLOW) return goatflow.cacheSet(key, value, ttlSeconds);
     const mark = beginHostCall();
     const k = argument(key);
     const v = argument(value);
@@ -304,6 +311,7 @@ export namespace host {
 
   /** Removes a value (0 also when it did not exist). Returns 0 or an error code. Needs `cache:write`. */
   export function cacheDelete(key: string): i32 {
+    if (GOATFLOW) return goatflow.cacheDelete(key);
     const mark = beginHostCall();
     const k = argument(key);
     const code = host_cache_delete(ptrOf(k), lenOf(k));
@@ -317,6 +325,7 @@ export namespace host {
    * `http.allowed_hosts`. `headers` is an object of strings.
    */
   export function httpRequest(method: string, url: string, headers: JSON.Obj | null = null, body: string = ""): HttpResult {
+    if (GOATFLOW) return goatflow.httpRequest(method, url, headers, body);
     const headersJSON: string | null = headers == null ? null : headers.stringify();
     const mark = beginHostCall();
     const m = argument(method);
@@ -342,6 +351,7 @@ export namespace host {
    * `attachments` holds `{"filename", "content_type", "content_base64"}` objects. Needs `email:send`.
    */
   export function sendEmail(to: string[], subject: string, body: string, attachments: JSON.Arr | null = null): EmailResult {
+    if (GOATFLOW) return goatflow.sendEmail(to, subject, body, attachments);
     const toJSON = JSON.from(to).stringify();
     const attachmentsJSON: string | null = attachments == null ? null : attachments.stringify();
     const mark = beginHostCall();
@@ -362,6 +372,7 @@ export namespace host {
    * payload, so it is safe on every start. Needs `jobs:schedule`.
    */
   export function scheduleJob(cron: string, handler: string, payload: JSON.Value | null = null): JobResult {
+    if (GOATFLOW) return goatflow.scheduleJob();
     const payloadJSON: string | null = payload == null ? null : payload.stringify();
     const mark = beginHostCall();
     const c = argument(cron);
@@ -378,6 +389,10 @@ export namespace host {
 
   /** Writes a structured log line. `level`: `debug`, `info`, `warn` or `error`. Never fails. */
   export function log(level: string, message: string, fields: JSON.Obj | null = null): void {
+    if (GOATFLOW) {
+      goatflow.log(level, message, fields);
+      return;
+    }
     const fieldsJSON: string | null = fields == null ? null : fields.stringify();
     const mark = beginHostCall();
     const l = argument(level);
@@ -408,6 +423,7 @@ export namespace host {
    * stay until another call fails; successful calls do not clear them.
    */
   export function lastError(): HostError | null {
+    if (GOATFLOW) return goatflow.lastError();
     const mark = beginHostCall();
     const text = copyString(host_last_error());
     endHostCall(mark);

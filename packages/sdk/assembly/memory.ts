@@ -35,6 +35,20 @@ export function gk_alloc(size: u32): u32 {
   return <u32>arenaAlloc(<usize>size);
 }
 
+/**
+ * GoatFlow's allocator (`--target goatflow`): the host `gk_malloc`s a call's name and then its
+ * arguments before `gk_call`, so allocating must never start a call. `gk_call` copies both out
+ * and then calls `beginGoatflowCall`, which rewinds the arena.
+ */
+export function goatflowMalloc(size: u32): u32 {
+  return <u32>arenaAlloc(<usize>size);
+}
+
+/** Starts a GoatFlow call: everything the host allocated before it has been copied out. */
+export function beginGoatflowCall(): void {
+  beginCall();
+}
+
 /** Increases each time the host starts a new call; lets per-call state notice it is stale. */
 export function currentCall(): u32 {
   return callSerial;

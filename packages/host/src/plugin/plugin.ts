@@ -176,7 +176,7 @@ export class Plugin {
   static async #registered(path: string, wasmPath: string, fileManifest: Manifest | null, runner: PluginRunner, calls: HostCalls, services: HostServices, options: LoadOptions): Promise<Plugin> {
     try {
       const goatflow = runner.binding === "goatflow";
-      const registration = parseRegistration(goatflow ? goatflowRegistrationText(await runner.register()) : await runner.register());
+      const registration = parseRegistration(goatflow ? goatflowRegistrationText(await runner.register(), fileManifest === null) : await runner.register());
       let manifest: Manifest;
       if (fileManifest) {
         manifest = fileManifest;
@@ -246,8 +246,11 @@ export class Plugin {
   }
 }
 
-/** A GoatFlow registration (GKRegistration) rewritten in our registration's field names and values. */
-function goatflowRegistrationText(text: string): string {
+/**
+ * A GoatFlow registration (GKRegistration) rewritten in our registration's field names and values.
+ * GoatFlow's default permissions stand in for a manifest only: beside one, the manifest grants.
+ */
+function goatflowRegistrationText(text: string, withoutManifest: boolean): string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -255,7 +258,7 @@ function goatflowRegistrationText(text: string): string {
     return text; // parseRegistration names the problem
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return text;
-  return JSON.stringify(fromGoatflowRegistration(value as Record<string, unknown>));
+  return JSON.stringify(fromGoatflowRegistration(value as Record<string, unknown>, { defaultPermissions: withoutManifest }));
 }
 
 /** The folder a plugin was loaded from: the given folder, or the `.wasm` file's. */

@@ -52,7 +52,7 @@ export class CoreAbiInstance implements GoatflowGuest {
   }
 
   static instantiate(module: WebAssembly.Module, calls: GuestHostCalls, options: CoreAbiOptions): CoreAbiInstance {
-    const imports = options.abi === "goatflow" ? goatflowImports(module, calls, () => self) : coreAbiImports(module, calls, options, () => self);
+    const imports = options.abi === "goatflow" ? goatflowImports(module, calls, () => self, options.now) : coreAbiImports(module, calls, options, () => self);
     let instance: WebAssembly.Instance;
     try {
       instance = new WebAssembly.Instance(module, imports);

@@ -46,10 +46,13 @@ const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 /**
  * The flat argument object GoatFlow passes to a route handler: route params, then query, then the
  * keys of a JSON object body, then `_method`, `_path` and the user's `_user_*` and `_is_admin`
- * (later keys win). Widgets get `{}`; jobs and everything else get nothing.
+ * (later keys win). Widgets get `{}`, a function its JSON object of arguments; jobs and
+ * everything else get nothing.
  */
 export function goatflowArgs(call: GoatflowCall): Uint8Array | null {
   if (call.kind === "widget") return encoder.encode("{}");
+  // A function's arguments, as GoatFlow's templates pass them (`.Call(fn, arg)`).
+  if (call.kind === "function") return isJsonObject(call.body) ? encoder.encode(call.body!) : null;
   if (call.kind !== "route") return null;
   const args: Record<string, unknown> = { ...call.params, ...call.query };
   const body = parseJson(call.body ?? "");
@@ -94,7 +97,8 @@ type Imports = Record<string, Record<string, WebAssembly.ImportValue>>;
 type HostFn = (request: Record<string, unknown>, call: GoatflowCall | null) => MaybePromise<unknown>;
 
 /** Builds `gk` and `wasi_snapshot_preview1` for exactly what the module imports. */
-export function goatflowImports(module: WebAssembly.Module, calls: GuestHostCalls, guest: () => GoatflowGuest): Imports {
+/** `now` is the host clock (a test host controls it), which WASI's wall clock reads. */
+export function goatflowImports(module: WebAssembly.Module, calls: GuestHostCalls, guest: () => GoatflowGuest, now: () => number = Date.now): Imports {
   const read = (ptr: number, len: number): string => (len === 0 ? "" : decode(guest().readBytes(ptr >>> 0, len >>> 0)));
   const functions = hostFunctions(calls);
   const gk: Record<string, WebAssembly.ImportValue> = {
@@ -133,7 +137,7 @@ export function goatflowImports(module: WebAssembly.Module, calls: GuestHostCall
       calls.log(LOG_LEVELS[level] ?? "info", message, "");
     },
   };
-  const wasi = wasiPreview1(calls, guest);
+  const wasi = wasiPreview1(calls, guest, now);
   const imports: Imports = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     const value = imp.module === GOATFLOW_MODULE ? gk[imp.name] : imp.module === WASI_MODULE ? (wasi[imp.name] ?? wasiUnsupported) : undefined;
@@ -222,7 +226,7 @@ function wasiUnsupported(): number {
  * WASI preview1 with no files, no environment and no arguments: stdout and stderr go to the
  * plugin's log (one entry per line of each write), clocks are the real ones and `random_get` is the system's random source.
  */
-function wasiPreview1(calls: GuestHostCalls, guest: () => GoatflowGuest): Record<string, WebAssembly.ImportValue> {
+function wasiPreview1(calls: GuestHostCalls, guest: () => GoatflowGuest, now: () => number): Record<string, WebAssembly.ImportValue> {
   const write = (ptr: number, bytes: Uint8Array): void => guest().writeAt(ptr >>> 0, bytes);
   const u32 = (value: number) => {
     const b = new Uint8Array(4);
@@ -285,7 +289,7 @@ function wasiPreview1(calls: GuestHostCalls, guest: () => GoatflowGuest): Record
       return ESUCCESS;
     },
     clock_time_get: (id: number, _precision: bigint, ptr: number): number => {
-      if (id === 0) write(ptr, u64(BigInt(Date.now()) * 1_000_000n));
+      if (id === 0) write(ptr, u64(BigInt(Math.floor(now())) * 1_000_000n));
       else if (id === 1 || id === 2 || id === 3) write(ptr, u64(process.hrtime.bigint() - start));
       else return EINVAL;
       return ESUCCESS;
@@ -307,6 +311,11 @@ function decode(bytes: Uint8Array): string {
   } catch {
     throw new HostCallError("E_INVALID_ARGUMENT", "the bytes are not valid UTF-8");
   }
+}
+
+function isJsonObject(text: string | undefined): boolean {
+  const value = text === undefined || text === "" ? null : parseJson(text);
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function parseJson(text: string): unknown {

@@ -10,6 +10,7 @@ export type BuildErrorCode =
   | "E_COMPONENTIZE"
   | "E_EXTISM_JS_MISSING"
   | "E_EXTISM_JS"
+  | "E_GOATFLOW"
   | "E_BINDING";
 
 /** A plugin build failed. */

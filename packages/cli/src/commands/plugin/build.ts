@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
+import { BuildError, buildGoatflow, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
 import { lastBinding, staleSource } from "./fresh-build.js";
@@ -18,13 +18,40 @@ export const buildCommand = defineCommand({
   args: {
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
     binding: { type: "string", description: `TypeScript only: ${GUEST_BINDINGS.join(", ")} (default quickjs: a small module for the host's shared engine)` },
+    target: { type: "string", description: "goatkit (default: the manifest's module) or goatflow: an AssemblyScript plugin for GoatFlow's ABI, written to build/goatflow/<name>.wasm" },
   },
   async run({ args }) {
     const dir = resolve(args.dir);
     const { manifest } = await loadManifest(dir);
+    const target = args.target ?? "goatkit";
+    if (target === "goatflow") {
+      if (args.binding !== undefined) throw new GkError("--binding does not apply to --target goatflow: GoatFlow loads one kind of module (its gk_call ABI)");
+      await buildForGoatflow(dir, manifest);
+      return;
+    }
+    if (target !== "goatkit") throw new GkError(`unknown --target "${target}"; use goatkit (the default) or goatflow`);
     await buildPlugin(dir, manifest, console.log, bindingOption(args.binding));
   },
 });
+
+/** `--target goatflow`: the AssemblyScript plugin behind GoatFlow's ABI, with what GoatFlow does differently as warnings. */
+export async function buildForGoatflow(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log): Promise<string> {
+  const started = Date.now();
+  assertDependenciesInstalled(dir);
+  log(`building ${manifest.name}: AssemblyScript for GoatFlow's ABI (gk_call)`);
+  let result;
+  try {
+    result = await buildGoatflow({ dir });
+  } catch (error) {
+    if (error instanceof BuildError) throw new GkError(error.message);
+    throw error;
+  }
+  for (const w of result.warnings) log(`warning: ${w.at}: ${w.feature}: ${w.message}`);
+  const shownFile = relative(process.cwd(), result.outFile) || result.outFile;
+  const info = inspectModule(new Uint8Array(await readFile(result.outFile)));
+  log(`${shownFile}: ${info.binding} module, ${(result.bytes / 1024).toFixed(1)} KiB, imports ${result.imports.join(", ")}, built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.outFile;
+}
 
 function bindingOption(value: string | undefined): GuestBinding | undefined {
   if (value === undefined) return undefined;
