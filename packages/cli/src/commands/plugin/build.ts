@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
+import { BuildError, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type BuildTarget, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
 import { lastBinding, staleSource } from "./fresh-build.js";
@@ -18,11 +18,12 @@ export const buildCommand = defineCommand({
   args: {
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
     binding: { type: "string", description: `TypeScript only: ${GUEST_BINDINGS.join(", ")} (default quickjs: a small module for the host's shared engine)` },
+    target: { type: "string", description: "goatkit (default) or goatflow: a module GoatFlow loads (TypeScript: the JavaScript engine inside)" },
   },
   async run({ args }) {
     const dir = resolve(args.dir);
     const { manifest } = await loadManifest(dir);
-    await buildPlugin(dir, manifest, console.log, bindingOption(args.binding));
+    await buildPlugin(dir, manifest, console.log, bindingOption(args.binding), targetOption(args.target));
   },
 });
 
@@ -32,13 +33,21 @@ function bindingOption(value: string | undefined): GuestBinding | undefined {
   return value as GuestBinding;
 }
 
+function targetOption(value: string | undefined): BuildTarget | undefined {
+  if (value === undefined || value === "goatkit" || value === "goatflow") return value;
+  throw new GkError(`unknown --target "${value}"; use goatkit (the default) or goatflow`);
+}
+
 /** Runs the build and reports where the module is and how big; shared with `gk dev`. */
-export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log, binding?: GuestBinding): Promise<string> {
+export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log, binding?: GuestBinding, target?: BuildTarget): Promise<string> {
   const started = Date.now();
   assertDependenciesInstalled(dir);
   const plan = buildPlanFor(dir, manifest);
   if (binding !== undefined && plan.kind === "command") {
     throw new GkError(`--binding applies to TypeScript plugins that gk builds itself; ${manifest.name} is built by its manifest's build command (or asc): pass the binding there`);
+  }
+  if (target === "goatflow" && plan.kind === "command" && manifest.build) {
+    throw new GkError(`${manifest.name} is built by its manifest's build command; pass the target there (buildPlugin({ target: "goatflow" }) from @goatkit/sdk)`);
   }
   const progress = startProgress(log);
   try {
@@ -50,12 +59,13 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
       // TypeScript: bundled, then packed for the shared engine (about a second) or componentized
       // (10-20 s); each finished step is shown.
       // buildPlugin's own default: quickjs, or process for a gRPC plugin.
-      const target = binding ?? (manifest.runtime === "grpc" ? "process" : "quickjs");
-      log(`building ${manifest.name}: TypeScript for the ${target} binding`);
+      log(`building ${manifest.name}: TypeScript for ${target === "goatflow" ? "GoatFlow (the JavaScript engine inside the module)" : `the ${binding ?? (manifest.runtime === "grpc" ? "process" : "quickjs")} binding`}`);
       try {
         await buildTypeScript({
           dir,
           ...(binding === undefined ? {} : { binding }),
+          // GoatFlow's ABI: packages/sdk/src/build/goatflow-typescript.ts.
+          ...(target === "goatflow" ? { target } : {}),
           onProgress: (event) => {
             if (event.status === "start") progress.label(event.message);
             else if (event.status === "done") progress.line(`  [${(event.elapsedMs / 1000).toFixed(1)} s] ${event.message}`);
