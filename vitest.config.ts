@@ -4,6 +4,11 @@ import { defineConfig } from "vitest/config";
 // and `vitest --project host` runs one.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "plugins/*"],
+    projects: [
+      "packages/*",
+      "plugins/*",
+      // The FAQ suite again, on the plugin's GoatFlow build (build/goatflow/plugin.wasm).
+      { extends: "./plugins/faq/vitest.config.ts", test: { name: "faq-goatflow", root: "./plugins/faq", env: { FAQ_TARGET: "goatflow" } } },
+    ],
   },
 });
