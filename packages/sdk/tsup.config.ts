@@ -16,6 +16,9 @@ export default defineConfig({
     "guest/component": "src/guest/binding/component.ts",
     "guest/extism": "src/guest/binding/extism.ts",
     "guest/quickjs": "src/guest/binding/quickjs.ts",
+    // The GoatFlow target: the engine's missing globals (imported first) and the binding.
+    "guest/goatflow-globals": "src/guest/binding/goatflow-globals.ts",
+    "guest/goatflow": "src/guest/binding/goatflow.ts",
     // The process binding of gRPC plugins; it inlines the .proto files (loader below).
     "guest/process": "src/guest/binding/process.ts",
   },

@@ -12,6 +12,7 @@ import { benchPluginDir, coreModule, extismWasm, tsBenchPluginDir } from "./fixt
 import { benchState } from "./state.mjs";
 import { benchSqliteIdentity } from "./sqlite-identity.mjs";
 import { benchDbIdentity } from "./db-identity.mjs";
+import { benchGoatflowTs } from "./goatflow-ts.mjs";
 
 const require = createRequire(new URL("../../packages/host/package.json", import.meta.url));
 const { createPlugin } = require("@extism/extism");
@@ -277,6 +278,12 @@ if (await readFile(join(processDir, "build/plugin.wasm")).catch(() => null)) {
   console.log(`quickjs    RSS: no plugin ${mib(none)}, 1 TS plugin ${mib(one)}, 20 TS plugins ${mib(twenty)} (${(twenty / one).toFixed(1)}x)`);
   await Promise.all([tsDir, ...memoryDirs].map((d) => rm(d, { recursive: true, force: true })));
 }
+
+// --- TypeScript built for GoatFlow (docs/typescript.md, "Which binding for which host") ------
+await benchGoatflowTs(record, (group, name, note) => {
+  rows.push({ group, name, p50: null, p99: null, ratio: null, note });
+  console.log(`${group.padEnd(10)} ${name.padEnd(44)} ${note}`);
+});
 
 // --- Time-outs -----------------------------------------------------------------------------
 const spinDir = await benchPluginDir("spin", { timeout_ms: 100 });

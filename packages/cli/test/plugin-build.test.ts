@@ -93,3 +93,48 @@ describe("gk plugin build type-checks TypeScript", () => {
     expect(build.stdout).toMatch(/type-checking src\/index\.ts: done in \d+ ms/);
   });
 });
+
+// `--target goatflow` of the scaffold's TypeScript plugin: one module with the JavaScript engine
+// inside, answering through the host as a GoatFlow-ABI plugin.
+describe("gk plugin build --target goatflow (the scaffold's TypeScript plugin)", () => {
+  let work: string;
+  let dir: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "gk-build-goatflow-"));
+    const init = await run(["plugin", "init", "counts-goat", "--lang", "ts", "--deps", "registry"], work);
+    expect(init.code, init.stderr).toBe(0);
+    dir = join(work, "counts-goat");
+    await mkdir(join(dir, "node_modules", "@goatkit"), { recursive: true });
+    // What npm install would put there: this repository's packages and tools.
+    for (const pkg of ["sdk", "host", "cli"]) await symlink(join(repo, "packages", pkg), join(dir, "node_modules", "@goatkit", pkg), "dir");
+    for (const tool of ["typescript", "vitest"]) await symlink(join(repo, "node_modules", tool), join(dir, "node_modules", tool), "dir");
+  }, 60_000);
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("builds a goatflow module that imports only gk and WASI, and its handlers answer through the host", async () => {
+    const build = await run(["plugin", "build", dir, "--target", "goatflow"]);
+    expect(build.code, build.stderr).toBe(0);
+    expect(build.stdout).toContain("building counts-goat: TypeScript for GoatFlow (the JavaScript engine inside the module)");
+    expect(build.stdout).toMatch(/build\/goatflow\/counts-goat\.wasm: goatflow module, [\d.]+ KiB/);
+    const module = join(dir, "build/goatflow/counts-goat.wasm");
+    const inspect = await run(["plugin", "inspect", module]);
+    expect(inspect.stdout).toMatch(/^binding {3}goatflow$/m);
+    expect(inspect.stdout).toMatch(/memory {4}defined, initial \d+ pages \([\d.]+ MiB\), maximum 256 pages \(16\.00 MiB\)/);
+    const imports = inspect.stdout.slice(inspect.stdout.indexOf("imports")).match(/^ {2}function {2}\S+$/gm) ?? [];
+    const modules = new Set(imports.map((line) => line.trim().split(/\s+/)[1]!.split(".")[0]));
+    expect([...modules].sort()).toEqual(["gk", "wasi_snapshot_preview1"]);
+
+    // The module alone, as GoatFlow has it: described from its gk_register.
+    const counts = await run(["plugin", "call", module, "get_counts"]);
+    expect(counts.code, counts.stderr).toBe(0);
+    const rows = JSON.parse(counts.stdout) as { state: string; count: number }[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows[0]).toEqual({ state: expect.any(String), count: expect.any(Number) });
+  }, 180_000);
+
+  it("refuses an unknown --target, naming the ones there are", async () => {
+    const build = await run(["plugin", "build", dir, "--target", "wazero"]);
+    expect(build.code).toBe(1);
+    expect(build.stderr).toContain('unknown --target "wazero"; use goatkit (the default) or goatflow');
+  });
+});

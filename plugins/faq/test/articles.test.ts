@@ -1,6 +1,6 @@
 import type { Host } from "@goatkit/host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FaqClient, admin, agent, customer, ok, openFaqHost, refusal } from "./support/faq-host.js";
+import { FaqClient, admin, agent, customer, ok, openFaqHost, refusal, status, target } from "./support/faq-host.js";
 
 // Categories and articles through the real host: who may write, what customers see, and the
 // version history every edit keeps.
@@ -24,9 +24,10 @@ const article = (id: number) => ({ params: { id: String(id) } });
 describe("categories", () => {
   it("creates a category with a slug made from its name, and lists it with the articles each viewer sees", async () => {
     const res = await asAgent.post("create_category", { body: { name: "Billing" } });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(status(201));
     const billing = JSON.parse(String(res.body));
-    expect(res.headers.location).toBe(`/api/plugins/faq/categories/${billing.id}`);
+    // GoatFlow sends no response headers.
+    if (target !== "goatflow") expect(res.headers.location).toBe(`/api/plugins/faq/categories/${billing.id}`);
     expect(billing).toMatchObject({ slug: "billing", name: "Billing", description: "", position: 0, article_count: 0 });
 
     await ok(asAgent.post("create_article", { body: { title: "Download invoices", body: "Under Settings > Billing.", category_id: billing.id, status: "published" } }));
@@ -56,7 +57,7 @@ describe("categories", () => {
       message: `category ${network.id} still has 1 article (drafts and translations included); move them to another category or delete them first`,
     });
     const empty = await ok(asAgent.post("create_category", { body: { name: "Empty" } }));
-    expect((await asAgent.delete("delete_category", { params: { id: String(empty.id) } })).status).toBe(204);
+    expect((await asAgent.delete("delete_category", { params: { id: String(empty.id) } })).status).toBe(status(204));
     expect((await refusal(asAgent.delete("delete_category", { params: { id: String(empty.id) } }))).status).toBe(404);
   });
 
@@ -75,7 +76,7 @@ describe("articles", () => {
     const res = await asAgent.post("create_article", {
       body: { title: "Reset your password", body: "Choose “Forgot password?”.\n\nOpen the link we send.", category_id: accounts, status: "published" },
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(status(201));
     const created = JSON.parse(String(res.body));
     expect(created).toMatchObject({ slug: "reset-your-password", locale: "en", status: "published", version: 1, views: 0, created_by: agent.id, category_id: accounts });
     expect(created.published_at).toBe(created.created_at);
@@ -87,7 +88,7 @@ describe("articles", () => {
     const edited = await ok(asAgent.put("update_article", { ...article(created.id), body: { title: "Reset a forgotten password" } }));
     expect(edited).toMatchObject({ title: "Reset a forgotten password", slug: "reset-your-password", version: 2 });
 
-    expect((await asAgent.delete("delete_article", article(created.id))).status).toBe(204);
+    expect((await asAgent.delete("delete_article", article(created.id))).status).toBe(status(204));
     expect(await refusal(asAgent.get("get_article", article(created.id)))).toEqual({ status: 404, code: "NOT_FOUND", message: `article ${created.id} not found` });
     expect(await host.services.db.query("SELECT COUNT(*) AS n FROM faq_article_versions WHERE article_id = ?", [created.id])).toEqual([{ n: 0 }]);
     expect(await host.services.db.query("SELECT COUNT(*) AS n FROM faq_postings WHERE article_id = ?", [created.id])).toEqual([{ n: 0 }]);

@@ -1,6 +1,6 @@
 import type { Host } from "@goatkit/host";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FaqClient, agent, customer, ok, openFaqHost, pluginDir } from "./support/faq-host.js";
+import { FaqClient, agent, customer, ok, openFaqHost, pluginDir, status } from "./support/faq-host.js";
 
 // Search, related articles, category counts and the widget are cached for cache_ttl_seconds,
 // under a generation key that every write replaces. Changing rows behind the plugin's back
@@ -47,7 +47,7 @@ describe("cached results", () => {
     expect(await titles()).toEqual(["Printer shows offline", "Printer paper jam"]);
     await ok(asAgent.put("update_article", { params: { id: String(jam) }, body: { status: "draft" } }));
     expect(await titles()).toEqual(["Printer shows offline"]);
-    expect((await asAgent.delete("delete_article", { params: { id: String(printer) } })).status).toBe(204);
+    expect((await asAgent.delete("delete_article", { params: { id: String(printer) } })).status).toBe(status(204));
     expect(await titles()).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedCorpus, type SeededCorpus } from "./support/corpus.js";
 import { RedisCache } from "@goatkit/host";
 import { TEST_DATABASES } from "./support/databases.js";
-import { FaqClient, agent, customer, ok, openFaqHost } from "./support/faq-host.js";
+import { FaqClient, agent, customer, goatkitOnly, ok, openFaqHost } from "./support/faq-host.js";
 
 /**
  * A fixed corpus, fixed queries, and the exact order and highlights they must give, on every
@@ -121,7 +121,8 @@ for (const db of TEST_DATABASES) {
       await drop?.();
     });
 
-    it.each(CASES)("$query ($locale)", async (c) => {
+    // GoatFlow passes no locale: the reader-language cases run on this project's build only.
+    it.each(goatkitOnly ? CASES.filter((c) => (c.locale ?? "en") === "en") : CASES)("$query ($locale)", async (c) => {
       const body = await ok(new FaqClient(host, customer, c.locale ?? "en").get("search", { query: { q: c.query } }));
       expect(body.results.map((r: { id: number }) => slugOf.get(r.id))).toEqual(c.order);
       expect(body.total).toBe(c.order.length);

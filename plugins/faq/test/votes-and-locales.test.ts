@@ -1,6 +1,6 @@
 import type { Host } from "@goatkit/host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FaqClient, agent, customer, ok, openFaqHost, otherCustomer, refusal } from "./support/faq-host.js";
+import { FaqClient, agent, customer, goatkitOnly, ok, openFaqHost, otherCustomer, refusal, status } from "./support/faq-host.js";
 
 let host: Host;
 let asAgent: FaqClient;
@@ -33,7 +33,7 @@ describe("helpful votes", () => {
     expect((await ok(asAgent.get("get_article", { params: { id: String(id) } }))).your_vote).toBeNull();
   });
 
-  it("takes the portal's form and redirects back to the article", async () => {
+  it.skipIf(goatkitOnly)("takes the portal's form and redirects back to the article", async () => {
     const res = await asAgent.as(customer).post("vote", { params: { id: String(id) }, body: "helpful=yes", headers: { "content-type": "application/x-www-form-urlencoded" } });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/api/plugins/faq/portal?article=${id}&voted=1`);
@@ -52,12 +52,12 @@ describe("helpful votes", () => {
   });
 
   it("are removed with their article", async () => {
-    expect((await asAgent.delete("delete_article", { params: { id: String(id) } })).status).toBe(204);
+    expect((await asAgent.delete("delete_article", { params: { id: String(id) } })).status).toBe(status(204));
     expect(await host.services.db.query("SELECT COUNT(*) AS n FROM faq_votes WHERE article_id = ?", [id])).toEqual([{ n: 0 }]);
   });
 });
 
-describe("articles per language", () => {
+describe.skipIf(goatkitOnly)("articles per language", () => {
   const ids: Record<string, number> = {};
   beforeAll(async () => {
     ids.resetEn = await create({ slug: "reset-password", locale: "en", title: "Reset your password", body: "Choose Forgot password on the sign-in page." });

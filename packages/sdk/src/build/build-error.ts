@@ -10,6 +10,8 @@ export type BuildErrorCode =
   | "E_COMPONENTIZE"
   | "E_EXTISM_JS_MISSING"
   | "E_EXTISM_JS"
+  | "E_TARGET"
+  | "E_WIZER_MISSING"
   | "E_GOATFLOW"
   | "E_BINDING";
 

@@ -14,6 +14,7 @@ import { componentizeBundle } from "./componentize.js";
 import { describePlugin } from "./describe-plugin.js";
 import { typeCheckPlan } from "./type-check.js";
 import { compileWithExtismJs } from "./extism-js.js";
+import { buildGoatflowTypescript } from "./goatflow-typescript.js";
 import { componentEntry, extismEntry, processEntry, quickjsEntry } from "./plugin-entry.js";
 import { quickjsModule } from "./quickjs-module.js";
 import { ProgressReporter, type ProgressListener } from "./progress.js";
@@ -23,6 +24,9 @@ export type GuestBinding = "quickjs" | "component" | "extism" | "process";
 
 /** The bindings `buildPlugin` can produce, the default for `runtime: "wasm"` first. */
 export const GUEST_BINDINGS: readonly GuestBinding[] = ["quickjs", "component", "extism", "process"];
+
+/** `goatkit` (default): this project's hosts; `goatflow`: GoatFlow's own plugin ABI (docs/goatflow.md). */
+export type BuildTarget = "goatkit" | "goatflow";
 
 export interface BuildOptions {
   /** The plugin folder (with its manifest). */
@@ -34,6 +38,11 @@ export interface BuildOptions {
    * `runtime: "grpc"`): one executable ES module serving the plugin over gRPC.
    */
   binding?: GuestBinding;
+  /**
+   * `goatflow`: one self-contained module with the JavaScript engine inside that GoatFlow loads
+   * (its ABI: gk_register, gk_call; imports gk and WASI only); needs @bytecodealliance/wizer.
+   */
+  target?: BuildTarget;
   /** The entry module, relative to `dir`; default: the first of src/index.ts, src/index.js, index.ts, index.js. */
   entry?: string;
   /** Where to write the plugin, relative to `dir`; default: `grpc.binary`, else the manifest's `wasm`, else `build.output`, else plugin.wasm. */
@@ -44,7 +53,7 @@ export interface BuildOptions {
 export interface BuildResult {
   /** Absolute path of the written plugin. */
   outFile: string;
-  binding: GuestBinding;
+  binding: GuestBinding | "goatflow";
   bytes: number;
   handlers: string[];
   durationMs: number;
@@ -75,6 +84,13 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
         : `the process binding builds gRPC plugins, but the manifest's runtime is "wasm"; set "runtime": "grpc" with a grpc section, or build for quickjs, component or extism`,
     );
   }
+  if (options.target !== undefined && options.target !== "goatkit" && options.target !== "goatflow") {
+    throw new BuildError("E_TARGET", `unknown target "${String(options.target)}"; use goatkit (the default) or goatflow`);
+  }
+  const goatflow = options.target === "goatflow";
+  if (goatflow && (grpc || (options.binding !== undefined && options.binding !== "quickjs"))) {
+    throw new BuildError("E_TARGET", grpc ? 'GoatFlow loads WebAssembly plugins: set "runtime": "wasm" to build for --target goatflow' : `--target goatflow builds its own module (QuickJS inside); leave out --binding ${options.binding}`);
+  }
   const entryPath = findEntry(dir, options.entry);
   const outFile = resolve(dir, options.outFile ?? manifest.grpc?.binary ?? manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 
@@ -86,7 +102,11 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
   else if (typeCheck) progress.note("typecheck", `type check skipped: ${typeCheck.skipped}`);
   let wasm: Uint8Array;
   let sourceMap: string | null = null;
-  if (binding === "quickjs") {
+  if (goatflow) {
+    wasm = await progress.step("goatflow", "bundling and pre-initialising the GoatFlow engine with Wizer", () =>
+      buildGoatflowTypescript({ entryPath, dir, manifest, warn: (message) => progress.note("goatflow", `warning: ${message}`) }),
+    );
+  } else if (binding === "quickjs") {
     const { code, map } = await progress.step("bundle", "bundling with esbuild", () => bundleMapped(quickjsEntry(entryPath), dir, "quickjs", true));
     wasm = quickjsModule(code, description.handlers);
     sourceMap = map;
@@ -109,7 +129,7 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
     if (sourceMap !== null) await writeFile(`${outFile}.map`, sourceMap);
     else await rm(`${outFile}.map`, { force: true });
   });
-  return { outFile, binding, bytes: wasm.byteLength, handlers: description.handlers, durationMs: progress.elapsedMs };
+  return { outFile, binding: goatflow ? "goatflow" : binding, bytes: wasm.byteLength, handlers: description.handlers, durationMs: progress.elapsedMs };
 }
 
 function findEntry(dir: string, entry: string | undefined): string {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { BuildError } from "./build-error.js";
 import { COMPONENT_HOST_IMPORT } from "./plugin-entry.js";
 
-export type BundleFormat = "quickjs" | "component" | "extism" | "process" | "describe";
+export type BundleFormat = "quickjs" | "goatflow" | "component" | "extism" | "process" | "describe";
 
 // The QuickJS binding runs one script (QuickJS-ng speaks ES2023), minified: it is the whole
 // artifact, and names stay for stack traces and error names. componentize-js takes one ES
@@ -11,6 +11,8 @@ export type BundleFormat = "quickjs" | "component" | "extism" | "process" | "des
 // the build's own look at the plugin runs a script in a Node VM.
 const FORMATS = {
   quickjs: { format: "iife", target: "es2023", minify: true, keepNames: true },
+  // The GoatFlow target's engine is QuickJS 2021-03-27 (ES2020), in each plugin's own module.
+  goatflow: { format: "iife", target: "es2020", minify: true, keepNames: true },
   component: { format: "esm", target: "es2022" },
   extism: { format: "cjs", target: "es2020" },
   describe: { format: "iife", target: "es2022" },

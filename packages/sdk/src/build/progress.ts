@@ -1,6 +1,6 @@
 /** Progress of a plugin build, for a CLI to show: a build takes 10 to 20 s, mostly componentizing. */
 
-export type BuildStep = "check" | "typecheck" | "bundle" | "componentize" | "extism-js" | "write";
+export type BuildStep = "check" | "typecheck" | "bundle" | "componentize" | "extism-js" | "goatflow" | "write";
 
 export interface BuildProgress {
   step: BuildStep;

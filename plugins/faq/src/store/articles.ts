@@ -140,7 +140,8 @@ export function insertArticle(content: ArticleContent, lengths: ArticleLengths, 
       content.status === "published" ? now : null,
     ],
   );
-  return Number(res.lastInsertId);
+  // GoatFlow's db_exec reports no inserted id: slug and locale are unique together.
+  return res.lastInsertId !== null ? Number(res.lastInsertId) : idOfSlug(content.slug, content.locale)!;
 }
 
 /**

@@ -47,7 +47,8 @@ export function insertCategory(fields: CategoryFields): number {
     now,
     now,
   ]);
-  return Number(res.lastInsertId);
+  // GoatFlow's db_exec reports no inserted id: the slug is unique.
+  return res.lastInsertId !== null ? Number(res.lastInsertId) : findCategoryBySlug(fields.slug)!.id;
 }
 
 export function updateCategory(id: number, fields: CategoryFields): void {

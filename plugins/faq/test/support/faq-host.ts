@@ -1,8 +1,40 @@
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createHost, type Host, type HostOptions, type PluginResponse, type PluginUser } from "@goatkit/host";
 import { expect } from "vitest";
 
-/** The plugin folder: its manifest and build/plugin.wasm (built by `pnpm --filter @goatkit/plugin-faq build`). */
-export const pluginDir = new URL("../..", import.meta.url).pathname;
+/** The build the suite runs on: this project's (default) or GoatFlow's (`FAQ_TARGET=goatflow`). */
+export const target = process.env.FAQ_TARGET === "goatflow" ? "goatflow" : "goatkit";
+
+/**
+ * The HTTP status a route's answer has on the target: GoatFlow answers every route with 200
+ * (an error's status is inside its JSON envelope, which `refusal` reads).
+ */
+export const status = (code: number): number => (target === "goatflow" ? 200 : code);
+
+/**
+ * For tests of what GoatFlow's ABI does not carry (the reader's locale, template functions'
+ * arguments, redirects): they run on this project's build only.
+ */
+export const goatkitOnly = target === "goatflow";
+if (goatkitOnly) console.warn("faq on GoatFlow's build: tests of the reader's locale, template-function arguments and redirects are skipped (GoatFlow's ABI passes none of them)");
+
+/**
+ * The plugin folder: its manifest and build/plugin.wasm (built by `pnpm --filter
+ * @goatkit/plugin-faq build`). For GoatFlow's build, a folder with the same manifest and
+ * build/goatflow/plugin.wasm in its place: the host runs it through GoatFlow's ABI.
+ */
+export const pluginDir = target === "goatflow" ? goatflowDir() : new URL("../..", import.meta.url).pathname;
+
+function goatflowDir(): string {
+  const source = new URL("../..", import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), "faq-goatflow-"));
+  mkdirSync(join(dir, "build"));
+  copyFileSync(join(source, "manifest.json"), join(dir, "manifest.json"));
+  copyFileSync(join(source, "build", "goatflow", "plugin.wasm"), join(dir, "build", "plugin.wasm"));
+  return dir;
+}
 
 export const agent: PluginUser = { id: 5, login: "emma.haddad", email: "emma.haddad@goatflow.example", role: "agent" };
 export const admin: PluginUser = { id: 1, login: "ada.fischer", email: "ada.fischer@goatflow.example", role: "admin" };
@@ -96,5 +128,10 @@ export async function ok(response: Promise<PluginResponse> | PluginResponse): Pr
 /** The status and error of a refused call. */
 export async function refusal(response: Promise<PluginResponse>): Promise<{ status: number; code: string | undefined; message: string | undefined }> {
   const res = await response;
+  if (target === "goatflow" && res.status === 200) {
+    // GoatFlow answers every route with 200: the plugin's error envelope is the body.
+    const body = JSON.parse(String(res.body)) as { error?: string; code?: string; status?: number };
+    return { status: body.status ?? 200, code: body.code, message: body.error };
+  }
   return { status: res.status, code: res.error?.code, message: res.error?.message };
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { defineCommand } from "citty";
-import { BuildError, buildGoatflow, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
+import { BuildError, buildGoatflow, buildPlugin as buildTypeScript, GUEST_BINDINGS, loadManifest, type BuildTarget, type GuestBinding, type ResolvedManifest } from "@goatkit/sdk";
 import { inspectModule } from "@goatkit/host";
 import { GkError } from "../../errors.js";
 import { lastBinding, staleSource } from "./fresh-build.js";
@@ -18,24 +18,28 @@ export const buildCommand = defineCommand({
   args: {
     dir: { type: "positional", description: "Plugin folder", required: false, default: "." },
     binding: { type: "string", description: `TypeScript only: ${GUEST_BINDINGS.join(", ")} (default quickjs: a small module for the host's shared engine)` },
-    target: { type: "string", description: "goatkit (default: the manifest's module) or goatflow: an AssemblyScript plugin for GoatFlow's ABI, written to build/goatflow/<name>.wasm" },
+    target: { type: "string", description: "goatkit (default: the manifest's module) or goatflow: a module for GoatFlow's ABI (TypeScript: the JavaScript engine inside), written to build/goatflow/<name>.wasm" },
   },
   async run({ args }) {
     const dir = resolve(args.dir);
     const { manifest } = await loadManifest(dir);
-    const target = args.target ?? "goatkit";
+    const target = targetOption(args.target);
     if (target === "goatflow") {
       if (args.binding !== undefined) throw new GkError("--binding does not apply to --target goatflow: GoatFlow loads one kind of module (its gk_call ABI)");
       await buildForGoatflow(dir, manifest);
       return;
     }
-    if (target !== "goatkit") throw new GkError(`unknown --target "${target}"; use goatkit (the default) or goatflow`);
-    await buildPlugin(dir, manifest, console.log, bindingOption(args.binding));
+    await buildPlugin(dir, manifest, console.log, bindingOption(args.binding), target);
   },
 });
 
-/** `--target goatflow`: the AssemblyScript plugin behind GoatFlow's ABI, with what GoatFlow does differently as warnings. */
+/**
+ * `--target goatflow`: the plugin behind GoatFlow's ABI, written to build/goatflow/<name>.wasm (GoatFlow
+ * names a plugin after its file); for AssemblyScript with what GoatFlow does differently as warnings.
+ */
 export async function buildForGoatflow(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log): Promise<string> {
+  // TypeScript: the JavaScript engine and the script in one module (the SDK's buildPlugin).
+  if (buildPlanFor(dir, manifest).kind === "typescript") return buildPlugin(dir, manifest, log, undefined, "goatflow");
   const started = Date.now();
   assertDependenciesInstalled(dir);
   log(`building ${manifest.name}: AssemblyScript for GoatFlow's ABI (gk_call)`);
@@ -53,14 +57,21 @@ export async function buildForGoatflow(dir: string, manifest: ResolvedManifest, 
   return result.outFile;
 }
 
+const goatflowOutFile = (manifest: ResolvedManifest) => join("build", "goatflow", `${manifest.name}.wasm`);
+
 function bindingOption(value: string | undefined): GuestBinding | undefined {
   if (value === undefined) return undefined;
   if (!(GUEST_BINDINGS as readonly string[]).includes(value)) throw new GkError(`unknown --binding "${value}"; use one of ${GUEST_BINDINGS.join(", ")}`);
   return value as GuestBinding;
 }
 
+function targetOption(value: string | undefined): BuildTarget | undefined {
+  if (value === undefined || value === "goatkit" || value === "goatflow") return value;
+  throw new GkError(`unknown --target "${value}"; use goatkit (the default) or goatflow`);
+}
+
 /** Runs the build and reports where the module is and how big; shared with `gk dev`. */
-export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log, binding?: GuestBinding): Promise<string> {
+export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: (line: string) => void = console.log, binding?: GuestBinding, target?: BuildTarget): Promise<string> {
   const started = Date.now();
   assertDependenciesInstalled(dir);
   const plan = buildPlanFor(dir, manifest);
@@ -77,12 +88,13 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
       // TypeScript: bundled, then packed for the shared engine (about a second) or componentized
       // (10-20 s); each finished step is shown.
       // buildPlugin's own default: quickjs, or process for a gRPC plugin.
-      const target = binding ?? (manifest.runtime === "grpc" ? "process" : "quickjs");
-      log(`building ${manifest.name}: TypeScript for the ${target} binding`);
+      log(`building ${manifest.name}: TypeScript for ${target === "goatflow" ? "GoatFlow (the JavaScript engine inside the module)" : `the ${binding ?? (manifest.runtime === "grpc" ? "process" : "quickjs")} binding`}`);
       try {
         await buildTypeScript({
           dir,
           ...(binding === undefined ? {} : { binding }),
+          // GoatFlow's ABI: packages/sdk/src/build/goatflow-typescript.ts.
+          ...(target === "goatflow" ? { target, outFile: goatflowOutFile(manifest) } : {}),
           onProgress: (event) => {
             if (event.status === "start") progress.label(event.message);
             else if (event.status === "done") progress.line(`  [${(event.elapsedMs / 1000).toFixed(1)} s] ${event.message}`);
@@ -97,7 +109,7 @@ export async function buildPlugin(dir: string, manifest: ResolvedManifest, log: 
     progress.stop();
   }
   if (manifest.runtime === "grpc") return reportExecutable(dir, manifest, started, log);
-  const output = join(dir, manifest.wasm ?? "plugin.wasm");
+  const output = join(dir, target === "goatflow" ? goatflowOutFile(manifest) : (manifest.wasm ?? "plugin.wasm"));
   const size = await stat(output).then(
     (s) => s.size,
     () => {

@@ -1,0 +1,223 @@
+/*
+ * The GoatFlow engine: QuickJS behind GoatFlow's plugin ABI (docs/goatflow.md, "TypeScript
+ * plugins"). The build pre-initialises this module with Wizer: `wizer.initialize` reads the
+ * plugin's bundled script from standard input, evaluates it, and the snapshot that Wizer writes
+ * is the plugin. At run time the module only answers the ABI:
+ *
+ *   gk_register() -> i64                        the registration JSON, packed ptr << 32 | len
+ *   gk_call(fnPtr, fnLen, argsPtr, argsLen) -> i64
+ *   gk_malloc(size) -> ptr, gk_free(ptr)
+ *
+ * The script talks to the host through two globals defined here: __gk_host_call(name, json)
+ * returns the answer's text or null (GoatFlow's 0 for a failure), __gk_log(level, text).
+ * The script publishes globalThis.__goatkitPlugin = { register(), call(handler, args) }.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "quickjs.h"
+
+/* The allocator limit: the module's memory is at most 16 MiB (wasm-ld --max-memory); the
+ * shadow stack and the engine's static data take the rest. */
+#define GK_MEMORY_LIMIT (14 * 1024 * 1024)
+/* The engine's own stack check, below the 512 KiB shadow stack (wasm-ld -z stack-size). */
+#define GK_STACK_LIMIT (384 * 1024)
+
+__attribute__((import_module("gk"), import_name("host_call"))) extern int64_t gk_import_host_call(const char *fn, int32_t fn_len, const char *args, int32_t args_len);
+__attribute__((import_module("gk"), import_name("log"))) extern void gk_import_log(int32_t level, const char *msg, int32_t len);
+
+static JSRuntime *rt;
+static JSContext *ctx;
+static JSValue plugin = JS_UNDEFINED;
+
+/* Math.random: xorshift64* seeded from WASI's random_get. The snapshot would otherwise give every
+ * instance of a plugin the same sequence: the first ABI call of an instance seeds it afresh. */
+static uint64_t random_state;
+static int seeded_after_snapshot;
+
+static void seed_random(void) {
+  do {
+    if (getentropy(&random_state, sizeof random_state) != 0) random_state = 0x9e3779b97f4a7c15ull;
+  } while (random_state == 0);
+}
+
+static JSValue js_math_random(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+  uint64_t x = random_state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  random_state = x;
+  /* 52 random bits as a double in [0, 1). */
+  union { double d; uint64_t u; } bits = {.u = ((x * 0x2545f4914f6cdd1dull) >> 12) | 0x3ff0000000000000ull};
+  return JS_NewFloat64(c, bits.d - 1.0);
+}
+
+static void log_text(int32_t level, const char *text) { gk_import_log(level, text, (int32_t)strlen(text)); }
+
+static JSValue js_host_call(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+  size_t name_len, args_len;
+  const char *name = JS_ToCStringLen(c, &name_len, argv[0]);
+  if (!name) return JS_EXCEPTION;
+  const char *args = JS_ToCStringLen(c, &args_len, argv[1]);
+  if (!args) {
+    JS_FreeCString(c, name);
+    return JS_EXCEPTION;
+  }
+  int64_t packed = gk_import_host_call(name, (int32_t)name_len, args, (int32_t)args_len);
+  JS_FreeCString(c, name);
+  JS_FreeCString(c, args);
+  if (packed == 0) return JS_NULL;
+  char *ptr = (char *)(uintptr_t)(uint32_t)((uint64_t)packed >> 32);
+  uint32_t len = (uint32_t)packed;
+  JSValue text = JS_NewStringLen(c, ptr, len);
+  free(ptr); /* the host wrote the answer into memory it took with gk_malloc */
+  return text;
+}
+
+static JSValue js_log(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+  int32_t level = 1;
+  size_t len;
+  JS_ToInt32(c, &level, argv[0]);
+  const char *text = JS_ToCStringLen(c, &len, argv[1]);
+  if (!text) return JS_EXCEPTION;
+  gk_import_log(level, text, (int32_t)len);
+  JS_FreeCString(c, text);
+  return JS_UNDEFINED;
+}
+
+/* Writes the pending exception (message and stack) to the plugin's log at level error. */
+static void log_exception(const char *what) {
+  JSValue error = JS_GetException(ctx);
+  const char *text = JS_ToCString(ctx, error);
+  JSValue stack = JS_IsObject(error) ? JS_GetPropertyStr(ctx, error, "stack") : JS_UNDEFINED;
+  const char *stack_text = JS_IsString(stack) ? JS_ToCString(ctx, stack) : NULL;
+  size_t size = strlen(what) + (text ? strlen(text) : 20) + (stack_text ? strlen(stack_text) : 0) + 8;
+  char *line = malloc(size);
+  if (line) {
+    snprintf(line, size, "%s%s%s%s", what, text ? text : "(an unprintable value)", stack_text ? "\n" : "", stack_text ? stack_text : "");
+    log_text(3, line);
+    free(line);
+  } else {
+    log_text(3, what);
+  }
+  if (stack_text) JS_FreeCString(ctx, stack_text);
+  if (text) JS_FreeCString(ctx, text);
+  JS_FreeValue(ctx, stack);
+  JS_FreeValue(ctx, error);
+}
+
+/* A JS string as the packed ptr << 32 | len of a gk_malloc'd copy; 0 for null and undefined. */
+static int64_t pack_result(JSValue value) {
+  if (JS_IsNull(value) || JS_IsUndefined(value)) return 0;
+  size_t len;
+  const char *text = JS_ToCStringLen(ctx, &len, value);
+  if (!text) {
+    log_exception("the plugin's result is not text: ");
+    __builtin_trap();
+  }
+  char *out = malloc(len ? len : 1);
+  if (!out) {
+    log_text(3, "out of memory copying the plugin's result");
+    __builtin_trap();
+  }
+  memcpy(out, text, len);
+  JS_FreeCString(ctx, text);
+  return (int64_t)(((uint64_t)(uintptr_t)out << 32) | (uint64_t)(uint32_t)len);
+}
+
+__attribute__((export_name("gk_malloc"))) void *gk_malloc(int32_t size) { return malloc(size > 0 ? (size_t)size : 1); }
+
+__attribute__((export_name("gk_free"))) void gk_free(void *ptr) { free(ptr); }
+
+/* Calls plugin[method](...args) and packs its text; an exception is logged and traps the call. */
+static int64_t call_plugin(const char *method, int argc, JSValue *argv) {
+  if (!seeded_after_snapshot) {
+    seed_random();
+    seeded_after_snapshot = 1;
+  }
+  JS_UpdateStackTop(rt);
+  JSValue fn = JS_GetPropertyStr(ctx, plugin, method);
+  JSValue result = JS_Call(ctx, fn, plugin, argc, argv);
+  JS_FreeValue(ctx, fn);
+  if (JS_IsException(result)) {
+    log_exception("");
+    /* A trap: the host reports the call as failed and gives the plugin a fresh instance. */
+    __builtin_trap();
+  }
+  int64_t packed = pack_result(result);
+  JS_FreeValue(ctx, result);
+  return packed;
+}
+
+__attribute__((export_name("gk_register"))) int64_t gk_register(void) { return call_plugin("register", 0, NULL); }
+
+__attribute__((export_name("gk_call"))) int64_t gk_call(const char *fn, int32_t fn_len, const char *args, int32_t args_len) {
+  JSValue argv[2];
+  argv[0] = JS_NewStringLen(ctx, fn_len > 0 ? fn : "", fn_len > 0 ? (size_t)fn_len : 0);
+  argv[1] = JS_NewStringLen(ctx, args_len > 0 ? args : "", args_len > 0 ? (size_t)args_len : 0);
+  int64_t packed = call_plugin("call", 2, argv);
+  JS_FreeValue(ctx, argv[0]);
+  JS_FreeValue(ctx, argv[1]);
+  return packed;
+}
+
+/* Standard input to its end, NUL-terminated. */
+static char *read_stdin(size_t *out_len) {
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (!buf) return NULL;
+    if (len + 1 >= cap) buf = realloc(buf, cap *= 2);
+    if (!buf) return NULL;
+    ssize_t n = read(0, buf + len, cap - len - 1);
+    if (n < 0) return NULL;
+    if (n == 0) break;
+    len += (size_t)n;
+  }
+  buf[len] = 0;
+  *out_len = len;
+  return buf;
+}
+
+/* Wizer's initialisation: evaluate the script once; the snapshot keeps the result. */
+__attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
+  size_t len;
+  char *script = read_stdin(&len);
+  if (!script) {
+    fputs("goatflow engine: could not read the script from standard input\n", stderr);
+    exit(1);
+  }
+  rt = JS_NewRuntime();
+  JS_SetMemoryLimit(rt, GK_MEMORY_LIMIT);
+  JS_SetMaxStackSize(rt, GK_STACK_LIMIT);
+  ctx = JS_NewContext(rt);
+  JSValue global = JS_GetGlobalObject(ctx);
+  JS_SetPropertyStr(ctx, global, "__gk_host_call", JS_NewCFunction(ctx, js_host_call, "__gk_host_call", 2));
+  JS_SetPropertyStr(ctx, global, "__gk_log", JS_NewCFunction(ctx, js_log, "__gk_log", 2));
+  seed_random();
+  JSValue math = JS_GetPropertyStr(ctx, global, "Math");
+  JS_SetPropertyStr(ctx, math, "random", JS_NewCFunction(ctx, js_math_random, "random", 0));
+  JS_FreeValue(ctx, math);
+  JSValue result = JS_Eval(ctx, script, len, "plugin.js", JS_EVAL_TYPE_GLOBAL);
+  free(script);
+  if (JS_IsException(result)) {
+    JSValue error = JS_GetException(ctx);
+    const char *text = JS_ToCString(ctx, error);
+    JSValue stack = JS_IsObject(error) ? JS_GetPropertyStr(ctx, error, "stack") : JS_UNDEFINED;
+    const char *stack_text = JS_IsString(stack) ? JS_ToCString(ctx, stack) : NULL;
+    fprintf(stderr, "goatflow engine: the plugin's script threw %s\n%s", text ? text : "(an unprintable value)", stack_text ? stack_text : "");
+    exit(1);
+  }
+  JS_FreeValue(ctx, result);
+  plugin = JS_GetPropertyStr(ctx, global, "__goatkitPlugin");
+  JS_FreeValue(ctx, global);
+  if (!JS_IsObject(plugin)) {
+    fputs("goatflow engine: the script did not set globalThis.__goatkitPlugin; build it with the SDK's goatflow binding\n", stderr);
+    exit(1);
+  }
+  JS_RunGC(rt);
+}
