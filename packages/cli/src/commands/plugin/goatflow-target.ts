@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 /**
  * What `gk plugin check --target goatflow` and `gk plugin pack --target goatflow` share: finding
  * the module, and what our manifest asks for that GoatFlow gives differently.
@@ -24,7 +25,11 @@ export interface GoatflowInput {
   manifest: ResolvedManifest | null;
 }
 
-/** A `.wasm` file, or a plugin folder: its manifest's module, else its only `.wasm` file. */
+/**
+ * A `.wasm` file, or a plugin folder: its GoatFlow build (`build/goatflow/<name>.wasm`, what
+ * `gk plugin build --target goatflow` writes) when there is one, else its manifest's module, else
+ * its only `.wasm` file.
+ */
 export async function readGoatflowInput(path: string, wasm?: string): Promise<GoatflowInput> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new GkError(`${path}: no such file or folder`);
@@ -35,7 +40,9 @@ export async function readGoatflowInput(path: string, wasm?: string): Promise<Go
   else {
     manifest = await manifestIfAny(path);
     if (manifest?.runtime === "grpc") throw new GkError(`${path}: a gRPC process plugin; GoatFlow runs WebAssembly plugins only (its process plugins speak another protocol, docs/goatflow.md)`);
-    wasmPath = manifest ? join(path, manifest.wasm ?? "plugin.wasm") : await onlyWasm(path);
+    const goatflowBuild = manifest ? join(path, "build", "goatflow", `${manifest.name}.wasm`) : null;
+    if (goatflowBuild && existsSync(goatflowBuild)) wasmPath = goatflowBuild;
+    else wasmPath = manifest ? join(path, manifest.wasm ?? "plugin.wasm") : await onlyWasm(path);
   }
   if (wasm && info.isDirectory()) manifest = await manifestIfAny(path);
   let bytes: Uint8Array;
