@@ -83,7 +83,7 @@ describe.skipIf(skip)("two `gk start` hosts from one config file, on PostgreSQL 
       const all = () => hosts.map((h) => h.output()).join("\n---\n");
       await until(() => hosts.every((h) => h.lines.some((l) => l.event === "ready")), 60_000, "both hosts to be ready", all);
       for (const host of hosts) {
-        expect(host.lines.find((l) => l.event === "ready")).toMatchObject({ cluster: true, database: "postgres", plugins: [{ name: CLUSTER_PLUGIN, status: "loaded" }] });
+        expect(host.lines.find((l) => l.event === "ready")).toMatchObject({ cluster: true, database: "postgres", plugins: [{ name: CLUSTER_PLUGIN, status: "discovered" }] });
       }
       await new Promise((resolve) => setTimeout(resolve, RUN_MS));
       for (const host of hosts) host.child.kill("SIGTERM");
