@@ -8,10 +8,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, type Host, type PluginResponse } from "../../src/index.js";
+import { MysqlDatabase } from "../../src/services/mysql/mysql-database.js";
+import { TEST_URLS, createMysqlDatabase, missing } from "./support/test-servers.js";
 
 const FIXTURE = new URL("../../../../fixtures/as-kitchen-sink/", import.meta.url).pathname;
 const PLUGIN = "kitchen-sink";
 const post = (body: unknown) => ({ kind: "route" as const, method: "POST", body: JSON.stringify(body) });
+
+/** Every unit, dates and times, nested calls and a `?` for n (3): the same text runs on MySQL. */
+const UNITS_SQL = `DATE_SUB('2026-03-31', INTERVAL 1 DAY) AS day, DATE_ADD('2026-03-31 10:00:00', INTERVAL 90 MINUTE) AS minutes,
+  DATE_SUB('2026-03-31', INTERVAL ? HOUR) AS hours, date_add('2026-01-01', interval 2 week) AS weeks,
+  DATE_ADD(DATE('2026-01-01 09:00:00'), INTERVAL 1 QUARTER) AS quarter, DATE_SUB('2026-05-15 08:00:00', INTERVAL 1 YEAR) AS year,
+  DATE_ADD('2026-03-31 23:59:59', INTERVAL 1 SECOND) AS second, DATE_SUB(DATE_ADD('2026-03-01', INTERVAL 1 MONTH), INTERVAL (2 + 1) DAY) AS nested`;
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, as the demo data stores times. */
 const sqlTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace("T", " ");
@@ -67,14 +75,7 @@ describe("SQLite understands the tutorials' MySQL date functions", () => {
 
   it("gives MySQL's values: dates stay dates, times are UTC text, every unit, a ? for n", async () => {
     const before = Date.now();
-    const [row] = await rows(
-      `SELECT NOW() AS now, CURDATE() AS today, curtime() AS time,
-        DATE_SUB('2026-03-31', INTERVAL 1 DAY) AS day, DATE_ADD('2026-03-31 10:00:00', INTERVAL 90 MINUTE) AS minutes,
-        DATE_SUB('2026-03-31', INTERVAL ? HOUR) AS hours, date_add('2026-01-01', interval 2 week) AS weeks,
-        DATE_ADD(DATE('2026-01-01 09:00:00'), INTERVAL 1 QUARTER) AS quarter, DATE_SUB('2026-05-15 08:00:00', INTERVAL 1 YEAR) AS year,
-        DATE_ADD('2026-03-31 23:59:59', INTERVAL 1 SECOND) AS second, DATE_SUB(DATE_ADD('2026-03-01', INTERVAL 1 MONTH), INTERVAL (2 + 1) DAY) AS nested`,
-      [3],
-    );
+    const [row] = await rows(`SELECT NOW() AS now, CURDATE() AS today, curtime() AS time, ${UNITS_SQL}`, [3]);
     expect(row).toMatchObject({
       day: "2026-03-30",
       minutes: "2026-03-31 11:30:00",
@@ -108,6 +109,29 @@ describe("SQLite understands the tutorials' MySQL date functions", () => {
     for (const sql of ["SELECT DATE_SUB(NOW(), 30) AS d", "SELECT DATE_ADD(NOW(), INTERVAL 1 FORTNIGHT) AS d"]) {
       const res = await query(sql);
       expect(res.error?.message, sql).toMatch(/is not MySQL's DATE_(SUB|ADD)\(date, INTERVAL n UNIT\); on SQLite it is understood with UNIT one of SECOND, MINUTE, HOUR, DAY, WEEK, MONTH, QUARTER, YEAR/);
+    }
+  });
+});
+
+describe.skipIf(missing("mysql", "the comparison of SQLite's MySQL date functions with MySQL's"))("the same date SQL on MySQL", () => {
+  it("answers as the embedded SQLite does", async () => {
+    const { url, drop } = await createMysqlDatabase(TEST_URLS.mysql!);
+    const mysqlDb = await MysqlDatabase.connect({ url, poolSize: 1 });
+    const work = await mkdtemp(join(tmpdir(), "goatkit-mysql-dates-"));
+    const host = await createHost({ database: { file: join(work, "desk.db"), demo: { tickets: 10 } } });
+    try {
+      await host.load(FIXTURE);
+      const sqlite = JSON.parse(String((await host.call(PLUGIN, "query", post({ sql: `SELECT ${UNITS_SQL}`, args: [3] }))).body));
+      const mysqlRows = await mysqlDb.query(`SELECT ${UNITS_SQL}`, [3]);
+      expect(sqlite).toEqual(mysqlRows);
+      const [now] = await mysqlDb.query("SELECT DATE_SUB(CURDATE(), INTERVAL 1 DAY) AS yesterday", []);
+      const [here] = JSON.parse(String((await host.call(PLUGIN, "query", post({ sql: "SELECT DATE_SUB(CURDATE(), INTERVAL 1 DAY) AS yesterday", args: [] }))).body));
+      expect(here).toEqual(now);
+    } finally {
+      await host.close();
+      await mysqlDb.close();
+      await drop();
+      await rm(work, { recursive: true, force: true });
     }
   });
 });
