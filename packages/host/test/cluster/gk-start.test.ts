@@ -76,6 +76,9 @@ describe.skipIf(skip)("two `gk start` hosts from one config file, on PostgreSQL 
           `  key_prefix: "${keys.prefix}cluster:"`,
           "  lease_ttl_ms: 3000",
           "  heartbeat_ms: 1000",
+          // Loaded before ready, so every due time from the first one runs on a loaded plugin.
+          "plugins:",
+          "  eager: true",
           "",
         ].join("\n"),
       );
@@ -83,7 +86,7 @@ describe.skipIf(skip)("two `gk start` hosts from one config file, on PostgreSQL 
       const all = () => hosts.map((h) => h.output()).join("\n---\n");
       await until(() => hosts.every((h) => h.lines.some((l) => l.event === "ready")), 60_000, "both hosts to be ready", all);
       for (const host of hosts) {
-        expect(host.lines.find((l) => l.event === "ready")).toMatchObject({ cluster: true, database: "postgres", plugins: [{ name: CLUSTER_PLUGIN, status: "discovered" }] });
+        expect(host.lines.find((l) => l.event === "ready")).toMatchObject({ cluster: true, database: "postgres", plugins: [{ name: CLUSTER_PLUGIN, status: "loaded" }] });
       }
       await new Promise((resolve) => setTimeout(resolve, RUN_MS));
       for (const host of hosts) host.child.kill("SIGTERM");
