@@ -33,7 +33,6 @@ export const devCommand = defineCommand({
     await assertPortFree(port);
     await buildPlugin(dir, manifest);
     const started = await startHost({ plugins: [dir], port, db: args.db, watch: true, ...(token ? { token } : {}) });
-    console.log(`\n${banner(manifest.name, started)}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
     // Reloads happen in the plugin manager when the new module lands: say how each one went.
     // A failed reload is said once: the manifest's change and the rebuilt module that follows it
     // each make the host try again, and fail for the same reason, until one succeeds.
@@ -124,6 +123,10 @@ export const devCommand = defineCommand({
       timer = setTimeout(() => void rebuild(), 150);
     });
     watcher.on("error", (error) => console.error(`gk dev: watching ${dir} failed: ${error instanceof Error ? error.message : String(error)}`));
+    // Said once the watcher has read the folder: a save from then on is seen (one made while
+    // chokidar still scanned, right after an earlier banner, was lost).
+    await new Promise<void>((ready) => watcher.once("ready", () => ready()));
+    console.log(`\n${banner(manifest.name, started)}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
 
     await new Promise<void>((resolvePromise) => {
       const stop = () => {
