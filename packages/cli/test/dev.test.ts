@@ -175,18 +175,28 @@ describe("gk dev with a TypeScript plugin whose handler throws", () => {
     await mkdir(join(dir, "src"));
     await writeFile(
       join(dir, "manifest.json"),
-      JSON.stringify({ name: "thrower", version: "1.0.0", wasm: "build/plugin.wasm", routes: [{ method: "GET", path: "/api/plugins/thrower/go", handler: "go" }] }),
+      JSON.stringify({
+        name: "thrower",
+        version: "1.0.0",
+        wasm: "build/plugin.wasm",
+        permissions: ["db:read", "db:write"],
+        routes: [
+          { method: "GET", path: "/api/plugins/thrower/go", handler: "go" },
+          { method: "GET", path: "/api/plugins/thrower/rename", handler: "rename" },
+        ],
+      }),
     );
     await writeFile(join(dir, "src/check.ts"), `export function check(n: number): number {\n  if (n > 1) {\n    throw new Error("n is too big");\n  }\n  return n;\n}\n`);
     await writeFile(
       join(dir, "src/index.ts"),
-      `import { definePlugin, Registration } from "@goatkit/sdk/guest";
+      `import { definePlugin, host, Registration } from "@goatkit/sdk/guest";
 import { check } from "./check.js";
 
 export default definePlugin({
   register: new Registration("thrower", "1.0.0"),
   handlers: {
     go: () => ({ n: check(2) }),
+    rename: () => host.dbExec("UPDATE tickets SET title = ? WHERE id = 1", ["renamed"]),
   },
 });
 `,
@@ -210,5 +220,76 @@ export default definePlugin({
     expect(printed).toContain("at check (src/check.ts:3:11)");
     expect(printed).toContain("at go (src/index.ts:7:18)");
     expect(printed).not.toMatch(/plugin\.js:\d+:\d+/);
+  });
+
+  it("prints a permission denial on a line of its own, naming the permission to add", async () => {
+    const before = dev.output.length;
+    expect((await fetch(`${dev.url}/api/plugins/thrower/rename`)).status).toBeGreaterThanOrEqual(400);
+    await waitFor(() => (/failed with/.test(dev.output.slice(before)) ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const printed = dev.output.slice(before);
+    expect(printed).toMatch(/^gk dev: thrower: permission denied: db_exec may not write table "tickets": add "db:write:tickets" to manifest\.permissions to write it$/m);
+    expect(printed.match(/db:write:tickets/g), printed).toHaveLength(1);
+    expect(printed).toMatch(/^gk dev: thrower: rename failed with E_\w+: .*the permission denial above/m);
+  });
+});
+
+describe("gk dev with an AssemblyScript plugin whose handler aborts", () => {
+  let dir: string;
+  let dev: Awaited<ReturnType<typeof startDev>>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "gk-dev-as-"));
+    await mkdir(join(dir, "node_modules", "@goatkit"), { recursive: true });
+    await symlink(join(repo, "packages/sdk"), join(dir, "node_modules", "@goatkit", "sdk"), "dir");
+    await symlink(join(repo, "packages/sdk/node_modules/assemblyscript"), join(dir, "node_modules", "assemblyscript"), "dir");
+    await mkdir(join(dir, "assembly"));
+    const asc = join(repo, "packages/sdk/node_modules/assemblyscript/bin/asc.js");
+    await writeFile(
+      join(dir, "manifest.json"),
+      JSON.stringify({
+        name: "aborter",
+        version: "1.0.0",
+        wasm: "build/plugin.wasm",
+        build: { command: "node", args: [asc, "assembly/index.ts", "--outFile", "build/plugin.wasm", "--runtime", "incremental"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" },
+        routes: [{ method: "GET", path: "/api/plugins/aborter/go", handler: "go" }],
+      }),
+    );
+    await writeFile(
+      join(dir, "assembly/index.ts"),
+      `import { packJSON, parseRequest, register, JSON, Registration } from "@goatkit/sdk/assembly";
+export { gk_alloc, gk_abi_version } from "@goatkit/sdk/assembly";
+
+export function gk_register(): u64 {
+  return register(new Registration("aborter", "1.0.0"));
+}
+
+function check(n: i32): i32 {
+  if (n > 1) throw new Error("n is too big");
+  return n;
+}
+
+export function go(reqPtr: u32, reqLen: u32): u64 {
+  parseRequest(reqPtr, reqLen);
+  return packJSON(new JSON.Obj().set("n", check(2)));
+}
+`,
+    );
+    dev = await startDev(dir, "aborter", 120_000);
+  }, 150_000);
+
+  afterAll(async () => {
+    await dev?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("prints the abort once, at the author's file and line", async () => {
+    const before = dev.output.length;
+    expect((await fetch(`${dev.url}/api/plugins/aborter/go`)).status).toBe(500);
+    await waitFor(() => (dev.output.slice(before).includes("gk dev: aborter: go failed with E_TRAP") ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const printed = dev.output.slice(before);
+    expect(printed.match(/failed with/g), printed).toHaveLength(1);
+    expect(printed).toMatch(/n is too big at assembly\/index\.ts:9:\d+/);
   });
 });

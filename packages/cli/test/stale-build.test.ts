@@ -82,6 +82,10 @@ describe("checks on a stale build", () => {
     await writeFile(join(dir, "src/index.ts"), source("one"));
     const built = await run(["plugin", "build", dir, "--binding", "component"], dir);
     expect(built.code, built.stderr).toBe(0);
+    // The component runs the bundle as plugin.js: its source map lies beside it, as for QuickJS.
+    const map = JSON.parse(await readFile(join(dir, "build/plugin.wasm.map"), "utf8")) as { sources: string[]; mappings: string };
+    expect(map.sources).toContain("src/index.ts");
+    expect(map.mappings).not.toBe("");
     await new Promise((r) => setTimeout(r, 50));
     await writeFile(join(dir, "src/index.ts"), source("two"));
 

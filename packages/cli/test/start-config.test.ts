@@ -99,7 +99,7 @@ describe("gk start --config", () => {
         });
         child.on("exit", (code) => reject(new Error(`gk start exited with ${code}: ${out}`)));
       });
-      expect(ready.plugins).toEqual([{ name: "kitchen-sink", status: "loaded" }]);
+      expect(ready.plugins).toEqual([{ name: "kitchen-sink", status: "discovered" }]);
       const res = await fetch(`${ready.url}/api/plugins/kitchen-sink/echo/7?page=3`);
       expect(res.status).toBe(200);
     } finally {

@@ -30,7 +30,7 @@ describe("gk start with .zip packages", () => {
     await writeFile(file, packed.bytes);
     const started = await startUntil([file, "--trust", keys.publicKey, "--require-signatures"], /Press Ctrl-C|exited|gk: /);
     try {
-      expect(started.out).toContain("kitchen-sink: loaded");
+      expect(started.out).toContain("kitchen-sink: registered (not loaded; loads on first use)");
       expect(started.url).not.toBeNull();
       const res = await fetch(`${started.url}/api/plugins/kitchen-sink/echo/7?page=3`);
       expect(res.status).toBe(200);
@@ -47,7 +47,7 @@ describe("gk start with .zip packages", () => {
     const started = await startUntil([file, "--trust", keys.publicKey, "--require-signatures"], /Press Ctrl-C|gk: /);
     started.stop();
     expect(started.out).toMatch(new RegExp(`${packed.fileName.replace(/[.]/g, "\\.")}: error \\(.*is not signed.*the trust policy is "require"`));
-    expect(started.out).not.toContain("kitchen-sink: loaded");
+    expect(started.out).not.toContain("kitchen-sink: registered");
   });
 
   it("in --plugins-dir, serves a package, and names a package it cannot read and a file it skips", async () => {
@@ -59,7 +59,7 @@ describe("gk start with .zip packages", () => {
     await writeFile(join(plugins, "notes.txt"), "not a plugin");
     const started = await startUntil(["--plugins-dir", plugins], /Press Ctrl-C|gk: /);
     try {
-      expect(started.out).toContain("kitchen-sink: loaded");
+      expect(started.out).toContain("kitchen-sink: registered (not loaded; loads on first use)");
       expect(started.out).toMatch(/broken-1\.0\.0\.zip: error \(.+\)/);
       expect(started.out).toContain(`skipped ${join(plugins, "notes.txt")}: not a plugin folder or a .zip package`);
       const res = await fetch(`${started.url}/api/plugins/kitchen-sink/echo/7?page=3`);

@@ -18,7 +18,7 @@ describe("gk start's pages", () => {
   it("without the stats and faq plugins, neither lists nor serves the demo agent page", async () => {
     const started = await startUntil([kitchenSink, "--token", token], /Press Ctrl-C|gk: /);
     try {
-      expect(started.out).toContain("kitchen-sink: loaded");
+      expect(started.out).toContain("kitchen-sink: registered (not loaded; loads on first use)");
       expect(started.out).not.toContain("/agent");
       const res = await fetch(`${started.url}/agent`, auth);
       expect(res.status).toBe(404);

@@ -33,7 +33,6 @@ export const devCommand = defineCommand({
     await assertPortFree(port);
     await buildPlugin(dir, manifest);
     const started = await startHost({ plugins: [dir], port, db: args.db, watch: true, ...(token ? { token } : {}) });
-    console.log(`\n${banner(manifest.name, started)}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
     // Reloads happen in the plugin manager when the new module lands: say how each one went.
     // A failed reload is said once: the manifest's change and the rebuilt module that follows it
     // each make the host try again, and fail for the same reason, until one succeeds.
@@ -47,14 +46,26 @@ export const devCommand = defineCommand({
     // E_TIMEOUT, E_PERMISSION_DENIED, ...) would otherwise show only on the dashboard's log page.
     // A TypeScript handler's throw is logged by the plugin first, with the stack; the host's line
     // of the failed call follows: the two are printed as one, the stack in the author's files.
+    // A permission denial (logged as a warning: the plugin may handle it) gets a line of its own,
+    // which names the permission or allowed host to add; the failed call that may follow refers to it.
     let stack = "";
+    let denial = "";
     const unsubscribe = started.host.logs.subscribe((entry) => {
-      if (entry.plugin !== manifest.name || entry.level !== "error") return;
+      if (entry.plugin !== manifest.name) return;
+      if (entry.level === "warn" && typeof entry.fields.host_function === "string" && entry.message.startsWith("permission denied")) {
+        denial = entry.message;
+        console.error(`gk dev: ${entry.plugin}: ${entry.message}`);
+        return;
+      }
+      if (entry.level !== "error") return;
       const { handler, code, event } = entry.fields;
       if (typeof entry.fields.stack === "string") stack = entry.fields.stack;
       else if (typeof handler === "string") {
-        const message = entry.message.startsWith(`${handler}: `) ? entry.message.slice(handler.length + 2) : entry.message;
-        const trace = stack === "" ? "" : `\n${stack.replace(/^\S.*\n/, "").trimEnd()}`;
+        let message = entry.message.startsWith(`${handler}: `) ? entry.message.slice(handler.length + 2) : entry.message;
+        if (denial !== "" && message.includes(denial)) message = message.replace(denial, "the permission denial above");
+        denial = "";
+        // V8 and QuickJS stacks start with the message; SpiderMonkey's (a component's) with a frame.
+        const trace = stack === "" ? "" : `\n${stack.replace(/^(?!\S*@\S+:\d+:\d+\n)\S.*\n/, "").trimEnd()}`;
         stack = "";
         console.error(`gk dev: ${entry.plugin}: ${handler} failed with ${String(code ?? "E_TRAP")}: ${mapStack(message + trace, output, dir)}`);
       } else if (event === "error" && entry.message !== lastFailure) {
@@ -112,6 +123,10 @@ export const devCommand = defineCommand({
       timer = setTimeout(() => void rebuild(), 150);
     });
     watcher.on("error", (error) => console.error(`gk dev: watching ${dir} failed: ${error instanceof Error ? error.message : String(error)}`));
+    // Said once the watcher has read the folder: a save from then on is seen (one made while
+    // chokidar still scanned, right after an earlier banner, was lost).
+    await new Promise<void>((ready) => watcher.once("ready", () => ready()));
+    console.log(`\n${banner(manifest.name, started)}\nWatching ${relative(process.cwd(), dir) || "."} for changes. Press Ctrl-C to stop.`);
 
     await new Promise<void>((resolvePromise) => {
       const stop = () => {

@@ -120,6 +120,7 @@ export const startCommand = defineCommand({
     templates: { type: "string", description: "A folder of the application's templates (docs/templates.md); repeat for more, searched in order" },
     page: { type: "string", description: "Serve a page of the templates: ROUTE=TEMPLATE, e.g. /queue=queue.html; repeat for more" },
     watch: { type: "boolean", description: "Reload a plugin when its .wasm or manifest changes", default: false },
+    eager: { type: "boolean", description: "Load every plugin at start instead of on its first use (plugins.eager)", default: false },
     json: { type: "boolean", description: "Print one JSON line per event (ready, run, plugin, cluster, stopping, stopped) instead of text", default: false },
   },
   async run({ args, rawArgs }) {
@@ -145,6 +146,7 @@ export const startCommand = defineCommand({
     const trusted = trustFlags(rawArgs);
     if (trusted.length > 0) env.GOATKIT_TRUSTED_KEYS = trusted.join(",");
     if (args["require-signatures"]) env.GOATKIT_REQUIRE_SIGNATURES = "true";
+    if (args.eager) env.GOATKIT_PLUGINS_EAGER = "true";
     const database = await configuredDatabase(env);
     if (!database) {
       // Nothing configured: the embedded demo help desk in a SQLite file.
@@ -174,10 +176,9 @@ export const startCommand = defineCommand({
         ...(args.listen ? { hostname: args.listen } : {}),
         adminToken: token,
         watch: args.watch,
-        // The demo pages only when the plugins they use are loaded; the application's pages win.
+        // The demo pages only when the plugins they use are served; the application's pages win.
         templates: (manager) => {
-          const loaded = new Set(manager.list().filter((p) => p.status === "loaded").map((p) => p.name));
-          const demo = DEMO_PAGE_PLUGINS.every((name) => loaded.has(name));
+          const demo = servesDemoPlugins(manager);
           return { folders: [...templateFolders, ...(demo ? [DEMO_TEMPLATES] : [])], pages: { ...(demo ? DEMO_PAGES : {}), ...pages } };
         },
         // The demo help desk's ticket API, only on the embedded demo database.
@@ -241,12 +242,20 @@ async function pagesFrom(flags: string[], folders: string[]): Promise<Record<str
 
 /** The pages the host serves, with what each is, for the banner. */
 function servedPages(manager: { list(): Array<{ name: string; status: string }> }, pages: Record<string, string>): Array<[string, string, string]> {
-  const loaded = new Set(manager.list().filter((p) => p.status === "loaded").map((p) => p.name));
   const served: Array<[string, string, string]> = Object.entries(pages).map(([path, template]) => ["page", path, template]);
-  if (DEMO_PAGE_PLUGINS.every((name) => loaded.has(name))) {
+  if (servesDemoPlugins(manager)) {
     for (const path of Object.keys(DEMO_PAGES)) if (!(path in pages)) served.unshift(["agent page", path, "rendered from templates that use the stats and faq plugins"]);
   }
   return served;
+}
+
+/**
+ * Whether the plugins the demo pages use are served: loaded, or registered from their manifests
+ * and loading on first use (the page's first `{% use %}` loads them).
+ */
+function servesDemoPlugins(manager: { list(): Array<{ name: string; status: string }> }): boolean {
+  const served = new Set(manager.list().filter((p) => ["loaded", "loading", "discovered"].includes(p.status)).map((p) => p.name));
+  return DEMO_PAGE_PLUGINS.every((name) => served.has(name));
 }
 
 /** What a plugins folder holds that the host does not serve: neither a folder nor a .zip (hidden files aside). */
@@ -271,12 +280,15 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
 }
 
+/** A plugin's status as the start-up lines say it. */
+const STATUS_TEXT: Record<string, string> = { discovered: "registered (not loaded; loads on first use)" };
+
 /** The host's events as the text lines an operator reads. */
 function printLine(line: HostProcessLine): void {
   switch (line.event) {
     case "ready":
       for (const plugin of line.plugins as Array<{ name: string; status: string; error?: string }>) {
-        console.log(`${plugin.name}: ${plugin.status}${plugin.error ? ` (${plugin.error})` : ""}`);
+        console.log(`${plugin.name}: ${STATUS_TEXT[plugin.status] ?? plugin.status}${plugin.error ? ` (${plugin.error})` : ""}`);
       }
       return;
     case "run":

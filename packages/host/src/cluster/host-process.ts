@@ -7,6 +7,7 @@ import { messageOf } from "../services/connection-error.js";
 import { hostConfigFromEnv, servicesFromConfig } from "../services/from-config.js";
 import { ServicesConfigError } from "../services/config.js";
 import { PackageFileSource, PackageSource } from "../manager/package-sources.js";
+import { loadEagerly, namedFolderSources } from "../manager/load-policy.js";
 import { ClusterCoordinator } from "./cluster-coordinator.js";
 import { clusterOptionsFromEnv, defaultHostId } from "./cluster-options.js";
 import { forgetSecrets } from "./forget-secrets.js";
@@ -14,12 +15,21 @@ import { forgetSecrets } from "./forget-secrets.js";
 export interface HostProcessOptions {
   /** The plugins folders the host serves (the same plugins on every host of a cluster). */
   pluginsDir?: string | string[];
-  /** Single plugin folders (or `.wasm` files) to serve as well, loaded before the host is ready. */
+  /**
+   * Single plugin folders (or `.wasm` files) to serve as well. A folder's manifest is read before
+   * the host is ready (a broken one stops start-up, naming it); a `.wasm` file is loaded then.
+   */
   plugins?: string[];
   /** Plugin packages (`.zip`, as `gk plugin pack` makes them) to serve, checked under the signature policy of the config. */
   packages?: string[];
   /** Reload a plugin when its module or manifest changes, and pick up new plugin folders (default false). */
   watch?: boolean;
+  /**
+   * Load every plugin at start (default: the config's `plugins.eager`, `GOATKIT_PLUGINS_EAGER`,
+   * else false). Otherwise a plugin is registered from its manifest (routes, widgets, menus,
+   * templates, jobs known) and its module loads on first use (load-policy.ts).
+   */
+  eager?: boolean;
   /**
    * Where services (`GOATKIT_DB_URL`, `GOATKIT_REDIS_URL`, ...) and cluster settings are read
    * (default process.env, whose secrets are forgotten once read: see forgetSecrets).
@@ -104,8 +114,10 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
     // Read: the token and the service URLs leave this process's environment, which plugin
     // processes of the host's user could otherwise read in /proc/<pid>/environ.
     if (options.env === undefined) forgetSecrets();
-    // Loaded into the host, which the manager adopts: a broken folder stops start-up, naming it.
-    for (const folder of folders) await host.load(folder);
+    // Named folders are discovered from their manifests (a broken one stops start-up, naming
+    // it); `.wasm` files are loaded into the host, which the manager adopts.
+    const named = await namedFolderSources(folders, host);
+    for (const path of named.loadNow) await host.load(path);
     const coordinator = cluster ? await ClusterCoordinator.connect({ ...cluster, hostId }) : null;
     if (coordinator) {
       closers.push(() => coordinator.close());
@@ -117,6 +129,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
     const trust = { policy: packages?.require_signatures ? ("require" as const) : ("warn" as const), trustedKeys: packages?.trusted_keys ?? [] };
     const pluginsDirs = options.pluginsDir === undefined ? [] : Array.isArray(options.pluginsDir) ? options.pluginsDir : [options.pluginsDir];
     const sources = [
+      ...named.sources,
       ...(packages?.dir ? [new PackageSource(packages.dir, { trust })] : []),
       ...pluginsDirs.map((dir) => new PackageSource(dir, { trust })),
       ...packageFiles.map((file) => new PackageFileSource(file, { trust })),
@@ -126,10 +139,9 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
     manager.on("*", ({ time: _time, ...event }) => print("plugin", event));
     // Before any job runs: a plugin disabled on the other hosts stays disabled here.
     await coordinator?.attach(manager);
-    for (const plugin of manager.list()) {
-      // Loaded now rather than on the first call, so migrations are applied before traffic comes.
-      if (plugin.enabled && plugin.status !== "error") await manager.load(plugin.name).catch((error: unknown) => print("error", { plugin: plugin.name, message: messageOf(error) }));
-    }
+    // Eager: loaded now rather than on the first call, so a module that fails to load is
+    // reported, and migrations are applied, before traffic comes.
+    if (options.eager ?? config.plugins?.eager ?? false) await loadEagerly(manager, (plugin, error) => print("error", { plugin, message: messageOf(error) }));
 
     const admin: TokenUser = { id: 1, login: "admin", email: "admin@goatflow.example", role: "admin" };
     const server: RunningServer = await startServer({

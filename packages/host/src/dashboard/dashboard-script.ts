@@ -31,9 +31,9 @@ const START = String.raw`
     logs: ["Logs", "Plugin and host log lines, live."],
     tickets: ["Help desk", "The demo help desk: create and change tickets; each save fires after_save at the plugins."]
   };
-  var STATUS_LABEL = { discovered: "Idle", loading: "Loading", loaded: "Loaded", disabled: "Disabled", error: "Error" };
+  var STATUS_LABEL = { discovered: "Not loaded", loading: "Loading", loaded: "Loaded", disabled: "Disabled", error: "Error" };
   var STATUS_HINT = {
-    discovered: "Discovered; the module loads on first use",
+    discovered: "Registered from its manifest (routes, widgets, menus known); the module loads on first use",
     loading: "Loading the module",
     loaded: "Loaded and serving calls",
     disabled: "Disabled by an administrator: calls are refused",

@@ -20,6 +20,13 @@ export interface ServicesConfig {
   plugin_limits?: PluginLimitsConfig;
   /** Plugin packages: where they are, and whose signatures they need (docs/packages.md). */
   packages?: PackagesConfig;
+  /** When the plugins the host serves are loaded (docs/services.md, "Loading plugins"). */
+  plugins?: PluginLoadingConfig;
+}
+
+export interface PluginLoadingConfig {
+  /** Load every plugin when the host starts (default false: each loads on its first use). */
+  eager?: boolean;
 }
 
 export interface PluginLimitsConfig {
@@ -131,6 +138,7 @@ export const SERVICE_ENV_VARS = {
   GOATKIT_PACKAGES_DIR: "packages.dir",
   GOATKIT_REQUIRE_SIGNATURES: "packages.require_signatures",
   GOATKIT_TRUSTED_KEYS: "packages.trusted_keys",
+  GOATKIT_PLUGINS_EAGER: "plugins.eager",
   GOATKIT_GRPC_RUN_AS: "grpc.run_as",
   GOATKIT_GRPC_UID_BASE: "grpc.uid_base",
   GOATKIT_GRPC_UID_COUNT: "grpc.uid_count",
@@ -148,6 +156,7 @@ const FIELDS: Record<Section, Record<string, Kind>> = {
   cluster: { enabled: "boolean", host_id: "string", key_prefix: "string", lease_ttl_ms: "milliseconds", heartbeat_ms: "milliseconds" },
   plugin_limits: { memory_mb: "count", timeout_ms: "count", max_request_bytes: "count", max_result_bytes: "count" },
   packages: { dir: "string", require_signatures: "boolean", trusted_keys: "keys" },
+  plugins: { eager: "boolean" },
   grpc: { run_as: "run_as", uid_base: "count", uid_count: "count" },
 };
 const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };

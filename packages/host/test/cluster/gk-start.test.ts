@@ -76,6 +76,9 @@ describe.skipIf(skip)("two `gk start` hosts from one config file, on PostgreSQL 
           `  key_prefix: "${keys.prefix}cluster:"`,
           "  lease_ttl_ms: 3000",
           "  heartbeat_ms: 1000",
+          // Loaded before ready, so every due time from the first one runs on a loaded plugin.
+          "plugins:",
+          "  eager: true",
           "",
         ].join("\n"),
       );

@@ -44,8 +44,9 @@ describe.skipIf(skip)("two host processes sharing PostgreSQL and Redis", () => {
           GOATKIT_CLUSTER_LEASE_TTL_MS: String(LEASE_TTL_MS),
           GOATKIT_CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS),
           GOATKIT_TEST_TICK_MS: "100",
+          GOATKIT_PLUGINS_EAGER: "true",
         };
-        // Started together: both load the plugin, and apply its migration, at the same moment.
+        // Started together and eager: both load the plugin, and apply its migration, at the same moment.
         hosts.push(spawnHost("a", entry.url, dir.dir, env), spawnHost("b", entry.url, dir.dir, env));
         const [readyA, readyB] = await Promise.all(hosts.map((h) => h.waitFor((l) => l.event === "ready", 30_000, "its ready line")));
         expect(readyA).toMatchObject({ cluster: true, database: "postgres", plugins: [{ name: CLUSTER_PLUGIN, status: "loaded" }] });

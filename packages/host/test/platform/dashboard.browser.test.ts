@@ -167,7 +167,7 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
     expect((await platform.fetch("/api/plugins/ticket-stats/summary")).status).toBe(503);
     await card.locator('[data-action="enable"]').click();
     await card.locator('.pill[data-status="discovered"]').waitFor();
-    expect(await card.locator(".pill").textContent()).toBe("Idle");
+    expect(await card.locator(".pill").textContent()).toBe("Not loaded");
     expect((await platform.fetch("/api/plugins/ticket-stats/summary")).status).toBe(200);
     await card.locator('.pill[data-status="loaded"]').waitFor();
   });

@@ -114,8 +114,10 @@ export async function buildPlugin(options: BuildOptions): Promise<BuildResult> {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(processEntry(entryPath), dir, "process"));
     wasm = new TextEncoder().encode(code);
   } else if (binding === "component") {
-    const code = await progress.step("bundle", "bundling with esbuild", () => bundle(componentEntry(entryPath), dir, "component"));
+    // The component runs the bundle as plugin.js too (componentize.ts): the same map serves it.
+    const { code, map } = await progress.step("bundle", "bundling with esbuild", () => bundleMapped(componentEntry(entryPath), dir, "component", true));
     wasm = await progress.step("componentize", "componentizing with componentize-js", () => componentizeBundle(code));
+    sourceMap = map;
   } else {
     const code = await progress.step("bundle", "bundling with esbuild", () => bundle(extismEntry(entryPath, description.handlers), dir, "extism"));
     wasm = await progress.step("extism-js", "compiling with extism-js", () => compileWithExtismJs(code, description.handlers));

@@ -3,6 +3,7 @@ import Database from "libsql";
 import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { guardReadOnlyTransaction } from "./read-guard.js";
 import { checkPlaceholderCount, scanSql } from "./sql-scan.js";
+import { rewriteMysqlDates } from "./mysql-dates.js";
 import { DEMO_SCHEMA } from "./demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "./demo-data.js";
 import { SqliteCatalogue, SqlitePluginDatabase } from "./sqlite-plugin-database.js";
@@ -33,7 +34,8 @@ export class SqliteDatabase implements DatabaseService {
     }
   }
 
-  query(sql: string, args: SqlValue[]): Row[] {
+  query(text: string, args: SqlValue[]): Row[] {
+    const sql = rewriteMysqlDates(text);
     guardReadOnlyTransaction(sql, "sqlite");
     // libsql binds NULL to a `?` left without an argument: refuse, as the servers do.
     checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
@@ -48,7 +50,8 @@ export class SqliteDatabase implements DatabaseService {
     }
   }
 
-  exec(sql: string, args: SqlValue[]): ExecResult {
+  exec(text: string, args: SqlValue[]): ExecResult {
+    const sql = rewriteMysqlDates(text);
     checkPlaceholderCount(scanSql(sql, "sqlite").placeholders.length, args);
     const stmt = this.#db.prepare(sql);
     const info = stmt.run(...toSqlite(args));

@@ -3,6 +3,7 @@ import type { ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from
 import { DatabasePermissionError } from "./database-permission-error.js";
 import { programAccess, type ExplainRow, type ProgramAccess } from "./sqlite-program.js";
 import { checkPlaceholderCount, scanSql } from "./sql-scan.js";
+import { rewriteMysqlDates } from "./mysql-dates.js";
 
 type LibsqlDatabase = InstanceType<typeof Database>;
 
@@ -137,7 +138,10 @@ export class SqlitePluginDatabase implements PluginDatabase {
 
   readonly #who: string;
 
-  query(sql: string, args: SqlValue[]): Row[] {
+  query(text: string, args: SqlValue[]): Row[] {
+    // MySQL's NOW(), CURDATE(), DATE_SUB/DATE_ADD(x, INTERVAL n UNIT) in SQLite's words; the
+    // rewritten text is what is checked and run.
+    const sql = rewriteMysqlDates(text);
     checkPlaceholderCount(this.#authorize(sql, "read").placeholders, args);
     // query_only makes SQLite itself refuse writes, whatever the statement looks like.
     this.db.exec("PRAGMA query_only = 1");
@@ -150,7 +154,8 @@ export class SqlitePluginDatabase implements PluginDatabase {
     }
   }
 
-  exec(sql: string, args: SqlValue[]): ExecResult {
+  exec(text: string, args: SqlValue[]): ExecResult {
+    const sql = rewriteMysqlDates(text);
     const verdict = this.#authorize(sql, "write");
     checkPlaceholderCount(verdict.placeholders, args);
     const info = this.db.prepare(sql).run(...this.convert.args(args));
