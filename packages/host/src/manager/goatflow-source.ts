@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { formatIssues, fromGoatflowRegistration, isGoatflowRegistration, REGISTRATION_FIELDS, validateManifest, type Manifest } from "@goatkit/sdk";
+import { formatIssues, fromGoatflowRegistration, REGISTRATION_FIELDS, validateManifest } from "@goatkit/sdk";
 import { HostCalls, messageOf } from "../host-api/host-calls.js";
 import type { HostServices } from "../host-api/host-services.js";
 import { GoatflowSignatureError, checkGoatflowSignature } from "../packages/goatflow-signature.js";
@@ -47,13 +47,19 @@ export async function goatflowFolderFormat(folder: string): Promise<"plugin.yaml
   const isFile = async (name: string) => (await stat(join(folder, name)).catch(() => null))?.isFile() === true;
   const json = await readFile(join(folder, "manifest.json"), "utf8").catch(() => null);
   // Our manifest (JSON or YAML) wins over anything of GoatFlow's beside it.
-  if ((json !== null && !isGoatflowManifestJson(json)) || (await isFile("manifest.yaml")) || (await isFile("manifest.yml"))) return null;
+  if ((json !== null && !isGoatflowManifestJson(json, await isFile("plugin.wasm"))) || (await isFile("manifest.yaml")) || (await isFile("manifest.yml"))) return null;
   if (await isFile("plugin.yaml")) return "plugin.yaml";
   return json !== null ? "manifest.json" : null;
 }
 
-/** A manifest.json that is GoatFlow's GKRegistration (v0.6.5 upload packages), not ours. */
-export function isGoatflowManifestJson(text: string): boolean {
+/**
+ * Whether a manifest.json is GoatFlow's GKRegistration (v0.6.5 upload packages) rather than ours.
+ * Both need only `name` and `version`, so: one with a field only ours has (`wasm`, `runtime`,
+ * `build`, ...) is ours; one our schema refuses is GoatFlow's when its fields are all
+ * GKRegistration's; one valid as either is ours only when our default module, plugin.wasm, is
+ * beside it (GoatFlow's package holds `<name>.wasm`).
+ */
+export function isGoatflowManifestJson(text: string, pluginWasmBeside: boolean): boolean {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -62,8 +68,9 @@ export function isGoatflowManifestJson(text: string): boolean {
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const doc = value as Record<string, unknown>;
-  if (validateManifest(doc).ok) return false;
-  return isGoatflowRegistration(doc) || Object.keys(doc).every((key) => GKREGISTRATION_FIELDS.has(key));
+  if (Object.keys(doc).some((key) => !GKREGISTRATION_FIELDS.has(key))) return false;
+  if (validateManifest(doc).ok) return !pluginWasmBeside;
+  return true;
 }
 
 const GKREGISTRATION_FIELDS = new Set(["name", "version", "description", "author", "license", "homepage", "routes", "menu_items", "widgets", "jobs", "templates", "i18n", "error_codes", "hide_menu_items", "landing_page", "min_host_version", "permissions", "resources", "groups", "custom_fields", "uis", "cascades"]);

@@ -145,6 +145,7 @@ export class PluginManager {
     this.#sources = [...dirs.map((dir) => new FolderSource(dir)), ...(options.sources ?? [])];
     const signers = [...(options.host.requiredSigners?.values() ?? [])];
     for (const source of this.#sources) source.attach?.({ services: options.host.services, trustedKeys: signers, requireSignatures: signers.length > 0 });
+    options.host.services.plugins?.routeThrough((plugin, handler, input) => this.call(plugin, handler, input));
   }
 
   /** Creates a manager, adopts the host's plugins and discovers the sources' plugins. */
