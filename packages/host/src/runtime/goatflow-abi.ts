@@ -86,7 +86,10 @@ export function goatflowResult(call: GoatflowCall, handler: string, result: Uint
   if (call.kind !== "route" && call.kind !== "call") return result;
   if (result === null || result.byteLength === 0) return encoder.encode(JSON.stringify({ gk_response: { status: 200, headers: { "content-type": "application/json" }, body: "" } }));
   const text = decode(result);
-  const parsed = parseJson(text);
+  const object = /^\s*\{/.test(text);
+  // A function's result that is not an object cannot be read as one of our envelopes: it passes as it is.
+  if (call.kind === "call" && !object) return result;
+  const parsed = object ? parseJson(text) : null;
   // A function's result is passed on as it is (plugin_call answers the target's raw result).
   const html = call.kind === "route" && parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as { html?: unknown }).html : undefined;
   const response =
