@@ -232,7 +232,7 @@ export class Plugin {
       return this.#fail(handler, new PluginCallError("E_REQUEST_TOO_LARGE", `the request is ${bytes.byteLength} bytes, more than the plugin's limit of ${this.limits.max_request_bytes}`));
     }
     try {
-      const response = interpretResult(await this.runner.call(handler, bytes), request.kind, (message) => this.services.logs.write(this.name, "warn", `${handler}: ${message}`, { code: "E_HEADER_DROPPED" }));
+      const response = interpretResult(await this.runner.call(handler, bytes, request), request.kind, (message) => this.services.logs.write(this.name, "warn", `${handler}: ${message}`, { code: "E_HEADER_DROPPED" }));
       if (response.error) this.services.logs.write(this.name, "error", `${handler}: ${response.error.message}`, { code: response.error.code, status: response.status, handler });
       return response;
     } catch (error) {
