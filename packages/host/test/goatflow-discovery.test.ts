@@ -206,13 +206,20 @@ describe.skipIf(!haveC)("plugin_call and publish_event between GoatFlow plugins"
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "goatflow-plugin-call-"));
-    for (const name of ["alpha", "beta", "gamma"]) await copyFile(C_WASM, join(dir, `${name}.wasm`));
+    for (const name of ["beta", "gamma"]) await copyFile(C_WASM, join(dir, `${name}.wasm`));
+    // alpha waits for whole chains of calls: its plugin.yaml gives it the time and the grants.
+    await mkdir(join(dir, "alpha"));
+    await copyFile(C_WASM, join(dir, "alpha", "alpha.wasm"));
+    await writeFile(
+      join(dir, "alpha", "plugin.yaml"),
+      "name: alpha\nversion: 1.0.0\nruntime: wasm\nresources:\n  call_timeout: 60s\n  permissions:\n    - { type: plugin_call, scope: [alpha, beta] }\n    - { type: email, access: write }\n",
+    );
     host = await createHost({ database: { demo: { tickets: 2 } } });
     host.services.plugins!.onEvent((event) => events.push(event));
     manager = await PluginManager.create({
       host,
       pluginsDir: dir,
-      plugins: { alpha: { grant: ["plugin:call:beta", "plugin:call:alpha", "email:send"] }, beta: { grant: ["plugin:call:alpha"] } },
+      plugins: { beta: { grant: ["plugin:call:alpha"] } },
     });
     server = await startServer({ manager, port: 0, tokens: TOKENS, scheduler: false });
   });
