@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, type Host } from "../src/index.js";
 import type { PluginEvent } from "../src/host-api/plugin-bus.js";
 import { startServer, type RunningServer } from "../src/http/server.js";
+import { PackageSource } from "../src/manager/package-sources.js";
 import { PluginManager } from "../src/manager/plugin-manager.js";
+import { writeZip } from "../src/packages/zip-writer.js";
 import { AGENT_TOKEN, TOKENS } from "./platform/support/platform.js";
 
 // GoatFlow's plugins found as GoatFlow finds them, with the C plugin of fixtures/goatflow-c
@@ -90,8 +92,13 @@ describe.skipIf(!haveC)("GoatFlow plugins in the plugins directory", () => {
     await writeFile(join(dir, "ours", "plugin.yaml"), "name: not-used\nruntime: wasm\nbinary: plugin.wasm\n");
     await writeFile(join(dir, "ours", "manifest.json"), JSON.stringify({ name: "hello-c-ours", version: "1.0.0", routes: [{ method: "GET", path: "/page", handler: "page" }], permissions: ["db:read"] }));
 
+    // The same v0.6.5 package as GoatFlow's upload takes it: a zip, in a packages folder.
+    await mkdir(join(dir, "uploads"));
+    const zip = writeZip(new Map([["manifest.json", Buffer.from(JSON.stringify({ ...registration, name: "zipped" }))], ["zipped.wasm", new Uint8Array(await readFile(C_WASM))]]));
+    await writeFile(join(dir, "uploads", "zipped-1.0.0.zip"), zip);
+
     host = await createHost({ database: { demo: { tickets: 5 } } });
-    manager = await PluginManager.create({ host, pluginsDir: dir, plugins: { "hello-c-ours": { enabled: false } } });
+    manager = await PluginManager.create({ host, pluginsDir: dir, sources: [new PackageSource(join(dir, "uploads"))], plugins: { "hello-c-ours": { enabled: false } } });
   });
   afterAll(async () => {
     await manager?.close();
@@ -139,6 +146,12 @@ describe.skipIf(!haveC)("GoatFlow plugins in the plugins directory", () => {
     expect(manager.info("hello-c")).toMatchObject({ goatflow: "manifest.json", hasManifest: false, status: "discovered" });
     const res = await manager.call("hello-c", "hello", { kind: "route", method: "GET", path: "/hello/y", params: { name: "y" } });
     expect(json(res.body)).toMatchObject({ args: { name: "y" } });
+  });
+
+  it("extracts and loads a v0.6.5 upload zip (GoatFlow's manifest.json and the module)", async () => {
+    expect(manager.info("zipped")).toMatchObject({ source: "zip", goatflow: "manifest.json", hasManifest: false, location: join(dir, "uploads", "zipped-1.0.0.zip") });
+    const res = await manager.call("zipped", "page", { kind: "route", method: "GET", path: "/page" });
+    expect(res.body).toBe("<h1>Hello from C</h1>");
   });
 
   it("lets our manifest win over a plugin.yaml beside it", () => {
