@@ -10,6 +10,7 @@ import { startServer, type RunningServer } from "../src/http/server.js";
 import { PackageSource } from "../src/manager/package-sources.js";
 import { PluginManager } from "../src/manager/plugin-manager.js";
 import { writeZip } from "../src/packages/zip-writer.js";
+import { goatflowResources } from "../src/manager/goatflow-yaml.js";
 import { AGENT_TOKEN, TOKENS } from "./platform/support/platform.js";
 
 // GoatFlow's plugins found as GoatFlow finds them, with the C plugin of fixtures/goatflow-c
@@ -296,5 +297,27 @@ describe.skipIf(!haveC)("plugin_call and publish_event between GoatFlow plugins"
     const res = await fetch(`${server.url}/api/plugins/gamma/hello/goat?x=1`, { headers: { authorization: `Bearer ${AGENT_TOKEN}` } });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { args: Record<string, unknown> }).args).toMatchObject({ name: "goat", x: "1", _method: "GET" });
+  });
+});
+
+describe("plugin.yaml resources onto grants", () => {
+  const map = (permissions: unknown[], extra: Record<string, unknown> = {}) => goatflowResources({ permissions, ...extra }, "plugin.yaml");
+
+  it("maps each type and access onto the grant that allows the same host functions", () => {
+    expect(map([{ type: "db", access: "write" }, { type: "cache", access: "readwrite" }, { type: "email" }, { type: "config", access: "read" }])).toEqual({
+      permissions: ["db:write", "cache:read", "cache:write", "email:send"],
+      allowedHosts: [],
+      limits: {},
+    });
+    expect(goatflowResources({ memory_mb: 64, call_timeout: "1m30s" }, "plugin.yaml")).toEqual({ permissions: null, allowedHosts: [], limits: { memory_mb: 64, timeout_ms: 90_000 } });
+  });
+
+  it("refuses what it cannot enforce rather than widening it, naming the entry and the fix", () => {
+    expect(() => map([{ type: "db", access: "read", scope: ["ticket"] }])).toThrow(/resources\.permissions\[0\] \(db read \["ticket"\]\) is refused: a table scope on reads cannot be enforced .*remove the scope to grant db:read/);
+    expect(() => map([{ type: "db", access: "write", scope: ["fictus_*"] }])).toThrow(/"fictus_\*" is not a table name \(patterns are not supported\)/);
+    expect(() => map([{ type: "email", scope: ["@example.com"] }])).toThrow(/recipient domain scopes cannot be enforced/);
+    expect(() => map([{ type: "plugin_call" }])).toThrow(/name the plugins it may call in scope/);
+    expect(() => map([{ type: "db", access: "all" }])).toThrow(/access "all" is not read, write or readwrite/);
+    expect(() => goatflowResources({ call_timeout: "soon" }, "plugin.yaml")).toThrow(/resources\.call_timeout must be a duration such as "30s"/);
   });
 });
