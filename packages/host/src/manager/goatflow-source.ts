@@ -47,7 +47,8 @@ export async function goatflowFolderFormat(folder: string): Promise<"plugin.yaml
   const isFile = async (name: string) => (await stat(join(folder, name)).catch(() => null))?.isFile() === true;
   const json = await readFile(join(folder, "manifest.json"), "utf8").catch(() => null);
   // Our manifest (JSON or YAML) wins over anything of GoatFlow's beside it.
-  if ((json !== null && !isGoatflowManifestJson(json, await isFile("plugin.wasm"))) || (await isFile("manifest.yaml")) || (await isFile("manifest.yml"))) return null;
+  const otherWasm = (await readdir(folder).catch(() => [] as string[])).some((n) => n.endsWith(".wasm") && n !== "plugin.wasm");
+  if ((json !== null && !isGoatflowManifestJson(json, await isFile("plugin.wasm"), otherWasm)) || (await isFile("manifest.yaml")) || (await isFile("manifest.yml"))) return null;
   if (await isFile("plugin.yaml")) return "plugin.yaml";
   return json !== null ? "manifest.json" : null;
 }
@@ -56,10 +57,11 @@ export async function goatflowFolderFormat(folder: string): Promise<"plugin.yaml
  * Whether a manifest.json is GoatFlow's GKRegistration (v0.6.5 upload packages) rather than ours.
  * Both need only `name` and `version`, so: one with a field only ours has (`wasm`, `runtime`,
  * `build`, ...) is ours; one our schema refuses is GoatFlow's when its fields are all
- * GKRegistration's; one valid as either is ours only when our default module, plugin.wasm, is
- * beside it (GoatFlow's package holds `<name>.wasm`).
+ * GKRegistration's; one valid as either is GoatFlow's only when our default module, plugin.wasm,
+ * is not beside it and another `.wasm` is (GoatFlow's package holds `<name>.wasm`): a folder of
+ * ours whose module is not built yet stays ours, and says so.
  */
-export function isGoatflowManifestJson(text: string, pluginWasmBeside: boolean): boolean {
+export function isGoatflowManifestJson(text: string, pluginWasmBeside: boolean, otherWasmBeside: boolean): boolean {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -69,7 +71,7 @@ export function isGoatflowManifestJson(text: string, pluginWasmBeside: boolean):
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const doc = value as Record<string, unknown>;
   if (Object.keys(doc).some((key) => !GKREGISTRATION_FIELDS.has(key))) return false;
-  if (validateManifest(doc).ok) return !pluginWasmBeside;
+  if (validateManifest(doc).ok) return !pluginWasmBeside && otherWasmBeside;
   return true;
 }
 

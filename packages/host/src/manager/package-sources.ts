@@ -115,7 +115,8 @@ async function extractGoatflowOne(file: string, extractDir: string, context: Goa
     if (zip.names.has("plugin.yaml")) format = "plugin.yaml";
     else {
       const text = new TextDecoder().decode(goatflowZipFile(bytes, zip.entries, "manifest.json", label) ?? new Uint8Array());
-      if (!isGoatflowManifestJson(text, zip.names.has("plugin.wasm"))) return null;
+      const otherWasm = [...zip.names].some((n) => n.endsWith(".wasm") && n !== "plugin.wasm" && !n.includes("/"));
+      if (!isGoatflowManifestJson(text, zip.names.has("plugin.wasm"), otherWasm)) return null;
       format = "manifest.json";
     }
     const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
