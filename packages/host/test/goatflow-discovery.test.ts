@@ -321,3 +321,23 @@ describe("plugin.yaml resources onto grants", () => {
     expect(() => goatflowResources({ call_timeout: "soon" }, "plugin.yaml")).toThrow(/resources\.call_timeout must be a duration such as "30s"/);
   });
 });
+
+describe.skipIf(!haveC)("plugin_call from an in-process plugin", () => {
+  it("answers 0 and says the plugin must run isolated", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "goatflow-in-process-"));
+    for (const name of ["near", "far"]) await copyFile(C_WASM, join(dir, `${name}.wasm`));
+    const host = await createHost({ isolation: "in-process" });
+    const manager = await PluginManager.create({ host, pluginsDir: dir, isolation: "in-process", plugins: { near: { grant: ["plugin:call:far"] } } });
+    try {
+      const res = await manager.call("near", "hc_plugin_call", route({ plugin: "far", function: "hello", args: {} }));
+      expect(json(res.body)).toEqual({ result: null });
+      expect(host.logs.list("near", "error").at(-1)?.message).toBe(
+        "host_call plugin_call failed: plugin_call runs the target on an instance of its own, which an in-process plugin cannot wait for; run the plugin isolated (the default)",
+      );
+    } finally {
+      await manager.close();
+      await host.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
