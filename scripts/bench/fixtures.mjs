@@ -45,6 +45,29 @@ export function coreModule(name) {
   (func (export "spin") (param i32 i32) (result i64) (loop $l (br $l)) (i64.const 0)))`);
 }
 
+/**
+ * The same trivial handler against GoatFlow's ABI (docs/goatflow.md): `gk_call` answers "ok"
+ * whatever it is asked; `gk_malloc` hands out one buffer, which `gk_free` gives back.
+ */
+export function goatflowModule(name) {
+  const registration = JSON.stringify({ name, version: "1.0.0" });
+  return wat(`(module
+  (memory (export "memory") 2)
+  (data (i32.const 16) ${JSON.stringify(registration)})
+  (data (i32.const 64) "ok")
+  (global $next (mut i32) (i32.const 1024))
+  (func $pack (param $p i32) (param $l i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get $p)) (i64.const 32)) (i64.extend_i32_u (local.get $l))))
+  (func (export "gk_malloc") (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $next))
+    (global.set $next (i32.add (local.get $p) (local.get $size)))
+    (local.get $p))
+  (func (export "gk_free") (param i32) (global.set $next (i32.const 1024)))
+  (func (export "gk_register") (result i64) (call $pack (i32.const 16) (i32.const ${registration.length})))
+  (func (export "gk_call") (param i32 i32 i32 i32) (result i64) (call $pack (i32.const 64) (i32.const 2))))`);
+}
+
 /** The same "ok" handler against the Extism kernel, reading its input like ours does. */
 export const extismWasm = wat(`(module
   (import "extism:host/env" "input_length" (func $input_length (result i64)))

@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { benchPluginDir, coreModule, extismWasm, tsBenchPluginDir } from "./fixtures.mjs";
 import { benchState } from "./state.mjs";
+import { benchGoatflow } from "./goatflow.mjs";
 import { benchSqliteIdentity } from "./sqlite-identity.mjs";
 import { benchDbIdentity } from "./db-identity.mjs";
 import { benchGoatflowTs } from "./goatflow-ts.mjs";
@@ -77,6 +78,9 @@ console.log(`           isolated call is ${(extismWorkerStats.p50 / isolatedCall
 rows.push({ group: "call", name: "isolated vs Extism runInWorker", p50: null, p99: null, ratio: extismWorkerStats.p50 / isolatedCall.p50, note: "speed-up, target >= 50x" });
 await extismMain.close();
 await extismWorker.close();
+
+// --- GoatFlow's ABI: gk_call against the core-ABI call, in-process and isolated ---------------
+await benchGoatflow(record);
 
 // --- gRPC process plugins --------------------------------------------------------------------
 // The TypeScript kitchen sink built for the gRPC runtime (the SDK's process binding), and the

@@ -16,6 +16,7 @@ import { LogStore, type LogEntry } from "./services/log-store.js";
 import { MemoryCache } from "./services/memory-cache.js";
 import type { CacheService, DatabaseService, HttpService, MailService } from "./services/types.js";
 import { PlatformState, type PlatformStateOptions } from "./state/platform-state.js";
+import { PluginBus } from "./host-api/plugin-bus.js";
 
 export interface HostOptions {
   /**
@@ -116,7 +117,9 @@ export class Host {
         throw error;
       }
     }
-    return new Host({
+    // plugin_call goes through the host's plugins (a plugin manager routes it through its own).
+    const plugins = new PluginBus((plugin, handler, input) => host.call(plugin, handler, input), now);
+    const host: Host = new Host({
       db,
       cache: options.cache ?? new MemoryCache(now),
       mail: options.mail ?? new DevMailbox(now),
@@ -128,7 +131,9 @@ export class Host {
       callLimits: { ...DEFAULT_HOST_CALL_LIMITS, ...options.callLimits },
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
       grpc,
+      plugins,
     }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, limitCeilings, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) }, state, requiredSigners);
+    return host;
   }
 
   /** Where and how much this host caches derived artefacts; the plugin manager loads with the same. */

@@ -136,13 +136,15 @@ for (const isolation of ["worker", "in-process"] as const) {
       expect(host.mailbox!.list("hello-c")).toMatchObject([{ to: ["someone@example.com"], subject: "From C" }]);
     });
 
-    it("refuses http_request without http:external, plugin_call and publish_event, and says why", async () => {
+    it("refuses http_request without http:external and plugin_call without plugin:call:<target>, and says why", async () => {
       expect(await hostCall("http_request", { method: "GET", url: "https://example.com/" })).toBeNull();
       expect(lastError()).toMatch(/^host_call http_request failed: .*http:external/);
       expect(await hostCall("plugin_call", { plugin: "other", function: "f", args: {} })).toBeNull();
-      expect(lastError()).toBe("host_call plugin_call failed: plugin_call is not supported by this host: plugins cannot call each other here");
-      expect(await hostCall("publish_event", { event_type: "x", data: {} })).toBeNull();
-      expect(lastError()).toBe("host_call publish_event failed: publish_event is not supported by this host yet");
+      expect(lastError()).toMatch(/^host_call plugin_call failed: permission denied: plugin_call to "other" needs "plugin:call:other"/);
+    });
+
+    it("answers publish_event with {status: ok}", async () => {
+      expect(await hostCall("publish_event", { event_type: "x", data: {} })).toEqual({ status: "ok" });
     });
 
     it("sends gk.log and stdout to the plugin's log", async () => {

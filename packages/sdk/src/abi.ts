@@ -27,6 +27,9 @@ export type CapabilityPermission = (typeof CAPABILITY_PERMISSIONS)[number];
 /** Pattern of a scoped write grant on a table the plugin does not own. */
 export const TABLE_WRITE_PERMISSION = /^db:write:([a-z_][a-z0-9_]*)$/;
 
+/** Pattern of a grant to call another plugin's functions through GoatFlow's `plugin_call` (docs/goatflow.md). */
+export const PLUGIN_CALL_PERMISSION = /^plugin:call:([a-z0-9][a-z0-9_-]*)$/;
+
 /** i32 codes returned by `cache_set` / `cache_delete`; the names appear in error envelopes. */
 export const ERROR_CODES = {
   E_PERMISSION_DENIED: 1,

@@ -108,7 +108,7 @@ export const startCommand = defineCommand({
   meta: { name: "start", description: "Run the host: plugins, their routes, widgets and jobs, and the dashboard, on the embedded demo help desk or the configured services and cluster" },
   args: {
     plugins: { type: "positional", description: "Plugin folders, .wasm files and .zip packages (gk plugin pack) to load", required: false },
-    "plugins-dir": { type: "string", description: "Also discover every plugin folder and .zip package in this directory" },
+    "plugins-dir": { type: "string", description: "Also discover every plugin folder and .zip package in this directory, and GoatFlow's plugins (bare .wasm files, plugin.yaml folders)" },
     trust: { type: "string", description: "A publisher's public key (gk plugin keygen) whose signed packages are trusted; repeat for more (sets packages.trusted_keys)" },
     "require-signatures": { type: "boolean", description: "Load only packages signed by a trusted key; plugin folders are refused (packages.require_signatures)", default: false },
     config: { type: "string", description: "Services, cluster, plugin limit and package config file, JSON or YAML (docs/services.md); GOATKIT_* variables override it" },
@@ -258,10 +258,14 @@ function servesDemoPlugins(manager: { list(): Array<{ name: string; status: stri
   return DEMO_PAGE_PLUGINS.every((name) => served.has(name));
 }
 
-/** What a plugins folder holds that the host does not serve: neither a folder nor a .zip (hidden files aside). */
+/**
+ * What a plugins folder holds that the host does not serve: neither a folder, a .zip, nor
+ * GoatFlow's bare .wasm and its .sig (hidden files aside).
+ */
 async function skippedEntries(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.name.startsWith(".") && !e.isDirectory() && !e.name.endsWith(".zip")).map((e) => resolve(dir, e.name)).sort();
+  const served = (name: string) => name.endsWith(".zip") || name.endsWith(".wasm") || name.endsWith(".wasm.sig");
+  return entries.filter((e) => !e.name.startsWith(".") && !e.isDirectory() && !served(e.name)).map((e) => resolve(dir, e.name)).sort();
 }
 
 /** The configured database (redacted), from GOATKIT_DB_URL or the config file, or null for none. */
@@ -287,8 +291,10 @@ const STATUS_TEXT: Record<string, string> = { discovered: "registered (not loade
 function printLine(line: HostProcessLine): void {
   switch (line.event) {
     case "ready":
-      for (const plugin of line.plugins as Array<{ name: string; status: string; error?: string }>) {
-        console.log(`${plugin.name}: ${STATUS_TEXT[plugin.status] ?? plugin.status}${plugin.error ? ` (${plugin.error})` : ""}`);
+      for (const plugin of line.plugins as Array<{ name: string; status: string; error?: string; goatflow?: string }>) {
+        // GoatFlow's plugins have no manifest of ours: say what described them.
+        const goatflow = plugin.goatflow ? ` [GoatFlow ${plugin.goatflow}, no manifest]` : "";
+        console.log(`${plugin.name}: ${STATUS_TEXT[plugin.status] ?? plugin.status}${goatflow}${plugin.error ? ` (${plugin.error})` : ""}`);
       }
       return;
     case "run":

@@ -180,7 +180,7 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       }
     }
 
-    print("ready", { url: server.url, pid: process.pid, cluster: coordinator !== null, database: host.services.db.dialect, plugins: manager.list().map((p) => ({ name: p.name, status: p.status, ...(p.error ? { error: p.error } : {}) })) });
+    print("ready", { url: server.url, pid: process.pid, cluster: coordinator !== null, database: host.services.db.dialect, plugins: manager.list().map((p) => ({ name: p.name, status: p.status, ...(p.goatflow ? { goatflow: p.goatflow, manifest: false } : {}), ...(p.error ? { error: p.error } : {}) })) });
     return { hostId, url: server.url, host, manager, scheduler, coordinator, stop };
   } catch (error) {
     await closeAll();

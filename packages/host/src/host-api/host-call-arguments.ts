@@ -1,10 +1,10 @@
-import type { HostFunctionName } from "@goatkit/sdk";
+import type { HostCallName } from "./host-services.js";
 import type { EmailAttachment, SqlValue } from "../services/types.js";
 import { HostCallError, messageOf } from "./host-call-error.js";
 
 /** Reading host-call arguments that arrive as JSON text; a bad one is E_INVALID_ARGUMENT naming the function. */
 
-export function parseArgs(fn: HostFunctionName, json: string): SqlValue[] {
+export function parseArgs(fn: HostCallName, json: string): SqlValue[] {
   if (json === "") return [];
   const args = parseJson(fn, "args", json);
   // Go's json.Marshal of an empty variadic slice is "null" (the tutorial's dbQuery sends it).
@@ -18,7 +18,7 @@ export function parseArgs(fn: HostFunctionName, json: string): SqlValue[] {
   return args as SqlValue[];
 }
 
-export function parseJson(fn: HostFunctionName, what: string, json: string): unknown {
+export function parseJson(fn: HostCallName, what: string, json: string): unknown {
   try {
     return JSON.parse(json);
   } catch (error) {

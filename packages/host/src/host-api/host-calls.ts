@@ -4,7 +4,7 @@ import { PLATFORM_TABLES } from "../state/platform-schema.js";
 import { HttpDeniedError, HttpLimitError } from "../services/http/fetch-http.js";
 import { nextRunOf } from "../services/job-registry.js";
 import type { EmailAttachment, ExecResult, HttpResponseSpec, MaybePromise, PluginDatabase, Row } from "../services/types.js";
-import type { HostCallLimits, HostServices } from "./host-services.js";
+import type { HostCallLimits, HostCallName, HostServices } from "./host-services.js";
 import { DatabasePermissionError } from "../services/database/database-permission-error.js";
 import { HostCallError, messageOf, type ErrorEnvelope } from "./host-call-error.js";
 import { isAttachment, isStringRecord, parseArgs, parseJson, parseRecipients } from "./host-call-arguments.js";
@@ -15,6 +15,7 @@ import { checkAllowedHost, type PluginGrants } from "./plugin-grants.js";
 const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
 const EMAIL = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 const encoder = new TextEncoder();
+const MAX_EVENT_BYTES = 64 * 1024;
 
 /** Who the calls are for; shared by every HostCalls of one plugin (one per worker). */
 interface CallerIdentity {
@@ -92,7 +93,7 @@ export class HostCalls {
    * Runs one host function, turning any failure into a HostCallError that is also kept for
    * `last_error`. Unexpected errors from services become `E_SERVICE`.
    */
-  invoke<T>(fn: HostFunctionName, args: Record<string, unknown>, body: () => MaybePromise<T>): MaybePromise<T> {
+  invoke<T>(fn: HostCallName, args: Record<string, unknown>, body: () => MaybePromise<T>): MaybePromise<T> {
     const observe = this.services.onHostCall;
     const fail = (error: unknown): never => {
       const hostError = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", `${fn} failed: ${messageOf(error)}`);
@@ -220,8 +221,9 @@ export class HostCalls {
     });
   }
 
-  sendEmail(to: string, subject: string, body: string, attachmentsJson: string): MaybePromise<{ id: string }> {
-    return this.invoke("send_email", { to, subject, body, attachments: attachmentsJson }, () => {
+  /** `html`: send the body as HTML (true) or text (false); by default HTML when it starts like a document. */
+  sendEmail(to: string, subject: string, body: string, attachmentsJson: string, html?: boolean): MaybePromise<{ id: string }> {
+    return this.invoke("send_email", { to, subject, body, attachments: attachmentsJson, ...(html === undefined ? {} : { html }) }, () => {
       this.#require("send_email", "email:send");
       const recipients = parseRecipients(to);
       if (recipients.length === 0) throw new HostCallError("E_INVALID_ARGUMENT", "send_email needs at least one recipient in `to`");
@@ -234,7 +236,7 @@ export class HostCalls {
       }
       const size = body.length + attachments.reduce((n, a) => n + (a.content_base64.length * 3) / 4, 0);
       if (size > this.limits.maxEmailBytes) throw new HostCallError("E_LIMIT_EXCEEDED", `send_email message is ${Math.round(size)} bytes, more than ${this.limits.maxEmailBytes}`);
-      const isHtml = /^\s*(<!doctype html|<html)/i.test(body);
+      const isHtml = html ?? /^\s*(<!doctype html|<html)/i.test(body);
       return this.services.mail.send(this.plugin, {
         from: this.services.mailFrom,
         to: recipients,
@@ -260,6 +262,28 @@ export class HostCalls {
       const { job, nextRun } = this.services.jobs.schedule({ plugin: this.plugin, schedule: cron, handler, payload, source: "schedule_job" });
       return { id: job.id, next_run: nextRun?.toISOString() ?? null };
     }) as { id: string; next_run: string | null };
+  }
+
+  /** GoatFlow's plugin_call: another plugin's function, with `plugin:call:<target>` (docs/goatflow.md). */
+  pluginCall(target: string, fn: string, argsJson: string): MaybePromise<string> {
+    return this.invoke("plugin_call", { plugin: target, function: fn, args: argsJson }, () => {
+      if (!this.grants.capabilities.has(`plugin:call:${target}`)) this.#deny("plugin_call", `plugin_call to "${target}" needs "plugin:call:${target}"; add it to manifest.permissions (plugin.yaml: {type: plugin_call, scope: ["${target}"]})`);
+      const bus = this.services.plugins;
+      if (!bus) throw new HostCallError("E_SERVICE", "plugin_call is not available on this host");
+      if (this.synchronous) throw new HostCallError("E_SERVICE", "plugin_call runs the target on an instance of its own, which an in-process plugin cannot wait for; run the plugin isolated (the default)");
+      return bus.call(target, fn, argsJson);
+    });
+  }
+
+  /** GoatFlow's publish_event: an event to the host's listeners (the admin event stream); needs no grant, as on GoatFlow. */
+  publishEvent(eventType: string, dataJson: string): void {
+    this.invoke("publish_event", { event_type: eventType, data: dataJson }, () => {
+      if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(eventType)) throw new HostCallError("E_INVALID_ARGUMENT", `publish_event event_type ${JSON.stringify(eventType.slice(0, 80))} must be 1 to 64 letters, digits, _ . : or -`);
+      if (encoder.encode(dataJson).byteLength > MAX_EVENT_BYTES) throw new HostCallError("E_LIMIT_EXCEEDED", `publish_event data is larger than ${MAX_EVENT_BYTES} bytes; send a reference to the data instead`);
+      const bus = this.services.plugins;
+      if (!bus) throw new HostCallError("E_SERVICE", "publish_event is not available on this host");
+      bus.publish(this.plugin, eventType, dataJson === "" ? null : parseJson("publish_event", "data", dataJson));
+    });
   }
 
   /** Logging never fails for the guest: bad input is kept, not refused. */
@@ -323,7 +347,7 @@ export class HostCalls {
     if (table) this.#deny(fn, `${fn} may not use table "${table}": it is the host's platform state (docs/state.md), which no plugin permission covers; read the host's records through its admin API`);
   }
 
-  #deny(fn: HostFunctionName, message: string): never {
+  #deny(fn: HostCallName, message: string): never {
     const text = message.startsWith("permission denied") ? message : `permission denied: ${message}`;
     this.services.logs.write(this.plugin, "warn", text, { host_function: fn });
     throw new HostCallError("E_PERMISSION_DENIED", text);
@@ -345,5 +369,5 @@ export function mapMaybePromise<T, U>(value: MaybePromise<T>, fn: (v: T) => U): 
 /** The host functions as a guest binding sees them: on the host, or proxied from a worker. */
 export type GuestHostCalls = Pick<
   HostCalls,
-  "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "log" | "lastError"
+  "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "pluginCall" | "publishEvent" | "log" | "lastError"
 >;

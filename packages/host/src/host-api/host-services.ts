@@ -4,6 +4,10 @@ import type { JobRegistry } from "../services/job-registry.js";
 import type { LogStore } from "../services/log-store.js";
 import type { CacheService, DatabaseService, HttpService, MailService } from "../services/types.js";
 import type { ErrorEnvelope } from "./host-call-error.js";
+import type { PluginBus } from "./plugin-bus.js";
+
+/** Our host functions' names, and GoatFlow's that have no typed import of ours (docs/goatflow.md). */
+export type HostCallName = HostFunctionName | "plugin_call" | "publish_event";
 
 /** The services every host function draws on. */
 export interface HostServices {
@@ -20,6 +24,8 @@ export interface HostServices {
   callLimits: HostCallLimits;
   /** Sees every host call and its outcome (the testing API records them). */
   onHostCall?: (record: HostCallRecord) => void;
+  /** plugin_call and publish_event (GoatFlow's host functions); without it both are refused. */
+  plugins?: PluginBus;
   /** Whose rights gRPC plugin processes run with (HostOptions.grpc, checked); default: grpcProcessSettings(). */
   grpc?: GrpcProcessSettings;
 }
@@ -27,7 +33,7 @@ export interface HostServices {
 /** One host call as an observer sees it. */
 export interface HostCallRecord {
   plugin: string;
-  fn: HostFunctionName;
+  fn: HostCallName;
   args: Record<string, unknown>;
   result?: unknown;
   error?: ErrorEnvelope;

@@ -22,7 +22,7 @@ const LEVEL_ORDER: readonly LogLevel[] = ["debug", "info", "warn", "error"];
  *   GET  /plugins/:name/logs               its log (?level=warn&limit=100)
  *   GET  /logs                             all logs (?plugin=&level=&limit=)
  *   GET  /logs/stream                      live logs as Server-Sent Events (?plugin=&level=&tail=)
- *   GET  /events                           live plugin and job events as Server-Sent Events
+ *   GET  /events                           live plugin, job and plugin-published (plugin_event) events as Server-Sent Events
  *   GET  /jobs                             every job with its next run and last run
  *   GET  /plugins/:name/jobs/:id/runs      a job's run history
  *   POST /plugins/:name/jobs/:id/run       run a job now; answers with the first attempt
@@ -82,8 +82,10 @@ export function adminApi(manager: PluginManager, scheduler: JobScheduler | null,
     streams.open(c, [], (send) => {
       const offPlugins = manager.on("*", (event) => send("plugin", event));
       const offJobs = scheduler?.onRun((run) => send("job", run)) ?? (() => undefined);
+      const offEvents = manager.host.services.plugins?.onEvent((event) => send("plugin_event", event)) ?? (() => undefined);
       return () => {
         offPlugins();
+        offEvents();
         offJobs();
       };
     }),

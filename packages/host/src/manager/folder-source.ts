@@ -1,19 +1,23 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { loadManifest, ManifestError, MANIFEST_FILES, type Manifest } from "@goatkit/sdk";
+import { discoverGoatflowFolder, discoverGoatflowModule, goatflowFolderFormat, type GoatflowDiscoveryContext } from "./goatflow-source.js";
 import { PluginManagerError } from "./plugin-manager-error.js";
 import type { DiscoveredPlugin, Discovery, DiscoveryProblem, PluginSource } from "./plugin-source.js";
 
 /**
  * A plugins directory: every sub-folder holding a manifest is a plugin (seed 004's
  * `plugins/`). A directory that is itself a plugin folder is that one plugin, so a dev server
- * can point at the folder being worked on.
+ * can point at the folder being worked on. GoatFlow's plugins are found here too, as GoatFlow
+ * finds them (goatflow-source.ts): bare `.wasm` files, and folders with a `plugin.yaml` or
+ * GoatFlow's `manifest.json` and no manifest of ours.
  */
 export class FolderSource implements PluginSource {
   readonly kind = "folder" as const;
   readonly location: string;
   /** Sub-folders without a manifest at the last scan: a plugin being copied in, or scaffolded. */
   #pending: string[] = [];
+  #goatflow: GoatflowDiscoveryContext | null = null;
 
   constructor(directory: string) {
     this.location = resolve(directory);
@@ -21,6 +25,10 @@ export class FolderSource implements PluginSource {
 
   get watchRoots(): readonly string[] {
     return [this.location, ...this.#pending];
+  }
+
+  attach(context: GoatflowDiscoveryContext): void {
+    this.#goatflow = context;
   }
 
   async discover(): Promise<Discovery> {
@@ -33,9 +41,22 @@ export class FolderSource implements PluginSource {
     const found: Discovery = { plugins: [], problems: [] };
     const pending: string[] = [];
     const entries = await readdir(this.location, { withFileTypes: true });
+    const add = (one: Discovery) => {
+      found.plugins.push(...one.plugins);
+      found.problems.push(...one.problems);
+    };
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.isFile() && entry.name.endsWith(".wasm") && this.#goatflow) {
+        add(await discoverGoatflowModule(join(this.location, entry.name), this.#goatflow));
+        continue;
+      }
       if (!entry.isDirectory() || entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const folder = join(this.location, entry.name);
+      const goatflow = this.#goatflow && (await goatflowFolderFormat(folder));
+      if (goatflow) {
+        add(await discoverGoatflowFolder(folder, goatflow, this.#goatflow!));
+        continue;
+      }
       if (!(await hasManifest(folder))) {
         pending.push(folder);
         if (await hasWasm(folder)) {
@@ -43,9 +64,7 @@ export class FolderSource implements PluginSource {
         }
         continue;
       }
-      const one = await discoverFolder(folder);
-      found.plugins.push(...one.plugins);
-      found.problems.push(...one.problems);
+      add(await discoverFolder(folder));
     }
     this.#pending = pending;
     return found;

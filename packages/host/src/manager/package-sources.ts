@@ -4,7 +4,9 @@ import { basename, dirname, join, resolve } from "node:path";
 import { discoverNpmPlugins } from "../packages/npm-source.js";
 import { extractPackage } from "../packages/extract.js";
 import type { TrustOptions } from "../packages/verify.js";
+import { extractGoatflowZip, goatflowZipEntries, goatflowZipFile } from "../packages/goatflow-zip.js";
 import { wasmPathOf } from "./folder-source.js";
+import { discoverGoatflowFolder, isGoatflowManifestJson, type GoatflowDiscoveryContext } from "./goatflow-source.js";
 import type { DiscoveredPlugin, Discovery, DiscoveryProblem, PluginSource } from "./plugin-source.js";
 
 export interface PackageSourceOptions {
@@ -24,6 +26,7 @@ export class PackageSource implements PluginSource {
   readonly kind = "zip" as const;
   readonly location: string;
   readonly #extractDir: string;
+  #goatflow: GoatflowDiscoveryContext | null = null;
 
   constructor(
     directory: string,
@@ -37,11 +40,21 @@ export class PackageSource implements PluginSource {
     return [this.location];
   }
 
+  attach(context: GoatflowDiscoveryContext): void {
+    this.#goatflow = context;
+  }
+
   async discover(): Promise<Discovery> {
     const found: Discovery = { plugins: [], problems: [] };
     const names = (await readdir(this.location).catch(() => [] as string[])).filter((n) => n.endsWith(".zip")).sort();
     for (const name of names) {
       const file = join(this.location, name);
+      const goatflow = this.#goatflow && (await extractGoatflowOne(file, this.#extractDir, this.#goatflow));
+      if (goatflow) {
+        found.plugins.push(...goatflow.plugins);
+        found.problems.push(...goatflow.problems);
+        continue;
+      }
       const one = await extractOne(file, this.#extractDir, this.options.trust);
       if ("plugin" in one) found.plugins.push(one.plugin);
       else found.problems.push(one.problem);
@@ -85,6 +98,34 @@ async function extractOne(file: string, extractDir: string, trust: TrustOptions 
     return { plugin: { name: result.manifest.name, source: "zip", location: file, loadPath: result.dir, manifest: result.manifest, wasmPath, watchPaths: [file], signature: result.signature } };
   } catch (error) {
     return { problem: { name: basename(file), source: "zip", location: file, message: error instanceof Error ? error.message : String(error), watchPaths: [file] } };
+  }
+}
+
+/**
+ * A GoatFlow upload zip (goatflow-zip.ts), extracted like ours (to a folder named by its content
+ * hash) and discovered as a GoatFlow plugin folder; null when the zip is not GoatFlow's.
+ */
+async function extractGoatflowOne(file: string, extractDir: string, context: GoatflowDiscoveryContext): Promise<Discovery | null> {
+  const bytes = new Uint8Array(await readFile(file).catch(() => new Uint8Array()));
+  const label = basename(file);
+  const zip = goatflowZipEntries(bytes, label);
+  if (!zip) return null;
+  try {
+    let format: "plugin.yaml" | "manifest.json";
+    if (zip.names.has("plugin.yaml")) format = "plugin.yaml";
+    else {
+      const text = new TextDecoder().decode(goatflowZipFile(bytes, zip.entries, "manifest.json", label) ?? new Uint8Array());
+      const otherWasm = [...zip.names].some((n) => n.endsWith(".wasm") && n !== "plugin.wasm" && !n.includes("/"));
+      if (!isGoatflowManifestJson(text, zip.names.has("plugin.wasm"), otherWasm)) return null;
+      format = "manifest.json";
+    }
+    const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+    const target = join(extractDir, `${basename(file, ".zip")}-${hash}`);
+    await extractGoatflowZip(bytes, zip.entries, target, label);
+    const found = await discoverGoatflowFolder(target, format, context, "zip", file);
+    return { plugins: found.plugins.map((p) => ({ ...p, watchPaths: [file] })), problems: found.problems.map((p) => ({ ...p, watchPaths: [file] })) };
+  } catch (error) {
+    return { plugins: [], problems: [{ name: label, source: "zip", location: file, message: error instanceof Error ? error.message : String(error), watchPaths: [file] }] };
   }
 }
 

@@ -1,5 +1,6 @@
 import { resolveHook, routeMountPath, type Job, type Manifest, type MenuItem, type Route, type Widget } from "@goatkit/sdk";
 import type { PluginMetricsSnapshot } from "./plugin-metrics.js";
+import type { GoatflowFormat } from "./goatflow-source.js";
 import type { PluginSourceKind } from "./plugin-source.js";
 
 /**
@@ -18,6 +19,13 @@ export interface PluginInfo {
   license: string | null;
   source: PluginSourceKind;
   location: string;
+  /**
+   * Whether the plugin has a manifest of ours: `false` for GoatFlow's plugins, described from
+   * their `gk_register` (and plugin.yaml) instead (docs/goatflow.md).
+   */
+  hasManifest: boolean;
+  /** How a GoatFlow plugin was found (a bare `.wasm`, `plugin.yaml`, GoatFlow's `manifest.json`); null for ours. */
+  goatflow: GoatflowFormat | null;
   /** `wasm`, or `grpc` for a process plugin (docs/grpc.md). */
   runtime: "wasm" | "grpc";
   /** The process serving a loaded gRPC plugin; null otherwise. */
@@ -48,6 +56,7 @@ export interface PluginInfoInput {
   pid: number | null;
   source: PluginSourceKind;
   location: string;
+  goatflow: GoatflowFormat | null;
   status: PluginStatus;
   enabled: boolean;
   loaded: boolean;
@@ -72,6 +81,7 @@ export function pluginInfo(input: PluginInfoInput): PluginInfo {
   const { manifest, ...rest } = input;
   return {
     ...rest,
+    hasManifest: input.goatflow === null,
     runtime: (manifest?.runtime ?? manifest?.type) === "grpc" ? "grpc" : "wasm",
     version: manifest?.version ?? null,
     description: manifest?.description ?? null,

@@ -143,6 +143,9 @@ export class PluginManager {
     this.#limitCeilings = limitCeilingsOf({ ...options.host.limitCeilings, ...options.limitCeilings });
     const dirs = options.pluginsDir === undefined ? [] : Array.isArray(options.pluginsDir) ? options.pluginsDir : [options.pluginsDir];
     this.#sources = [...dirs.map((dir) => new FolderSource(dir)), ...(options.sources ?? [])];
+    const signers = [...(options.host.requiredSigners?.values() ?? [])];
+    for (const source of this.#sources) source.attach?.({ services: options.host.services, trustedKeys: signers, requireSignatures: signers.length > 0 });
+    options.host.services.plugins?.routeThrough((plugin, handler, input) => this.call(plugin, handler, input));
   }
 
   /** Creates a manager, adopts the host's plugins and discovers the sources' plugins. */
@@ -640,7 +643,7 @@ export class PluginManager {
     const discovered = entry.discovered!;
     const settings = this.options.plugins?.[entry.name] ?? {};
     this.#requireSigned(discovered);
-    const options: LoadOptions = { ...this.host.cacheOptions, grant: settings.grant, config: settings.config, limitCeilings: this.#limitCeilings };
+    const options: LoadOptions = { ...this.host.cacheOptions, grant: settings.grant, config: settings.config, limitCeilings: this.#limitCeilings, ...(discovered.goatflow ? { manifest: discovered.manifest } : {}) };
     if (this.options.isolation) options.isolation = this.options.isolation;
     if (this.options.poolSize) options.poolSize = this.options.poolSize;
     const plugin = await Plugin.load(discovered.loadPath, this.host.services, options);
@@ -777,6 +780,7 @@ export class PluginManager {
       pid: entry.plugin?.pid ?? null,
       source: entry.discovered?.source ?? entry.problem?.source ?? "folder",
       location: entry.discovered?.location ?? entry.problem?.location ?? "",
+      goatflow: entry.discovered?.goatflow ?? null,
       status,
       enabled: entry.enabled,
       loaded: !!entry.plugin,

@@ -1,5 +1,6 @@
 import type { Manifest } from "@goatkit/sdk";
 import type { SignatureCheck } from "../packages/verify.js";
+import type { GoatflowDiscoveryContext, GoatflowFormat } from "./goatflow-source.js";
 
 /**
  * Where plugins come from. `folder` is a directory of plugin folders (folder-source.ts);
@@ -21,8 +22,13 @@ export interface DiscoveredPlugin {
   wasmPath: string;
   /** Files whose change means "reload this plugin" (the module, the manifest, a package file). */
   watchPaths: string[];
-  /** A package's signature as checked when it was extracted; absent for plugin folders. */
+  /** A package's signature as checked when it was extracted, or a GoatFlow `<file>.sig`; absent for plugin folders. */
   signature?: SignatureCheck;
+  /**
+   * Set for GoatFlow's plugins, which have no manifest of ours: how it was found. `manifest` was
+   * then described from `gk_register` (and plugin.yaml), and is what the plugin loads with.
+   */
+  goatflow?: GoatflowFormat;
 }
 
 /** Something a source could not turn into a plugin; shown in the admin UI until fixed. */
@@ -55,4 +61,6 @@ export interface PluginSource {
    * discovery, so it may change (a folder being filled with a plugin).
    */
   readonly watchRoots: readonly string[];
+  /** Given by the manager before the first discovery: what describing GoatFlow's plugins needs. */
+  attach?(context: GoatflowDiscoveryContext): void;
 }

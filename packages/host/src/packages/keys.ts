@@ -45,9 +45,13 @@ export function keyIdOf(raw: Uint8Array): string {
   return createHash("sha256").update(raw).digest().subarray(0, 8).toString("hex");
 }
 
-/** Reads a public key given as SPKI PEM or as the compact base64 of its 32 raw bytes. */
+/**
+ * Reads a public key given as SPKI PEM, as the compact base64 of its 32 raw bytes, or as those
+ * bytes in hex (64 characters: how GoatFlow's signing tools print an Ed25519 key).
+ */
 export function parsePublicKey(text: string): PublicKey {
   const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return rawPublicKey(Buffer.from(trimmed, "hex"));
   if (trimmed.startsWith("-----BEGIN")) {
     let key: KeyObject;
     try {
@@ -60,8 +64,12 @@ export function parsePublicKey(text: string): PublicKey {
   }
   const raw = Buffer.from(trimmed, "base64");
   if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed) || raw.byteLength !== 32) {
-    throw new PackageError("E_KEY_INVALID", `${JSON.stringify(abbreviate(trimmed))} is not an Ed25519 public key`, "give the key's 44-character base64 form (as `gk plugin keygen` prints it) or its PEM block");
+    throw new PackageError("E_KEY_INVALID", `${JSON.stringify(abbreviate(trimmed))} is not an Ed25519 public key`, "give the key's 44-character base64 form (as `gk plugin keygen` prints it), its 64-character hex form or its PEM block");
   }
+  return rawPublicKey(raw);
+}
+
+function rawPublicKey(raw: Buffer): PublicKey {
   return publicKeyFrom(createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: raw.toString("base64url") }, format: "jwk" }));
 }
 

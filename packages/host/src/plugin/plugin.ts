@@ -44,6 +44,12 @@ export interface LoadOptions {
   cacheMaxBytes?: number;
   /** The most the manifest's `limits` may ask for (default DEFAULT_LIMIT_CEILINGS); `limits` above are the caller's own. */
   limitCeilings?: Readonly<PluginLimits>;
+  /**
+   * The manifest to load `path` (a `.wasm`) with, in place of a manifest file: a GoatFlow plugin
+   * as discovery described it (manager/goatflow-source.ts). It names the plugin; the module's
+   * registration must agree with its routes, widgets and jobs, and its own permissions are ignored.
+   */
+  manifest?: Manifest;
 }
 
 /** Defaults of docs/abi.md "Limits"; a manifest's `limits` overrides them. */
@@ -96,7 +102,7 @@ export class Plugin {
    * it, or described by its registration alone), registers it and applies its migrations.
    */
   static async load(path: string, services: HostServices, options: LoadOptions = {}): Promise<Plugin> {
-    const { manifest: fileManifest, wasmPath } = await locate(resolve(path));
+    const { manifest: fileManifest, wasmPath } = options.manifest ? { manifest: options.manifest, wasmPath: resolve(path) } : await locate(resolve(path));
     const ceilings = options.limitCeilings ?? DEFAULT_LIMIT_CEILINGS;
     if (fileManifest) checkLimitCeilings(fileManifest.name, fileManifest.limits, ceilings);
     if (fileManifest && (fileManifest.runtime ?? fileManifest.type) === "grpc") {
@@ -176,7 +182,7 @@ export class Plugin {
   static async #registered(path: string, wasmPath: string, fileManifest: Manifest | null, runner: PluginRunner, calls: HostCalls, services: HostServices, options: LoadOptions): Promise<Plugin> {
     try {
       const goatflow = runner.binding === "goatflow";
-      const registration = parseRegistration(goatflow ? goatflowRegistrationText(await runner.register(), fileManifest === null) : await runner.register());
+      const registration = parseRegistration(goatflow ? goatflowRegistrationText(await runner.register(), options.manifest, fileManifest === null) : await runner.register());
       let manifest: Manifest;
       if (fileManifest) {
         manifest = fileManifest;
@@ -226,7 +232,7 @@ export class Plugin {
       return this.#fail(handler, new PluginCallError("E_REQUEST_TOO_LARGE", `the request is ${bytes.byteLength} bytes, more than the plugin's limit of ${this.limits.max_request_bytes}`));
     }
     try {
-      const response = interpretResult(await this.runner.call(handler, bytes), request.kind, (message) => this.services.logs.write(this.name, "warn", `${handler}: ${message}`, { code: "E_HEADER_DROPPED" }));
+      const response = interpretResult(await this.runner.call(handler, bytes, request), request.kind, (message) => this.services.logs.write(this.name, "warn", `${handler}: ${message}`, { code: "E_HEADER_DROPPED" }));
       if (response.error) this.services.logs.write(this.name, "error", `${handler}: ${response.error.message}`, { code: response.error.code, status: response.status, handler });
       return response;
     } catch (error) {
@@ -247,10 +253,12 @@ export class Plugin {
 }
 
 /**
- * A GoatFlow registration (GKRegistration) rewritten in our registration's field names and values.
- * GoatFlow's default permissions stand in for a manifest only: beside one, the manifest grants.
+ * A GoatFlow registration (GKRegistration) rewritten in our registration's field names and
+ * values. GoatFlow's default permissions stand in for a manifest only; with a given manifest
+ * (plugin.yaml's), named as that manifest names the plugin and without permissions of its own
+ * (the manifest's grants are the plugin's, as plugin.yaml's are on GoatFlow).
  */
-function goatflowRegistrationText(text: string, withoutManifest: boolean): string {
+function goatflowRegistrationText(text: string, given: Manifest | undefined, withoutManifest: boolean): string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -258,7 +266,9 @@ function goatflowRegistrationText(text: string, withoutManifest: boolean): strin
     return text; // parseRegistration names the problem
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return text;
-  return JSON.stringify(fromGoatflowRegistration(value as Record<string, unknown>, { defaultPermissions: withoutManifest }));
+  const registration = fromGoatflowRegistration(value as Record<string, unknown>, { defaultPermissions: withoutManifest && !given });
+  if (given) Object.assign(registration, { name: given.name, version: given.version, permissions: undefined });
+  return JSON.stringify(registration);
 }
 
 /** The folder a plugin was loaded from: the given folder, or the `.wasm` file's. */

@@ -83,8 +83,8 @@ export class CoreAbiInstance implements GoatflowGuest {
   }
 
   /** Writes the request through `gk_alloc`, calls the handler and copies out its result. */
-  call(handler: string, request: Uint8Array): Uint8Array | null {
-    if (this.options.abi === "goatflow") return this.#callGoatflow(handler, request);
+  call(handler: string, request: Uint8Array, envelope?: object): Uint8Array | null {
+    if (this.options.abi === "goatflow") return this.#callGoatflow(handler, (envelope as GoatflowCall | undefined) ?? (JSON.parse(utf8.decode(request)) as GoatflowCall));
     const fn = this.#exports[handler];
     if (typeof fn !== "function" || handler.startsWith("gk_") || handler === "memory") {
       throw new PluginCallError("E_UNKNOWN_HANDLER", `the plugin does not export a handler named "${handler}"`);
@@ -97,11 +97,10 @@ export class CoreAbiInstance implements GoatflowGuest {
    * GoatFlow's dispatch: the request envelope becomes its flat arguments, the name and the
    * arguments are `gk_malloc`ed, `gk_call` runs, its result is copied out and every buffer freed.
    */
-  #callGoatflow(handler: string, request: Uint8Array): Uint8Array | null {
+  #callGoatflow(handler: string, call: GoatflowCall): Uint8Array | null {
     const gkCall = this.#exports.gk_call;
     if (typeof gkCall !== "function") throw new PluginCallError("E_LOAD", "the module does not export `gk_call(fnPtr, fnLen, argsPtr, argsLen: i32) -> i64`");
     const free = this.#exports.gk_free;
-    const call = JSON.parse(utf8.decode(request)) as GoatflowCall;
     const args = goatflowArgs(call);
     this.current = call;
     try {

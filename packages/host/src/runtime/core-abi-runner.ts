@@ -33,9 +33,9 @@ export class CoreAbiRunner implements PluginRunner {
     }
   }
 
-  async call(handler: string, request: Uint8Array): Promise<Uint8Array | null> {
+  async call(handler: string, request: Uint8Array, envelope?: object): Promise<Uint8Array | null> {
     this.options.calls.beginCall();
-    return this.#run((instance) => instance.call(handler, request));
+    return this.#run((instance) => instance.call(handler, request, envelope));
   }
 
   async close(): Promise<void> {

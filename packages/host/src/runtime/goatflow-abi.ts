@@ -46,13 +46,15 @@ const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 /**
  * The flat argument object GoatFlow passes to a route handler: route params, then query, then the
  * keys of a JSON object body, then `_method`, `_path` and the user's `_user_*` and `_is_admin`
- * (later keys win). Widgets get `{}`, a function its JSON object of arguments; jobs and
+ * (later keys win). Widgets get `{}`; a function its JSON object of arguments; a function called
+ * by name (another plugin's plugin_call, `gk plugin call`) its JSON body as it is; jobs and
  * everything else get nothing.
  */
 export function goatflowArgs(call: GoatflowCall): Uint8Array | null {
   if (call.kind === "widget") return encoder.encode("{}");
   // A function's arguments, as GoatFlow's templates pass them (`.Call(fn, arg)`).
   if (call.kind === "function") return isJsonObject(call.body) ? encoder.encode(call.body!) : null;
+  if (call.kind === "call") return call.body ? encoder.encode(call.body) : null;
   if (call.kind !== "route") return null;
   const args: Record<string, unknown> = { ...call.params, ...call.query };
   const body = parseJson(call.body ?? "");
@@ -83,11 +85,15 @@ export function goatflowResult(call: GoatflowCall, handler: string, result: Uint
     if (typeof html !== "string") throw new PluginCallError("E_BAD_RESULT", `widget handler "${handler}" must answer {"html": "..."} (GoatFlow's widget result); it answered ${result === null ? "nothing" : "something else"}`);
     return encoder.encode(html);
   }
-  if (call.kind !== "route") return result;
+  if (call.kind !== "route" && call.kind !== "call") return result;
   if (result === null || result.byteLength === 0) return encoder.encode(JSON.stringify({ gk_response: { status: 200, headers: { "content-type": "application/json" }, body: "" } }));
   const text = decode(result);
-  const parsed = parseJson(text);
-  const html = parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as { html?: unknown }).html : undefined;
+  const object = /^\s*\{/.test(text);
+  // A function's result that is not an object cannot be read as one of our envelopes: it passes as it is.
+  if (call.kind === "call" && !object) return result;
+  const parsed = object ? parseJson(text) : null;
+  // A function's result is passed on as it is (plugin_call answers the target's raw result).
+  const html = call.kind === "route" && parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as { html?: unknown }).html : undefined;
   const response =
     typeof html === "string" ? { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: html } : { status: 200, headers: { "content-type": "application/json" }, body: text };
   return encoder.encode(JSON.stringify({ gk_response: response }));
@@ -179,7 +185,10 @@ function hostFunctions(calls: GuestHostCalls): Record<string, HostFn> {
         body: response.body_base64 ?? Buffer.from(response.body ?? "", "utf8").toString("base64"),
       }));
     },
-    send_email: (r) => then(calls.sendEmail(str(r, "to"), str(r, "subject"), str(r, "body", false), ""), () => ({ ok: true })),
+    send_email: (r) => {
+      if (r.html !== undefined && typeof r.html !== "boolean") throw new HostCallError("E_INVALID_ARGUMENT", '"html" must be true or false');
+      return then(calls.sendEmail(str(r, "to"), str(r, "subject"), str(r, "body", false), "", r.html === true), () => ({ ok: true }));
+    },
     config_get: (r, call) => {
       const key = str(r, "key");
       const config = call?.config ?? {};
@@ -195,11 +204,11 @@ function hostFunctions(calls: GuestHostCalls): Record<string, HostFn> {
       value = value.replace(/%[vsdqf]/g, (verb) => (i < args.length ? String(args[i++]) : verb));
       return { value };
     },
-    plugin_call: () => {
-      throw new HostCallError("E_SERVICE", "plugin_call is not supported by this host: plugins cannot call each other here");
-    },
-    publish_event: () => {
-      throw new HostCallError("E_SERVICE", "publish_event is not supported by this host yet");
+    // The target's result as it is: bytes, not JSON re-encoded.
+    plugin_call: (r) => then(calls.pluginCall(str(r, "plugin"), str(r, "function"), r.args === undefined || r.args === null ? "" : JSON.stringify(r.args)), (text) => encoder.encode(text)),
+    publish_event: (r) => {
+      calls.publishEvent(str(r, "event_type"), r.data === undefined ? "" : JSON.stringify(r.data));
+      return { status: "ok" };
     },
   };
 }

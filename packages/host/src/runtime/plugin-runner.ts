@@ -12,8 +12,12 @@ export interface PluginRunner {
   readonly exports: readonly string[];
   /** Calls the module's registration and returns its text. */
   register(): Promise<string>;
-  /** Calls a handler with the encoded request envelope; null means "nothing". */
-  call(handler: string, request: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * Calls a handler with the encoded request envelope; null means "nothing". `envelope` is the
+   * same request as an object: a runner on the host's thread may read it instead of decoding
+   * `request` again (GoatFlow's dispatch needs its fields, not its bytes).
+   */
+  call(handler: string, request: Uint8Array, envelope?: object): Promise<Uint8Array | null>;
   close(): Promise<void>;
   /** The operating-system process serving the plugin (gRPC plugins only). */
   readonly pid?: number | undefined;

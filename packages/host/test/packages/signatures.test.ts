@@ -57,7 +57,7 @@ describe("keys", () => {
   });
 
   it("refuses text that is not an Ed25519 key, naming the forms it takes", () => {
-    expect(() => parsePublicKey("c2hvcnQ=")).toThrow('"c2hvcnQ=" is not an Ed25519 public key. Fix: give the key\'s 44-character base64 form (as `gk plugin keygen` prints it) or its PEM block');
+    expect(() => parsePublicKey("c2hvcnQ=")).toThrow('"c2hvcnQ=" is not an Ed25519 public key. Fix: give the key\'s 44-character base64 form (as `gk plugin keygen` prints it), its 64-character hex form or its PEM block');
     expect(() => parseSigningKey(publisher.publicKeyPem)).toThrow(/^the signing key cannot be read: .*Fix: give the private key file `gk plugin keygen` wrote/);
   });
 });

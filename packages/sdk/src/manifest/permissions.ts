@@ -1,10 +1,13 @@
-import { CAPABILITY_PERMISSIONS, TABLE_WRITE_PERMISSION } from "../abi.js";
+import { CAPABILITY_PERMISSIONS, PLUGIN_CALL_PERMISSION, TABLE_WRITE_PERMISSION } from "../abi.js";
 import { errorAt, warningAt, type ManifestIssue } from "./issues.js";
 import { tablePrefix } from "./migrations.js";
 import { nearest } from "./suggest.js";
 
-/** What a permission string is: a capability, a `db:write:<table>` grant, a plugin-defined permission, or nothing valid. */
-export type PermissionKind = "capability" | "table_write" | "plugin" | "invalid";
+/**
+ * What a permission string is: a capability, a `db:write:<table>` grant, a `plugin:call:<plugin>`
+ * grant, a plugin-defined permission, or nothing valid.
+ */
+export type PermissionKind = "capability" | "table_write" | "plugin_call" | "plugin" | "invalid";
 
 const PLUGIN_PERMISSION = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$/;
 const CAPABILITY_LIST = [...CAPABILITY_PERMISSIONS.slice(0, 2), "db:write:<table>", ...CAPABILITY_PERMISSIONS.slice(2)].join(", ");
@@ -13,6 +16,7 @@ const CAPABILITY_LIST = [...CAPABILITY_PERMISSIONS.slice(0, 2), "db:write:<table
 export function permissionKind(permission: string): PermissionKind {
   if ((CAPABILITY_PERMISSIONS as readonly string[]).includes(permission)) return "capability";
   if (TABLE_WRITE_PERMISSION.test(permission)) return "table_write";
+  if (PLUGIN_CALL_PERMISSION.test(permission)) return "plugin_call";
   if (PLUGIN_PERMISSION.test(permission)) return "plugin";
   return "invalid";
 }
@@ -20,7 +24,7 @@ export function permissionKind(permission: string): PermissionKind {
 /** Whether a permission is one an administrator grants (a capability or a table grant) rather than one the plugin defines. */
 export function isGrantedPermission(permission: string): boolean {
   const kind = permissionKind(permission);
-  return kind === "capability" || kind === "table_write";
+  return kind === "capability" || kind === "table_write" || kind === "plugin_call";
 }
 
 /** The prefix of a plugin's own RBAC permissions: its name with "-" → "_" (`my-plugin` → `my_plugin`). */
@@ -33,6 +37,7 @@ export function checkPermission(permission: string, pluginName: string | undefin
   const own = pluginName === undefined ? "my_plugin" : pluginPermissionPrefix(pluginName);
   switch (permissionKind(permission)) {
     case "capability":
+    case "plugin_call":
       return undefined;
     case "table_write": {
       const table = TABLE_WRITE_PERMISSION.exec(permission)?.[1] ?? "";
@@ -56,6 +61,9 @@ export function checkPermission(permission: string, pluginName: string | undefin
       `permission "${permission}" does not name a valid table`,
       `write "db:write:<table>" with a lower-case table name (letters, digits, _), e.g. "db:write:${table.toLowerCase().replace(/[^a-z0-9_]+/g, "_") || "tickets"}"`,
     );
+  }
+  if (permission.startsWith("plugin:call:")) {
+    return errorAt(at, `permission "${permission}" does not name a plugin`, `write "plugin:call:<plugin name>" with the name of the plugin it may call, e.g. "plugin:call:stats"`);
   }
   if (permission.includes(":")) {
     return errorAt(at, `permission "${permission}" is not a capability`, `did you mean "${nearest(permission, CAPABILITY_PERMISSIONS)}"? The capabilities are: ${CAPABILITY_LIST}`);

@@ -128,8 +128,8 @@ export type CallHeader = { op: "call"; handler: string } | { op: "register" } | 
 
 /** A host-function request from the worker. */
 export interface HostCallHeader {
-  fn: "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "log";
-  args: (string | number)[];
+  fn: "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "pluginCall" | "publishEvent" | "log";
+  args: (string | number | boolean | null)[];
 }
 
 /** The host's reply: a JSON value, bytes in `raw`, nothing, or an error. */

@@ -52,8 +52,16 @@ export class RemoteHostCalls implements GuestHostCalls {
     return this.#json("httpRequest", [method, url, headersJson, body]) as HttpResponseSpec;
   }
 
-  sendEmail(to: string, subject: string, body: string, attachmentsJson: string): { id: string } {
-    return this.#json("sendEmail", [to, subject, body, attachmentsJson]) as { id: string };
+  sendEmail(to: string, subject: string, body: string, attachmentsJson: string, html?: boolean): { id: string } {
+    return this.#json("sendEmail", [to, subject, body, attachmentsJson, html ?? null]) as { id: string };
+  }
+
+  pluginCall(target: string, fn: string, argsJson: string): string {
+    return this.#json("pluginCall", [target, fn, argsJson]) as string;
+  }
+
+  publishEvent(eventType: string, dataJson: string): void {
+    this.#send({ fn: "publishEvent", args: [eventType, dataJson] });
   }
 
   scheduleJob(cron: string, handler: string, payloadJson: string): { id: string; next_run: string | null } {
@@ -65,7 +73,7 @@ export class RemoteHostCalls implements GuestHostCalls {
     this.#send({ fn: "log", args: [level, message, fieldsJson] }, null, false);
   }
 
-  #json(fn: HostCallHeader["fn"], args: string[]): unknown {
+  #json(fn: HostCallHeader["fn"], args: HostCallHeader["args"]): unknown {
     const { header } = this.#send({ fn, args });
     return header.ok && header.kind === "json" ? header.value : null;
   }

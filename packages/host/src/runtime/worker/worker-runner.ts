@@ -1,6 +1,7 @@
 import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
 import { HostCallError } from "../../host-api/host-call-error.js";
+import { pluginCallDepth } from "../../host-api/plugin-bus.js";
 import { messageOf, type HostCalls } from "../../host-api/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
@@ -27,6 +28,8 @@ interface Slot {
   /** The module is instantiated (its start function returned). */
   ready: Promise<void>;
   busy: boolean;
+  /** Started for one nested plugin_call while every pooled worker was busy; ends after it. */
+  extra?: boolean;
 }
 
 /** How long a worker thread may take to boot before the plugin's own time starts. */
@@ -237,11 +240,27 @@ export class WorkerRunner implements PluginRunner {
       free.busy = true;
       return Promise.resolve(free);
     }
+    // A plugin_call to a plugin whose workers are all busy may come from one of them (a plugin
+    // calling itself, or back along a chain), which waits for the answer: queueing it would wait
+    // forever. It gets a worker of its own instead (a chain is at most MAX_PLUGIN_CALL_DEPTH deep).
+    if (pluginCallDepth() > 0 && !this.#closed) {
+      const extra = this.#spawn();
+      extra.busy = true;
+      extra.extra = true;
+      this.#slots.push(extra);
+      return Promise.resolve(extra);
+    }
     // Calls queue per plugin: no call sees another call's instance state.
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   #release(slot: Slot): void {
+    if (slot.extra) {
+      this.#slots.splice(this.#slots.indexOf(slot), 1);
+      slot.busy = true; // not restarted when it exits
+      void slot.worker.terminate();
+      return;
+    }
     const next = this.#waiting.shift();
     if (next && !this.#closed) next(slot);
     else slot.busy = false;
@@ -267,7 +286,12 @@ function answer(calls: HostCalls, request: HostCallHeader, raw: Uint8Array | nul
     case "httpRequest":
       return json(calls.httpRequest(a[0]!, a[1]!, a[2]!, a[3]!));
     case "sendEmail":
-      return json(calls.sendEmail(a[0]!, a[1]!, a[2]!, a[3]!));
+      return json(calls.sendEmail(a[0]!, a[1]!, a[2]!, a[3]!, typeof request.args[4] === "boolean" ? request.args[4] : undefined));
+    case "pluginCall":
+      return json(calls.pluginCall(a[0]!, a[1]!, a[2]!));
+    case "publishEvent":
+      calls.publishEvent(a[0]!, a[1]!);
+      return { header: { ok: true, kind: "void" }, raw: null };
     case "scheduleJob":
       return json(calls.scheduleJob(a[0]!, a[1]!, a[2]!));
     case "log":
