@@ -16,7 +16,7 @@ const AGENT = { id: 7, login: "agent.smith", email: "smith@example.com", role: "
 const MiB = 1024 * 1024;
 
 let work: string;
-let wasm: Uint8Array;
+let wasm: Uint8Array<ArrayBuffer>;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "goatkit-ts-goatflow-"));
