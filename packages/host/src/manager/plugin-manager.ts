@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { MANIFEST_FILES, type Manifest } from "@goatkit/sdk";
+import { messageOf } from "../errors.js";
 import { unsignedRefusal, type Host } from "../host.js";
 import { Plugin, type LoadOptions } from "../plugin/plugin.js";
 import { limitCeilingsOf, type PluginLimits } from "../plugin/limit-ceilings.js";
@@ -828,10 +829,6 @@ function loadFailureResponse(error: unknown): PluginResponse {
   if (error instanceof PluginManagerError) return refusalResponse(error);
   if (error instanceof PluginCallError) return errorResponse(error.message, error.code, error.status);
   return errorResponse(messageOf(error), "E_LOAD", 500);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function formatMiB(bytes: number): string {

@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.js";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import {
@@ -12,7 +13,7 @@ import {
   type Manifest,
   type ResolvedManifest,
 } from "@goatkit/sdk";
-import { HostCalls, messageOf } from "../host-api/host-calls.js";
+import { HostCalls } from "../host-api/host-calls.js";
 import type { HostServices } from "../host-api/host-services.js";
 import { grantsOf } from "../host-api/plugin-grants.js";
 import { createRunner } from "../runtime/create-runner.js";

@@ -1,4 +1,5 @@
 import type { PluginRequest } from "./request.js";
+import { GoatKitError, type GoatKitErrorOptions } from "../errors.js";
 
 /** What a call produced, in HTTP terms, whatever the binding. */
 export interface PluginResponse {
@@ -23,7 +24,12 @@ const HEADER_SPELLING: Readonly<Record<string, string>> = { "set-cookie": "Set-C
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Error thrown for a result that is not valid UTF-8. */
-export class InvalidResultError extends Error {}
+export class InvalidResultError extends GoatKitError {
+  constructor(message: string, options?: GoatKitErrorOptions) {
+    super("E_INVALID_UTF8", message, options);
+    this.name = "InvalidResultError";
+  }
+}
 
 /**
  * Reads a handler's result bytes by the rules of docs/envelopes.md ("Results"). Headers the host

@@ -1,3 +1,4 @@
+import { messageOf } from "../../errors.js";
 import { chmod, lstat, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -196,7 +197,7 @@ export class GrpcRunner implements PluginRunner {
       },
       (error: unknown) => {
         this.#starting = null;
-        this.#lastFailure = error instanceof Error ? error.message : String(error);
+        this.#lastFailure = messageOf(error);
         this.#scheduleRestart();
       },
     );
