@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   E_UNKNOWN_IMPORT: 500,
   E_LOAD: 500,
   E_UNAVAILABLE: 503,
+  E_BAD_TEMPLATE_RESULT: 500,
   // The platform's refusals (PluginManagerError, JobError).
   E_UNKNOWN_PLUGIN: 404,
   E_PLUGIN_DISABLED: 503,

@@ -192,7 +192,7 @@ export class Host {
   /** Calls a handler of a loaded plugin. */
   async call(pluginName: string, handler: string, request: RequestInput = {}): Promise<PluginResponse> {
     const plugin = this.#plugins.get(pluginName);
-    if (!plugin) return errorResponse(`no plugin named "${pluginName}" is loaded; loaded: ${[...this.#plugins.keys()].join(", ") || "none"}`, "E_UNKNOWN_PLUGIN", 404);
+    if (!plugin) return errorResponse(`no plugin named "${pluginName}" is loaded; loaded: ${[...this.#plugins.keys()].join(", ") || "none"}`, "E_UNKNOWN_PLUGIN");
     return plugin.call(handler, request);
   }
 

@@ -475,7 +475,7 @@ async function withTimeout(call: Promise<PluginResponse>, timeoutMs: number | un
   if (!timeoutMs) return call;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<PluginResponse>((resolve) => {
-    timer = setTimeout(() => resolve(errorResponse(`job "${job.id}" ran longer than its timeout_ms of ${timeoutMs} ms; raise jobs[].timeout_ms or make the handler faster`, "E_TIMEOUT", 504)), timeoutMs);
+    timer = setTimeout(() => resolve(errorResponse(`job "${job.id}" ran longer than its timeout_ms of ${timeoutMs} ms; raise jobs[].timeout_ms or make the handler faster`, "E_TIMEOUT")), timeoutMs);
   });
   try {
     return await Promise.race([call, timeout]);

@@ -6,7 +6,7 @@ import { unsignedRefusal, type Host } from "../host.js";
 import { Plugin, type LoadOptions } from "../plugin/plugin.js";
 import { limitCeilingsOf, type PluginLimits } from "../plugin/limit-ceilings.js";
 import type { RequestInput } from "../plugin/request.js";
-import { errorResponse, type PluginResponse } from "../plugin/response.js";
+import { errorResponse, errorResponseOf, type PluginResponse } from "../plugin/response.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { Isolation } from "../runtime/plugin-runner.js";
 import { FileWatch } from "./file-watch.js";
@@ -822,12 +822,12 @@ export class PluginManager {
 }
 
 function refusalResponse(error: PluginManagerError): PluginResponse {
-  return errorResponse(error.message, error.code, error.status);
+  return errorResponseOf(error);
 }
 
 function loadFailureResponse(error: unknown): PluginResponse {
   if (error instanceof PluginManagerError) return refusalResponse(error);
-  if (error instanceof PluginCallError) return errorResponse(error.message, error.code, error.status);
+  if (error instanceof PluginCallError) return errorResponseOf(error);
   return errorResponse(messageOf(error), "E_LOAD", 500);
 }
 

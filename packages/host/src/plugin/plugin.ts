@@ -25,7 +25,7 @@ import { Translations } from "../packages/i18n.js";
 import { checkLimitCeilings, type PluginLimits } from "./limit-ceilings.js";
 import { hostTableInMigrations, runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
-import { errorResponse, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
+import { errorResponse, errorResponseOf, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
 
 export interface LoadOptions {
   /** Extra permissions granted on top of the manifest's (the CLI's `--grant`). */
@@ -261,7 +261,7 @@ export class Plugin {
 
   #fail(handler: string, error: PluginCallError): PluginResponse {
     this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code, handler });
-    return errorResponse(error.message, error.code, error.status);
+    return errorResponseOf(error);
   }
 }
 
