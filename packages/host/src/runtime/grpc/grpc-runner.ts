@@ -1,4 +1,3 @@
-import { messageOf } from "../../errors.js";
 import { chmod, lstat, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -197,7 +196,7 @@ export class GrpcRunner implements PluginRunner {
       },
       (error: unknown) => {
         this.#starting = null;
-        this.#lastFailure = messageOf(error);
+        this.#lastFailure = error instanceof Error ? error.message : String(error);
         this.#scheduleRestart();
       },
     );
