@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { stripVTControlCharacters } from "node:util";
 import { defineCommand, renderUsage, runCommand, type CommandDef } from "citty";
-import { PluginCallError } from "@goatkit/host";
+import { GoatKitError, messageOf } from "@goatkit/host";
 import { ManifestError } from "@goatkit/sdk";
 import { pluginCommand } from "./commands/plugin/index.js";
 import { devCommand } from "./commands/dev.js";
@@ -44,7 +44,8 @@ export async function runCli(rawArgs: string[], io: CliIo = defaultIo): Promise<
       io.err(`gk: ${error.message}\n`);
       return error.exitCode;
     }
-    if (error instanceof PluginCallError || error instanceof ManifestError) {
+    // The host's errors name the problem and the fix: the message is all the user needs.
+    if (error instanceof GoatKitError || error instanceof ManifestError) {
       io.err(`gk: ${error.message}\n`);
       return EXIT.FAILED;
     }
@@ -52,7 +53,7 @@ export async function runCli(rawArgs: string[], io: CliIo = defaultIo): Promise<
       io.err(`${colours(await renderUsage(command, parent), process.stderr)}\n\ngk: ${error.message}\n`);
       return EXIT.USAGE;
     }
-    io.err(`gk: unexpected error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(`gk: unexpected error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : messageOf(error)}\n`);
     return EXIT.INTERNAL;
   }
 }

@@ -1,7 +1,9 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-services.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
 import { grpcProcessSettings, type GrpcProcessOptions } from "./runtime/grpc/process-user.js";
-import { Plugin, type LoadOptions } from "./plugin/plugin.js";
+import { Plugin, type LoadOptions, type PluginDefaults, type ResolvedLoadOptions } from "./plugin/plugin.js";
 import { limitCeilingsOf, type PluginLimits } from "./plugin/limit-ceilings.js";
 import { parseTrustedKeys, type PublicKey } from "./packages/keys.js";
 import { PluginCallError } from "./runtime/plugin-call-error.js";
@@ -90,7 +92,8 @@ export class Host {
 
   private constructor(
     readonly services: HostServices,
-    private readonly defaults: Pick<LoadOptions, "isolation" | "poolSize" | "cacheDir" | "cacheMaxBytes" | "limitCeilings">,
+    /** What every plugin on this host loads with unless its caller overrides it; filled once, in create. */
+    readonly defaults: Readonly<PluginDefaults>,
     /** The durable platform state; null with `platformState: false`. */
     readonly state: PlatformState | null,
     /** The keys a package must be signed by, by key id; null when signatures are not required. */
@@ -132,19 +135,22 @@ export class Host {
       ...(options.onHostCall ? { onHostCall: options.onHostCall } : {}),
       grpc,
       plugins,
-    }, { isolation: options.isolation ?? "worker", poolSize: options.poolSize ?? 1, limitCeilings, ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}), ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}) }, state, requiredSigners);
+    }, pluginDefaults(options, limitCeilings), state, requiredSigners);
     return host;
   }
 
-  /** Where and how much this host caches derived artefacts; the plugin manager loads with the same. */
-  get cacheOptions(): Pick<LoadOptions, "cacheDir" | "cacheMaxBytes"> {
-    const { cacheDir, cacheMaxBytes } = this.defaults;
-    return { ...(cacheDir ? { cacheDir } : {}), ...(cacheMaxBytes !== undefined ? { cacheMaxBytes } : {}) };
+  /**
+   * The options a plugin loads with on this host: the host's defaults, overridden by `options`
+   * (a plugin manager's or one load's own settings). Every load path takes its options here.
+   */
+  loadOptions(options: LoadOptions = {}): ResolvedLoadOptions {
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LoadOptions;
+    return { ...this.defaults, ...given };
   }
 
   /** The most a plugin's manifest may ask for in `limits` on this host. */
   get limitCeilings(): Readonly<PluginLimits> {
-    return this.defaults.limitCeilings!;
+    return this.defaults.limitCeilings;
   }
 
   get logs(): LogStore {
@@ -171,7 +177,7 @@ export class Host {
   /** Loads (or reloads) a plugin from a folder or `.wasm` file; a reload replaces the old one. */
   async load(path: string, options: LoadOptions = {}): Promise<Plugin> {
     if (this.requiredSigners) throw new PluginCallError("E_LOAD", unsignedRefusal(`${path} is a plugin folder or module, which cannot be signed`));
-    const plugin = await Plugin.load(path, this.services, { ...this.defaults, ...options });
+    const plugin = await Plugin.load(path, this.services, this.loadOptions(options));
     const previous = this.#plugins.get(plugin.name);
     this.#plugins.set(plugin.name, plugin);
     if (previous) await previous.close();
@@ -191,7 +197,7 @@ export class Host {
   /** Calls a handler of a loaded plugin. */
   async call(pluginName: string, handler: string, request: RequestInput = {}): Promise<PluginResponse> {
     const plugin = this.#plugins.get(pluginName);
-    if (!plugin) return errorResponse(`no plugin named "${pluginName}" is loaded; loaded: ${[...this.#plugins.keys()].join(", ") || "none"}`, "E_UNKNOWN_PLUGIN", 404);
+    if (!plugin) return errorResponse(`no plugin named "${pluginName}" is loaded; loaded: ${[...this.#plugins.keys()].join(", ") || "none"}`, "E_UNKNOWN_PLUGIN");
     return plugin.call(handler, request);
   }
 
@@ -207,6 +213,17 @@ export class Host {
 /** Creates a host; see {@link Host}. */
 export function createHost(options: HostOptions = {}): Promise<Host> {
   return Host.create(options);
+}
+
+/** Every plugin default, filled from the host's options; the one place they are filled. */
+function pluginDefaults(options: HostOptions, limitCeilings: Readonly<PluginLimits>): PluginDefaults {
+  return {
+    isolation: options.isolation ?? "worker",
+    poolSize: options.poolSize ?? 1,
+    cacheDir: options.cacheDir || join(tmpdir(), "goatkit-cache"),
+    ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
+    limitCeilings,
+  };
 }
 
 function openDatabase(option: HostOptions["database"]): DatabaseService {

@@ -1,5 +1,6 @@
+export { GoatKitError, ConfigError, ERROR_STATUS, statusOf, messageOf, type ErrorCode, type GoatKitErrorOptions } from "./errors.js";
 export { Host, createHost, type HostOptions } from "./host.js";
-export { Plugin, DEFAULT_LIMITS, type LoadOptions } from "./plugin/plugin.js";
+export { Plugin, DEFAULT_LIMITS, type LoadOptions, type PluginDefaults, type ResolvedLoadOptions } from "./plugin/plugin.js";
 export { DEFAULT_LIMIT_CEILINGS, checkLimitCeilings, type PluginLimits } from "./plugin/limit-ceilings.js";
 export type { PluginRequest, PluginUser, JobInfo, RequestInput } from "./plugin/request.js";
 export type { PluginResponse } from "./plugin/response.js";
@@ -15,7 +16,13 @@ export { generateDemoData, type DemoDataOptions } from "./services/database/demo
 export { CORE_TABLES } from "./services/database/demo-schema.js";
 export { MemoryCache } from "./services/memory-cache.js";
 export { DevMailbox, type StoredEmail } from "./services/dev-mailbox.js";
-export { FetchHttp } from "./services/http/fetch-http.js";
+export { FetchHttp, HttpDeniedError, HttpLimitError } from "./services/http/fetch-http.js";
+export { HttpRequestError } from "./services/http/guarded-request.js";
+export { DatabaseError } from "./services/database/database-error.js";
+export { DatabasePermissionError } from "./services/database/database-permission-error.js";
+export { MigrationError } from "./plugin/migrations.js";
+export { MemoryCapError } from "./runtime/memory-cap.js";
+export { InvalidResultError } from "./plugin/response.js";
 export { LogStore, type LogEntry } from "./services/log-store.js";
 export { JobRegistry, type ScheduledJob } from "./services/job-registry.js";
 export type * from "./services/types.js";

@@ -1,7 +1,7 @@
 import { relative, resolve, sep } from "node:path";
 import { watch } from "chokidar";
 import { defineCommand } from "citty";
-import { forgetSecrets } from "@goatkit/host";
+import { forgetSecrets, messageOf } from "@goatkit/host";
 import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
@@ -97,7 +97,7 @@ export const devCommand = defineCommand({
             await buildPlugin(dir, current);
           } catch (error) {
             // A failed build keeps the last good version serving.
-            console.error(`gk dev: build failed, still serving the previous version:\n${error instanceof Error ? error.message : String(error)}`);
+            console.error(`gk dev: build failed, still serving the previous version:\n${messageOf(error)}`);
           }
         } while (again);
       })();
@@ -122,7 +122,7 @@ export const devCommand = defineCommand({
       clearTimeout(timer);
       timer = setTimeout(() => void rebuild(), 150);
     });
-    watcher.on("error", (error) => console.error(`gk dev: watching ${dir} failed: ${error instanceof Error ? error.message : String(error)}`));
+    watcher.on("error", (error) => console.error(`gk dev: watching ${dir} failed: ${messageOf(error)}`));
     // Said once the watcher has read the folder: a save from then on is seen (one made while
     // chokidar still scanned, right after an earlier banner, was lost).
     await new Promise<void>((ready) => watcher.once("ready", () => ready()));

@@ -5,10 +5,8 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineCommand } from "citty";
 import {
-  PluginManagerError,
-  ServiceConnectionError,
-  ServicesConfigError,
   createHost,
+  messageOf,
   forgetSecrets,
   readServicesConfig,
   runHostProcess,
@@ -186,7 +184,6 @@ export const startCommand = defineCommand({
         print: (line) => (json ? console.log(JSON.stringify(line)) : printLine(line)),
       });
     } catch (error) {
-      if (error instanceof ServicesConfigError || error instanceof ServiceConnectionError || error instanceof PluginManagerError) throw new GkError(error.message);
       if ((error as { cause?: { code?: string } }).cause?.code === "EADDRINUSE") throw portInUse(port);
       throw error;
     }
@@ -276,7 +273,7 @@ async function configuredDatabase(env: Record<string, string | undefined>): Prom
     const { config } = await readServicesConfig(env.GOATKIT_CONFIG);
     return config.database?.url ? redact(config.database.url) : null;
   } catch (error) {
-    throw new GkError(error instanceof Error ? error.message : String(error));
+    throw new GkError(messageOf(error));
   }
 }
 

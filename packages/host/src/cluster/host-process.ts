@@ -1,9 +1,11 @@
+import { ConfigError } from "../errors.js";
+import { messageOf } from "../errors.js";
 import { createHost, type Host } from "../host.js";
 import type { TokenUser } from "../http/auth.js";
 import { startServer, type RunningServer, type ServerOptions } from "../http/server.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { PluginManager } from "../manager/plugin-manager.js";
-import { messageOf } from "../services/connection-error.js";
+
 import { hostConfigFromEnv, servicesFromConfig } from "../services/from-config.js";
 import { ServicesConfigError } from "../services/config.js";
 import { PackageFileSource, PackageSource } from "../manager/package-sources.js";
@@ -191,6 +193,6 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
 function portFrom(text: string | undefined): number {
   if (text === undefined || text === "") return 8080;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`GOATKIT_PORT must be a port number (0 picks a free one), got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`GOATKIT_PORT must be a port number (0 picks a free one), got "${text}"`, { fix: "set GOATKIT_PORT to a number from 0 to 65535" });
   return port;
 }

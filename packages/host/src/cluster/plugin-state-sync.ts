@@ -1,6 +1,8 @@
+import { ConfigError } from "../errors.js";
+import { messageOf } from "../errors.js";
 import type { Redis } from "ioredis";
 import type { PluginCommand, PluginManager } from "../manager/plugin-manager.js";
-import { messageOf } from "../services/connection-error.js";
+
 import type { ClusterEvent } from "./cluster-events.js";
 import { RedisScript } from "./redis-connection.js";
 
@@ -65,7 +67,7 @@ export class PluginStateSync {
 
   /** Follows the manager's commands and applies the cluster's; resolves once the stored state is applied. */
   async attach(manager: PluginManager): Promise<void> {
-    if (this.#manager) throw new Error("this cluster coordinator already follows a plugin manager; create one coordinator per manager");
+    if (this.#manager) throw new ConfigError("this cluster coordinator already follows a plugin manager; create one coordinator per manager", { fix: "create one coordinator per manager" });
     this.#manager = manager;
     const { subscriber } = this.#options;
     const onMessage = (channel: string, text: string) => {

@@ -1,5 +1,6 @@
+import { messageOf } from "../errors.js";
 import { Redis } from "ioredis";
-import { ServiceConnectionError, messageOf } from "../services/connection-error.js";
+import { ServiceConnectionError } from "../services/connection-error.js";
 
 /**
  * Opens a Redis connection for the cluster and checks that Redis answers, failing at start-up

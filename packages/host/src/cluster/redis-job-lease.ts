@@ -1,9 +1,10 @@
+import { messageOf } from "../errors.js";
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { HeldJobLease, JobLease } from "../jobs/job-scheduler.js";
 import type { JobRun } from "../jobs/job-run.js";
 import type { ScheduledJob } from "../services/job-registry.js";
-import { messageOf } from "../services/connection-error.js";
+
 import type { ClusterEvent } from "./cluster-events.js";
 import type { ResolvedClusterOptions } from "./cluster-options.js";
 import { ACQUIRE, ORPHANS, RELEASE, RENEW } from "./job-lease-scripts.js";

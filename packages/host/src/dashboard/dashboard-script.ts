@@ -167,13 +167,14 @@ const START = String.raw`
   function openStream(name, path, onEvent) {
     function connect() {
       fetch(path, { credentials: "same-origin", headers: { accept: "text/event-stream" } }).then(function (res) {
-        if (!res.ok || !res.body) throw new Error("stream " + path + " answered " + res.status);
+        // Either way the stream is down: the catch below marks it and reconnects.
+        if (!res.ok || !res.body) return Promise.reject("stream " + path + " answered " + res.status);
         var reader = res.body.getReader();
         var decoder = new TextDecoder();
         var buffer = "";
         function pump() {
           return reader.read().then(function (chunk) {
-            if (chunk.done) throw new Error("stream ended");
+            if (chunk.done) return Promise.reject("stream ended");
             buffer += decoder.decode(chunk.value, { stream: true });
             var blocks = buffer.split("\n\n");
             buffer = blocks.pop();

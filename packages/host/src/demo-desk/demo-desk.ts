@@ -3,6 +3,7 @@ import type { HookResult } from "../manager/hook-dispatch.js";
 import type { PluginManager } from "../manager/plugin-manager.js";
 import { sqlTime } from "../services/database/demo-data.js";
 import type { DatabaseService, Row, SqlValue } from "../services/types.js";
+import { GoatKitError } from "../errors.js";
 
 /** The ticket events an `after_save` for a ticket carries (docs/envelopes.md, "Ticket events"). */
 export type TicketEvent = "created" | "state_changed" | "queue_changed" | "note_added";
@@ -50,12 +51,12 @@ export interface TicketSaveEvent {
 }
 
 /** A refusal the HTTP layer answers with status 400 or 404. */
-export class DemoDeskError extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 404,
-  ) {
-    super(message);
+export class DemoDeskError extends GoatKitError {
+  declare readonly code: "E_BAD_REQUEST" | "E_NOT_FOUND";
+
+  constructor(message: string, status: 400 | 404) {
+    super(status === 404 ? "E_NOT_FOUND" : "E_BAD_REQUEST", message);
+    this.name = "DemoDeskError";
   }
 }
 

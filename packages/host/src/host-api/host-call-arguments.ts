@@ -1,6 +1,7 @@
+import { messageOf } from "../errors.js";
 import type { HostCallName } from "./host-services.js";
 import type { EmailAttachment, SqlValue } from "../services/types.js";
-import { HostCallError, messageOf } from "./host-call-error.js";
+import { HostCallError } from "./host-call-error.js";
 
 /** Reading host-call arguments that arrive as JSON text; a bad one is E_INVALID_ARGUMENT naming the function. */
 

@@ -1,4 +1,5 @@
 import { ERROR_CODES, type HostErrorCode } from "@goatkit/sdk/abi";
+import { GoatKitError, type GoatKitErrorOptions } from "../errors.js";
 
 /** The error envelope a failed host call hands back to the guest. */
 export interface ErrorEnvelope {
@@ -7,12 +8,11 @@ export interface ErrorEnvelope {
 }
 
 /** A host function refused or failed; bindings turn it into an error envelope or code. */
-export class HostCallError extends Error {
-  constructor(
-    readonly code: HostErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class HostCallError extends GoatKitError {
+  declare readonly code: HostErrorCode;
+
+  constructor(code: HostErrorCode, message: string, options?: GoatKitErrorOptions) {
+    super(code, message, options);
     this.name = "HostCallError";
   }
 
@@ -24,9 +24,4 @@ export class HostCallError extends Error {
   get numericCode(): number {
     return ERROR_CODES[this.code];
   }
-}
-
-/** The message of anything thrown. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

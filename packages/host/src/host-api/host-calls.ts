@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.js";
 import { LOG_LEVELS, type CapabilityPermission, type HostFunctionName, type LogLevel } from "@goatkit/sdk";
 import { inspectStatement, type StatementInfo } from "../services/database/sql-statement.js";
 import { PLATFORM_TABLES } from "../state/platform-schema.js";
@@ -6,10 +7,10 @@ import { nextRunOf } from "../services/job-registry.js";
 import type { EmailAttachment, ExecResult, HttpResponseSpec, MaybePromise, PluginDatabase, Row } from "../services/types.js";
 import type { HostCallLimits, HostCallName, HostServices } from "./host-services.js";
 import { DatabasePermissionError } from "../services/database/database-permission-error.js";
-import { HostCallError, messageOf, type ErrorEnvelope } from "./host-call-error.js";
+import { HostCallError, type ErrorEnvelope } from "./host-call-error.js";
 import { isAttachment, isStringRecord, parseArgs, parseJson, parseRecipients } from "./host-call-arguments.js";
 
-export { messageOf };
+
 import { checkAllowedHost, type PluginGrants } from "./plugin-grants.js";
 
 const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);

@@ -6,6 +6,7 @@ import { publicPluginInfo } from "../manager/plugin-info.js";
 import type { LogEntry } from "../services/log-store.js";
 import { requireAdmin, requireUser, type AppEnv } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";
+import { JobError } from "../jobs/job-error.js";
 import { jsonError } from "./http-error.js";
 
 const decoder = new TextDecoder();
@@ -142,7 +143,7 @@ function badLevel(c: Context): Response {
 }
 
 function requireScheduler(scheduler: JobScheduler | null): JobScheduler {
-  if (!scheduler) throw Object.assign(new Error("this server runs no job scheduler; start it with startServer({ scheduler: {} })"), { code: "E_NO_SCHEDULER", status: 404 });
+  if (!scheduler) throw new JobError("E_NO_SCHEDULER", "this server runs no job scheduler; start it with startServer({ scheduler: {} })", { fix: "start it with startServer({ scheduler: {} })" });
   return scheduler;
 }
 

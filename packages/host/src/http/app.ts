@@ -10,7 +10,8 @@ import type { Capabilities } from "./capabilities.js";
 import { demoDeskApi } from "./demo-desk-api.js";
 import { identify, requireUser, type AppEnv, type TokenAuth } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";
-import { isStatusError, jsonError } from "./http-error.js";
+import { GoatKitError } from "../errors.js";
+import { errorAnswer, jsonError } from "./http-error.js";
 import { menuApi } from "./menu-api.js";
 import { TemplateEngine } from "../templates/template-engine.js";
 import { pagesApi, type Pages } from "./pages-api.js";
@@ -41,7 +42,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   const templates = new TemplateEngine({ manager, folders: parts.templates.folders });
 
   app.onError((error, c) => {
-    if (isStatusError(error)) return jsonError(c, error.status, error.message, error.code);
+    if (error instanceof GoatKitError) return errorAnswer(c, error);
     manager.host.logs.write(MANAGER_LOG, "error", `${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
     return jsonError(c, 500, `unexpected error in the host while serving ${c.req.method} ${c.req.path}: ${error.message}; this is a bug in @goatkit/host, please report it`, "E_INTERNAL");
   });

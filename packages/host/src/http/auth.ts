@@ -1,3 +1,4 @@
+import { ConfigError } from "../errors.js";
 import { createHash } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
@@ -36,8 +37,8 @@ export class TokenAuth {
     private readonly anonymous: TokenUser | null = null,
   ) {
     for (const [token, user] of Object.entries(tokens)) {
-      if (token.length < 8) throw new Error(`token for user "${user.login}" is ${token.length} characters long; use at least 8 (e.g. crypto.randomUUID())`);
-      if (!ROLES.has(user.role)) throw new Error(`token for user "${user.login}" has role "${user.role}"; use "agent", "admin" or "customer"`);
+      if (token.length < 8) throw new ConfigError(`token for user "${user.login}" is ${token.length} characters long; use at least 8 (e.g. crypto.randomUUID())`, { fix: "use a token of at least 8 characters (e.g. crypto.randomUUID())" });
+      if (!ROLES.has(user.role)) throw new ConfigError(`token for user "${user.login}" has role "${user.role}"; use "agent", "admin" or "customer"`, { fix: 'use the role "agent", "admin" or "customer"' });
       this.#users.set(digest(token), user);
     }
   }

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import { DemoDesk, DemoDeskError, type DeskUser } from "../demo-desk/demo-desk.js";
 import type { PluginManager } from "../manager/plugin-manager.js";
 import { requireUser, type AppEnv } from "./auth.js";
-import { jsonError } from "./http-error.js";
+import { errorAnswer, jsonError } from "./http-error.js";
 
 /**
  * The demo help desk's tickets under `/api/demo`, for agents and administrators:
@@ -29,7 +29,7 @@ export function demoDeskApi(manager: PluginManager): Hono<AppEnv> {
     try {
       return c.json(await body());
     } catch (error) {
-      if (error instanceof DemoDeskError) return jsonError(c, error.status, error.message, error.status === 404 ? "E_NOT_FOUND" : "E_BAD_REQUEST");
+      if (error instanceof DemoDeskError) return errorAnswer(c, error);
       throw error;
     }
   };

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { GoatKitError } from "../errors.js";
 
 /**
  * An error answer in the shape of docs/envelopes.md (`{"error", "code"}`), so plugin errors
@@ -10,13 +11,10 @@ export function jsonError(c: Context, status: number, message: string, code: str
   return c.json({ error: message, code }, status as ContentfulStatusCode);
 }
 
-/** An error with an HTTP status and a code (PluginManagerError, JobError, PluginCallError). */
-export interface StatusError {
-  message: string;
-  code: string;
-  status: number;
-}
-
-export function isStatusError(error: unknown): error is StatusError {
-  return error instanceof Error && typeof (error as Partial<StatusError>).code === "string" && typeof (error as Partial<StatusError>).status === "number";
+/**
+ * The one place a GoatKitError becomes an HTTP answer: its code's status (ERROR_STATUS), its
+ * message and code in the envelope.
+ */
+export function errorAnswer(c: Context, error: GoatKitError): Response {
+  return jsonError(c, error.status, error.message, error.code);
 }

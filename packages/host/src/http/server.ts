@@ -1,3 +1,4 @@
+import { ConfigError } from "../errors.js";
 import type { AddressInfo } from "node:net";
 import type { Server, ServerResponse } from "node:http";
 import { serve } from "@hono/node-server";
@@ -123,7 +124,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       };
       const s = serve({ fetch: app.fetch, port: options.port ?? 8080, hostname, serverOptions }, () => resolve(s as Server)) as Server;
       s.once("error", (error: NodeJS.ErrnoException) =>
-        reject(error.code === "EADDRINUSE" ? new Error(`port ${options.port} on ${hostname} is in use; stop the other server or pick another port (0 picks a free one)`, { cause: error }) : error),
+        reject(error.code === "EADDRINUSE" ? new ConfigError(`port ${options.port} on ${hostname} is in use; stop the other server or pick another port (0 picks a free one)`, { fix: "stop the other server or pick another port (0 picks a free one)", cause: error }) : error),
       );
     });
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { RequestInput } from "../plugin/request.js";
-import { errorResponse, type PluginResponse } from "../plugin/response.js";
+import { errorResponseOf, type PluginResponse } from "../plugin/response.js";
 import type { TemplateEngine } from "../templates/template-engine.js";
 import { TemplateError } from "../templates/template-error.js";
 
@@ -16,6 +16,6 @@ export async function withTemplateRendered(engine: TemplateEngine, plugin: strin
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     engine.manager.host.logs.write(plugin, "error", error.message, { code: error.code });
-    return errorResponse(error.message, error.code, error.status);
+    return errorResponseOf(error);
   }
 }

@@ -1,18 +1,13 @@
-export type JobErrorCode = "E_UNKNOWN_JOB" | "E_JOB_RUNNING" | "E_PLUGIN_DISABLED";
+import { GoatKitError, type GoatKitErrorOptions } from "../errors.js";
 
-const HTTP_STATUS: Record<JobErrorCode, number> = { E_UNKNOWN_JOB: 404, E_JOB_RUNNING: 409, E_PLUGIN_DISABLED: 409 };
+export type JobErrorCode = "E_UNKNOWN_JOB" | "E_JOB_RUNNING" | "E_PLUGIN_DISABLED" | "E_NO_SCHEDULER";
 
-/** Why the scheduler refused a request ("run now" on a running job, an unknown job). */
-export class JobError extends Error {
-  constructor(
-    readonly code: JobErrorCode,
-    message: string,
-  ) {
-    super(message);
+/** Why the scheduler refused a request ("run now" on a running job, an unknown job); statuses in ERROR_STATUS. */
+export class JobError extends GoatKitError {
+  declare readonly code: JobErrorCode;
+
+  constructor(code: JobErrorCode, message: string, options?: GoatKitErrorOptions) {
+    super(code, message, options);
     this.name = "JobError";
-  }
-
-  get status(): number {
-    return HTTP_STATUS[this.code];
   }
 }

@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.js";
 import type { Job } from "@goatkit/sdk";
 import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
 import type { JobInfo } from "../plugin/request.js";
@@ -192,7 +193,7 @@ export class JobScheduler {
       await state.audit({ ...audit, outcome: "ok", detail: `run ${run.id}: ${run.status}` });
       return run;
     } catch (error) {
-      await state.audit({ ...audit, outcome: "failed", detail: error instanceof Error ? error.message : String(error) });
+      await state.audit({ ...audit, outcome: "failed", detail: messageOf(error) });
       throw error;
     }
   }
@@ -396,7 +397,7 @@ export class JobScheduler {
   #storeFailed(error: unknown): void {
     if (this.#storeFailing) return;
     this.#storeFailing = true;
-    this.#manager.host.logs.write(MANAGER_LOG, "error", `job runs could not be stored in the database, so they are kept in memory only until it answers: ${error instanceof Error ? error.message : String(error)}`);
+    this.#manager.host.logs.write(MANAGER_LOG, "error", `job runs could not be stored in the database, so they are kept in memory only until it answers: ${messageOf(error)}`);
   }
 
   /** The manifest's declaration of a job, for its retries and time limit. */
@@ -474,7 +475,7 @@ async function withTimeout(call: Promise<PluginResponse>, timeoutMs: number | un
   if (!timeoutMs) return call;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<PluginResponse>((resolve) => {
-    timer = setTimeout(() => resolve(errorResponse(`job "${job.id}" ran longer than its timeout_ms of ${timeoutMs} ms; raise jobs[].timeout_ms or make the handler faster`, "E_TIMEOUT", 504)), timeoutMs);
+    timer = setTimeout(() => resolve(errorResponse(`job "${job.id}" ran longer than its timeout_ms of ${timeoutMs} ms; raise jobs[].timeout_ms or make the handler faster`, "E_TIMEOUT")), timeoutMs);
   });
   try {
     return await Promise.race([call, timeout]);

@@ -2,7 +2,9 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { formatIssues, fromGoatflowRegistration, REGISTRATION_FIELDS, validateManifest } from "@goatkit/sdk";
-import { HostCalls, messageOf } from "../host-api/host-calls.js";
+import { messageOf } from "../errors.js";
+import { PluginCallError } from "../runtime/plugin-call-error.js";
+import { HostCalls } from "../host-api/host-calls.js";
 import type { HostServices } from "../host-api/host-services.js";
 import { GoatflowSignatureError, checkGoatflowSignature } from "../packages/goatflow-signature.js";
 import type { PublicKey } from "../packages/keys.js";
@@ -170,7 +172,7 @@ export function goatflowManifest(found: Pick<Found, "name" | "yaml" | "wasmPath"
 /** Runs the module's gk_register once in a worker (time-out and memory cap as for any call). */
 async function registrationOf(wasmPath: string, name: string, services: HostServices): Promise<Record<string, unknown>> {
   const info = await stat(wasmPath).catch(() => null);
-  if (!info?.isFile()) throw new Error(`${wasmPath}: no such file`);
+  if (!info?.isFile()) throw new PluginCallError("E_LOAD", `${wasmPath}: no such file`);
   const key = `${info.size}:${info.mtimeMs}`;
   const cached = described.get(wasmPath);
   if (cached?.key === key) return cached.registration;
@@ -179,11 +181,11 @@ async function registrationOf(wasmPath: string, name: string, services: HostServ
   try {
     module = new WebAssembly.Module(bytes);
   } catch (error) {
-    throw new Error(`not a valid WebAssembly module: ${messageOf(error)}`, { cause: error });
+    throw new PluginCallError("E_LOAD", `not a valid WebAssembly module: ${messageOf(error)}`, { cause: error });
   }
   const binding = detectBinding(bytes, module);
   if (binding !== "goatflow") {
-    throw new Error(`a ${binding} module without a manifest: only GoatFlow-ABI modules (gk_call, gk_malloc, imports from "gk") are described by gk_register alone; put it in a plugin folder with a manifest.json (docs/manifest.md)`);
+    throw new PluginCallError("E_LOAD", `a ${binding} module without a manifest: only GoatFlow-ABI modules (gk_call, gk_malloc, imports from "gk") are described by gk_register alone; put it in a plugin folder with a manifest.json (docs/manifest.md)`);
   }
   const calls = HostCalls.create(name, { capabilities: new Set(), tableGrants: new Set(), allowedHosts: [] }, services);
   const runner = await createRunner("goatflow", {
@@ -204,9 +206,9 @@ async function registrationOf(wasmPath: string, name: string, services: HostServ
     try {
       value = JSON.parse(text);
     } catch {
-      throw new Error(`gk_register returned ${encoder.encode(text).byteLength} bytes that are not JSON; it must return GoatFlow's registration (GKRegistration)`);
+      throw new PluginCallError("E_REGISTRATION", `gk_register returned ${encoder.encode(text).byteLength} bytes that are not JSON; it must return GoatFlow's registration (GKRegistration)`);
     }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("gk_register must return a JSON object (GKRegistration)");
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new PluginCallError("E_REGISTRATION", "gk_register must return a JSON object (GKRegistration)");
     const registration = value as Record<string, unknown>;
     described.set(wasmPath, { key, registration });
     return registration;

@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.js";
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -97,7 +98,7 @@ async function extractOne(file: string, extractDir: string, trust: TrustOptions 
     const wasmPath = wasmPathOf(result.dir, result.manifest);
     return { plugin: { name: result.manifest.name, source: "zip", location: file, loadPath: result.dir, manifest: result.manifest, wasmPath, watchPaths: [file], signature: result.signature } };
   } catch (error) {
-    return { problem: { name: basename(file), source: "zip", location: file, message: error instanceof Error ? error.message : String(error), watchPaths: [file] } };
+    return { problem: { name: basename(file), source: "zip", location: file, message: messageOf(error), watchPaths: [file] } };
   }
 }
 

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { MANIFEST_FILES, type Manifest } from "@goatkit/sdk";
+import { messageOf } from "../errors.js";
 import { unsignedRefusal, type Host } from "../host.js";
 import { Plugin, type LoadOptions } from "../plugin/plugin.js";
 import { limitCeilingsOf, type PluginLimits } from "../plugin/limit-ceilings.js";
 import type { RequestInput } from "../plugin/request.js";
-import { errorResponse, type PluginResponse } from "../plugin/response.js";
+import { errorResponse, errorResponseOf, type PluginResponse } from "../plugin/response.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { Isolation } from "../runtime/plugin-runner.js";
 import { FileWatch } from "./file-watch.js";
@@ -49,7 +50,7 @@ export interface PluginManagerOptions {
   memoryEstimate?: MemoryEstimator;
   /** How long shutdown, unload and reload wait for running calls (default 10 s). */
   drainTimeoutMs?: number;
-  /** Isolation of the plugins the manager loads (default: Plugin.load's, `worker`). */
+  /** Isolation of the plugins the manager loads (default: the host's, HostOptions.isolation). */
   isolation?: Isolation;
   poolSize?: number;
   plugins?: Record<string, PluginSettings>;
@@ -409,7 +410,7 @@ export class PluginManager {
     entry.plugin = plugin;
     entry.known = plugin.manifest;
     entry.loadedAt = entry.lastUsed = this.#now();
-    entry.memoryBytes = await estimatePluginMemory(plugin, this.#memoryOptions);
+    entry.memoryBytes = await this.#estimateMemory(plugin);
     this.#emit({ type: "discovered", plugin: plugin.name, version: plugin.manifest.version }, `adopted version ${plugin.manifest.version} from the host`);
   }
 
@@ -448,9 +449,11 @@ export class PluginManager {
     }
   }
 
-  get #memoryOptions(): { isolation: Isolation; instances: number; estimator: MemoryEstimator } {
-    const isolation = this.options.isolation ?? "worker";
-    return { isolation, instances: isolation === "worker" ? Math.max(1, this.options.poolSize ?? 1) : 1, estimator: this.options.memoryEstimate ?? defaultMemoryEstimate };
+  /** A loaded plugin's figure, from the isolation and pool it was loaded with. */
+  #estimateMemory(plugin: Plugin): Promise<number> {
+    const { isolation } = plugin;
+    const options = { isolation, instances: isolation === "worker" ? Math.max(1, plugin.poolSize) : 1, estimator: this.options.memoryEstimate ?? defaultMemoryEstimate };
+    return estimatePluginMemory(plugin, options);
   }
 
   get #debounceMs(): number {
@@ -581,7 +584,7 @@ export class PluginManager {
     entry.loadError = null;
     entry.reloadError = null;
     entry.loadedAt = entry.lastUsed = this.#now();
-    entry.memoryBytes = await estimatePluginMemory(plugin, this.#memoryOptions);
+    entry.memoryBytes = await this.#estimateMemory(plugin);
     syncManifestJobs(this.host.jobs, entry.name, plugin.manifest);
     const loadMs = Math.round(performance.now() - started);
     this.#emit({ type: "loaded", plugin: entry.name, version: plugin.manifest.version, loadMs, memoryBytes: entry.memoryBytes }, `loaded version ${plugin.manifest.version} in ${loadMs} ms`);
@@ -606,7 +609,7 @@ export class PluginManager {
     entry.reloadError = null;
     entry.loadError = null;
     entry.loadedAt = this.#now();
-    entry.memoryBytes = await estimatePluginMemory(next, this.#memoryOptions);
+    entry.memoryBytes = await this.#estimateMemory(next);
     syncManifestJobs(this.host.jobs, entry.name, next.manifest);
     this.#emit({ type: "reloaded", plugin: entry.name, version: next.manifest.version, previousVersion: old.manifest.version }, `reloaded: version ${old.manifest.version} → ${next.manifest.version}`);
     this.#retire(old);
@@ -643,10 +646,10 @@ export class PluginManager {
     const discovered = entry.discovered!;
     const settings = this.options.plugins?.[entry.name] ?? {};
     this.#requireSigned(discovered);
-    const options: LoadOptions = { ...this.host.cacheOptions, grant: settings.grant, config: settings.config, limitCeilings: this.#limitCeilings, ...(discovered.goatflow ? { manifest: discovered.manifest } : {}) };
+    const options: LoadOptions = { grant: settings.grant, config: settings.config, limitCeilings: this.#limitCeilings, ...(discovered.goatflow ? { manifest: discovered.manifest } : {}) };
     if (this.options.isolation) options.isolation = this.options.isolation;
     if (this.options.poolSize) options.poolSize = this.options.poolSize;
-    const plugin = await Plugin.load(discovered.loadPath, this.host.services, options);
+    const plugin = await Plugin.load(discovered.loadPath, this.host.services, this.host.loadOptions(options));
     if (plugin.name !== entry.name) {
       await plugin.close();
       throw new PluginCallError("E_LOAD", `${discovered.loadPath} now holds plugin "${plugin.name}", not "${entry.name}"; a plugin's name cannot change while it is installed: restore the name, or add the plugin as a new folder`);
@@ -823,17 +826,13 @@ export class PluginManager {
 }
 
 function refusalResponse(error: PluginManagerError): PluginResponse {
-  return errorResponse(error.message, error.code, error.status);
+  return errorResponseOf(error);
 }
 
 function loadFailureResponse(error: unknown): PluginResponse {
   if (error instanceof PluginManagerError) return refusalResponse(error);
-  if (error instanceof PluginCallError) return errorResponse(error.message, error.code, error.status);
+  if (error instanceof PluginCallError) return errorResponseOf(error);
   return errorResponse(messageOf(error), "E_LOAD", 500);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function formatMiB(bytes: number): string {

@@ -1,3 +1,5 @@
+import { GoatKitError } from "../errors.js";
+
 /**
  * Codes of package failures (docs/packages.md, "Error messages"):
  * - `E_PACKAGE_INVALID`: not a readable GoatKit package (corrupt zip, missing or misplaced files)
@@ -26,16 +28,18 @@ export type PackageErrorCode =
   | "E_TARGET_EXISTS";
 
 /** A package, key or plugin source was refused; the message says what is wrong and how to fix it. */
-export class PackageError extends Error {
-  override readonly name = "PackageError";
+export class PackageError extends GoatKitError {
+  declare readonly code: PackageErrorCode;
+  declare readonly fix: string;
 
   constructor(
-    readonly code: PackageErrorCode,
+    code: PackageErrorCode,
     /** What is wrong, naming the file or entry. */
     readonly problem: string,
     /** What to do about it. */
-    readonly fix: string,
+    fix: string,
   ) {
-    super(`${problem}. Fix: ${fix}`);
+    super(code, `${problem}. Fix: ${fix}`, { fix });
+    this.name = "PackageError";
   }
 }

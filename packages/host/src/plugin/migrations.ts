@@ -1,3 +1,4 @@
+import { GoatKitError, messageOf, type GoatKitErrorOptions } from "../errors.js";
 import type { Manifest } from "@goatkit/sdk";
 import { inspectStatement } from "../services/database/sql-statement.js";
 import type { DatabaseService, PluginDatabase } from "../services/types.js";
@@ -13,6 +14,14 @@ const LEDGER = `CREATE TABLE IF NOT EXISTS goatkit_migrations (
 const MIGRATION_LOCK = "goatkit:migrations";
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** A plugin migration that has no SQL for this database, or that the database refused. */
+export class MigrationError extends GoatKitError {
+  constructor(message: string, options?: GoatKitErrorOptions) {
+    super("E_MIGRATION", message, options);
+    this.name = "MigrationError";
+  }
+}
 
 /**
  * A friendly early refusal of a migration that names one of the host's tables (its platform
@@ -51,7 +60,7 @@ async function applyMigrations(db: DatabaseService, manifest: Manifest, now: () 
   for (const migration of migrations) {
     if (done.has(migration.id)) continue;
     const up = typeof migration.up === "string" ? migration.up : (migration.up[db.dialect] ?? migration.up.default);
-    if (up === undefined) throw new Error(`migration ${migration.id} has no SQL for ${db.dialect} and no default; add up.${db.dialect} or up.default`);
+    if (up === undefined) throw new MigrationError(`migration ${migration.id} has no SQL for ${db.dialect} and no default; add up.${db.dialect} or up.default`, { fix: `add up.${db.dialect} or up.default to migration ${migration.id}` });
     const appliedAt = new Date(now()).toISOString();
     try {
       if (as) {
@@ -61,7 +70,7 @@ async function applyMigrations(db: DatabaseService, manifest: Manifest, now: () 
         await db.migrate(`${up.trim().replace(/;$/, "")};\n${ledger};`);
       }
     } catch (error) {
-      throw new Error(`migration ${migration.id} of ${manifest.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new MigrationError(`migration ${migration.id} of ${manifest.name} failed: ${messageOf(error)}`, { fix: `correct migration ${migration.id}'s SQL (it did not apply, so the next load tries it again)`, cause: error });
     }
     applied.push(migration.id);
   }

@@ -1,5 +1,5 @@
+import { messageOf } from "../errors.js";
 import { readFile, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import {
   checkRegistration,
@@ -13,7 +13,7 @@ import {
   type Manifest,
   type ResolvedManifest,
 } from "@goatkit/sdk";
-import { HostCalls, messageOf } from "../host-api/host-calls.js";
+import { HostCalls } from "../host-api/host-calls.js";
 import type { HostServices } from "../host-api/host-services.js";
 import { grantsOf } from "../host-api/plugin-grants.js";
 import { createRunner } from "../runtime/create-runner.js";
@@ -22,10 +22,10 @@ import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { Isolation, PluginRunner } from "../runtime/plugin-runner.js";
 import { Translations } from "../packages/i18n.js";
-import { checkLimitCeilings, DEFAULT_LIMIT_CEILINGS, type PluginLimits } from "./limit-ceilings.js";
+import { checkLimitCeilings, type PluginLimits } from "./limit-ceilings.js";
 import { hostTableInMigrations, runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
-import { errorResponse, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
+import { errorResponse, errorResponseOf, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
 
 export interface LoadOptions {
   /** Extra permissions granted on top of the manifest's (the CLI's `--grant`). */
@@ -52,6 +52,22 @@ export interface LoadOptions {
   manifest?: Manifest;
 }
 
+/**
+ * The settings every plugin on a host loads with unless its caller overrides them, all filled:
+ * the Host fills them once from HostOptions (Host.loadOptions), and the plugin manager and
+ * Plugin.load take them from there.
+ */
+export interface PluginDefaults {
+  isolation: Isolation;
+  poolSize: number;
+  cacheDir: string;
+  cacheMaxBytes?: number;
+  limitCeilings: Readonly<PluginLimits>;
+}
+
+/** LoadOptions with the host's defaults filled in, what Plugin.load runs with. */
+export type ResolvedLoadOptions = Omit<LoadOptions, keyof PluginDefaults> & PluginDefaults;
+
 /** Defaults of docs/abi.md "Limits"; a manifest's `limits` overrides them. */
 export const DEFAULT_LIMITS = {
   memory_mb: 256,
@@ -74,6 +90,9 @@ export class Plugin {
     private readonly services: HostServices,
     private readonly config: Record<string, unknown>,
     private readonly translations: Translations,
+    /** How the plugin runs: its isolation and, in workers, how many it keeps warm. */
+    readonly isolation: Isolation,
+    readonly poolSize: number,
   ) {}
 
   get name(): string {
@@ -100,11 +119,11 @@ export class Plugin {
   /**
    * Loads a plugin from a folder (manifest + wasm) or a `.wasm` file (with a manifest beside
    * it, or described by its registration alone), registers it and applies its migrations.
+   * The options carry the host's defaults (Host.loadOptions).
    */
-  static async load(path: string, services: HostServices, options: LoadOptions = {}): Promise<Plugin> {
+  static async load(path: string, services: HostServices, options: ResolvedLoadOptions): Promise<Plugin> {
     const { manifest: fileManifest, wasmPath } = options.manifest ? { manifest: options.manifest, wasmPath: resolve(path) } : await locate(resolve(path));
-    const ceilings = options.limitCeilings ?? DEFAULT_LIMIT_CEILINGS;
-    if (fileManifest) checkLimitCeilings(fileManifest.name, fileManifest.limits, ceilings);
+    if (fileManifest) checkLimitCeilings(fileManifest.name, fileManifest.limits, options.limitCeilings);
     if (fileManifest && (fileManifest.runtime ?? fileManifest.type) === "grpc") {
       const limits = { ...limitsOf(fileManifest), ...options.limits };
       const calls = HostCalls.create(fileManifest.name, grantsOf(fileManifest), services);
@@ -170,16 +189,16 @@ export class Plugin {
       timeoutMs: limits.timeout_ms,
       memoryMb: limits.memory_mb,
       now: services.now,
-      cacheDir: options.cacheDir ?? join(tmpdir(), "goatkit-cache"),
+      cacheDir: options.cacheDir,
       ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
-      isolation: options.isolation ?? "worker",
-      poolSize: options.poolSize ?? 1,
+      isolation: options.isolation,
+      poolSize: options.poolSize,
     });
     return Plugin.#registered(path, wasmPath, fileManifest, runner, calls, services, options);
   }
 
   /** Registers a started runner, checks it against the manifest and applies migrations and jobs. */
-  static async #registered(path: string, wasmPath: string, fileManifest: Manifest | null, runner: PluginRunner, calls: HostCalls, services: HostServices, options: LoadOptions): Promise<Plugin> {
+  static async #registered(path: string, wasmPath: string, fileManifest: Manifest | null, runner: PluginRunner, calls: HostCalls, services: HostServices, options: ResolvedLoadOptions): Promise<Plugin> {
     try {
       const goatflow = runner.binding === "goatflow";
       const registration = parseRegistration(goatflow ? goatflowRegistrationText(await runner.register(), options.manifest, fileManifest === null) : await runner.register());
@@ -195,7 +214,7 @@ export class Plugin {
       const check = checkRegistration(manifest, registration, goatflow ? undefined : runner.exports);
       if (!check.ok) throw new PluginCallError("E_REGISTRATION", `${manifest.name}: gk_register disagrees with the manifest:\n${formatIssues(check.issues.filter((i) => i.severity === "error"))}`);
       // Registration may describe limits the file did not (a module loaded without a manifest).
-      checkLimitCeilings(check.manifest.name, check.manifest.limits, options.limitCeilings ?? DEFAULT_LIMIT_CEILINGS);
+      checkLimitCeilings(check.manifest.name, check.manifest.limits, options.limitCeilings);
       const effective: ResolvedManifest = {
         ...check.manifest,
         permissions: [...new Set([...check.manifest.permissions, ...(options.grant ?? [])])],
@@ -217,7 +236,7 @@ export class Plugin {
         services.jobs.schedule({ id: job.id, plugin: effective.name, schedule: job.schedule, handler: job.handler, payload: null, source: "manifest" });
       }
       const translations = await Translations.load(pluginDirOf(resolve(path), wasmPath));
-      return new Plugin(effective, wasmPath, runner, services, options.config ?? {}, translations);
+      return new Plugin(effective, wasmPath, runner, services, options.config ?? {}, translations, options.isolation, options.poolSize);
     } catch (error) {
       await runner.close();
       throw error;
@@ -248,7 +267,7 @@ export class Plugin {
 
   #fail(handler: string, error: PluginCallError): PluginResponse {
     this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code, handler });
-    return errorResponse(error.message, error.code, error.status);
+    return errorResponseOf(error);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { PluginRequest } from "./request.js";
+import { GoatKitError, statusOf as statusOfCode, type GoatKitErrorOptions } from "../errors.js";
 
 /** What a call produced, in HTTP terms, whatever the binding. */
 export interface PluginResponse {
@@ -23,7 +24,12 @@ const HEADER_SPELLING: Readonly<Record<string, string>> = { "set-cookie": "Set-C
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Error thrown for a result that is not valid UTF-8. */
-export class InvalidResultError extends Error {}
+export class InvalidResultError extends GoatKitError {
+  constructor(message: string, options?: GoatKitErrorOptions) {
+    super("E_INVALID_UTF8", message, options);
+    this.name = "InvalidResultError";
+  }
+}
 
 /**
  * Reads a handler's result bytes by the rules of docs/envelopes.md ("Results"). Headers the host
@@ -52,7 +58,13 @@ export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["k
   return { status: 200, headers: { "content-type": type }, body: text };
 }
 
-export function errorResponse(message: string, code: string, status = 500): PluginResponse {
+/** A GoatKitError as a plugin response: its message, code and status (ERROR_STATUS). */
+export function errorResponseOf(error: GoatKitError): PluginResponse {
+  return errorResponse(error.message, error.code, error.status);
+}
+
+/** An error answer in the envelope of docs/envelopes.md; the status defaults to the code's (ERROR_STATUS). */
+export function errorResponse(message: string, code: string, status = statusOfCode(code)): PluginResponse {
   return { status, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: message, code }), error: { message, code } };
 }
 
@@ -82,11 +94,11 @@ function responseEnvelope(envelope: Record<string, unknown>, kind: PluginRequest
 function templateEnvelope(envelope: unknown, text: string): PluginResponse {
   const fields = envelope !== null && typeof envelope === "object" && !Array.isArray(envelope) ? (envelope as Record<string, unknown>) : {};
   if (typeof fields.name !== "string" || fields.name === "") {
-    return errorResponse(`the handler answered with gk_template but without a template name; return {"gk_template": {"name": "widget.html", "context": {...}}}`, "E_BAD_TEMPLATE_RESULT", 500);
+    return errorResponse(`the handler answered with gk_template but without a template name; return {"gk_template": {"name": "widget.html", "context": {...}}}`, "E_BAD_TEMPLATE_RESULT");
   }
   const context = fields.context ?? {};
   if (context === null || typeof context !== "object" || Array.isArray(context)) {
-    return errorResponse(`gk_template "${fields.name}" has a context that is not an object; pass the template's values as {"name": value, ...}`, "E_BAD_TEMPLATE_RESULT", 500);
+    return errorResponse(`gk_template "${fields.name}" has a context that is not an object; pass the template's values as {"name": value, ...}`, "E_BAD_TEMPLATE_RESULT");
   }
   // The body keeps the envelope for callers that do not render (the CLI); HTTP renders it.
   return { status: statusOf(fields.status, 200, 200), headers: { "content-type": "text/html; charset=utf-8" }, body: text, template: { name: fields.name, context: context as Record<string, unknown> } };

@@ -1,5 +1,6 @@
 import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctionName } from "@goatkit/sdk/abi";
-import { HostCallError, messageOf } from "../host-api/host-call-error.js";
+import { HostCallError } from "../host-api/host-call-error.js";
+import { GoatKitError, messageOf } from "../errors.js";
 import type { GuestHostCalls } from "../host-api/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 import { goatflowArgs, goatflowImports, goatflowResult, GuestExit, type GoatflowCall, type GoatflowGuest } from "./goatflow-abi.js";
@@ -19,7 +20,13 @@ const encoder = new TextEncoder();
 const KNOWN_HOST_IMPORTS = new Set<string>(HOST_FUNCTIONS.map((f) => f.name));
 
 /** Thrown inside an import to end the call with a trap-like error (AssemblyScript `abort`). */
-class GuestAbort extends Error {}
+/** The guest called `abort`; the call fails with E_TRAP. */
+class GuestAbort extends GoatKitError {
+  constructor(message: string) {
+    super("E_TRAP", message);
+    this.name = "GuestAbort";
+  }
+}
 
 /**
  * One instance of a core-ABI module (docs/abi.md) with its `host` imports bound to HostCalls,

@@ -1,3 +1,4 @@
+import { PluginCallError } from "./plugin-call-error.js";
 import { QUICKJS_SECTION } from "@goatkit/sdk/abi";
 
 /**
@@ -16,7 +17,7 @@ const MAGIC = [0x00, 0x61, 0x73, 0x6d];
  */
 export function detectBinding(bytes: Uint8Array, module?: WebAssembly.Module): Binding {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new Error("not a WebAssembly binary (it does not start with \\0asm); check the path or rebuild the plugin");
+    throw new PluginCallError("E_LOAD", "not a WebAssembly binary (it does not start with \\0asm); check the path or rebuild the plugin", { fix: "check the path or rebuild the plugin" });
   }
   // Header: magic, then a u16 version and a u16 layer. Core modules are version 1, layer 0.
   if (bytes[6] === 1 && bytes[7] === 0) return "component";

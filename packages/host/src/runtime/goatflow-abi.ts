@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
-import { HostCallError, messageOf } from "../host-api/host-call-error.js";
+import { HostCallError } from "../host-api/host-call-error.js";
+import { GoatKitError, messageOf } from "../errors.js";
 import type { GuestHostCalls } from "../host-api/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 import { PluginCallError } from "./plugin-call-error.js";
@@ -37,7 +38,12 @@ export interface GoatflowGuest {
 }
 
 /** Thrown by `proc_exit`: ends the call like a trap. */
-export class GuestExit extends Error {}
+export class GuestExit extends GoatKitError {
+  constructor(message: string) {
+    super("E_TRAP", message);
+    this.name = "GuestExit";
+  }
+}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();

@@ -1,3 +1,4 @@
+import { GoatKitError } from "../errors.js";
 /**
  * JavaScript cannot read a compiled module's memory limits, and WebAssembly.Memory created by
  * the module itself grows up to whatever the module declares (or 4 GiB when it declares no
@@ -19,7 +20,13 @@ export interface MemoryLimits {
   source: "defined" | "imported";
 }
 
-export class MemoryCapError extends Error {}
+/** A module whose memory cannot be capped (a malformed section); the load fails with E_LOAD. */
+export class MemoryCapError extends GoatKitError {
+  constructor(message: string) {
+    super("E_LOAD", message);
+    this.name = "MemoryCapError";
+  }
+}
 
 interface Leb {
   value: number;

@@ -1,3 +1,4 @@
+import { GoatKitError } from "../errors.js";
 import { existsSync } from "node:fs";
 
 /**
@@ -17,5 +18,5 @@ export function workerScript(name: string): URL {
   if (existsSync(sibling)) return sibling;
   const built = new URL(`../../dist/${name}.js`, import.meta.url);
   if (existsSync(built)) return built;
-  throw new Error(`the ${name} script is missing; build @goatkit/host first (pnpm build)`);
+  throw new GoatKitError("E_NOT_BUILT", `the ${name} script is missing; build @goatkit/host first (pnpm build)`, { fix: "build @goatkit/host first (pnpm build)" });
 }

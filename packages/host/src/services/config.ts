@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parsePublicKey } from "../packages/keys.js";
+import { ConfigError, type GoatKitErrorOptions } from "../errors.js";
 
 /**
  * The services configuration: a JSON or YAML file, environment variables, or both (the
@@ -116,8 +117,12 @@ export interface MailConfig {
 /** Where each setting came from, by dotted path (`database.url`), for messages. */
 export type ConfigOrigins = Record<string, string>;
 
-export class ServicesConfigError extends Error {
-  override readonly name = "ServicesConfigError";
+/** A services setting (config file, environment variable) that cannot be used; code E_CONFIG. */
+export class ServicesConfigError extends ConfigError {
+  constructor(message: string, options?: GoatKitErrorOptions) {
+    super(message, options);
+    this.name = "ServicesConfigError";
+  }
 }
 
 /** Every environment variable servicesFromEnv reads, and the setting it fills. */

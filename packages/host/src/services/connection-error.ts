@@ -1,3 +1,4 @@
+import { GoatKitError } from "../errors.js";
 /**
  * Failures to reach a production service, worded the same for every adapter: which service,
  * the URL without its password, what went wrong, and where the URL is set.
@@ -11,9 +12,7 @@ export function redactUrl(url: string): string {
   return `${userinfo[1]}${userinfo[2]!.slice(0, colon)}:***@${url.slice(userinfo[0].length)}`;
 }
 
-export class ServiceConnectionError extends Error {
-  override readonly name = "ServiceConnectionError";
-
+export class ServiceConnectionError extends GoatKitError {
   constructor(
     readonly service: string,
     url: string,
@@ -23,7 +22,8 @@ export class ServiceConnectionError extends Error {
     fix: string,
     options?: ErrorOptions,
   ) {
-    super(`cannot connect to ${service} at ${redactUrl(url)} (set by ${origin}): ${reason}; ${fix}`, options);
+    super("E_SERVICE_CONNECTION", `cannot connect to ${service} at ${redactUrl(url)} (set by ${origin}): ${reason}; ${fix}`, { fix, ...options });
+    this.name = "ServiceConnectionError";
   }
 }
 
@@ -33,10 +33,4 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMED
 export function isNetworkError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && NETWORK_CODES.has(code);
-}
-
-export function messageOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return messageOf(error.errors[0]);
-  if (error instanceof Error) return error.message || (error as { code?: string }).code || error.name;
-  return String(error);
 }

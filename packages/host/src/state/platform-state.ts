@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.js";
 import type { LogEntry, LogStore } from "../services/log-store.js";
 import type { DatabaseService } from "../services/types.js";
 import type { AuditEntry, PlatformStore } from "./platform-store.js";
@@ -75,7 +76,7 @@ export class PlatformState {
       } catch (error) {
         if (!this.#failing) {
           this.#failing = true;
-          process.emitWarning(`plugin log lines could not be stored (${batch.length} dropped): ${error instanceof Error ? error.message : String(error)}`);
+          process.emitWarning(`plugin log lines could not be stored (${batch.length} dropped): ${messageOf(error)}`);
         }
       }
     });
@@ -93,7 +94,7 @@ export class PlatformState {
   /** Records an audit entry; a failure to store it is reported, never thrown at the action. */
   async audit(entry: Omit<AuditEntry, "id" | "time">): Promise<void> {
     await this.store.recordAudit({ ...entry, time: new Date(this.now()).toISOString() }).catch((error: unknown) => {
-      process.emitWarning(`the audit entry "${entry.actor} ${entry.action} ${entry.plugin ?? ""}" could not be stored: ${error instanceof Error ? error.message : String(error)}`);
+      process.emitWarning(`the audit entry "${entry.actor} ${entry.action} ${entry.plugin ?? ""}" could not be stored: ${messageOf(error)}`);
     });
   }
 

@@ -1,3 +1,4 @@
+import { DatabaseError } from "../services/database/database-error.js";
 import type { LogLevel } from "@goatkit/sdk";
 import type { JobRun } from "../jobs/job-run.js";
 import { runMigrations } from "../plugin/migrations.js";
@@ -44,7 +45,7 @@ export class SqlPlatformStore implements PlatformStore {
       "INSERT INTO goatkit_job_runs (host_id, plugin, job, run_trigger, attempt, scheduled_at, started_at, ended_at, duration_ms, status, result, error_message, error_code, retry_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       [hostId, run.plugin, run.job, run.trigger, run.attempt, run.scheduledAt, run.startedAt, run.endedAt, run.durationMs, run.status, run.result, run.error?.message ?? null, run.error?.code ?? null, run.retryAt],
     );
-    if (result.last_insert_id === null) throw new Error("the database returned no id for the job run it stored");
+    if (result.last_insert_id === null) throw new DatabaseError("E_DATABASE", "the database returned no id for the job run it stored", { fix: "check that goatkit_job_runs.id is an auto-increment key" });
     return Number(result.last_insert_id);
   }
 

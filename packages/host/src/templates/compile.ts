@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.js";
 import { TemplateError, where } from "./template-error.js";
 import { Compiler, nodes, parser, transformer, type AstNode, type CompileFrame, type CompilerInstance, type NodeListNode } from "./nunjucks-internals.js";
 import { USE_TAG, WITH_TAG } from "./tags.js";
@@ -21,7 +22,7 @@ function blockedMessage(name: string): string {
 /** `obj[key]` as nunjucks reads it, refusing the names through which code could be reached. */
 export function safeMemberLookup(lookup: (obj: unknown, key: unknown) => unknown): (obj: unknown, key: unknown) => unknown {
   return (obj, key) => {
-    if (BLOCKED_NAMES.has(String(key))) throw new Error(blockedMessage(String(key)));
+    if (BLOCKED_NAMES.has(String(key))) throw new TemplateError("E_TEMPLATE", blockedMessage(String(key)), { fix: "read data fields only" });
     return lookup(obj, key);
   };
 }
@@ -173,6 +174,6 @@ const TemplateCompiler = class extends (Compiler as unknown as new (name: string
 };
 
 function cleanMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.replace(/^\(unknown path\)\s*/, "").replace(/^Template render error:\s*/, "").trim();
 }

@@ -1,3 +1,4 @@
+import { messageOf } from "../errors.js";
 import { join } from "node:path";
 import type { FunctionDecl } from "@goatkit/sdk";
 import type { PluginManager } from "../manager/plugin-manager.js";
@@ -177,7 +178,7 @@ export class TemplateEngine {
       state.used.set(name, { name, ok: true });
     } catch (error) {
       const code = (error as { code?: string }).code ?? "E_LOAD";
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       state.used.set(name, { name, ok: false, code, message });
       this.manager.host.logs.write(name, "warn", `${where(template, line)}{% use ${requested} %} could not load the plugin; its functions render placeholders: ${message}`, { code });
     }
@@ -263,13 +264,13 @@ function cappedRange(range: (...args: unknown[]) => unknown): (...args: unknown[
   return (start: unknown, stop?: unknown, step?: unknown) => {
     const [from, to, by] = stop === undefined ? [0, Number(start), 1] : [Number(start), Number(stop), step === undefined || step === 0 ? 1 : Number(step)];
     const count = Math.ceil((to - from) / by);
-    if (!Number.isFinite(count) || count > MAX_RANGE) throw new Error(`range(${[start, stop, step].filter((v) => v !== undefined).join(", ")}) would make ${Number.isFinite(count) ? count : "endless"} numbers; a template may make at most ${MAX_RANGE}`);
+    if (!Number.isFinite(count) || count > MAX_RANGE) throw new TemplateError("E_TEMPLATE", `range(${[start, stop, step].filter((v) => v !== undefined).join(", ")}) would make ${Number.isFinite(count) ? count : "endless"} numbers; a template may make at most ${MAX_RANGE}`, { fix: `make at most ${MAX_RANGE} numbers with range()` });
     return range(start, stop, step);
   };
 }
 
 function tidy(error: unknown, template: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   // nunjucks: "(name) [Line 3, Column 5]\n  Error: ..." → "template "name" line 3: ..."
   const match = /^\(([^)]*)\)(?: \[Line (\d+)(?:, Column \d+)?\])?\s*\n?\s*(?:Template render error:\s*)?(?:\w*Error: )?([\s\S]*)$/.exec(message.replace(/^Template render error: /, ""));
   if (!match) return `${where(template, null)}${message}`;

@@ -1,3 +1,5 @@
+import { GoatKitError, type GoatKitErrorOptions } from "../errors.js";
+
 /** Codes of template errors: the template is wrong, not a plugin call that failed. */
 export type TemplateErrorCode = "E_TEMPLATE" | "E_TEMPLATE_NOT_FOUND" | "E_TEMPLATE_SYNTAX";
 
@@ -6,17 +8,12 @@ export type TemplateErrorCode = "E_TEMPLATE" | "E_TEMPLATE_NOT_FOUND" | "E_TEMPL
  * function the used plugins do not declare, arguments that do not match the declaration. The
  * message names the template, the line and the fix.
  */
-export class TemplateError extends Error {
-  override readonly name = "TemplateError";
-  readonly status: number;
+export class TemplateError extends GoatKitError {
+  declare readonly code: TemplateErrorCode;
 
-  constructor(
-    readonly code: TemplateErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.status = code === "E_TEMPLATE_NOT_FOUND" ? 404 : 500;
+  constructor(code: TemplateErrorCode, message: string, options?: GoatKitErrorOptions) {
+    super(code, message, options);
+    this.name = "TemplateError";
   }
 }
 

@@ -1,3 +1,4 @@
+import { ExpectationError } from "./expectation-error.js";
 import { isDeepStrictEqual } from "node:util";
 import type { HostCallRecord } from "../host-api/host-services.js";
 import { Host } from "../host.js";
@@ -98,7 +99,7 @@ export class TestHost {
   /** Calls a handler and parses its JSON body; an error response throws with its message. */
   async json<T = unknown>(handler: string, request: RequestInput = {}): Promise<T> {
     const res = await this.call(handler, request);
-    if (res.error) throw new Error(`${handler} answered ${res.status}: ${res.error.message} (${res.error.code})`);
+    if (res.error) throw new ExpectationError(`${handler} answered ${res.status}: ${res.error.message} (${res.error.code})`, { fix: "call() the handler to inspect an error answer" });
     return JSON.parse(String(res.body)) as T;
   }
 
@@ -112,7 +113,7 @@ export class TestHost {
     if (matching.length === 0 || (times !== undefined && matching.length !== times)) {
       const seen = this.hostCalls.map((c) => `  ${c.fn} ${JSON.stringify(c.args)}${c.error ? ` -> ${c.error.code}` : ""}`).join("\n") || "  (none)";
       const want = times === undefined ? "at least one" : `${times}`;
-      throw new Error(`expected ${want} ${fn} call(s) matching ${describe(args)}, found ${matching.length}. Host calls made:\n${seen}`);
+      throw new ExpectationError(`expected ${want} ${fn} call(s) matching ${describe(args)}, found ${matching.length}. Host calls made:\n${seen}`);
     }
     return matching;
   }
@@ -120,7 +121,7 @@ export class TestHost {
   /** Asserts that the plugin made no host call of `fn`. */
   expectNoHostCall(fn: HostCallRecord["fn"]): void {
     const made = this.hostCalls.filter((c) => c.fn === fn);
-    if (made.length > 0) throw new Error(`expected no ${fn} call, found ${made.length}: ${made.map((c) => JSON.stringify(c.args)).join(", ")}`);
+    if (made.length > 0) throw new ExpectationError(`expected no ${fn} call, found ${made.length}: ${made.map((c) => JSON.stringify(c.args)).join(", ")}`);
   }
 
   /** Forgets the host calls recorded so far. */

@@ -142,7 +142,7 @@ describe("job scheduler", () => {
       await platform.server.scheduler!.tick();
       expect(await runsOf("echo-job")).toHaveLength(before);
       const refused = await platform.json<{ code: string; error: string }>("/api/v1/plugins/jobber/jobs/echo-job/run", { method: "POST" });
-      expect(refused).toMatchObject({ status: 409, body: { code: "E_PLUGIN_DISABLED" } });
+      expect(refused).toMatchObject({ status: 503, body: { code: "E_PLUGIN_DISABLED" } });
     } finally {
       await platform.fetch("/api/v1/plugins/jobber/enable", { method: "POST" });
     }

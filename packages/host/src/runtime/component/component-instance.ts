@@ -4,8 +4,9 @@
  * `handlers` and `call` (wit/goatkit-plugin.wit). After a trap the instance cannot be entered
  * again, so `broken` tells the owner to replace it.
  */
+import { messageOf } from "../../errors.js";
 import type { GuestHostCalls } from "../../host-api/host-calls.js";
-import { messageOf } from "../../host-api/host-calls.js";
+
 import { PluginCallError } from "../plugin-call-error.js";
 import { componentHostImports, HOST_INTERFACE } from "./component-host-imports.js";
 import { wasiImports, type WasiImports } from "./wasi-imports.js";

@@ -5,6 +5,7 @@
  * recently used entries are removed until the folder is within its size limit, except those a
  * runner of this process still reads (workers read the core modules when they start).
  */
+import { messageOf } from "../../errors.js";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
@@ -73,7 +74,7 @@ export async function transpiled(bytes: Uint8Array, cacheDir: string, maxBytes =
     // A copy: the transpiler writes into the options it is given.
     output = await transpileBytes(bytes, { ...TRANSPILE_OPTIONS });
   } catch (error) {
-    throw new PluginCallError("E_LOAD", `jco could not transpile the component: ${error instanceof Error ? error.message : String(error)}; rebuild it with buildPlugin (gk plugin build)`, { cause: error });
+    throw new PluginCallError("E_LOAD", `jco could not transpile the component: ${messageOf(error)}; rebuild it with buildPlugin (gk plugin build)`, { cause: error });
   }
   // Write beside the final folder and rename, so a concurrent load never sees half a cache entry.
   const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;

@@ -6,9 +6,10 @@
  * does. What running on the host's thread gives up: no time-out, and synchronous services only.
  * Extism's own WASI has no preopened folders or environment and discards stdout.
  */
+import { messageOf } from "../../errors.js";
 import { HOST_FUNCTIONS } from "@goatkit/sdk/abi";
 import createPlugin, { type Plugin as ExtismPlugin } from "@extism/extism";
-import { messageOf } from "../../host-api/host-calls.js";
+
 import { PluginCallError } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
 import { EXTISM_USER_NAMESPACE, extismHostFunctions } from "./extism-host-functions.js";

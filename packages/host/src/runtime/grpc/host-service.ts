@@ -1,6 +1,7 @@
+import { messageOf } from "../../errors.js";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { HostCallError, messageOf } from "../../host-api/host-call-error.js";
+import { HostCallError } from "../../host-api/host-call-error.js";
 import type { HostCalls } from "../../host-api/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { ERROR_CODE_KEY, protos } from "./plugin-proto.js";

@@ -1,4 +1,5 @@
 /** Reads a QuickJS-binding plugin's script and description from its module's custom sections. */
+import { messageOf } from "../../errors.js";
 import { QUICKJS_CODE_SECTION, QUICKJS_SECTION, type QuickjsPluginMeta } from "@goatkit/sdk/abi";
 import { PluginCallError, requireAbiVersion } from "../plugin-call-error.js";
 
@@ -21,7 +22,7 @@ export function pluginScript(module: WebAssembly.Module): PluginScript {
     meta = JSON.parse(utf8.decode(metaBytes)) as QuickjsPluginMeta;
     script = utf8.decode(scriptBytes);
   } catch (error) {
-    throw new PluginCallError("E_LOAD", `the QuickJS plugin's sections are damaged (${error instanceof Error ? error.message : String(error)}); rebuild it`);
+    throw new PluginCallError("E_LOAD", `the QuickJS plugin's sections are damaged (${messageOf(error)}); rebuild it`);
   }
   if (meta.engine !== "quickjs-ng") throw new PluginCallError("E_LOAD", `the plugin was built for the ${String(meta.engine)} engine; this host runs quickjs-ng scripts; rebuild it with a matching SDK`);
   requireAbiVersion(meta.abi);

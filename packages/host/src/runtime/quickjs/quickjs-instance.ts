@@ -5,6 +5,7 @@
  * A guest that ran out of memory or time, or threw past the SDK's dispatcher, is `broken`: its
  * owner replaces it, as with any binding.
  */
+import { messageOf } from "../../errors.js";
 import { QUICKJS_HOST_GLOBAL, QUICKJS_PLUGIN_GLOBAL, type HostFunctionName } from "@goatkit/sdk/abi";
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import type { HostCallError } from "../../host-api/host-call-error.js";
@@ -184,7 +185,7 @@ export class QuickjsInstance {
       // The engine itself failed (the native stack overflowed, its memory could not grow, an abort).
       this.broken = true;
       this.#poisoned = true;
-      throw new PluginCallError("E_TRAP", `${what} trapped: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new PluginCallError("E_TRAP", `${what} trapped: ${messageOf(error)}`, { cause: error });
     } finally {
       this.deadline.clear();
       if (fn !== method) fn.dispose();

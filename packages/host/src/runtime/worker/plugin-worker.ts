@@ -3,6 +3,7 @@
  * arrive over the channel, one at a time. It blocks between calls; the host ends it with
  * terminate() (time-out, shutdown), which also stops a guest that never returns.
  */
+import { messageOf } from "../../errors.js";
 import { parentPort, workerData } from "node:worker_threads";
 import { PluginCallError } from "../plugin-call-error.js";
 import { Channel, State, type CallHeader, type DoneHeader } from "./channel.js";
@@ -76,7 +77,7 @@ async function serve(header: CallHeader, request: Uint8Array | null): Promise<vo
     }
   } catch (error) {
     const code = error instanceof PluginCallError ? error.code : "E_TRAP";
-    done({ ok: false, code, message: error instanceof Error ? error.message : String(error) });
+    done({ ok: false, code, message: messageOf(error) });
   }
 }
 

@@ -1,8 +1,9 @@
+import { messageOf } from "../../errors.js";
 import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
 import { HostCallError } from "../../host-api/host-call-error.js";
 import { pluginCallDepth } from "../../host-api/plugin-bus.js";
-import { messageOf, type HostCalls } from "../../host-api/host-calls.js";
+import { type HostCalls } from "../../host-api/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
@@ -12,7 +13,6 @@ import { PLUGIN_WORKER_RESOURCES, spareWorkers } from "./spare-workers.js";
 import type { GuestSource } from "./worker-guest.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 
 export interface WorkerPoolOptions {
   /** Workers kept warm per plugin; each serves one call at a time. */

@@ -1,3 +1,4 @@
+import { DatabaseError } from "./database-error.js";
 import { scanSql } from "./sql-scan.js";
 
 /**
@@ -81,7 +82,8 @@ function replaceCall(sql: string, masked: string, name: string, written: string,
   const interval = args.length === 2 ? /^(\s*interval\s+)([\s\S]+?)\s+([a-z]+)\s*$/i.exec(masked.slice(args[1]![0], args[1]![1])) : null;
   const unit = interval?.[3]!.toLowerCase();
   if (!interval || !unit || !(unit in UNITS)) {
-    throw new Error(
+    throw new DatabaseError(
+      "E_SQL_REFUSED",
       `${written.toUpperCase()}(${sql.slice(args[0]?.[0] ?? 0, args.at(-1)?.[1] ?? 0).trim()}) is not MySQL's ${written.toUpperCase()}(date, INTERVAL n UNIT); on SQLite it is understood with UNIT one of ${Object.keys(UNITS).map((u) => u.toUpperCase()).join(", ")}, e.g. ${written.toUpperCase()}(NOW(), INTERVAL 30 DAY)`,
     );
   }

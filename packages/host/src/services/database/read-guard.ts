@@ -1,3 +1,4 @@
+import { DatabaseError } from "./database-error.js";
 import type { ScanDialect } from "./sql-scan.js";
 import { inspectStatement } from "./sql-statement.js";
 
@@ -13,10 +14,10 @@ import { inspectStatement } from "./sql-statement.js";
  */
 export function guardReadOnlyTransaction(sql: string, dialect: ScanDialect): void {
   const { kind, multiple, forbiddenCall } = inspectStatement(sql, dialect);
-  if (multiple) throw new Error("query() runs one statement; split the SQL into separate calls");
-  if (forbiddenCall) throw new Error(`query() may not call ${forbiddenCall.name}: ${forbiddenCall.reason}`);
+  if (multiple) throw new DatabaseError("E_SQL_REFUSED", "query() runs one statement; split the SQL into separate calls", { fix: "split the SQL into separate calls" });
+  if (forbiddenCall) throw new DatabaseError("E_SQL_REFUSED", `query() may not call ${forbiddenCall.name}: ${forbiddenCall.reason}`, { fix: `remove the call to ${forbiddenCall.name}` });
   if (kind === "schema" || kind === "other") {
     const keyword = /^\W*(\w+)/.exec(sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ""))?.[1]?.toUpperCase() ?? "this statement";
-    throw new Error(`query() runs reads only; ${keyword} is not a read (change data with exec(), the schema with migrate())`);
+    throw new DatabaseError("E_SQL_REFUSED", `query() runs reads only; ${keyword} is not a read (change data with exec(), the schema with migrate())`, { fix: "change data with exec(), the schema with migrate()" });
   }
 }

@@ -1,3 +1,4 @@
+import { DatabaseError } from "./database-error.js";
 /**
  * A lexical pass over one SQL text, per dialect: where the `?` placeholders are, and
  * a masked copy (same length) in which comments and string contents are blanked, so keywords
@@ -110,6 +111,6 @@ function skipBlockComment(sql: string, open: number, nested: boolean): number {
 export function checkPlaceholderCount(placeholders: number, args: readonly unknown[]): void {
   if (placeholders !== args.length) {
     const s = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-    throw new Error(`the SQL has ${s(placeholders, "? placeholder")} but ${args.length === 1 ? "1 argument was" : `${args.length} arguments were`} given; pass one argument per ?`);
+    throw new DatabaseError("E_SQL_REFUSED", `the SQL has ${s(placeholders, "? placeholder")} but ${args.length === 1 ? "1 argument was" : `${args.length} arguments were`} given; pass one argument per ?`, { fix: "pass one argument per ?" });
   }
 }

@@ -1,6 +1,7 @@
 import type { HttpPolicy, HttpRequestSpec, HttpResponseSpec, HttpService } from "../types.js";
-import { HopRefusedError, HopTooLargeError, requestHop, type Hop, type HopLimits } from "./guarded-request.js";
+import { HopRefusedError, HopTooLargeError, HttpRequestError, requestHop, type Hop, type HopLimits } from "./guarded-request.js";
 import { SyncFetch } from "./sync-fetch.js";
+import { GoatKitError } from "../../errors.js";
 
 export interface FetchHttpOptions {
   timeoutMs?: number;
@@ -9,9 +10,19 @@ export interface FetchHttpOptions {
 }
 
 /** The URL or an address it resolves to is not allowed for the plugin. */
-export class HttpDeniedError extends Error {}
+export class HttpDeniedError extends GoatKitError {
+  constructor(message: string) {
+    super("E_PERMISSION_DENIED", message);
+    this.name = "HttpDeniedError";
+  }
+}
 /** The response is larger than the cap. */
-export class HttpLimitError extends Error {}
+export class HttpLimitError extends GoatKitError {
+  constructor(message: string) {
+    super("E_LIMIT_EXCEEDED", message);
+    this.name = "HttpLimitError";
+  }
+}
 
 /**
  * The embedded default HTTP client. It follows redirects itself so that every hop is checked
@@ -72,7 +83,7 @@ export class FetchHttp implements HttpService {
   #redirect(current: HttpRequestSpec, answer: Hop, hop: number): HttpRequestSpec | null {
     const location = answer.headers["location"];
     if (answer.status < 300 || answer.status >= 400 || !location) return null;
-    if (hop >= this.#maxRedirects) throw new Error(`more than ${this.#maxRedirects} redirects, last to ${location}`);
+    if (hop >= this.#maxRedirects) throw new HttpRequestError(`more than ${this.#maxRedirects} redirects, last to ${location}`, { fix: "request the final URL directly" });
     // 303 (and 301/302 after POST, as browsers do) turn into a GET without a body.
     const toGet = answer.status === 303 || ((answer.status === 301 || answer.status === 302) && current.method === "POST");
     const next: HttpRequestSpec = { ...current, url: new URL(location, current.url).toString() };

@@ -2,6 +2,7 @@
  * The helper thread behind SyncFetch: performs one hop per message and wakes the blocked
  * caller through the shared flag.
  */
+import { messageOf } from "../../errors.js";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { HopRefusedError, HopTooLargeError, requestHop, type HopLimits, type HopSpec } from "./guarded-request.js";
 
@@ -13,7 +14,7 @@ port.on("message", async ({ spec, limits }: { spec: HopSpec; limits: HopLimits }
   try {
     answer = { ok: true, ...(await requestHop(spec, limits)) };
   } catch (error) {
-    answer = { ok: false, refused: error instanceof HopRefusedError, tooLarge: error instanceof HopTooLargeError, message: error instanceof Error ? error.message : String(error) };
+    answer = { ok: false, refused: error instanceof HopRefusedError, tooLarge: error instanceof HopTooLargeError, message: messageOf(error) };
   }
   port.postMessage(answer);
   Atomics.store(flag, 0, 1);

@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { addressRefusal } from "./address-policy.js";
+import { GoatKitError, type GoatKitErrorOptions } from "../../errors.js";
 
 /** One HTTP exchange without following redirects, the raw material of http_request. */
 export interface HopSpec {
@@ -25,8 +26,27 @@ export interface HopLimits {
   allowPrivate: boolean;
 }
 
-export class HopRefusedError extends Error {}
-export class HopTooLargeError extends Error {}
+/** A request that failed on the way: no answer in time, a network error, too many redirects. */
+export class HttpRequestError extends GoatKitError {
+  constructor(message: string, options?: GoatKitErrorOptions) {
+    super("E_HTTP_REQUEST", message, options);
+    this.name = "HttpRequestError";
+  }
+}
+/** One hop's address is not allowed (becomes HttpDeniedError). */
+export class HopRefusedError extends GoatKitError {
+  constructor(message: string) {
+    super("E_PERMISSION_DENIED", message);
+    this.name = "HopRefusedError";
+  }
+}
+/** One hop's answer is larger than the cap (becomes HttpLimitError). */
+export class HopTooLargeError extends GoatKitError {
+  constructor(message: string) {
+    super("E_LIMIT_EXCEEDED", message);
+    this.name = "HopTooLargeError";
+  }
+}
 
 /**
  * Performs one request with Node's http client, checking the address it connects to (after
@@ -74,7 +94,7 @@ export function requestHop(spec: HopSpec, limits: HopLimits): Promise<Hop> {
     const deadline = setTimeout(() => req.destroy(new Error(`timed out after ${limits.timeoutMs} ms`)), limits.timeoutMs);
     req.on("close", () => clearTimeout(deadline));
     req.on("timeout", () => req.destroy(new Error(`timed out after ${limits.timeoutMs} ms`)));
-    req.on("error", (error: Error & { code?: string }) => reject(error instanceof HopRefusedError || error instanceof HopTooLargeError ? error : new Error(error.code ? `${error.message} (${error.code})` : error.message)));
+    req.on("error", (error: Error & { code?: string }) => reject(error instanceof HopRefusedError || error instanceof HopTooLargeError ? error : new HttpRequestError(error.code ? `${error.message} (${error.code})` : error.message, { cause: error })));
     if (spec.body !== undefined && spec.method !== "GET" && spec.method !== "HEAD") req.write(spec.body);
     req.end();
   });

@@ -1,6 +1,6 @@
 import { workerExecArgv, workerScript } from "../../runtime/worker-threads.js";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import { HopRefusedError, HopTooLargeError, type Hop, type HopLimits, type HopSpec } from "./guarded-request.js";
+import { HopRefusedError, HopTooLargeError, HttpRequestError, type Hop, type HopLimits, type HopSpec } from "./guarded-request.js";
 
 /**
  * A blocking HTTP hop for callers that must answer synchronously (host functions of
@@ -29,13 +29,13 @@ export class SyncFetch {
     const received = receiveMessageOnPort(port);
     if (waited === "timed-out" || !received) {
       this.close();
-      throw new Error(`timed out after ${limits.timeoutMs} ms`);
+      throw new HttpRequestError(`timed out after ${limits.timeoutMs} ms`, { fix: "make the server answer sooner, or ask for less" });
     }
     const answer = received.message as Answer;
     if (!answer.ok) {
-      if (answer.refused) throw new HopRefusedError(answer.message);
-      if (answer.tooLarge) throw new HopTooLargeError(answer.message);
-      throw new Error(answer.message ?? "request failed");
+      if (answer.refused) throw new HopRefusedError(answer.message ?? "the address is not allowed");
+      if (answer.tooLarge) throw new HopTooLargeError(answer.message ?? "the response is too large");
+      throw new HttpRequestError(answer.message ?? "request failed");
     }
     return { status: answer.status!, headers: answer.headers!, bytes: new Uint8Array(answer.bytes!) };
   }

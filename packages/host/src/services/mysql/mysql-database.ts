@@ -1,7 +1,10 @@
+import { ServicesConfigError } from "../config.js";
+import { DatabaseError } from "../database/database-error.js";
+import { messageOf } from "../../errors.js";
 import { createHash } from "node:crypto";
 import type { ConnectionOptions } from "mysql2/promise";
 import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
-import { ServiceConnectionError, isNetworkError, messageOf, redactUrl } from "../connection-error.js";
+import { ServiceConnectionError, isNetworkError, redactUrl } from "../connection-error.js";
 import { DEMO_SCHEMA } from "../database/demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js";
 import { guardReadOnlyTransaction } from "../database/read-guard.js";
@@ -213,7 +216,7 @@ export class MysqlDatabase implements DatabaseService {
       } catch (error) {
         throw this.#explain(error);
       }
-      if (Number(got) !== 1) throw new Error(`waited ${LOCK_WAIT_SECONDS} s for the lock "${name}" held by another host on this database; find the host that holds it (a migration still running?) and retry`);
+      if (Number(got) !== 1) throw new DatabaseError("E_DATABASE_LOCK", `waited ${LOCK_WAIT_SECONDS} s for the lock "${name}" held by another host on this database; find the host that holds it (a migration still running?) and retry`, { fix: "find the host that holds it (a migration still running?) and retry" });
       // Closing the session releases the lock.
       return await body();
     } finally {
@@ -266,12 +269,12 @@ export class MysqlDatabase implements DatabaseService {
 
   #coreDatabase(): string {
     const core = this.#connection.database;
-    if (!core) throw new Error(`${this.#origin} names no database; write it as mysql://user:password@host:3306/database`);
+    if (!core) throw new ServicesConfigError(`${this.#origin} names no database; write it as mysql://user:password@host:3306/database`, { fix: "write it as mysql://user:password@host:3306/database" });
     return core;
   }
 
   #pluginNames(plugin: string): PluginNames {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin)) throw new Error(`plugin name "${plugin}" is not kebab-case`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(plugin)) throw new DatabaseError("E_DATABASE", `plugin name "${plugin}" is not kebab-case`, { fix: "name the plugin in kebab-case (lower-case letters, digits and -)" });
     const core = this.#coreDatabase();
     const host = this.#hostAccount?.host ?? "%";
     return { core, database: pluginDatabaseName(core, plugin), account: accountOf(pluginAccountName(core, plugin), host) };
@@ -303,16 +306,15 @@ export class MysqlDatabase implements DatabaseService {
     if (missing.length === 0 && notGrantable.length === 0) return;
     const server = this.#server.flavor === "mariadb" ? "MariaDB" : "MySQL";
     const lacks = [missing.length > 0 ? `lacks ${missing.join(", ")}` : "", notGrantable.length > 0 ? `holds ${notGrantable.join(", ")} without GRANT OPTION` : ""].filter(Boolean).join(" and ");
-    throw new Error(
-      `the ${server} login ${grantee} (${this.url}) ${lacks} on *.*, which the host needs to give each plugin its own account and database (docs/services.md "Plugin identities"); ` +
-        `run GRANT ${HOST_PRIVILEGES.join(", ")} ON *.* TO ${grantee} WITH GRANT OPTION (or GRANT ALL PRIVILEGES ON *.* TO ${grantee} WITH GRANT OPTION)`,
-    );
+    const fix = `run GRANT ${HOST_PRIVILEGES.join(", ")} ON *.* TO ${grantee} WITH GRANT OPTION (or GRANT ALL PRIVILEGES ON *.* TO ${grantee} WITH GRANT OPTION)`;
+    throw new DatabaseError("E_DATABASE", `the ${server} login ${grantee} (${this.url}) ${lacks} on *.*, which the host needs to give each plugin its own account and database (docs/services.md "Plugin identities"); ${fix}`, { fix });
   }
 
   #explainSetUp(error: unknown, plugin: string): unknown {
     const explained = this.#explain(error);
     if (explained !== error) return explained;
-    return new Error(`cannot set up the database account of plugin ${plugin}: ${messageOf(error)}; the host's login needs CREATE USER and ${PLUGIN_DATABASE_PRIVILEGES.join(", ")} ON *.* WITH GRANT OPTION (docs/services.md "Plugin identities")`, { cause: error });
+    const fix = `the host's login needs CREATE USER and ${PLUGIN_DATABASE_PRIVILEGES.join(", ")} ON *.* WITH GRANT OPTION (docs/services.md "Plugin identities")`;
+    return new DatabaseError("E_DATABASE", `cannot set up the database account of plugin ${plugin}: ${messageOf(error)}; ${fix}`, { fix, cause: error });
   }
 
   /** A plugin pool's errors: a failed login is the host's problem, a refused statement the plugin's. */
@@ -349,7 +351,7 @@ function connectionFromUrl(text: string, origin: string): ConnectionOptions {
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`${origin} is not a URL: ${redactUrl(text)}; write it as mysql://user:password@host:3306/database`);
+    throw new ServicesConfigError(`${origin} is not a URL: ${redactUrl(text)}; write it as mysql://user:password@host:3306/database`, { fix: "write it as mysql://user:password@host:3306/database" });
   }
   const ssl = url.searchParams.get("ssl");
   return {

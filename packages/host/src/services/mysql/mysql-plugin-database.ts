@@ -1,3 +1,4 @@
+import { DatabaseError } from "../database/database-error.js";
 import { createHash, createHmac } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import type { ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
@@ -69,7 +70,7 @@ export async function setUpPluginIdentity(
   const [charset] = await rows<{ cs: string; co: string }>("SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [core]);
   // Same character set and collation as the core's, so joins between their text columns work.
   await conn.query(`CREATE DATABASE IF NOT EXISTS ${quoteName(database)}${charset ? ` CHARACTER SET ${charset.cs} COLLATE ${charset.co}` : ""}`);
-  if (!/^[A-Za-z0-9_-]+$/.test(names.password)) throw new Error("the plugin account's password must be base64url");
+  if (!/^[A-Za-z0-9_-]+$/.test(names.password)) throw new DatabaseError("E_DATABASE", "the plugin account's password must be base64url", { fix: "derive the password with base64url encoding" });
   const limits = `WITH MAX_USER_CONNECTIONS ${Math.max(1, Math.floor(names.maxConnections))}`;
   await conn.query(`CREATE USER IF NOT EXISTS ${account} IDENTIFIED BY '${names.password}' ${limits}`);
   await conn.query(`ALTER USER ${account} IDENTIFIED BY '${names.password}' ${limits}`);
@@ -157,7 +158,7 @@ export function accountOf(user: string, host: string): string {
 
 function splitAccount(account: string): [string, string] {
   const m = /^'((?:[^']|'')*)'@'((?:[^']|'')*)'$/.exec(account);
-  if (!m) throw new Error(`not an account: ${account}`);
+  if (!m) throw new DatabaseError("E_DATABASE", `not an account: ${account}`, { fix: "write the account as 'user'@'host'" });
   return [m[1]!.replace(/''/g, "'"), m[2]!.replace(/''/g, "'")];
 }
 
@@ -219,7 +220,8 @@ export function explainPluginError(error: unknown, identity: PluginDbIdentity, n
     if (m && m[1]!.toLowerCase().startsWith("goatkit_")) return platform(m[1]!.toLowerCase());
   }
   if (errno === ER_TABLE_EXISTS && mode === "migration") {
-    return new Error(`${message}: core tables appear in the plugin's database under their own names (docs/services.md "Plugin identities"); name the plugin's tables after the plugin (e.g. ${plugin.replace(/-/g, "_")}_notes)`, { cause: error });
+    const fix = `name the plugin's tables after the plugin (e.g. ${plugin.replace(/-/g, "_")}_notes)`;
+    return new DatabaseError("E_DATABASE", `${message}: core tables appear in the plugin's database under their own names (docs/services.md "Plugin identities"); ${fix}`, { fix, cause: error });
   }
   if (ACCESS_DENIED.has(errno)) {
     if (errno === 1044) {
@@ -246,7 +248,7 @@ export class MysqlPluginDatabase implements PluginDatabase {
     // MySQL commits the read-only transaction before DDL: keep schema and session statements out
     // (the server still decides what the plugin may read).
     const { kind } = inspectStatement(sql, "mysql");
-    if (kind === "schema" || kind === "other") throw new Error("query() runs reads only (change data with exec(), the schema with migrations)");
+    if (kind === "schema" || kind === "other") throw new DatabaseError("E_SQL_REFUSED", "query() runs reads only (change data with exec(), the schema with migrations)", { fix: "change data with exec(), the schema with migrations" });
     return this.#as("read", () => this.pool.read(sql, args));
   }
 

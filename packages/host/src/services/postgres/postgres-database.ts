@@ -1,7 +1,10 @@
+import { ServicesConfigError } from "../config.js";
+import { DatabaseError } from "../database/database-error.js";
+import { messageOf } from "../../errors.js";
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
-import { ServiceConnectionError, isNetworkError, messageOf, redactUrl } from "../connection-error.js";
+import { ServiceConnectionError, isNetworkError, redactUrl } from "../connection-error.js";
 import { DEMO_SCHEMA } from "../database/demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js";
 import { guardReadOnlyTransaction } from "../database/read-guard.js";
@@ -75,7 +78,7 @@ export class PostgresDatabase implements DatabaseService {
     const schema = options.schema ?? (url.searchParams.get("schema") || undefined);
     url.searchParams.delete("schema");
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-      throw new Error(`PostgreSQL schema "${schema}" is not a plain identifier; use lower-case letters, digits and _ (set by ${options.origin ?? "the schema option"})`);
+      throw new ServicesConfigError(`PostgreSQL schema "${schema}" is not a plain identifier; use lower-case letters, digits and _ (set by ${options.origin ?? "the schema option"})`, { fix: "use lower-case letters, digits and _" });
     }
     this.#url = url.toString();
     this.#origin = options.origin ?? "the url option";
@@ -179,7 +182,7 @@ export class PostgresDatabase implements DatabaseService {
       );
     } catch (error) {
       if (error instanceof ServiceConnectionError) throw error;
-      throw new Error(`cannot set up the database role of plugin ${identity.plugin} (${role}) as "${login.login}": ${messageOf(error)} (docs/services.md "Plugin identities")`, { cause: error });
+      throw new DatabaseError("E_DATABASE", `cannot set up the database role of plugin ${identity.plugin} (${role}) as "${login.login}": ${messageOf(error)} (docs/services.md "Plugin identities")`, { fix: 'give the host\'s login the rights docs/services.md "Plugin identities" lists', cause: error });
     }
     let context = this.#plugins.get(identity.plugin);
     if (!context) {
@@ -195,7 +198,7 @@ export class PostgresDatabase implements DatabaseService {
   /** A plugin's tables live in its own schema, named like its role. */
   pluginTable(plugin: string, table: string): string {
     const login = this.#login;
-    if (!login) throw new Error("pluginTable() needs the database's name and schema: open it with PostgresDatabase.connect()");
+    if (!login) throw new DatabaseError("E_DATABASE", "pluginTable() needs the database's name and schema: open it with PostgresDatabase.connect()", { fix: "open it with PostgresDatabase.connect()" });
     return `${ident(pluginRoleName(login.database, login.coreSchema, plugin))}.${table}`;
   }
 
@@ -309,7 +312,7 @@ export class PostgresDatabase implements DatabaseService {
         return new ServiceConnectionError("PostgreSQL", url.toString(), origin, messageOf(error), `let role ${role} log in as the host's own login does (pg_hba.conf; docs/services.md "Plugin identities")`, { cause: error });
       }
       if (code === "53300") {
-        return new Error(`${origin} has all its connections in use (its CONNECTION LIMIT, shared by every host on this database): ${messageOf(error)}`, { cause: error });
+        return new DatabaseError("E_DATABASE", `${origin} has all its connections in use (its CONNECTION LIMIT, shared by every host on this database): ${messageOf(error)}`, { fix: "raise the role's CONNECTION LIMIT, or lower the hosts' pool sizes", cause: error });
       }
       return this.#explain(error);
     };
@@ -349,6 +352,6 @@ function parseUrl(text: string, origin: string): URL {
   try {
     return new URL(text);
   } catch {
-    throw new Error(`${origin} is not a URL: ${redactUrl(text)}; write it as postgres://user:password@host:5432/database`);
+    throw new ServicesConfigError(`${origin} is not a URL: ${redactUrl(text)}; write it as postgres://user:password@host:5432/database`, { fix: "write it as postgres://user:password@host:5432/database" });
   }
 }

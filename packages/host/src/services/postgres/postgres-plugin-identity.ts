@@ -1,8 +1,10 @@
+import { DatabaseError } from "../database/database-error.js";
+import { messageOf } from "../../errors.js";
 import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import type pg from "pg";
 import type { ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { DatabasePermissionError } from "../database/database-permission-error.js";
-import { messageOf } from "../connection-error.js";
+
 import { execStatement, extended, inTransaction, readRows, type PgSession } from "./pg-session.js";
 import { prepareStatement } from "./pg-statement.js";
 
@@ -91,7 +93,7 @@ export async function setUpPluginIdentity(client: pg.PoolClient, setup: Identity
     if (found.rolsuper || found.rolreplication || found.rolbypassrls) {
       // Only a superuser may even name these attributes in ALTER ROLE.
       if (!setup.hostIsSuperuser) {
-        throw new Error(`role ${role} has SUPERUSER, REPLICATION or BYPASSRLS, which only a superuser can remove: ALTER ROLE ${r} NOSUPERUSER NOREPLICATION NOBYPASSRLS`);
+        throw new DatabaseError("E_DATABASE", `role ${role} has SUPERUSER, REPLICATION or BYPASSRLS, which only a superuser can remove: ALTER ROLE ${r} NOSUPERUSER NOREPLICATION NOBYPASSRLS`, { fix: `as a superuser run ALTER ROLE ${r} NOSUPERUSER NOREPLICATION NOBYPASSRLS` });
       }
       await client.query(`ALTER ROLE ${r} NOSUPERUSER NOREPLICATION NOBYPASSRLS`);
     }
@@ -160,7 +162,7 @@ const TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "R
 async function verifyPrivileges(client: pg.PoolClient, setup: IdentitySetup): Promise<void> {
   const { role, coreSchema, identity } = setup;
   const fail = (reason: string, fix: string) => {
-    throw new Error(`${reason}; ${fix}`);
+    throw new DatabaseError("E_DATABASE", `${reason}; ${fix}`, { fix });
   };
   const schema = await client.query<{ create: boolean }>("SELECT has_schema_privilege($1, $2, 'CREATE') AS create", [role, coreSchema]);
   if (schema.rows[0]?.create) {

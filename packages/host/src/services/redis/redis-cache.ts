@@ -1,6 +1,7 @@
+import { messageOf } from "../../errors.js";
 import { Redis } from "ioredis";
 import type { CacheService } from "../types.js";
-import { ServiceConnectionError, isNetworkError, messageOf, redactUrl } from "../connection-error.js";
+import { ServiceConnectionError, isNetworkError, redactUrl } from "../connection-error.js";
 
 export interface RedisCacheOptions {
   /** `redis://[:password@]host:6379[/db]`, or `rediss://` for TLS. */

@@ -1,6 +1,7 @@
+import { messageOf } from "../../errors.js";
 import nodemailer, { type Transporter } from "nodemailer";
 import type { MailService, OutgoingEmail } from "../types.js";
-import { ServiceConnectionError, messageOf, redactUrl } from "../connection-error.js";
+import { ServiceConnectionError, redactUrl } from "../connection-error.js";
 
 export interface SmtpMailOptions {
   /**
