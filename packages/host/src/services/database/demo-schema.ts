@@ -96,7 +96,7 @@ const INDEXES: [name: string, table: string, columns: string][] = [
 const quoted = (name: string) => (name === "groups" ? `"groups"` : name);
 
 /** The demo help desk's DDL for one dialect: the real tables, their indexes, then the tutorial's views. */
-export function demoSchema(dialect: "sqlite" | "postgres" | "mysql"): string[] {
+export function demoSchema(dialect: "sqlite" | "postgres" | "mysql", options: { securityInvoker?: boolean } = {}): string[] {
   const tables = Object.entries(REAL_TABLES).map(([table, columns]) => {
     const key = columns[0]![0] === "id" ? "id" : table === "customer_company" ? "customer_id" : null;
     const body = columns.map(([name, type]) => `    ${name} ${type}`);
@@ -104,7 +104,7 @@ export function demoSchema(dialect: "sqlite" | "postgres" | "mysql"): string[] {
     return `CREATE TABLE ${quoted(table)} (\n${body.join(",\n")}\n  )`;
   });
   const indexes = INDEXES.map(([name, table, column]) => `CREATE INDEX ${name} ON ${table} (${column})`);
-  return [...tables, ...indexes, ...tutorialViews(dialect)];
+  return [...tables, ...indexes, ...tutorialViews(dialect, options)];
 }
 
 /** The real core tables: plugins read them with `db:read`; writing one needs `db:write:<table>`. */

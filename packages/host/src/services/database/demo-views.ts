@@ -62,9 +62,14 @@ const VIEWS: [name: string, select: string][] = [
   ],
 ];
 
-export function tutorialViews(dialect: "sqlite" | "postgres" | "mysql"): string[] {
+/**
+ * PostgreSQL before 15 has no `security_invoker`: its views then read with their owner's (the
+ * host's) privileges, and only the grant on the view itself (`db:read`) decides, which exposes
+ * no more than `db:read` does.
+ */
+export function tutorialViews(dialect: "sqlite" | "postgres" | "mysql", options: { securityInvoker?: boolean } = {}): string[] {
   return VIEWS.map(([name, select]) => {
-    if (dialect === "postgres") return `CREATE VIEW ${name} WITH (security_invoker = true) AS ${select}`;
+    if (dialect === "postgres") return `CREATE VIEW ${name}${options.securityInvoker === false ? "" : " WITH (security_invoker = true)"} AS ${select}`;
     if (dialect === "mysql") return `CREATE SQL SECURITY INVOKER VIEW ${name} AS ${select}`;
     return `CREATE VIEW ${name} AS ${select}`;
   });

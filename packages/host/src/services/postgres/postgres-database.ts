@@ -232,7 +232,8 @@ export class PostgresDatabase implements DatabaseService {
   async seedDemo(options: DemoDataOptions = {}): Promise<void> {
     const tables = generateDemoData(options);
     await inTransaction(this.#host, "BEGIN; SET LOCAL statement_timeout = 0", async (client) => {
-      for (const ddl of demoSchema("postgres")) await client.query(ddl);
+      const version = Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0);
+      for (const ddl of demoSchema("postgres", { securityInvoker: version >= 150000 })) await client.query(ddl);
       for (const { table, columns, rows } of tables) {
         const batch = Math.max(1, Math.floor(MAX_BATCH_PARAMETERS / columns.length));
         for (let start = 0; start < rows.length; start += batch) {
