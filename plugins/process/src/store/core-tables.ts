@@ -29,17 +29,18 @@ export function findTicket(id: number): TicketSnapshot | null {
   return (
     host.dbQuery<TicketSnapshot>(
       // A state's type as the process conditions know it: "pending reminder" and "pending auto" are "pending".
+      // A ticket held by the admin user 1 (OTRS's unassigned tickets) has no owner here.
       `SELECT t.id, t.tn, t.title, t.queue_id, q.name AS queue, t.ticket_state_id AS state_id, s.name AS state,
               CASE WHEN st.name LIKE 'pending%' THEN 'pending' ELSE st.name END AS state_type,
-              t.ticket_priority_id AS priority_id, p.name AS priority, t.user_id, u.login AS owner, pref.preferences_value AS owner_email,
+              t.ticket_priority_id AS priority_id, p.name AS priority, u.id AS user_id, u.login AS owner, pref.preferences_value AS owner_email,
               c.login AS customer, c.email AS customer_email
          FROM ticket t
          LEFT JOIN queue q ON q.id = t.queue_id
          LEFT JOIN ticket_state s ON s.id = t.ticket_state_id
          LEFT JOIN ticket_state_type st ON st.id = s.type_id
          LEFT JOIN ticket_priority p ON p.id = t.ticket_priority_id
-         LEFT JOIN users u ON u.id = t.user_id
-         LEFT JOIN user_preferences pref ON pref.user_id = t.user_id AND pref.preferences_key = 'UserEmail'
+         LEFT JOIN users u ON u.id = t.user_id AND t.user_id <> 1
+         LEFT JOIN user_preferences pref ON pref.user_id = u.id AND pref.preferences_key = 'UserEmail'
          LEFT JOIN customer_user c ON c.login = t.customer_user_id
         WHERE t.id = ?`,
       [id],
