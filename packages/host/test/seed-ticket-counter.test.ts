@@ -8,13 +8,19 @@ const manifest = JSON.parse(await readFile(new URL("./fixtures/wat/ticket-counte
 const wasm = await watFile("ticket-counter.wat");
 const demo = { anchorDay: "2026-06-30", seed: 7, tickets: 500 };
 
-/** The same figures, counted from the generated rows without SQL or the plugin. */
+/**
+ * The same figures, counted from the generated rows without SQL or the plugin: GoatFlow's
+ * `ticket` and `ticket_state`, which the tutorial's SQL reads through its `tickets` and
+ * `ticket_states` views.
+ */
 function expectedCounts(): { state: string; count: number }[] {
   const tables = generateDemoData(demo);
-  const states = new Map(tables.find((t) => t.table === "ticket_states")!.rows.map((r) => [r[0], String(r[1])]));
+  const stateTable = tables.find((t) => t.table === "ticket_state")!;
+  const states = new Map(stateTable.rows.map((r) => [r[stateTable.columns.indexOf("id")], String(r[stateTable.columns.indexOf("name")])]));
+  const ticket = tables.find((t) => t.table === "ticket")!;
   const counts = new Map<string, number>();
-  for (const row of tables.find((t) => t.table === "tickets")!.rows) {
-    const state = states.get(row[4])!;
+  for (const row of ticket.rows) {
+    const state = states.get(row[ticket.columns.indexOf("ticket_state_id")])!;
     counts.set(state, (counts.get(state) ?? 0) + 1);
   }
   return [...counts].map(([state, count]) => ({ state, count })).sort((a, b) => b.count - a.count);
@@ -53,7 +59,7 @@ describe("the tutorial's ticket-counter plugin (hand-written WAT, TinyGo-style g
     cleanup = dir.cleanup;
     await host.load(dir.dir);
     const first = await host.call("ticket-counter", "get_counts");
-    await host.services.db.exec("DELETE FROM tickets WHERE state_id = ?", [1]);
+    await host.services.db.exec("DELETE FROM ticket WHERE ticket_state_id = ?", [1]);
     const cached = await host.call("ticket-counter", "get_counts");
     expect(cached.body).toBe(first.body);
     now += 61_000;

@@ -196,6 +196,13 @@ const cases: Case[] = [
   },
   { name: "unknown capability cache:rw", change: (m) => (m.permissions[1] = "cache:rw"), path: "permissions[1]", message: ['"cache:rw" is not a capability'], fix: ['did you mean "cache:read"'] },
   { name: "table grant with bad table", change: (m) => m.permissions.push("db:write:Tickets"), path: "permissions[3]", message: ['"db:write:Tickets" does not name a valid table'], fix: ['"db:write:tickets"'] },
+  {
+    name: "table grant on a tutorial view",
+    change: (m) => m.permissions.push("db:write:tickets"),
+    path: "permissions[3]",
+    message: ['"db:write:tickets" names "tickets", the tutorial\'s read-only view of GoatFlow\'s table "ticket"'],
+    fix: ['"db:write:ticket"', "docs/demo-schema.md"],
+  },
   { name: "permission of no known form", change: (m) => m.permissions.push("admin"), path: "permissions[3]", message: ['"admin" is neither a capability nor a plugin permission'], fix: ['"ticket_counter.admin"'] },
   {
     name: "URL in allowed_hosts",
@@ -348,7 +355,7 @@ describe("warnings", () => {
       ...base(),
       name: "faq",
       routes: [],
-      permissions: ["db:read", "db:write", "db:write:tickets"],
+      permissions: ["db:read", "db:write", "db:write:ticket"],
       migrations: [
         {
           id: "001_create_articles",

@@ -88,7 +88,7 @@ describe("checkRegistration", () => {
   });
 
   it("refuses capabilities the manifest does not grant and adds plugin permissions", () => {
-    const check = checkRegistration(manifest(), registration({ permissions: ["db:read", "http:external", "db:write:tickets", "my_plugin.edit"] }));
+    const check = checkRegistration(manifest(), registration({ permissions: ["db:read", "http:external", "db:write:ticket", "my_plugin.edit"] }));
     expect(check.ok).toBe(false);
     const errors = check.issues.filter((i) => i.severity === "error");
     expect(errors.map((e) => e.path)).toEqual(["gk_register.permissions[1]", "gk_register.permissions[2]"]);

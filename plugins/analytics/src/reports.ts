@@ -34,7 +34,7 @@ export function reportInfo(id: string): ReportInfo {
 
 /** The day of the most recent ticket: "today" for a help desk that takes tickets every day. */
 export function latestDay(): string | null {
-  const [row] = host.dbQuery<{ latest: string | null }>("SELECT MAX(create_time) AS latest FROM tickets");
+  const [row] = host.dbQuery<{ latest: string | null }>("SELECT MAX(create_time) AS latest FROM ticket");
   return row?.latest ? row.latest.slice(0, 10) : null;
 }
 
@@ -73,7 +73,7 @@ export interface VolumeReport {
 
 export function ticketVolume(range: DateRange): VolumeReport {
   const rows = host.dbQuery<{ day: string; n: number | string }>(
-    "SELECT SUBSTR(create_time, 1, 10) AS day, COUNT(*) AS n FROM tickets WHERE create_time >= ? AND create_time < ? GROUP BY SUBSTR(create_time, 1, 10)",
+    "SELECT SUBSTR(create_time, 1, 10) AS day, COUNT(*) AS n FROM ticket WHERE create_time >= ? AND create_time < ? GROUP BY SUBSTR(create_time, 1, 10)",
     bounds(range),
   );
   const counts = new Map(rows.map((r) => [r.day, Number(r.n)]));
@@ -94,11 +94,16 @@ export interface ResolutionReport {
 const hoursBetween = (from: string, to: string) => (Date.parse(`${to.replace(" ", "T")}Z`) - Date.parse(`${from.replace(" ", "T")}Z`)) / 3_600_000;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** GoatFlow's tables (docs/demo-schema.md): a ticket's state type, and when it was closed. */
+const STATE_TYPE_JOIN = "JOIN ticket_state s ON s.id = t.ticket_state_id JOIN ticket_state_type st ON st.id = s.type_id";
+const CLOSE_TIME = "(SELECT MAX(h.create_time) FROM ticket_history h WHERE h.ticket_id = t.id AND h.state_id = t.ticket_state_id)";
+
 /** Closed tickets of a range with their queue's solution target (minutes). */
 function closedTickets(range: DateRange): { create_time: string; close_time: string; solution_time: number }[] {
   return host.dbQuery(
-    "SELECT t.create_time, t.close_time, q.solution_time FROM tickets t JOIN ticket_states s ON s.id = t.state_id JOIN queues q ON q.id = t.queue_id " +
-      "WHERE s.type_name = 'closed' AND t.close_time >= ? AND t.close_time < ?",
+    // GoatFlow's tables: a closed ticket closed when its history last entered its state.
+    `SELECT t.create_time, ${CLOSE_TIME} AS close_time, q.solution_time FROM ticket t ${STATE_TYPE_JOIN} JOIN queue q ON q.id = t.queue_id ` +
+      `WHERE st.name = 'closed' AND ${CLOSE_TIME} >= ? AND ${CLOSE_TIME} < ?`,
     bounds(range),
   );
 }
@@ -139,7 +144,7 @@ export interface SummaryStats {
 
 export function summaryStats(): SummaryStats {
   const day = latestDay();
-  const open = host.dbQuery<{ n: number | string }>("SELECT COUNT(*) AS n FROM tickets t JOIN ticket_states s ON s.id = t.state_id WHERE s.type_name <> 'closed'");
+  const open = host.dbQuery<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ticket t ${STATE_TYPE_JOIN} WHERE st.name <> 'closed'`);
   if (day === null) return { day, today_tickets: 0, ticket_delta: 0, avg_resolution_hours: null, open_tickets: Number(open[0]?.n ?? 0), sla_compliance_percent: null };
   const volume = ticketVolume({ start: addDays(day, -1), end: day });
   const [yesterday, today] = volume.days.map((d) => d.count) as [number, number];

@@ -23,8 +23,8 @@ describe("the sample process (new ticket in Support: assign, wait 4 h, escalate 
       [3, "wait", "waiting", "emma.larsen", "hook"],
     ]);
     expect(instance.history[1].detail).toBe("owner = emma.larsen, state = open");
-    const [row] = await p.host.services.db.query("SELECT user_id, state_id FROM tickets WHERE id = ?", [ticket.id as number]);
-    expect(row).toEqual({ user_id: 5, state_id: 2 });
+    const [row] = await p.host.services.db.query("SELECT user_id, ticket_state_id FROM ticket WHERE id = ?", [ticket.id as number]);
+    expect(row).toEqual({ user_id: 5, ticket_state_id: 2 });
   });
 
   it("does not start for tickets in other queues", async () => {
@@ -127,7 +127,7 @@ describe("events, versions, errors", () => {
     expect(changed.resumed).toEqual([]);
     const noted = await p.desk.addNote(ticket.id as number, "Sent the quote", farid);
     expect(hookAnswer(noted).resumed[0]).toMatchObject({ status: "completed", step: "e" });
-    expect(noted.ticket.state_id).toBe(4);
+    expect(noted.ticket.ticket_state_id).toBe(4);
     const history = (await p.instance(hook.started[0].instance)).history;
     expect(history.find((h: any) => h.action === "resumed")).toMatchObject({ step: "w", actor: "farid.costa", via: "hook" });
     expect(hookAnswer({ ...noted, hooks: await p.manager.fireHook("after_save", noted.event) })).toMatchObject({ resumed: [], already_applied: 0 });
@@ -172,7 +172,7 @@ describe("events, versions, errors", () => {
     const errors = await p.json("list_instances", { query: { status: "error" } });
     expect(errors.instances.map((i: any) => i.id)).toContain(failed.id);
     expect((await p.call("retry_instance", { params: { id: String(failed.id) }, body: {}, user: emma })).status).toBe(403);
-    await p.host.services.db.exec("UPDATE tickets SET user_id = 6 WHERE id = ?", [ticket.id as number]);
+    await p.host.services.db.exec("UPDATE ticket SET user_id = 6 WHERE id = ?", [ticket.id as number]);
     const retried = await p.json("retry_instance", { params: { id: String(failed.id) }, body: {} });
     expect(retried).toMatchObject({ status: "completed", step: "e" });
     expect(lines((await p.instance(failed.id)).history)).toEqual(["s started", "m failed", "m retried", "m emailed", "e completed"]);

@@ -14,55 +14,78 @@ import { Report } from "./report";
 /** Rows per batch of the per-ticket reports: well under the host's 10,000-row cap. */
 const BATCH_SIZE: i32 = 2000;
 
+/*
+ * GoatFlow's own tables (the OTRS/Znuny schema, docs/demo-schema.md): a state's type is a row of
+ * `ticket_state_type` ("pending reminder" and "pending auto" both count as pending); the first
+ * response is the first agent article the customer sees; a closed ticket closed when its history
+ * last entered its state.
+ */
+const STATE_TYPE = `CASE WHEN st.name LIKE 'pending%' THEN 'pending' ELSE st.name END`;
+const STATES_OF_TICKETS = `JOIN ticket_state s ON s.id = t.ticket_state_id JOIN ticket_state_type st ON st.id = s.type_id`;
+/** Looked up per ticket through the indexes on `ticket_history.ticket_id` and `article.ticket_id`. */
+const CLOSE_TIME = `(SELECT MAX(h.create_time) FROM ticket_history h WHERE h.ticket_id = t.id AND h.state_id = t.ticket_state_id)`;
+/** Needs `AGENT_SENDER` joined: the agents' article sender type, looked up once. */
+const FIRST_RESPONSE = `(SELECT MIN(a.create_time) FROM article a WHERE a.ticket_id = t.id AND a.article_sender_type_id = ast.id
+AND a.is_visible_for_customer = 1)`;
+const AGENT_SENDER = `JOIN article_sender_type ast ON ast.name = 'agent'`;
+
 const STATE_COUNTS_SQL = `
-SELECT s.id AS state_id, s.name AS state, s.type_name AS state_type, COUNT(*) AS ticket_count
-FROM tickets t JOIN ticket_states s ON s.id = t.state_id
-GROUP BY s.id, s.name, s.type_name
+SELECT s.id AS state_id, s.name AS state, ${STATE_TYPE} AS state_type, COUNT(*) AS ticket_count
+FROM ticket t ${STATES_OF_TICKETS}
+GROUP BY s.id, s.name, st.name
 ORDER BY ticket_count DESC, s.id`;
 
-const LATEST_TICKET_SQL = `SELECT MAX(create_time) AS latest FROM tickets`;
+const LATEST_TICKET_SQL = `SELECT MAX(create_time) AS latest FROM ticket`;
 
 const VOLUME_SQL = `
 SELECT SUBSTR(create_time, 1, 10) AS created_day, COUNT(*) AS ticket_count
-FROM tickets
+FROM ticket
 WHERE create_time >= ? AND create_time < ?
 GROUP BY SUBSTR(create_time, 1, 10)`;
 
-const QUEUES_SQL = `SELECT id, name, first_response_time, solution_time FROM queues ORDER BY name, id`;
+const QUEUES_SQL = `SELECT id, name, first_response_time, solution_time FROM queue ORDER BY name, id`;
 
-/** Unresolved tickets per queue, the fullest first; a closed ticket joins no state, so counts nowhere. */
+/** Unresolved tickets per queue, the fullest first; a closed ticket joins no state type, so counts nowhere. */
 const OPEN_BY_QUEUE_SQL = `
-SELECT q.id AS queue_id, q.name AS queue, COUNT(s.id) AS open_total,
-SUM(CASE WHEN s.type_name = 'new' THEN 1 ELSE 0 END) AS new_count,
-SUM(CASE WHEN s.type_name = 'open' THEN 1 ELSE 0 END) AS open_count,
-SUM(CASE WHEN s.type_name = 'pending' THEN 1 ELSE 0 END) AS pending_count
-FROM queues q
-LEFT JOIN tickets t ON t.queue_id = q.id
-LEFT JOIN ticket_states s ON s.id = t.state_id AND s.type_name IN ('new', 'open', 'pending')
+SELECT q.id AS queue_id, q.name AS queue, COUNT(st.id) AS open_total,
+SUM(CASE WHEN st.name = 'new' THEN 1 ELSE 0 END) AS new_count,
+SUM(CASE WHEN st.name = 'open' THEN 1 ELSE 0 END) AS open_count,
+SUM(CASE WHEN st.name LIKE 'pending%' THEN 1 ELSE 0 END) AS pending_count
+FROM queue q
+LEFT JOIN ticket t ON t.queue_id = q.id
+LEFT JOIN ticket_state s ON s.id = t.ticket_state_id
+LEFT JOIN ticket_state_type st ON st.id = s.type_id AND (st.name IN ('new', 'open') OR st.name LIKE 'pending%')
 GROUP BY q.id, q.name
 ORDER BY open_total DESC, q.name`;
 
-/** Who gets the daily report. */
-export const ADMINS_SQL = `SELECT login, email, first_name FROM users WHERE role = 'admin' AND valid_id = 1 ORDER BY id`;
+/** Who gets the daily report: valid members of the "admin" group, with their email preference. */
+export const ADMINS_SQL = `
+SELECT u.login, p.preferences_value AS email, u.first_name
+FROM users u
+JOIN group_user gu ON gu.user_id = u.id AND gu.permission_key = 'rw'
+JOIN groups g ON g.id = gu.group_id AND g.name = 'admin'
+LEFT JOIN user_preferences p ON p.user_id = u.id AND p.preferences_key = 'UserEmail'
+WHERE u.valid_id = 1
+ORDER BY u.id`;
 
-const AGENT_COUNT_SQL = `SELECT COUNT(*) AS agent_count FROM users WHERE role IN ('agent', 'admin')`;
+const AGENT_COUNT_SQL = `SELECT COUNT(*) AS agent_count FROM users`;
 
 const AGENTS_SQL = `
 SELECT u.id AS user_id, u.login, u.first_name, u.last_name,
 COALESCE(h.handled_count, 0) AS handled_count, COALESCE(c.closed_count, 0) AS closed_count
 FROM users u
-LEFT JOIN (SELECT user_id, COUNT(*) AS handled_count FROM tickets
+LEFT JOIN (SELECT user_id, COUNT(*) AS handled_count FROM ticket
 WHERE create_time >= ? AND create_time < ? GROUP BY user_id) h ON h.user_id = u.id
-LEFT JOIN (SELECT t.user_id, COUNT(*) AS closed_count FROM tickets t JOIN ticket_states s ON s.id = t.state_id
-WHERE s.type_name = 'closed' AND t.close_time >= ? AND t.close_time < ? GROUP BY t.user_id) c ON c.user_id = u.id
-WHERE u.role IN ('agent', 'admin')
+LEFT JOIN (SELECT t.user_id, COUNT(*) AS closed_count FROM ticket t ${STATES_OF_TICKETS}
+WHERE st.name = 'closed' AND ${CLOSE_TIME} >= ? AND ${CLOSE_TIME} < ? GROUP BY t.user_id) c ON c.user_id = u.id
 ORDER BY closed_count DESC, handled_count DESC, u.id
 LIMIT ? OFFSET ?`;
 
 /** Tickets created in the range, with what the SLA needs; the last placeholder is the batch cursor. */
 const SLA_TICKETS_SQL = `
-SELECT t.id, t.queue_id, t.create_time, t.first_response_time, t.close_time, s.type_name AS state_type
-FROM tickets t JOIN ticket_states s ON s.id = t.state_id
+SELECT t.id, t.queue_id, t.create_time, ${FIRST_RESPONSE} AS first_response_time,
+CASE WHEN st.name = 'closed' THEN ${CLOSE_TIME} END AS close_time, ${STATE_TYPE} AS state_type
+FROM ticket t ${STATES_OF_TICKETS} ${AGENT_SENDER}
 WHERE t.create_time >= ? AND t.create_time < ? AND t.id > ?
 ORDER BY t.id
 LIMIT ${BATCH_SIZE}`;
@@ -70,9 +93,9 @@ LIMIT ${BATCH_SIZE}`;
 /** Tickets closed in the range, optionally of some owners (`owners` placeholders); last placeholder: the cursor. */
 function closedTicketsSql(owners: i32): string {
   let sql = `
-SELECT t.id, t.queue_id, t.user_id, t.create_time, t.close_time
-FROM tickets t JOIN ticket_states s ON s.id = t.state_id
-WHERE s.type_name = 'closed' AND t.close_time >= ? AND t.close_time < ?`;
+SELECT t.id, t.queue_id, t.user_id, t.create_time, ${CLOSE_TIME} AS close_time
+FROM ticket t ${STATES_OF_TICKETS}
+WHERE st.name = 'closed' AND ${CLOSE_TIME} >= ? AND ${CLOSE_TIME} < ?`;
   if (owners > 0) sql += " AND t.user_id IN (?" + ", ?".repeat(owners - 1) + ")";
   return sql + ` AND t.id > ?
 ORDER BY t.id

@@ -40,7 +40,7 @@ export function gk_register(): u64 {
 }
 
 const COUNTS_SQL =
-  "SELECT ts.name AS state, COUNT(*) AS count FROM tickets t JOIN ticket_states ts ON t.state_id = ts.id GROUP BY t.state_id, ts.name ORDER BY count DESC";
+  "SELECT ts.name AS state, COUNT(*) AS count FROM ticket t JOIN ticket_state ts ON t.ticket_state_id = ts.id GROUP BY t.ticket_state_id, ts.name ORDER BY count DESC";
 
 /** Ticket counts by state, cached for 5 s: long enough to spare the database a burst of calls, short enough that an edit shows at once. */
 export function get_counts(reqPtr: u32, reqLen: u32): u64 {

@@ -33,7 +33,7 @@ interface Count {
 }
 
 const COUNTS_SQL =
-  "SELECT ts.name AS state, COUNT(*) AS count FROM tickets t JOIN ticket_states ts ON t.state_id = ts.id GROUP BY t.state_id, ts.name ORDER BY count DESC";
+  "SELECT ts.name AS state, COUNT(*) AS count FROM ticket t JOIN ticket_state ts ON t.ticket_state_id = ts.id GROUP BY t.ticket_state_id, ts.name ORDER BY count DESC";
 
 export default definePlugin({
   register: new Registration("${name}", "0.1.0").description("The ${name} plugin"),

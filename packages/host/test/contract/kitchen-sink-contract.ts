@@ -137,13 +137,17 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
     });
 
     // What db:read exposes, on every database: the core's tables, the core's users with their
-    // logins and e-mail addresses included (the demo core keeps no password column); not the
-    // host's tables (its migration ledger included). docs/manifest.md lists it for administrators.
+    // logins and e-mail addresses included (GoatFlow's users.pw holds password hashes; the demo
+    // leaves it empty); not the host's tables (its migration ledger included). docs/manifest.md
+    // lists it for administrators.
     it("db_query with db:read: reads the core's users, not the host's tables", async () => {
-      const users = json(await host.call(PLUGIN, "query", post({ sql: "SELECT login, email, role FROM users ORDER BY id LIMIT 1", args: [] })));
-      expect(users).toEqual([{ login: expect.any(String), email: expect.stringContaining("@"), role: expect.any(String) }]);
+      const sql = `SELECT u.login, p.preferences_value AS email FROM users u
+        JOIN user_preferences p ON p.user_id = u.id AND p.preferences_key = 'UserEmail' ORDER BY u.id LIMIT 1`;
+      const users = json(await host.call(PLUGIN, "query", post({ sql, args: [] })));
+      expect(users).toEqual([{ login: expect.any(String), email: expect.stringContaining("@") }]);
       const columns = Object.keys((await host.services.db.query("SELECT * FROM users ORDER BY id LIMIT 1", []))[0]!);
-      expect(columns.sort()).toEqual(["create_time", "email", "first_name", "id", "last_name", "login", "role", "valid_id"]);
+      expect(columns.sort()).toEqual(["change_by", "change_time", "create_by", "create_time", "first_name", "id", "last_name", "login", "pw", "title", "valid_id"]);
+      expect(await host.services.db.query("SELECT COUNT(*) AS n FROM users WHERE pw <> ''", [])).toEqual([{ n: 0 }]);
       // The host's migration ledger is platform state: the database refuses it to every plugin.
       const ledger = await host.call(PLUGIN, "query", post({ sql: "SELECT plugin FROM goatkit_migrations WHERE plugin = ?", args: [PLUGIN] }));
       expect(ledger.error?.code).toBe("E_PERMISSION_DENIED");
@@ -213,16 +217,16 @@ export function describeKitchenSinkContract(fixture: ContractFixture): void {
       const inserted = json(await host.call(PLUGIN, "exec", post({ sql: "INSERT INTO kitchen_sink_notes (body) VALUES (?)", args: ["hello"] })));
       expect(inserted).toEqual({ rows_affected: 1, last_insert_id: 1 });
       expect(await host.services.db.query(`SELECT body FROM ${host.services.db.pluginTable(PLUGIN, "kitchen_sink_notes")}`, [])).toEqual([{ body: "hello" }]);
-      const denied = await host.call(PLUGIN, "exec", post({ sql: "UPDATE tickets SET title = ? WHERE id = 1", args: ["x"] }));
+      const denied = await host.call(PLUGIN, "exec", post({ sql: "UPDATE ticket SET title = ? WHERE id = 1", args: ["x"] }));
       expect(denied.error).toEqual({
         code: "E_PERMISSION_DENIED",
-        message: 'permission denied: db_exec may not write table "tickets": add "db:write:tickets" to manifest.permissions to write it',
+        message: 'permission denied: db_exec may not write table "ticket": add "db:write:ticket" to manifest.permissions to write it',
       });
       const schema = await host.call(PLUGIN, "exec", post({ sql: "DROP TABLE kitchen_sink_notes", args: [] }));
       expect(schema.error?.message).toBe("db_exec does not change the schema; put CREATE/ALTER/DROP in manifest.migrations");
 
-      await host.load(fixture.dir, { ...fixture.load, grant: ["db:write:tickets"] });
-      const granted = json(await host.call(PLUGIN, "exec", post({ sql: "UPDATE tickets SET title = ? WHERE id = 1", args: ["renamed"] })));
+      await host.load(fixture.dir, { ...fixture.load, grant: ["db:write:ticket"] });
+      const granted = json(await host.call(PLUGIN, "exec", post({ sql: "UPDATE ticket SET title = ? WHERE id = 1", args: ["renamed"] })));
       expect(granted).toEqual({ rows_affected: 1, last_insert_id: null });
     });
 

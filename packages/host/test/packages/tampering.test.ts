@@ -39,7 +39,7 @@ describe("a package changed after packing is refused, naming what changed", () =
   it("a modified manifest (a permission added)", () => {
     let manifest = "";
     const zip = rezip(packed.bytes, (files) => {
-      manifest = new TextDecoder().decode(files["manifest.json"]).replace('"db:read",', '"db:read", "db:write:tickets",');
+      manifest = new TextDecoder().decode(files["manifest.json"]).replace('"db:read",', '"db:read", "db:write:ticket",');
       files["manifest.json"] = new TextEncoder().encode(manifest);
     });
     expect(refusal(zip).message).toBe(`kitchen-sink-1.0.0.zip changed after it was packed: manifest.json was modified (expected sha256 ${packed.integrity.files["manifest.json"]}, got ${sha256(manifest)}). ${FIX}`);

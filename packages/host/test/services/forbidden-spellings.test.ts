@@ -86,7 +86,7 @@ function* spellings(backend: Backend, qualifier: string, count: number): Generat
     const reads = [
       `SELECT${g()}*${g()}FROM${g()}${table}`,
       `SELECT (SELECT actor FROM${g()}${table}${g()}LIMIT 1) AS a`,
-      `SELECT t.id FROM tickets t JOIN${g()}${table}${g()}a ON a.id = t.id`,
+      `SELECT t.id FROM ticket t JOIN${g()}${table}${g()}a ON a.id = t.id`,
       `WITH x AS (SELECT * FROM${g()}${table}) SELECT * FROM x`,
       `SELECT 1 AS one WHERE EXISTS (SELECT 1 FROM${g()}${table})`,
     ];

@@ -33,8 +33,8 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
   /** What must never change: the audit trail, the queues' names, the tickets' titles. */
   const snapshot = async () => ({
     audit: await db.query("SELECT id, actor, action FROM goatkit_audit ORDER BY id", []),
-    queues: await db.query("SELECT id, name FROM queues ORDER BY id", []),
-    tickets: await db.query("SELECT id, title FROM tickets ORDER BY id", []),
+    queues: await db.query("SELECT id, name FROM queue ORDER BY id", []),
+    ticket: await db.query("SELECT id, title FROM ticket ORDER BY id", []),
   });
   const identity = (plugin: string, readCore: boolean, writeCore: string[] = []): PluginDbIdentity => ({ plugin, readCore, writeCore });
   const ledgerOf = (plugin: string, id: string) => ({ sql: LEDGER, args: [plugin, id, new Date().toISOString()] });
@@ -85,14 +85,14 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
     });
 
     it("db:read reads the core tables as before", async () => {
-      const expected = await db.query("SELECT t.id, q.name FROM tickets t JOIN queues q ON q.id = t.queue_id ORDER BY t.id LIMIT 5", []);
-      expect(json(await host.call(PLUGIN, "query", post({ sql: "SELECT t.id, q.name FROM tickets t JOIN queues q ON q.id = t.queue_id ORDER BY t.id LIMIT 5", args: [] })))).toEqual(expected);
+      const expected = await db.query("SELECT t.id, q.name FROM ticket t JOIN queue q ON q.id = t.queue_id ORDER BY t.id LIMIT 5", []);
+      expect(json(await host.call(PLUGIN, "query", post({ sql: "SELECT t.id, q.name FROM ticket t JOIN queue q ON q.id = t.queue_id ORDER BY t.id LIMIT 5", args: [] })))).toEqual(expected);
     });
 
     it("a multi-table UPDATE of its own table and a core table it may not write is refused, nothing changed", async () => {
       const before = await snapshot();
-      const res = await host.call(PLUGIN, "exec", post({ sql: "UPDATE kitchen_sink_notes, queues SET queues.name = 'hacked'", args: [] }));
-      expect(res.error).toEqual({ code: "E_PERMISSION_DENIED", message: 'permission denied: db_exec may not write table "queues": add "db:write:queues" to manifest.permissions to write it' });
+      const res = await host.call(PLUGIN, "exec", post({ sql: "UPDATE kitchen_sink_notes, queue SET queue.name = 'hacked'", args: [] }));
+      expect(res.error).toEqual({ code: "E_PERMISSION_DENIED", message: 'permission denied: db_exec may not write table "queue": add "db:write:queue" to manifest.permissions to write it' });
       expect(await snapshot()).toEqual(before);
     });
 
@@ -111,7 +111,7 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
       const other = await createHost({ database: await MysqlDatabase.connect({ url }) });
       try {
         const before = await snapshot();
-        const up = `CREATE TRIGGER kitchen_sink_tr BEFORE INSERT ON \`${core}\`.tickets FOR EACH ROW SET NEW.title = 'owned'`;
+        const up = `CREATE TRIGGER kitchen_sink_tr BEFORE INSERT ON \`${core}\`.ticket FOR EACH ROW SET NEW.title = 'owned'`;
         // The manifest check or the server refuses it; the server's refusal is shown below, past the checks.
         await expect(other.load(await fixtureWith([{ id: "002_trigger", up }]))).rejects.toThrow(/trigger|TRIGGER/);
         expect(await db.query("SELECT id FROM goatkit_migrations WHERE plugin = ? AND id = ?", [PLUGIN, "002_trigger"])).toEqual([]);
@@ -153,7 +153,7 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
       expect(await evil.query("SELECT load_file('/etc/hostname') AS f", [])).toEqual([{ f: null }]);
       expect(await evil.query("SELECT /*!load_file*/('/etc/hostname') AS f", [])).toEqual([{ f: null }]);
       const out = join(tmpdir(), `${uniqueName("goatkit_outfile")}.txt`);
-      await refused(() => evil.query(`SELECT id FROM tickets INTO OUTFILE '${out}'`, []), /permission denied: may not do this: .*FILE/);
+      await refused(() => evil.query(`SELECT id FROM ticket INTO OUTFILE '${out}'`, []), /permission denied: may not do this: .*FILE/);
       expect(existsSync(out)).toBe(false);
       await refused(() => evil.migrate("LOAD DATA INFILE '/etc/hostname' INTO TABLE evil_t (body)", ledgerOf("evil", "002")), /permission denied: may not do this: Access denied/);
       expect(await evil.query("SELECT COUNT(*) AS n FROM evil_t", [])).toEqual([{ n: 1 }]);
@@ -177,13 +177,13 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
     });
 
     it("refuses a multi-table UPDATE of a core table it was not granted", async () => {
-      await refused(() => evil.exec("UPDATE evil_t, queues SET queues.name = 'hacked'", []), /^permission denied: may not write table "queues": add "db:write:queues"/);
-      await refused(() => evil.exec(`UPDATE evil_t, \`${core}\`.queues q SET q.name = 'hacked'`, []), /^permission denied: may not write table "queues"/);
+      await refused(() => evil.exec("UPDATE evil_t, queue SET queue.name = 'hacked'", []), /^permission denied: may not write table "queue": add "db:write:queue"/);
+      await refused(() => evil.exec(`UPDATE evil_t, \`${core}\`.queue q SET q.name = 'hacked'`, []), /^permission denied: may not write table "queue"/);
     });
 
     it("refuses a view with another DEFINER, a trigger on a core table, and a DEFINER function reading the host's tables", async () => {
       await refused(() => evil.migrate("CREATE DEFINER=root@'%' VIEW evil_v AS SELECT 1 AS x", ledgerOf("evil", "003")), /SUPER|SET USER|SET_USER_ID/);
-      await refused(() => evil.migrate(`CREATE TRIGGER evil_tr BEFORE INSERT ON \`${core}\`.tickets FOR EACH ROW SET NEW.title = 'owned'`, ledgerOf("evil", "004")), /^permission denied: may not (trigger|use) table "tickets"/);
+      await refused(() => evil.migrate(`CREATE TRIGGER evil_tr BEFORE INSERT ON \`${core}\`.ticket FOR EACH ROW SET NEW.title = 'owned'`, ledgerOf("evil", "004")), /^permission denied: may not (trigger|use) table "ticket"/);
       // Its own function runs with its own rights only, whatever SQL SECURITY says.
       await evil.migrate(`CREATE FUNCTION evil_f() RETURNS INTEGER SQL SECURITY DEFINER READS SQL DATA RETURN (SELECT COUNT(*) FROM \`${core}\`.goatkit_audit)`, ledgerOf("evil", "005"));
       await refused(() => evil.query("SELECT evil_f() AS n", []), /goatkit_audit/);
@@ -194,8 +194,8 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
 
     it("reads core tables only with db:read, and never another plugin's tables", async () => {
       const reader = await db.forPlugin(identity("no-read", false));
-      await refused(() => reader.query("SELECT COUNT(*) AS n FROM tickets", []), /^permission denied: may not read table "tickets": add "db:read" to manifest.permissions$/);
-      await refused(() => reader.query(`SELECT COUNT(*) AS n FROM \`${core}\`.tickets`, []), /^permission denied: may not read table "tickets"/);
+      await refused(() => reader.query("SELECT COUNT(*) AS n FROM ticket", []), /^permission denied: may not read table "ticket": add "db:read" to manifest.permissions$/);
+      await refused(() => reader.query(`SELECT COUNT(*) AS n FROM \`${core}\`.ticket`, []), /^permission denied: may not read table "ticket"/);
       await refused(() => evil.query(`SELECT * FROM \`${core}__kitchen_sink\`.kitchen_sink_notes`, []), /^permission denied: may not use "[^"]+__kitchen_sink"."kitchen_sink_notes"/);
       await refused(() => evil.exec(`INSERT INTO \`${core}__kitchen_sink\`.kitchen_sink_notes (body) VALUES ('x')`, []), /^permission denied: may not use/);
     });
@@ -204,20 +204,20 @@ describe.skipIf(missing("mysql", "plugin identities on MySQL/MariaDB"))("plugin 
       // A core table created after the host started: its view appears at the next forPlugin.
       await db.migrate("CREATE TABLE core_counters (id INTEGER PRIMARY KEY AUTO_INCREMENT, label VARCHAR(20))");
       await db.exec("INSERT INTO core_counters (label) VALUES ('a'), ('b')", []);
-      const writer = await db.forPlugin(identity("writer", true, ["queues", "core_counters"]));
+      const writer = await db.forPlugin(identity("writer", true, ["queue", "core_counters"]));
       expect(await writer.exec("INSERT INTO core_counters (label) VALUES (?)", ["c"])).toEqual({ rows_affected: 1, last_insert_id: 3 });
-      expect(await writer.exec("UPDATE queues SET name = ? WHERE id = ?", ["Writer", 1])).toEqual({ rows_affected: 1, last_insert_id: null });
+      expect(await writer.exec("UPDATE queue SET name = ? WHERE id = ?", ["Writer", 1])).toEqual({ rows_affected: 1, last_insert_id: null });
       expect(await writer.exec("DELETE FROM core_counters WHERE label = ?", ["c"])).toEqual({ rows_affected: 1, last_insert_id: null });
-      expect(await db.query("SELECT name FROM queues WHERE id = 1", [])).toEqual([{ name: "Writer" }]);
+      expect(await db.query("SELECT name FROM queue WHERE id = 1", [])).toEqual([{ name: "Writer" }]);
       const again = await db.forPlugin(identity("writer", true, []));
-      await refused(() => again.exec("UPDATE queues SET name = 'x' WHERE id = 1", []), /^permission denied: may not write table "queues"/);
-      await refused(() => writer.exec("UPDATE queues SET name = 'x' WHERE id = 1", []), /^permission denied: may not write table "queues"/);
+      await refused(() => again.exec("UPDATE queue SET name = 'x' WHERE id = 1", []), /^permission denied: may not write table "queue"/);
+      await refused(() => writer.exec("UPDATE queue SET name = 'x' WHERE id = 1", []), /^permission denied: may not write table "queue"/);
       const none = await db.forPlugin(identity("writer", false, []));
-      await refused(() => none.query("SELECT name FROM queues", []), /^permission denied: may not read table "queues"/);
+      await refused(() => none.query("SELECT name FROM queue", []), /^permission denied: may not read table "queue"/);
     });
 
     it("a plugin's own table named like a core table fails its migration with the fix", async () => {
-      await expect(evil.migrate("CREATE TABLE tickets (id INTEGER)", ledgerOf("evil", "008"))).rejects.toThrow(/core tables appear in the plugin's database under their own names .*name the plugin's tables after the plugin/);
+      await expect(evil.migrate("CREATE TABLE ticket (id INTEGER)", ledgerOf("evil", "008"))).rejects.toThrow(/core tables appear in the plugin's database under their own names .*name the plugin's tables after the plugin/);
     });
   });
 

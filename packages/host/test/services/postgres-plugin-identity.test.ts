@@ -72,7 +72,7 @@ describe.skipIf(missing("postgres", "the PostgreSQL plugin identity tests"))("Po
   describe("directly through forPlugin(), past the host's text checks", () => {
     let reader: PluginDatabase;
     beforeAll(async () => {
-      reader = await db.forPlugin(identity("probe", true, ["tickets", "goatkit_audit"]));
+      reader = await db.forPlugin(identity("probe", true, ["ticket", "goatkit_audit"]));
       await reader.migrate("CREATE TABLE probe_notes (id SERIAL PRIMARY KEY, body TEXT)", { sql: "INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (?, ?, ?)", args: ["probe", "001", "2026-01-01"] });
     });
 
@@ -105,13 +105,13 @@ describe.skipIf(missing("postgres", "the PostgreSQL plugin identity tests"))("Po
 
     it("reads the core's tables with db:read, as the host reads them", async () => {
       expect(await reader.query("SELECT COUNT(*) AS n FROM tickets", [])).toEqual(await db.query("SELECT COUNT(*) AS n FROM tickets", []));
-      expect(await reader.query("SELECT login, email FROM users ORDER BY id LIMIT 3", [])).toEqual(await db.query("SELECT login, email FROM users ORDER BY id LIMIT 3", []));
+      expect(await reader.query("SELECT login, first_name FROM users ORDER BY id LIMIT 3", [])).toEqual(await db.query("SELECT login, first_name FROM users ORDER BY id LIMIT 3", []));
     });
 
     it("without db:read reads no core table, however its name is spelled", async () => {
       const blind = await db.forPlugin(identity("blind", false));
-      const message = 'permission denied: may not read table "tickets": add "db:read" to manifest.permissions';
-      for (const sql of ["SELECT COUNT(*) FROM tickets", 'SELECT COUNT(*) FROM "tickets"', 'SELECT COUNT(*) FROM U&"t\\0069ckets"', `SELECT COUNT(*) FROM "${schema}"./**/tickets`, "SELECT COUNT(*) FROM /* tickets */ tickets", "SELECT (SELECT COUNT(*) FROM tickets) + 1"]) {
+      const message = 'permission denied: may not read table "ticket": add "db:read" to manifest.permissions';
+      for (const sql of ["SELECT COUNT(*) FROM ticket", 'SELECT COUNT(*) FROM "ticket"', 'SELECT COUNT(*) FROM U&"t\\0069cket"', `SELECT COUNT(*) FROM "${schema}"./**/ticket`, "SELECT COUNT(*) FROM /* tickets */ ticket", "SELECT (SELECT COUNT(*) FROM ticket) + 1"]) {
         await refused(() => blind.query(sql, []), message);
       }
       // Its own tables it reads and writes all the same.
@@ -171,13 +171,13 @@ describe.skipIf(missing("postgres", "the PostgreSQL plugin identity tests"))("Po
 
     it("cannot put a trigger on, or change, a core table", async () => {
       const trigger = `CREATE FUNCTION probe_tap() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO probe_notes (body) VALUES (NEW.title); RETURN NEW; END $$;
-        CREATE TRIGGER probe_tap AFTER INSERT OR UPDATE ON tickets FOR EACH ROW EXECUTE FUNCTION probe_tap();`;
+        CREATE TRIGGER probe_tap AFTER INSERT OR UPDATE ON ticket FOR EACH ROW EXECUTE FUNCTION probe_tap();`;
       const owner = (what: string) => `permission denied: may not change table "${what}": it is not probe's: a plugin's migrations create and change only its own tables (no triggers, indexes or ALTERs on the core's)`;
       // CREATE TRIGGER asks for the TRIGGER privilege, which no plugin holds.
-      await refused(() => reader.migrate(trigger, ledger("probe", "005")), /^permission denied: may not use core table "tickets" so: a plugin's migrations create and change only its own tables/);
-      await refused(() => reader.migrate("ALTER TABLE tickets ADD COLUMN probe TEXT", ledger("probe", "006")), owner("tickets"));
-      await refused(() => reader.migrate("CREATE INDEX probe_idx ON users (email)", ledger("probe", "007")), owner("users"));
-      await refused(() => reader.migrate("DROP TABLE queues", ledger("probe", "008")), owner("queues"));
+      await refused(() => reader.migrate(trigger, ledger("probe", "005")), /^permission denied: may not use core table "ticket" so: a plugin's migrations create and change only its own tables/);
+      await refused(() => reader.migrate("ALTER TABLE ticket ADD COLUMN probe TEXT", ledger("probe", "006")), owner("ticket"));
+      await refused(() => reader.migrate("CREATE INDEX probe_idx ON users (first_name)", ledger("probe", "007")), owner("users"));
+      await refused(() => reader.migrate("DROP TABLE queue", ledger("probe", "008")), owner("queue"));
       expect(await db.query("SELECT COUNT(*) AS n FROM pg_trigger WHERE tgname = 'probe_tap'", [])).toEqual([{ n: 0 }]);
       expect(await db.query("SELECT COUNT(*) AS n FROM information_schema.columns WHERE table_schema = ? AND column_name = 'probe'", [schema])).toEqual([{ n: 0 }]);
     });
@@ -202,21 +202,21 @@ describe.skipIf(missing("postgres", "the PostgreSQL plugin identity tests"))("Po
     });
 
     it("writes a core table only with its db:write:<table>, brought in line with its permissions on every forPlugin", async () => {
-      const title = (await db.query("SELECT title FROM tickets WHERE id = 1", []))[0]!.title;
-      expect(await reader.exec("UPDATE tickets SET title = ? WHERE id = 1", ["probe was here"])).toEqual({ rows_affected: 1, last_insert_id: null });
+      const title = (await db.query("SELECT title FROM ticket WHERE id = 1", []))[0]!.title;
+      expect(await reader.exec("UPDATE ticket SET title = ? WHERE id = 1", ["probe was here"])).toEqual({ rows_affected: 1, last_insert_id: null });
       const narrowed = await db.forPlugin(identity("probe", true, []));
-      await refused(() => narrowed.exec("UPDATE tickets SET title = ? WHERE id = 1", ["again"]), 'permission denied: may not write table "tickets": add "db:write:tickets" to manifest.permissions to write it');
+      await refused(() => narrowed.exec("UPDATE ticket SET title = ? WHERE id = 1", ["again"]), 'permission denied: may not write table "ticket": add "db:write:ticket" to manifest.permissions to write it');
       // The earlier view shares the role: its grant is gone as well.
-      await refused(() => reader.exec("DELETE FROM tickets WHERE id = 1", []), /may not write table "tickets"/);
-      await refused(() => narrowed.exec("DELETE FROM queues", []), /may not write table "queues"/);
-      expect((await db.query("SELECT title FROM tickets WHERE id = 1", []))[0]!.title).toBe("probe was here");
-      await db.exec("UPDATE tickets SET title = ? WHERE id = 1", [title ?? null]);
+      await refused(() => reader.exec("DELETE FROM ticket WHERE id = 1", []), /may not write table "ticket"/);
+      await refused(() => narrowed.exec("DELETE FROM queue", []), /may not write table "queue"/);
+      expect((await db.query("SELECT title FROM ticket WHERE id = 1", []))[0]!.title).toBe("probe was here");
+      await db.exec("UPDATE ticket SET title = ? WHERE id = 1", [title ?? null]);
       // A name in a migration's text grants nothing (SQL that says "create table users").
       await narrowed.migrate("CREATE TABLE probe_text (note TEXT DEFAULT 'create table users; insert into users')", ledger("probe", "010"));
       await refused(() => narrowed.exec("DELETE FROM users", []), /may not write table "users"/);
       expect(await count("users")).toBeGreaterThan(0);
       // Widen again for the tests after this one.
-      reader = await db.forPlugin(identity("probe", true, ["tickets", "goatkit_audit"]));
+      reader = await db.forPlugin(identity("probe", true, ["ticket", "goatkit_audit"]));
     });
 
     it("neither reads nor writes another plugin's tables", async () => {
@@ -259,9 +259,9 @@ describe.skipIf(missing("postgres", "the PostgreSQL plugin identity tests"))("Po
       const other = await createHost({ database: await PostgresDatabase.connect({ url, schema }) });
       try {
         await other.load(dir);
-        const res = await other.call(PLUGIN, "exec", post({ sql: "UPDATE users SET email = ?", args: ["stolen@example.com"] }));
+        const res = await other.call(PLUGIN, "exec", post({ sql: "UPDATE users SET first_name = ?", args: ["stolen@example.com"] }));
         expect(res.error).toEqual({ code: "E_PERMISSION_DENIED", message: 'permission denied: db_exec may not write table "users": add "db:write:users" to manifest.permissions to write it' });
-        expect(await db.query("SELECT COUNT(*) AS n FROM users WHERE email = 'stolen@example.com'", [])).toEqual([{ n: 0 }]);
+        expect(await db.query("SELECT COUNT(*) AS n FROM users WHERE first_name = 'stolen@example.com'", [])).toEqual([{ n: 0 }]);
         // The first host's plugin still logs in with the role's (unchanged) password.
         expect(json(await host.call(PLUGIN, "query", post({ sql: "SELECT 1 AS one", args: [] })))).toEqual([{ one: 1 }]);
       } finally {
@@ -297,7 +297,7 @@ describe.skipIf(missing("postgres", "the PostgreSQL plugin identity tests"))("Po
       const creator = await PostgresDatabase.connect({ url: creatorUrl.toString(), schema: own.schema });
       try {
         await creator.seedDemo({ tickets: 5 });
-        const plugin = await creator.forPlugin(identity("creator-probe", true, ["tickets"]));
+        const plugin = await creator.forPlugin(identity("creator-probe", true, ["ticket"]));
         await plugin.migrate("CREATE TABLE creator_notes (id SERIAL PRIMARY KEY)", { sql: "SELECT ?::text, ?::text, ?::text", args: ["a", "b", "c"] });
         expect(await plugin.query("SELECT COUNT(*) AS n FROM tickets", [])).toEqual([{ n: 5 }]);
         expect(await plugin.exec("INSERT INTO creator_notes DEFAULT VALUES", [])).toEqual({ rows_affected: 1, last_insert_id: 1 });

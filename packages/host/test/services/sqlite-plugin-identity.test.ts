@@ -54,11 +54,11 @@ describe("SQLite: what a db:read plugin's statements reach, decided by SQLite's 
     host = await hostWithAudit();
     await host.load(FIXTURE);
     audit = await auditRows(host);
-    [ticket] = await host.services.db.query("SELECT id, title FROM tickets WHERE id = 1", []);
+    [ticket] = await host.services.db.query("SELECT id, title FROM ticket WHERE id = 1", []);
   });
   afterEach(async () => {
     expect(await auditRows(host)).toEqual(audit);
-    expect((await host.services.db.query("SELECT id, title FROM tickets WHERE id = 1", []))[0]).toEqual(ticket);
+    expect((await host.services.db.query("SELECT id, title FROM ticket WHERE id = 1", []))[0]).toEqual(ticket);
     await host.close();
   });
 
@@ -70,7 +70,7 @@ describe("SQLite: what a db:read plugin's statements reach, decided by SQLite's 
       "SELECT name FROM fsdir('/etc')",
       "SELECT * FROM fsdir('/etc')",
       `SELECT "writefile"('${target}', 'x')`,
-      `SELECT main.tickets.id, writefile('${target}', 'x') FROM tickets LIMIT 1`,
+      `SELECT main.ticket.id, writefile('${target}', 'x') FROM ticket LIMIT 1`,
     ]) {
       const res = await host.call(PLUGIN, "query", post({ sql, args: [] }));
       expect(res.error?.code, sql).toBe("E_PERMISSION_DENIED");
@@ -91,15 +91,15 @@ describe("SQLite: what a db:read plugin's statements reach, decided by SQLite's 
 
   it("db_exec writes only the plugin's own tables: a data-modifying CTE or a subquery of a core table is refused", async () => {
     for (const sql of [
-      "WITH a AS (SELECT 1) UPDATE tickets SET title = 'owned' WHERE id = 1",
+      "WITH a AS (SELECT 1) UPDATE ticket SET title = 'owned' WHERE id = 1",
       "INSERT INTO kitchen_sink_notes (body) SELECT actor FROM goatkit_audit",
       "UPDATE kitchen_sink_notes SET body = (SELECT actor FROM 'goatkit_audit' LIMIT 1)",
-      "REPLACE INTO tickets (id, title) VALUES (1, 'owned')",
+      "REPLACE INTO ticket (id, title) VALUES (1, 'owned')",
     ]) {
       const res = await host.call(PLUGIN, "exec", post({ sql, args: [] }));
       expect(res.error?.code, sql).toBe("E_PERMISSION_DENIED");
     }
-    expect(json(await host.call(PLUGIN, "exec", post({ sql: "INSERT INTO kitchen_sink_notes (body) SELECT title FROM tickets WHERE id = 1", args: [] })))).toEqual({ rows_affected: 1, last_insert_id: 1 });
+    expect(json(await host.call(PLUGIN, "exec", post({ sql: "INSERT INTO kitchen_sink_notes (body) SELECT title FROM ticket WHERE id = 1", args: [] })))).toEqual({ rows_affected: 1, last_insert_id: 1 });
   });
 
   it("db_exec cannot attach a database, change a pragma or load an extension", async () => {
@@ -120,29 +120,29 @@ describe("SQLite: migrations run as the plugin", () => {
   const attached = join(tmpdir(), `goatkit-attached-by-migration-${process.pid}.db`);
 
   const attacks: Array<[name: string, up: string]> = [
-    ["a data-modifying CTE on a core ticket", "WITH a AS (SELECT 1) UPDATE tickets SET title = 'owned' WHERE id = 1"],
-    ["updating a core ticket by its id", "UPDATE tickets SET title = 'owned' WHERE id = 1"],
-    ["deleting core rows with a subquery", "DELETE FROM queues WHERE id IN (SELECT queue_id FROM tickets WHERE id = 1)"],
+    ["a data-modifying CTE on a core ticket", "WITH a AS (SELECT 1) UPDATE ticket SET title = 'owned' WHERE id = 1"],
+    ["updating a core ticket by its id", "UPDATE ticket SET title = 'owned' WHERE id = 1"],
+    ["deleting core rows with a subquery", "DELETE FROM queue WHERE id IN (SELECT queue_id FROM ticket WHERE id = 1)"],
     ["emptying the audit trail, quoted as a string", "DELETE FROM 'goatkit_audit'"],
     ["committing early and attaching a file", `COMMIT; ATTACH DATABASE '${attached}' AS x`],
-    ["a trigger on a core table", "CREATE TRIGGER kitchen_sink_t AFTER UPDATE ON tickets BEGIN DELETE FROM goatkit_audit; END"],
-    ["a temporary trigger on a core table", "CREATE TEMP TRIGGER kitchen_sink_t AFTER UPDATE ON tickets BEGIN DELETE FROM goatkit_audit; END"],
+    ["a trigger on a core table", "CREATE TRIGGER kitchen_sink_t AFTER UPDATE ON ticket BEGIN DELETE FROM goatkit_audit; END"],
+    ["a temporary trigger on a core table", "CREATE TEMP TRIGGER kitchen_sink_t AFTER UPDATE ON ticket BEGIN DELETE FROM goatkit_audit; END"],
     ["a view over the audit trail, then reading it", "CREATE VIEW kitchen_sink_v AS SELECT actor FROM goatkit_audit; CREATE TABLE kitchen_sink_copy AS SELECT * FROM kitchen_sink_v"],
     ["copying the audit trail", "CREATE TABLE kitchen_sink_leak AS SELECT * FROM [goatkit_audit]"],
-    ["dropping a core table", "DROP TABLE queues"],
-    ["altering a core table", "ALTER TABLE tickets ADD COLUMN kitchen_sink_flag INTEGER"],
-    ["renaming a core table", "ALTER TABLE queues RENAME TO kitchen_sink_queues"],
-    ["an index on a core table", "CREATE INDEX kitchen_sink_i ON tickets (title)"],
+    ["dropping a core table", "DROP TABLE queue"],
+    ["altering a core table", "ALTER TABLE ticket ADD COLUMN kitchen_sink_flag INTEGER"],
+    ["renaming a core table", "ALTER TABLE queue RENAME TO kitchen_sink_queues"],
+    ["an index on a core table", "CREATE INDEX kitchen_sink_i ON ticket (title)"],
     ["a pragma", "PRAGMA writable_schema = ON"],
     ["reading a file", "CREATE TABLE kitchen_sink_f AS SELECT readfile('/etc/passwd') AS f"],
     ["a virtual table", "CREATE VIRTUAL TABLE kitchen_sink_fs USING fsdir"],
   ];
 
-  /** What an attack must leave as it was: the audit trail, the tickets, the schema, the ledger. */
+  /** What an attack must leave as it was: the audit trail, the ticket, the schema, the ledger. */
   async function state(db: { query(sql: string, args: []): MaybePromise<Row[]> }) {
     return {
       audit: await db.query("SELECT actor, action FROM goatkit_audit ORDER BY id", []),
-      tickets: await db.query("SELECT id, title FROM tickets ORDER BY id", []),
+      ticket: await db.query("SELECT id, title FROM ticket ORDER BY id", []),
       schema: await db.query("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'goatkit_plugin_objects%' ORDER BY name", []),
       ledger: await db.query("SELECT plugin, id FROM goatkit_migrations ORDER BY plugin, id", []),
     };
@@ -169,7 +169,7 @@ describe("SQLite: migrations run as the plugin", () => {
     await expect(host.load(dir)).rejects.toThrow(/permission denied|names table "goatkit_audit"|migrations\[1\]\.up/);
     const after = await state(host.services.db);
     expect(after.audit).toEqual(before.audit);
-    expect(after.tickets).toEqual(before.tickets);
+    expect(after.ticket).toEqual(before.ticket);
     // At most the first migration (the plugin's own table, committed on its own) was added.
     const added = after.schema.filter((o) => !before.schema.some((b) => b.name === o.name)).map((o) => String(o.name));
     expect(added.filter((n) => n.startsWith("kitchen_sink_"))).toEqual(after.ledger.some((l) => l.id === "001_create_notes") ? ["kitchen_sink_notes"] : []);
@@ -182,9 +182,9 @@ describe("SQLite: migrations run as the plugin", () => {
     hosts.push(host);
     const dir = await variant("text-grant", { migrations: [{ id: "002_text", up: "CREATE TABLE kitchen_sink_x (note TEXT DEFAULT 'create table users')" }] });
     await host.load(dir);
-    const res = await host.call(PLUGIN, "exec", post({ sql: "UPDATE users SET email = ? WHERE id = 1", args: ["evil@example.com"] }));
+    const res = await host.call(PLUGIN, "exec", post({ sql: "UPDATE users SET first_name = ? WHERE id = 1", args: ["evil@example.com"] }));
     expect(res.error).toEqual({ code: "E_PERMISSION_DENIED", message: 'permission denied: db_exec may not write table "users": add "db:write:users" to manifest.permissions to write it' });
-    expect((await host.services.db.query("SELECT email FROM users WHERE id = 1", []))[0]!.email).not.toBe("evil@example.com");
+    expect((await host.services.db.query("SELECT first_name FROM users WHERE id = 1", []))[0]!.first_name).not.toBe("evil@example.com");
   });
 
   it("a trigger on the plugin's own table runs with the rights of whoever writes the table", async () => {
@@ -193,7 +193,7 @@ describe("SQLite: migrations run as the plugin", () => {
     await host.load(FIXTURE);
     const audit = await auditRows(host);
     const db = await host.services.db.forPlugin({ plugin: PLUGIN, readCore: true, writeCore: [] });
-    db.migrate("CREATE TRIGGER kitchen_sink_t AFTER INSERT ON kitchen_sink_notes BEGIN DELETE FROM goatkit_audit; UPDATE tickets SET title = 'owned'; END", { sql: "INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (?, ?, ?)", args: [PLUGIN, "002_trigger", "now"] });
+    db.migrate("CREATE TRIGGER kitchen_sink_t AFTER INSERT ON kitchen_sink_notes BEGIN DELETE FROM goatkit_audit; UPDATE ticket SET title = 'owned'; END", { sql: "INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (?, ?, ?)", args: [PLUGIN, "002_trigger", "now"] });
     const res = await host.call(PLUGIN, "exec", post({ sql: "INSERT INTO kitchen_sink_notes (body) VALUES ('x')", args: [] }));
     expect(res.error?.code).toBe("E_PERMISSION_DENIED");
     expect(res.error?.message).toContain('may not use table "goatkit_audit"');
@@ -210,20 +210,20 @@ describe("SQLite: migrations run as the plugin", () => {
       "ALTER TABLE kitchen_sink_a ADD COLUMN label TEXT",
       "CREATE TRIGGER kitchen_sink_a_t AFTER INSERT ON kitchen_sink_a BEGIN UPDATE kitchen_sink_a SET n = n + 1 WHERE id = new.id; END",
       "CREATE VIEW kitchen_sink_open AS SELECT t.id FROM tickets t JOIN ticket_states s ON s.id = t.state_id WHERE s.type_name = 'open'",
-      "INSERT INTO kitchen_sink_a (label) SELECT name FROM queues",
+      "INSERT INTO kitchen_sink_a (label) SELECT name FROM queue",
       "ALTER TABLE kitchen_sink_a RENAME TO kitchen_sink_b",
       "CREATE TABLE kitchen_sink_tmp (x)",
       "DROP TABLE kitchen_sink_tmp",
     ].join(";\n");
     const db = await host.services.db.forPlugin({ plugin: PLUGIN, readCore: true, writeCore: [] });
     db.migrate(up, { sql: "INSERT INTO goatkit_migrations (plugin, id, applied_at) VALUES (?, ?, ?)", args: [PLUGIN, "002_own", "now"] });
-    const queues = (await host.services.db.query("SELECT COUNT(*) AS n FROM queues", []))[0]!.n;
+    const queues = (await host.services.db.query("SELECT COUNT(*) AS n FROM queue", []))[0]!.n;
     expect(json(await host.call(PLUGIN, "query", post({ sql: "SELECT COUNT(*) AS n, MIN(n) AS m FROM kitchen_sink_b", args: [] })))).toEqual([{ n: queues, m: 1 }]);
     expect(json(await host.call(PLUGIN, "query", post({ sql: "SELECT COUNT(*) > 0 AS some FROM kitchen_sink_open", args: [] })))).toEqual([{ some: 1 }]);
     // A migration through the manifest, too: tables and indexes pass the manifest's own checks.
     const other = await hostWithAudit();
     hosts.push(other);
-    await other.load(await variant("own-objects", { migrations: [{ id: "002_own", up: "CREATE TABLE kitchen_sink_c (id INTEGER PRIMARY KEY, n INTEGER); CREATE INDEX kitchen_sink_c_n ON kitchen_sink_c (n); ALTER TABLE kitchen_sink_c ADD COLUMN label TEXT; INSERT INTO kitchen_sink_c (label) SELECT name FROM queues" }] }));
+    await other.load(await variant("own-objects", { migrations: [{ id: "002_own", up: "CREATE TABLE kitchen_sink_c (id INTEGER PRIMARY KEY, n INTEGER); CREATE INDEX kitchen_sink_c_n ON kitchen_sink_c (n); ALTER TABLE kitchen_sink_c ADD COLUMN label TEXT; INSERT INTO kitchen_sink_c (label) SELECT name FROM queue" }] }));
     expect(json(await other.call(PLUGIN, "query", post({ sql: "SELECT COUNT(*) AS n FROM kitchen_sink_c", args: [] })))).toEqual([{ n: queues }]);
   });
 });
@@ -286,7 +286,7 @@ describe("SQLite: generated spellings of forbidden access are refused by the dat
       const reads = [
         `SELECT${g()}*${g()}FROM${g()}${table}`,
         `SELECT (SELECT actor FROM${g()}${table}${g()}LIMIT 1) AS a`,
-        `SELECT t.id FROM tickets t JOIN${g()}${table}${g()}a ON a.id = t.id`,
+        `SELECT t.id FROM ticket t JOIN${g()}${table}${g()}a ON a.id = t.id`,
         `WITH x AS (SELECT * FROM${g()}${table}) SELECT * FROM x`,
         `SELECT 1 WHERE EXISTS (SELECT 1 FROM${g()}${table})`,
         `VALUES ((SELECT count(*) FROM${g()}${table}))`,

@@ -27,7 +27,7 @@ const BRAND = Symbol.for("goatkit.plugin-definition");
  * export default definePlugin({
  *   register: new Registration("ticket-counter", "1.0.0").description("Displays ticket counts by state"),
  *   handlers: {
- *     get_counts: () => host.dbQuery("SELECT state_id, COUNT(*) AS n FROM tickets GROUP BY state_id"),
+ *     get_counts: () => host.dbQuery("SELECT ticket_state_id, COUNT(*) AS n FROM ticket GROUP BY ticket_state_id"),
  *   },
  * });
  */

@@ -4,6 +4,19 @@ import { tablePrefix } from "./migrations.js";
 import { nearest } from "./suggest.js";
 
 /**
+ * The tutorial's table names, which the demo help desk keeps as read-only views, and GoatFlow's
+ * table behind each (docs/demo-schema.md).
+ */
+export const TUTORIAL_VIEW_TABLES: Readonly<Record<string, string>> = {
+  tickets: "ticket",
+  ticket_states: "ticket_state",
+  ticket_priorities: "ticket_priority",
+  queues: "queue",
+  customers: "customer_user",
+  articles: "article",
+};
+
+/**
  * What a permission string is: a capability, a `db:write:<table>` grant, a `plugin:call:<plugin>`
  * grant, a plugin-defined permission, or nothing valid.
  */
@@ -41,6 +54,14 @@ export function checkPermission(permission: string, pluginName: string | undefin
       return undefined;
     case "table_write": {
       const table = TABLE_WRITE_PERMISSION.exec(permission)?.[1] ?? "";
+      const real = TUTORIAL_VIEW_TABLES[table];
+      if (real !== undefined) {
+        return errorAt(
+          at,
+          `permission "${permission}" names "${table}", the tutorial's read-only view of GoatFlow's table "${real}"; a view is never written, and GoatFlow has no "${table}"`,
+          `write "db:write:${real}" and write the table "${real}" with its own column names (docs/demo-schema.md)`,
+        );
+      }
       if (pluginName !== undefined && table.startsWith(tablePrefix(pluginName))) {
         return warningAt(at, `permission "${permission}" names one of the plugin's own tables, which "db:write" already covers`, `use "db:write" instead`);
       }

@@ -60,9 +60,10 @@ export const feedRoutes = {
     const secret = req.param("feed").replace(/\.ics$/, "");
     const token = findFeedToken(secret);
     if (token === null) throw notFound();
-    // A URL is worth no more than its user: one who left (or is no longer staff) loses it.
-    const owner = host.dbQuery<{ role: string; valid_id: number }>("SELECT role, valid_id FROM users WHERE id = ?", [token.user_id])[0];
-    if (!owner || owner.valid_id !== 1 || (owner.role !== "agent" && owner.role !== "admin")) throw notFound();
+    // A URL is worth no more than its user: an agent who left (no longer valid) loses it.
+    // `users` holds only agents; customers are in `customer_user`.
+    const owner = host.dbQuery<{ valid_id: number }>("SELECT valid_id FROM users WHERE id = ?", [token.user_id])[0];
+    if (!owner || Number(owner.valid_id) !== 1) throw notFound();
     const calendar = findCalendar(token.calendar_id);
     if (calendar === null) throw notFound();
     touchFeedToken(secret, formatInstant(Date.now()));

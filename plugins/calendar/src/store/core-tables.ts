@@ -1,8 +1,13 @@
 /**
- * Reads of the help desk's own tables (`tickets`, `users`, `queues`), which `db:read` allows and
- * the plugin never writes.
+ * Reads of the help desk's own tables, as GoatFlow names them (`ticket`, `users`,
+ * `user_preferences`, `group_user`, `groups`, `queue`; docs/demo-schema.md), which `db:read`
+ * allows and the plugin never writes.
  */
 import { host, type SqlValue } from "@goatkit/sdk/guest";
+
+/** `users` holds the agents; an administrator is a read-write member of the "admin" group. */
+const ROLE = `CASE WHEN EXISTS (SELECT 1 FROM group_user gu JOIN groups g ON g.id = gu.group_id
+  WHERE gu.user_id = u.id AND gu.permission_key = 'rw' AND g.name = 'admin') THEN 'admin' ELSE 'agent' END`;
 
 export interface TicketSummary {
   id: number;
@@ -30,14 +35,14 @@ export function placeholders(values: readonly unknown[]): string {
 }
 
 export function findTicket(id: number): TicketSummary | null {
-  return host.dbQuery<TicketSummary>("SELECT id, tn, title FROM tickets WHERE id = ?", [id])[0] ?? null;
+  return host.dbQuery<TicketSummary>("SELECT id, tn, title FROM ticket WHERE id = ?", [id])[0] ?? null;
 }
 
 /** Tickets by id; ids that do not exist are missing from the map. */
 export function findTickets(ids: readonly number[]): Map<number, TicketSummary> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = host.dbQuery<TicketSummary>(`SELECT id, tn, title FROM tickets WHERE id IN ${placeholders(unique)}`, unique as SqlValue[]);
+  const rows = host.dbQuery<TicketSummary>(`SELECT id, tn, title FROM ticket WHERE id IN ${placeholders(unique)}`, unique as SqlValue[]);
   return new Map(rows.map((row) => [row.id, row]));
 }
 
@@ -49,7 +54,9 @@ export function findUser(id: number): UserSummary | null {
 export function findUsers(ids: readonly number[]): Map<number, UserSummary> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = host.dbQuery<UserSummary>(`SELECT id, login, email, first_name, last_name, role FROM users WHERE id IN ${placeholders(unique)}`, unique as SqlValue[]);
+  const rows = host.dbQuery<UserSummary>(`SELECT u.id, u.login, p.preferences_value AS email, u.first_name, u.last_name, ${ROLE} AS role
+       FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id AND p.preferences_key = 'UserEmail'
+      WHERE u.id IN ${placeholders(unique)}`, unique as SqlValue[]);
   return new Map(rows.map((row) => [row.id, row]));
 }
 
@@ -61,6 +68,6 @@ export function findQueue(id: number): QueueSummary | null {
 export function findQueues(ids: readonly number[]): Map<number, QueueSummary> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = host.dbQuery<QueueSummary>(`SELECT id, name FROM queues WHERE id IN ${placeholders(unique)}`, unique as SqlValue[]);
+  const rows = host.dbQuery<QueueSummary>(`SELECT id, name FROM queue WHERE id IN ${placeholders(unique)}`, unique as SqlValue[]);
   return new Map(rows.map((row) => [row.id, row]));
 }

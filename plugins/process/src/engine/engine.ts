@@ -116,7 +116,8 @@ function decide(definition: Definition, step: Step, ticket: TicketSnapshot): Out
   return { change: { status: "running", current_step: taken.to }, action: "decided", detail: `${taken.name ? `"${taken.name}" ` : ""}(${why}) -> ${taken.to}` };
 }
 
-const COLUMN_OF = { state: "state_id", queue: "queue_id", priority: "priority_id", owner: "user_id" } as const;
+/** GoatFlow's `ticket` columns each field sets. */
+const COLUMN_OF = { state: "ticket_state_id", queue: "queue_id", priority: "ticket_priority_id", owner: "user_id" } as const;
 
 function setFields(definition: Definition, step: SetStep, ticket: TicketSnapshot): Outcome {
   const columns: Record<string, string | number> = {};

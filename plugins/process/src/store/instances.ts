@@ -125,7 +125,7 @@ export function activeCounts(): Map<number, number> {
 /** Tasks waiting on an agent: assigned to them, or to a queue of a ticket they own. */
 export function tasksWaitingOn(userId: number): InstanceRow[] {
   return host.dbQuery<InstanceRow>(
-    `SELECT ${COLUMNS.split(", ").map((c) => `i.${c}`).join(", ")} FROM process_instances i JOIN tickets t ON t.id = i.ticket_id
+    `SELECT ${COLUMNS.split(", ").map((c) => `i.${c}`).join(", ")} FROM process_instances i JOIN ticket t ON t.id = i.ticket_id
       WHERE i.status = 'waiting' AND i.wait_until IS NULL AND i.wait_event IS NULL
         AND (i.assignee_user_id = ? OR (i.assignee_user_id IS NULL AND i.assignee_queue_id IS NOT NULL AND t.user_id = ?))
       ORDER BY i.updated_at, i.id LIMIT 50`,

@@ -1,4 +1,5 @@
 import type { SqlValue } from "../types.js";
+import { REAL_TABLES } from "./demo-schema.js";
 
 /**
  * Generates the demo help desk's rows: deterministic for a given seed and anchor day, so tests
@@ -19,13 +20,24 @@ export interface DemoTable {
   rows: SqlValue[][];
 }
 
-const STATES: [number, string, string][] = [
-  [1, "new", "new"],
-  [2, "open", "open"],
-  [3, "pending reminder", "pending"],
-  [4, "closed successful", "closed"],
-  [5, "closed unsuccessful", "closed"],
+// GoatFlow's own ids and names for its lookup tables: [id, name, type id].
+const STATE_TYPES = ["new", "open", "pending reminder", "pending auto", "closed", "removed", "merged"];
+const STATES: [number, string, number][] = [
+  [1, "new", 1],
+  [2, "open", 2],
+  [3, "pending reminder", 3],
+  [4, "closed successful", 5],
+  [5, "closed unsuccessful", 5],
 ];
+const PRIORITY_COLORS = ["#03c4f0", "#83bfc8", "#cdcdcd", "#ffaaaa", "#ff505e"];
+const SENDER_TYPES = ["agent", "system", "customer"];
+const LOCK_TYPES = ["unlock", "lock", "tmp_lock"];
+const TICKET_TYPES = ["Unclassified", "Incident", "Service Request", "Problem", "Change Request"];
+const GROUPS = ["users", "admin", "stats"];
+/** History types by name, as GoatFlow looks them up; the ids are the demo's. */
+export const HISTORY_TYPES = ["NewTicket", "StateUpdate", "Move", "PriorityUpdate", "TitleUpdate", "AddNote", "OwnerUpdate", "SendAnswer"];
+/** The admin user that holds unassigned tickets, as OTRS's user 1 does. */
+const ADMIN_USER = 1;
 const PRIORITIES = ["1 very low", "2 low", "3 normal", "4 high", "5 very high"];
 // [name, first response target (min), solution target (min)]
 const QUEUES: [string, number, number][] = [
@@ -83,26 +95,45 @@ export function generateDemoData(options: DemoDataOptions = {}): DemoTable[] {
   const endMs = Date.parse(`${anchor}T18:00:00Z`);
   const startMs = endMs - days * 86_400_000;
   const createdAt = sqlTime(startMs - 30 * 86_400_000);
+  const audit = (time = createdAt, by = ADMIN_USER) => ({ create_time: time, create_by: by, change_time: time, change_by: by });
+  const lookup = (names: readonly string[], extra: Record<string, SqlValue> = {}) => names.map((name, i) => ({ id: i + 1, name, ...extra, ...audit() }));
 
-  const users: SqlValue[][] = [];
+  const users: Row[] = [];
+  const preferences: Row[] = [];
+  const memberships: Row[] = [];
+  const emails: string[] = [];
   for (let i = 1; i <= 12; i++) {
     const first = FIRST[(i - 1) % FIRST.length]!;
     const last = LAST[(i * 5) % LAST.length]!;
     const login = `${first}.${last}`.toLowerCase();
-    users.push([i, login, first, last, `${login}@goatflow.example`, i <= 2 ? "admin" : "agent", 1, createdAt]);
+    emails[i] = `${login}@goatflow.example`;
+    users.push({ id: i, login, pw: "", first_name: first, last_name: last, valid_id: 1, ...audit() });
+    preferences.push({ user_id: i, preferences_key: "UserEmail", preferences_value: emails[i]! });
+    memberships.push({ user_id: i, group_id: 1, permission_key: "rw", ...audit() });
+    if (i <= 2) memberships.push({ user_id: i, group_id: 2, permission_key: "rw", ...audit() });
   }
-  const customers: SqlValue[][] = [];
+  const companyId = (name: string) => name.toLowerCase().replace(/[^a-z]+/g, "-");
+  const customers: Row[] = [];
   for (let i = 1; i <= 300; i++) {
     const first = pick(FIRST);
     const last = pick(LAST);
     const company = pick(COMPANIES);
     const login = `${first}.${last}${i}`.toLowerCase();
-    customers.push([i, login, `${login}@${company.toLowerCase().replace(/[^a-z]/g, "")}.example`, first, last, company]);
+    const email = `${login}@${company.toLowerCase().replace(/[^a-z]/g, "")}.example`;
+    customers.push({ id: i, login, email, customer_id: companyId(company), first_name: first, last_name: last, valid_id: 1, ...audit() });
   }
 
-  const tickets: SqlValue[][] = [];
-  const articles: SqlValue[][] = [];
-  let articleId = 1;
+  const tickets: Row[] = [];
+  const articles: Row[] = [];
+  const mime: Row[] = [];
+  const history: Row[] = [];
+  const article = (ticketId: number, tn: string, sender: "agent" | "customer", by: number, from: string, to: string, subject: string, body: string, ms: number): number => {
+    const id = articles.length + 1;
+    const time = sqlTime(ms);
+    articles.push({ id, ticket_id: ticketId, article_sender_type_id: sender === "agent" ? 1 : 3, communication_channel_id: 1, is_visible_for_customer: 1, search_index_needs_rebuild: 0, ...audit(time, by) });
+    mime.push({ id, article_id: id, a_from: from, a_to: to, a_subject: subject, a_message_id: `<${tn}.${id}@goatflow.example>`, a_content_type: "text/plain; charset=utf-8", a_body: body, incoming_time: Math.floor(ms / 1000), ...audit(time, by) });
+    return id;
+  };
   for (let id = 1; id <= ticketCount; id++) {
     // Later days get slightly more tickets, and weekdays more than weekends.
     let created: number;
@@ -111,7 +142,7 @@ export function generateDemoData(options: DemoDataOptions = {}): DemoTable[] {
     } while ([0, 6].includes(new Date(created).getUTCDay()) && rnd() < 0.6);
     const queueId = 1 + Math.floor(rnd() * QUEUES.length);
     const priorityId = [1, 2, 3, 3, 3, 3, 4, 4, 5][Math.floor(rnd() * 9)]!;
-    const customerId = 1 + Math.floor(rnd() * customers.length);
+    const customer = customers[Math.floor(rnd() * customers.length)]!;
     const ageHours = (endMs - created) / 3_600_000;
     // Older tickets are more likely closed; recent ones new or open.
     const closeChance = Math.min(0.95, ageHours / (24 * 10));
@@ -129,41 +160,58 @@ export function generateDemoData(options: DemoDataOptions = {}): DemoTable[] {
     }
     const changed = closeTime ?? firstResponse ?? created;
     const subject = pick(SUBJECTS);
-    tickets.push([
-      id,
-      String(2026_000_000 + id),
-      subject,
-      queueId,
-      stateId,
-      priorityId,
-      customerId,
-      ownerId,
-      sqlTime(created),
-      sqlTime(changed),
-      firstResponse === null ? null : sqlTime(firstResponse),
-      closeTime === null ? null : sqlTime(closeTime),
-    ]);
-    articles.push([articleId++, id, "customer", null, customerId, subject, `Hello, ${subject.toLowerCase()}. Can you help?`, sqlTime(created)]);
+    const tn = String(2026_000_000 + id);
+    const owner = ownerId ?? ADMIN_USER;
+    tickets.push({
+      id, tn, title: subject, queue_id: queueId, ticket_lock_id: ownerId === null ? 1 : 2, type_id: 1, user_id: owner, responsible_user_id: owner,
+      ticket_priority_id: priorityId, ticket_state_id: stateId, customer_id: customer.customer_id!, customer_user_id: customer.login!,
+      timeout: 0, until_time: 0, escalation_time: 0, escalation_update_time: 0, escalation_response_time: 0, escalation_solution_time: 0, archive_flag: 0,
+      create_time: sqlTime(created), create_by: ADMIN_USER, change_time: sqlTime(changed), change_by: owner,
+    });
+    const step = (type: string, state: number, ms: number, articleId: number | null = null) =>
+      history.push({ id: history.length + 1, name: `%%${type}%%${state}`, history_type_id: HISTORY_TYPES.indexOf(type) + 1, ticket_id: id, article_id: articleId, type_id: 1, queue_id: queueId, owner_id: owner, priority_id: priorityId, state_id: state, ...audit(sqlTime(ms), owner) });
+    const customerAddress = `"${customer.first_name} ${customer.last_name}" <${customer.email}>`;
+    const first = article(id, tn, "customer", ADMIN_USER, customerAddress, "support@goatflow.example", subject, `Hello, ${subject.toLowerCase()}. Can you help?`, created);
+    step("NewTicket", 1, created, first);
     if (firstResponse !== null && ownerId !== null) {
-      articles.push([articleId++, id, "agent", ownerId, null, `RE: ${subject}`, "Thanks for reaching out, we are looking into it.", sqlTime(firstResponse)]);
+      const answer = article(id, tn, "agent", ownerId, emails[ownerId]!, customerAddress, `RE: ${subject}`, "Thanks for reaching out, we are looking into it.", firstResponse);
+      step("SendAnswer", 1, firstResponse, answer);
+      step("StateUpdate", closeTime === null ? stateId : 2, firstResponse);
     }
+    if (closeTime !== null) step("StateUpdate", stateId, closeTime);
   }
 
+  const table = (name: string, rows: Row[]): DemoTable => {
+    const columns = REAL_TABLES[name]!.map(([column]) => column);
+    return { table: name, columns, rows: rows.map((row) => columns.map((column) => row[column] ?? null)) };
+  };
   return [
-    { table: "ticket_states", columns: ["id", "name", "type_name"], rows: STATES },
-    { table: "ticket_priorities", columns: ["id", "name"], rows: PRIORITIES.map((name, i) => [i + 1, name]) },
-    {
-      table: "queues",
-      columns: ["id", "name", "first_response_time", "solution_time"],
-      rows: QUEUES.map(([name, fr, sol], i) => [i + 1, name, fr, sol]),
-    },
-    { table: "users", columns: ["id", "login", "first_name", "last_name", "email", "role", "valid_id", "create_time"], rows: users },
-    { table: "customers", columns: ["id", "login", "email", "first_name", "last_name", "company"], rows: customers },
-    {
-      table: "tickets",
-      columns: ["id", "tn", "title", "queue_id", "state_id", "priority_id", "customer_id", "user_id", "create_time", "change_time", "first_response_time", "close_time"],
-      rows: tickets,
-    },
-    { table: "articles", columns: ["id", "ticket_id", "sender_type", "user_id", "customer_id", "subject", "body", "create_time"], rows: articles },
+    table("valid", lookup(["valid", "invalid", "invalid-temporarily"])),
+    table("ticket_state_type", lookup(STATE_TYPES)),
+    table("ticket_state", STATES.map(([id, name, typeId]) => ({ id, name, type_id: typeId, valid_id: 1, ...audit() }))),
+    table("ticket_priority", PRIORITIES.map((name, i) => ({ id: i + 1, name, valid_id: 1, color: PRIORITY_COLORS[i]!, ...audit() }))),
+    table("ticket_lock_type", lookup(LOCK_TYPES, { valid_id: 1 })),
+    table("ticket_type", lookup(TICKET_TYPES, { valid_id: 1 })),
+    table("groups", lookup(GROUPS, { valid_id: 1 })),
+    table(
+      "queue",
+      QUEUES.map(([name, fr, sol], i) => ({
+        id: i + 1, name, group_id: 1, unlock_timeout: 0, first_response_time: fr, solution_time: sol, system_address_id: 1,
+        salutation_id: 1, signature_id: 1, follow_up_id: 1, follow_up_lock: 0, valid_id: 1, ...audit(),
+      })),
+    ),
+    table("users", users),
+    table("user_preferences", preferences),
+    table("group_user", memberships),
+    table("customer_company", COMPANIES.map((name) => ({ customer_id: companyId(name), name, valid_id: 1, ...audit() }))),
+    table("customer_user", customers),
+    table("article_sender_type", lookup(SENDER_TYPES, { valid_id: 1 })),
+    table("ticket_history_type", lookup(HISTORY_TYPES, { valid_id: 1 })),
+    table("ticket", tickets),
+    table("article", articles),
+    table("article_data_mime", mime),
+    table("ticket_history", history),
   ];
 }
+
+type Row = Record<string, SqlValue>;

@@ -4,7 +4,7 @@ import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row
 import { guardReadOnlyTransaction } from "./read-guard.js";
 import { checkPlaceholderCount, scanSql } from "./sql-scan.js";
 import { rewriteMysqlDates } from "./mysql-dates.js";
-import { DEMO_SCHEMA } from "./demo-schema.js";
+import { demoSchema } from "./demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "./demo-data.js";
 import { SqliteCatalogue, SqlitePluginDatabase } from "./sqlite-plugin-database.js";
 
@@ -83,7 +83,7 @@ export class SqliteDatabase implements DatabaseService {
 
   /** True when the core demo tables exist. */
   hasDemoSchema(): boolean {
-    return this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").all().length > 0;
+    return this.#db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ticket'").all().length > 0;
   }
 
   /** Creates the demo help-desk tables and fills them with deterministic data. */
@@ -91,9 +91,9 @@ export class SqliteDatabase implements DatabaseService {
     const tables = generateDemoData(options);
     this.#db.exec("BEGIN");
     try {
-      for (const ddl of DEMO_SCHEMA) this.#db.exec(ddl);
+      for (const ddl of demoSchema("sqlite")) this.#db.exec(ddl);
       for (const { table, columns, rows } of tables) {
-        const insert = this.#db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
+        const insert = this.#db.prepare(`INSERT INTO "${table}" (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`);
         for (const row of rows) insert.run(...toSqlite(row));
       }
       this.#db.exec("COMMIT");

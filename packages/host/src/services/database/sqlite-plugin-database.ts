@@ -1,6 +1,7 @@
 import type Database from "libsql";
 import type { ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { DatabasePermissionError } from "./database-permission-error.js";
+import { viewWriteRefusal } from "./demo-views.js";
 import { programAccess, type ExplainRow, type ProgramAccess } from "./sqlite-program.js";
 import { checkPlaceholderCount, scanSql } from "./sql-scan.js";
 import { rewriteMysqlDates } from "./mysql-dates.js";
@@ -206,7 +207,16 @@ export class SqlitePluginDatabase implements PluginDatabase {
       return verdict(`may not run ${keyword.toUpperCase() || "this statement"}: ${what}`);
     }
     // A statement SQLite cannot compile fails here with SQLite's own message.
-    const rows = allRows<ExplainRow>(this.db, `EXPLAIN ${sql}`);
+    let rows: ExplainRow[];
+    try {
+      rows = allRows<ExplainRow>(this.db, `EXPLAIN ${sql}`);
+    } catch (error) {
+      // SQLite never writes a view (the demo's have no triggers): word it with the real table.
+      const view = /cannot modify (\S+) because it is a view/.exec(error instanceof Error ? error.message : "")?.[1];
+      const refusal = view === undefined ? null : viewWriteRefusal(view);
+      if (refusal !== null) return verdict(refusal);
+      throw error;
+    }
     return verdict(this.#judge(programAccess(rows), mode));
   }
 

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { ConnectionOptions } from "mysql2/promise";
 import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { ServiceConnectionError, isNetworkError, redactUrl } from "../connection-error.js";
-import { DEMO_SCHEMA } from "../database/demo-schema.js";
+import { demoSchema } from "../database/demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js";
 import { guardReadOnlyTransaction } from "../database/read-guard.js";
 import { StatementTimeoutError } from "../database/statement-timeout-error.js";
@@ -226,7 +226,7 @@ export class MysqlDatabase implements DatabaseService {
 
   /** True when the core demo tables exist in the database. */
   async hasDemoSchema(): Promise<boolean> {
-    const rows = await this.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'tickets'", []);
+    const rows = await this.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'ticket'", []);
     return rows[0]?.n === 1;
   }
 
@@ -238,7 +238,7 @@ export class MysqlDatabase implements DatabaseService {
     const tables = generateDemoData(options);
     const conn = await this.#pool.dedicated();
     try {
-      for (const ddl of DEMO_SCHEMA) await conn.query(ddl);
+      for (const ddl of demoSchema("mysql")) await conn.query(ddl);
       await conn.query("START TRANSACTION");
       try {
         for (const { table, columns, rows } of tables) {
@@ -246,7 +246,7 @@ export class MysqlDatabase implements DatabaseService {
           for (let start = 0; start < rows.length; start += batch) {
             const chunk = rows.slice(start, start + batch);
             const tuple = `(${columns.map(() => "?").join(", ")})`;
-            await conn.execute(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`, toMysqlArgs(chunk.flat()));
+            await conn.execute(`INSERT INTO "${table}" (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`, toMysqlArgs(chunk.flat()));
           }
         }
         await conn.query("COMMIT");

@@ -3,6 +3,7 @@ import { createHash, createHmac } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import type { ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { DatabasePermissionError } from "../database/database-permission-error.js";
+import { TUTORIAL_VIEWS, viewWriteRefusal } from "../database/demo-views.js";
 import { inspectStatement } from "../database/sql-statement.js";
 import { checkPlaceholderCount, scanSql } from "../database/sql-scan.js";
 import type { MysqlPool } from "./mysql-pool.js";
@@ -105,7 +106,8 @@ export async function setUpPluginIdentity(
   for (const table of coreTables) {
     const privileges = new Set<string>();
     if (identity.readCore) privileges.add("SELECT");
-    if (identity.writeCore.includes(table.toLowerCase())) for (const p of CORE_WRITE) privileges.add(p);
+    // A tutorial view is never written: `db:write:<view>` grants nothing (the real table's grant does).
+    if (identity.writeCore.includes(table.toLowerCase()) && !(table.toLowerCase() in TUTORIAL_VIEWS)) for (const p of CORE_WRITE) privileges.add(p);
     if (privileges.size > 0) wanted.set(table, privileges);
   }
   const current = await currentTableGrants(conn, names, coreTables);
@@ -176,6 +178,8 @@ function sameAccount(definer: string | null, account: string): boolean {
 const ACCESS_DENIED = new Set([1044, 1045, 1095, 1132, 1142, 1143, 1227, 1370, 1410, 1698]);
 const ER_NO_SUCH_TABLE = 1146;
 const ER_VIEW_INVALID = 1356;
+const ER_NON_UPDATABLE_TABLE = 1288;
+const ER_NON_INSERTABLE_TABLE = 1471;
 const ER_TABLE_EXISTS = 1050;
 
 /**
@@ -192,6 +196,8 @@ export function explainPluginError(error: unknown, identity: PluginDbIdentity, n
     const t = table.toLowerCase();
     if (t.startsWith("goatkit_")) return platform(t);
     const write = verb !== null ? /^(insert|update|delete|replace)$/i.test(verb) : mode !== "read" && !identity.writeCore.includes(t);
+    const viewRefusal = write || (verb === null && mode === "write") ? viewWriteRefusal(t) : null;
+    if (viewRefusal !== null) return new DatabasePermissionError(viewRefusal, { cause: error });
     if (write && !identity.writeCore.includes(t)) {
       return new DatabasePermissionError(`may not write table "${t}": add "db:write:${t}" to manifest.permissions to write it`, { cause: error });
     }
@@ -208,6 +214,11 @@ export function explainPluginError(error: unknown, identity: PluginDbIdentity, n
       if (schema === names.database) return new DatabasePermissionError(`may not ${verb?.toLowerCase() ?? "use"} its own table "${table}" this way: ${message}`, { cause: error });
       return new DatabasePermissionError(`may not use "${schema}"."${table}": a plugin reaches its own tables and the core's, not other databases`, { cause: error });
     }
+  }
+  if ((errno === ER_NON_UPDATABLE_TABLE || errno === ER_NON_INSERTABLE_TABLE) && mode === "write") {
+    // "The target table tickets of the INSERT is not insertable-into": a tutorial view.
+    const refusal = viewWriteRefusal(/target table [`']?([^`'\s]+)/.exec(message)?.[1] ?? "");
+    if (refusal !== null) return new DatabasePermissionError(refusal, { cause: error });
   }
   if (errno === ER_VIEW_INVALID) {
     // A core table's view whose table the plugin account may not use (or whose columns changed).

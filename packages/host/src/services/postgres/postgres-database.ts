@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import type { DatabaseService, ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { ServiceConnectionError, isNetworkError, redactUrl } from "../connection-error.js";
-import { DEMO_SCHEMA } from "../database/demo-schema.js";
+import { demoSchema } from "../database/demo-schema.js";
 import { generateDemoData, type DemoDataOptions } from "../database/demo-data.js";
 import { guardReadOnlyTransaction } from "../database/read-guard.js";
 import { StatementTimeoutError } from "../database/statement-timeout-error.js";
@@ -227,7 +227,7 @@ export class PostgresDatabase implements DatabaseService {
 
   /** True when the core demo tables exist in the schema. */
   async hasDemoSchema(): Promise<boolean> {
-    const rows = await this.query("SELECT to_regclass('tickets') IS NOT NULL AS present", []);
+    const rows = await this.query("SELECT to_regclass('ticket') IS NOT NULL AS present", []);
     return rows[0]?.present === true;
   }
 
@@ -235,13 +235,14 @@ export class PostgresDatabase implements DatabaseService {
   async seedDemo(options: DemoDataOptions = {}): Promise<void> {
     const tables = generateDemoData(options);
     await inTransaction(this.#host, "BEGIN; SET LOCAL statement_timeout = 0", async (client) => {
-      for (const ddl of DEMO_SCHEMA) await client.query(ddl);
+      const version = Number((await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? 0);
+      for (const ddl of demoSchema("postgres", { securityInvoker: version >= 150000 })) await client.query(ddl);
       for (const { table, columns, rows } of tables) {
         const batch = Math.max(1, Math.floor(MAX_BATCH_PARAMETERS / columns.length));
         for (let start = 0; start < rows.length; start += batch) {
           const chunk = rows.slice(start, start + batch);
           const tuples = chunk.map((_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(", ")})`);
-          await client.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(", ")}`, chunk.flat());
+          await client.query(`INSERT INTO "${table}" (${columns.join(", ")}) VALUES ${tuples.join(", ")}`, chunk.flat());
         }
       }
     });

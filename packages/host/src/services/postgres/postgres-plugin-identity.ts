@@ -4,7 +4,7 @@ import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import type pg from "pg";
 import type { ExecResult, PluginDatabase, PluginDbIdentity, Row, SqlValue } from "../types.js";
 import { DatabasePermissionError } from "../database/database-permission-error.js";
-
+import { TUTORIAL_VIEWS, viewWriteRefusal } from "../database/demo-views.js";
 import { execStatement, extended, inTransaction, readRows, type PgSession } from "./pg-session.js";
 import { prepareStatement } from "./pg-statement.js";
 
@@ -142,7 +142,7 @@ export async function setUpPluginIdentity(client: pg.PoolClient, setup: Identity
           WHERE d.classid = 'pg_class'::regclass AND d.refobjid = c.oid AND d.deptype IN ('a', 'i')) AS sequences
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = $1 AND c.relkind IN ${WRITABLE} AND c.relname = ANY($2::text[]) AND c.relname NOT LIKE 'goatkit\\_%'`,
-    [coreSchema, identity.writeCore.filter((table) => !table.startsWith("goatkit_"))],
+    [coreSchema, writableCore(identity)],
   );
   if (writable.rowCount) {
     await client.query(`GRANT INSERT, UPDATE, DELETE ON ${writable.rows.map((row) => row.name).join(", ")} TO ${r}`);
@@ -150,6 +150,11 @@ export async function setUpPluginIdentity(client: pg.PoolClient, setup: Identity
     if (sequences.length) await client.query(`GRANT USAGE ON SEQUENCE ${sequences.join(", ")} TO ${r}`);
   }
   await verifyPrivileges(client, setup);
+}
+
+/** The core tables a plugin's `db:write:<table>` grants: never the host's, never a tutorial view. */
+function writableCore(identity: PluginDbIdentity): string[] {
+  return identity.writeCore.filter((table) => !table.startsWith("goatkit_") && !(table in TUTORIAL_VIEWS));
 }
 
 const TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"] as const;
@@ -176,7 +181,7 @@ async function verifyPrivileges(client: pg.PoolClient, setup: IdentitySetup): Pr
   );
   for (const row of rows.rows) {
     const platform = row.relname.startsWith("goatkit_");
-    const writes = !platform && identity.writeCore.includes(row.relname) && WRITABLE.includes(`'${row.relkind}'`);
+    const writes = !platform && writableCore(identity).includes(row.relname) && WRITABLE.includes(`'${row.relkind}'`);
     const expected: Record<string, boolean> = { SELECT: !platform && identity.readCore, INSERT: writes, UPDATE: writes, DELETE: writes };
     for (const privilege of TABLE_PRIVILEGES) {
       const has = row[privilege] === true;
@@ -267,8 +272,12 @@ export class PostgresPluginDatabase implements PluginDatabase {
   /** PostgreSQL's `insufficient_privilege`, worded as what the plugin may not do and the fix. */
   #refusal(error: unknown, mode: "read" | "write" | "migration"): unknown {
     const code = (error as { code?: unknown } | null)?.code;
-    if (code !== "42501" && code !== "0LP01") return error;
     const message = messageOf(error);
+    // A tutorial view: not auto-updatable (55000), or not granted (42501). Either way, name the real table.
+    const view = /(?:cannot (?:insert into|update|delete from) view|permission denied for view) "?([^"\s]+)"?/.exec(message)?.[1];
+    const viewRefusal = mode === "write" && view !== undefined ? viewWriteRefusal(view) : null;
+    if (viewRefusal !== null && (code === "42501" || code === "55000")) return new DatabasePermissionError(viewRefusal, { cause: error });
+    if (code !== "42501" && code !== "0LP01") return error;
     const { plugin, readCore, writeCore } = this.identity;
     const denied = (text: string) => new DatabasePermissionError(text, { cause: error });
     const name = (m: RegExpExecArray) => m[2]!.replace(/^"|"$/g, "").replace(/^.*\./, "");

@@ -39,12 +39,25 @@ const TICKET_COUNTS = `
   GROUP BY t.state_id, ts.name
   ORDER BY count DESC`;
 
+// The same query on GoatFlow's own tables, as it runs there.
+const TICKET_COUNTS_REAL = `
+  SELECT ts.name as state, COUNT(*) as count
+  FROM ticket t
+  JOIN ticket_state ts ON t.ticket_state_id = ts.id
+  GROUP BY t.ticket_state_id, ts.name
+  ORDER BY count DESC`;
+
+/** A generated table's rows as objects, by column name. */
+function demoRows(table: string): Row[] {
+  const { columns, rows } = generateDemoData(DEMO).find((t) => t.table === table)!;
+  return rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]!])));
+}
+
 /** The same figures counted from the generated rows, without SQL. */
 function expectedTicketCounts(): Row[] {
-  const tables = generateDemoData(DEMO);
-  const states = new Map(tables.find((t) => t.table === "ticket_states")!.rows.map((r) => [r[0], String(r[1])]));
+  const states = new Map(demoRows("ticket_state").map((r) => [r.id, String(r.name)]));
   const counts = new Map<string, number>();
-  for (const row of tables.find((t) => t.table === "tickets")!.rows) counts.set(states.get(row[4])!, (counts.get(states.get(row[4])!) ?? 0) + 1);
+  for (const row of demoRows("ticket")) counts.set(states.get(row.ticket_state_id!)!, (counts.get(states.get(row.ticket_state_id!)!) ?? 0) + 1);
   const rows = [...counts].map(([state, count]) => ({ state, count })).sort((a, b) => b.count - a.count);
   // Ties would make ORDER BY count differ between databases; the demo seed has none.
   expect(new Set(rows.map((r) => r.count)).size).toBe(rows.length);
@@ -52,10 +65,9 @@ function expectedTicketCounts(): Row[] {
 }
 
 function expectedTicketsPerDay(since: string): Row[] {
-  const tickets = generateDemoData(DEMO).find((t) => t.table === "tickets")!.rows;
   const days = new Map<string, number>();
-  for (const row of tickets) {
-    const created = String(row[8]);
+  for (const row of demoRows("ticket")) {
+    const created = String(row.create_time);
     if (created >= since) days.set(created.slice(0, 10), (days.get(created.slice(0, 10)) ?? 0) + 1);
   }
   return [...days].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, count]) => ({ day, count }));
@@ -89,12 +101,13 @@ export function describeDatabaseContract(backend: DatabaseBackend, skip = false)
       const rows = await db.query(TICKET_COUNTS, []);
       // toStrictEqual: counts must be numbers, not the bigint strings pg returns.
       expect(rows).toStrictEqual(expectedTicketCounts());
+      expect(await db.query(TICKET_COUNTS_REAL, [])).toStrictEqual(expectedTicketCounts());
     });
 
     it("reports by day: DATE() gives YYYY-MM-DD, COUNT a number", async () => {
       const since = "2026-06-01 00:00:00";
       const rows = await db.query(
-        "SELECT DATE(create_time) AS day, COUNT(*) AS count FROM tickets WHERE create_time >= ? GROUP BY DATE(create_time) ORDER BY day",
+        "SELECT DATE(create_time) AS day, COUNT(*) AS count FROM ticket WHERE create_time >= ? GROUP BY DATE(create_time) ORDER BY day",
         [since],
       );
       expect(rows).toStrictEqual(expectedTicketsPerDay(since));
@@ -102,15 +115,15 @@ export function describeDatabaseContract(backend: DatabaseBackend, skip = false)
 
     it("aggregates alike: SUM as a number, ROUND(AVG()) to the same decimals, MIN of times as text", async () => {
       const rows = await db.query(
-        `SELECT queue_id, COUNT(*) AS tickets, SUM(priority_id) AS priority_sum, ROUND(AVG(priority_id), 2) AS priority_avg, MIN(create_time) AS first
-         FROM tickets WHERE queue_id <= ? GROUP BY queue_id ORDER BY queue_id`,
+        `SELECT queue_id, COUNT(*) AS tickets, SUM(ticket_priority_id) AS priority_sum, ROUND(AVG(ticket_priority_id), 2) AS priority_avg, MIN(create_time) AS first
+         FROM ticket WHERE queue_id <= ? GROUP BY queue_id ORDER BY queue_id`,
         [2],
       );
-      const tickets = generateDemoData(DEMO).find((t) => t.table === "tickets")!.rows;
+      const tickets = demoRows("ticket");
       const expected = [1, 2].map((queue) => {
-        const mine = tickets.filter((r) => r[3] === queue);
-        const sum = mine.reduce((n, r) => n + Number(r[5]), 0);
-        return { queue_id: queue, tickets: mine.length, priority_sum: sum, priority_avg: Math.round((sum / mine.length) * 100) / 100, first: mine.map((r) => String(r[8])).sort()[0] };
+        const mine = tickets.filter((r) => r.queue_id === queue);
+        const sum = mine.reduce((n, r) => n + Number(r.ticket_priority_id), 0);
+        return { queue_id: queue, tickets: mine.length, priority_sum: sum, priority_avg: Math.round((sum / mine.length) * 100) / 100, first: mine.map((r) => String(r.create_time)).sort()[0] };
       });
       expect(rows).toStrictEqual(expected);
     });
