@@ -196,7 +196,7 @@ export default definePlugin({
   register: new Registration("thrower", "1.0.0"),
   handlers: {
     go: () => ({ n: check(2) }),
-    rename: () => host.dbExec("UPDATE tickets SET title = ? WHERE id = 1", ["renamed"]),
+    rename: () => host.dbExec("UPDATE ticket SET title = ? WHERE id = 1", ["renamed"]),
   },
 });
 `,
@@ -228,8 +228,8 @@ export default definePlugin({
     await waitFor(() => (/failed with/.test(dev.output.slice(before)) ? true : undefined), 10_000);
     await new Promise((r) => setTimeout(r, 300));
     const printed = dev.output.slice(before);
-    expect(printed).toMatch(/^gk dev: thrower: permission denied: db_exec may not write table "tickets": add "db:write:tickets" to manifest\.permissions to write it$/m);
-    expect(printed.match(/db:write:tickets/g), printed).toHaveLength(1);
+    expect(printed).toMatch(/^gk dev: thrower: permission denied: db_exec may not write table "ticket": add "db:write:ticket" to manifest\.permissions to write it$/m);
+    expect(printed.match(/db:write:ticket\b/g), printed).toHaveLength(1);
     expect(printed).toMatch(/^gk dev: thrower: rename failed with E_\w+: .*the permission denial above/m);
   });
 });

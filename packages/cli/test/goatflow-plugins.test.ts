@@ -41,8 +41,8 @@ describe.skipIf(!haveC)("GoatFlow's plugins with gk", () => {
   it("gk start --plugins-dir lists a bare .wasm and a plugin.yaml folder as GoatFlow plugins, names the gRPC one, and serves them over HTTP", async () => {
     const started = await startUntil(["--plugins-dir", dir, "--token", TOKEN], /Press Ctrl-C|gk: /);
     try {
-      expect(started.out).toContain("greeter: loaded [GoatFlow wasm, no manifest]");
-      expect(started.out).toContain("yaml-hello: loaded [GoatFlow plugin.yaml, no manifest]");
+      expect(started.out).toContain("greeter: registered (not loaded; loads on first use) [GoatFlow wasm, no manifest]");
+      expect(started.out).toContain("yaml-hello: registered (not loaded; loads on first use) [GoatFlow plugin.yaml, no manifest]");
       expect(started.out).toMatch(/rpc-plugin: error \[?.*plugin "rpc-thing" is a GoatFlow gRPC plugin: a go-plugin net\/rpc process/);
       expect(started.out).not.toContain("skipped");
       const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
