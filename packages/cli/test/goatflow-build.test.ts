@@ -63,6 +63,21 @@ describe("gk plugin build --target goatflow on the AssemblyScript scaffold", () 
     expect(JSON.parse(inspect.stdout).binding).toBe("goatflow");
   }, 300_000);
 
+  it("passes gk plugin check --target goatflow: GoatFlow's runtime loads it, every route answers JSON, the widget html", async () => {
+    // The GoatFlow test runtime of @goatkit/sdk, as GoatFlow runs it: no host_call is granted.
+    const check = await run("node", [gk, "plugin", "check", "--target", "goatflow", "--json"], project);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const report = JSON.parse(check.stdout) as { ok: boolean; registration: { name: string }; calls: Array<{ kind: string; answer: string | null }> };
+    expect(report.ok).toBe(true);
+    expect(report.registration.name).toBe(name);
+    const routes = report.calls.filter((c) => c.kind === "route");
+    expect(routes.length).toBeGreaterThan(0);
+    for (const call of routes) expect(() => JSON.parse(call.answer ?? "null")).not.toThrow();
+    const widgets = report.calls.filter((c) => c.kind === "widget");
+    expect(widgets.length).toBe(1);
+    expect(typeof JSON.parse(widgets[0]!.answer!).html).toBe("string");
+  }, 120_000);
+
   it("answers through the host's goatflow binding: its route, widget and registration", async () => {
     // The project's manifest, with the GoatFlow module as its module.
     const manifest = JSON.parse(await readFile(join(project, "manifest.json"), "utf8"));

@@ -130,6 +130,16 @@ describe("gk plugin build --target goatflow (the scaffold's TypeScript plugin)",
     const rows = JSON.parse(counts.stdout) as { state: string; count: number }[];
     expect(rows.length).toBeGreaterThan(0);
     expect(rows[0]).toEqual({ state: expect.any(String), count: expect.any(Number) });
+
+    // GoatFlow's own runtime (the SDK's test runtime) loads it too: every route answers JSON, the widget html.
+    const check = await run(["plugin", "check", dir, "--target", "goatflow", "--json"]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const report = JSON.parse(check.stdout) as { ok: boolean; calls: Array<{ kind: string; answer: string | null }> };
+    expect(report.ok).toBe(true);
+    expect(report.calls.filter((c) => c.kind === "route").length).toBeGreaterThan(0);
+    for (const call of report.calls.filter((c) => c.kind === "route")) expect(() => JSON.parse(call.answer ?? "null")).not.toThrow();
+    const widget = report.calls.find((c) => c.kind === "widget");
+    expect(typeof JSON.parse(widget!.answer!).html).toBe("string");
   }, 180_000);
 
   it("refuses an unknown --target, naming the ones there are", async () => {
