@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { base64Decode, base64Encode, utf8Decode, utf8Encode } from "../src/guest/binding/goatflow-globals.js";
-import { toGoatflowRegistration } from "../src/build/goatflow-registration.js";
+import { goatflowRegistration } from "../src/build/goatflow/registration.js";
+import { resolveManifest } from "../src/manifest/index.js";
 import { fromGoatflowRegistration } from "../src/registration/goatflow.js";
 
 const engineDir = new URL("../goatflow-engine/", import.meta.url).pathname;
@@ -72,7 +73,7 @@ describe("the engine's globals", () => {
 });
 
 describe("the registration gk_register answers", () => {
-  it("is GoatFlow's, and reads back as the manifest it came from", () => {
+  it("is GoatFlow's, and reads back as the manifest it came from", async () => {
     const manifest = {
       name: "notes",
       version: "1.2.0",
@@ -82,15 +83,17 @@ describe("the registration gk_register answers", () => {
       widgets: [{ id: "recent-notes", title: "Recent notes", handler: "recent", location: "agent_home" as const, size: "small" as const, refresh_seconds: 30 }],
       jobs: [{ id: "prune", schedule: "0 3 * * *", handler: "prune", timeout_ms: 300_000 }],
     };
-    const registration = toGoatflowRegistration(manifest);
+    // The same registration as an AssemblyScript plugin's GoatFlow build answers; no i18n/ here.
+    const registration = await goatflowRegistration(resolveManifest(manifest), mkdtempSync(join(tmpdir(), "goatflow-registration-")));
     expect(registration).toMatchObject({
       widgets: [{ id: "recent-notes", location: "dashboard", refresh_sec: 30 }],
-      jobs: [{ id: "prune", enabled: true, timeout: "300000ms" }],
+      jobs: [{ id: "prune", enabled: true, timeout: "5m" }],
     });
+    // Permissions stay out of it: the manifest grants them here, GoatFlow's administrator there.
+    expect(registration.permissions).toBeUndefined();
     expect(fromGoatflowRegistration(registration)).toMatchObject({
       name: "notes",
       version: "1.2.0",
-      permissions: ["db:read", "cache:write"],
       routes: manifest.routes,
       widgets: manifest.widgets,
       jobs: manifest.jobs,

@@ -12,10 +12,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Manifest } from "../manifest/schema.js";
+import type { ResolvedManifest } from "../manifest/index.js";
 import { BuildError } from "./build-error.js";
 import { bundle } from "./bundle.js";
-import { toGoatflowRegistration } from "./goatflow-registration.js";
+import { goatflowRegistration } from "./goatflow/registration.js";
 
 /** The only version whose npm install works everywhere (later ones break `npm ci`). */
 export const WIZER_VERSION = "10.0.0";
@@ -23,7 +23,7 @@ export const WIZER_VERSION = "10.0.0";
 export interface GoatflowBuildInput {
   entryPath: string;
   dir: string;
-  manifest: Manifest;
+  manifest: ResolvedManifest;
   /** Warnings about what GoatFlow cannot express. */
   warn?: (message: string) => void;
 }
@@ -39,8 +39,11 @@ export function goatflowEntry(pluginPath: string, meta: unknown): string {
   ].join("\n");
 }
 
-/** What the binding needs to know of each handler, from the manifest. */
-export function goatflowMeta(manifest: Manifest): { registration: Record<string, unknown>; handlers: Record<string, { kind: string; params?: string[] }>; config: Record<string, unknown> } {
+/**
+ * What the binding needs to know of each handler, from the manifest; the registration is the one
+ * the AssemblyScript build answers too (goatflow/registration.ts).
+ */
+export function goatflowMeta(manifest: ResolvedManifest, registration: Record<string, unknown>): { registration: Record<string, unknown>; handlers: Record<string, { kind: string; params?: string[] }>; config: Record<string, unknown> } {
   const handlers: Record<string, { kind: string; params?: string[] }> = {};
   for (const route of manifest.routes ?? []) handlers[route.handler] = { kind: "route", params: [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!) };
   for (const widget of manifest.widgets ?? []) handlers[widget.handler] = { kind: "widget" };
@@ -52,12 +55,12 @@ export function goatflowMeta(manifest: Manifest): { registration: Record<string,
   }
   const config: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(manifest.config ?? {})) if (spec.default !== undefined) config[key] = spec.default;
-  return { registration: toGoatflowRegistration(manifest), handlers, config };
+  return { registration, handlers, config };
 }
 
 /** Bundles the plugin and snapshots the engine with it; returns the module's bytes. */
 export async function buildGoatflowTypescript(input: GoatflowBuildInput): Promise<Uint8Array> {
-  const meta = goatflowMeta(input.manifest);
+  const meta = goatflowMeta(input.manifest, await goatflowRegistration(input.manifest, input.dir));
   for (const warning of goatflowWarnings(input.manifest)) input.warn?.(warning);
   const script = await bundle(goatflowEntry(input.entryPath, meta), input.dir, "goatflow");
   return preinitialise(script);
@@ -121,7 +124,7 @@ async function wizerPath(): Promise<string> {
 }
 
 /** What the manifest says that GoatFlow's ABI cannot carry, named so the author sees it at build time. */
-export function goatflowWarnings(manifest: Manifest): string[] {
+export function goatflowWarnings(manifest: ResolvedManifest): string[] {
   const warnings: string[] = [];
   for (const widget of manifest.widgets ?? []) {
     if (widget.location !== "agent_home") warnings.push(`widget "${widget.id}" is at ${widget.location}; GoatFlow renders only dashboard widgets (agent_home here)`);

@@ -1,5 +1,4 @@
 export { buildPlugin, GUEST_BINDINGS, type BuildOptions, type BuildResult, type BuildTarget, type GuestBinding } from "./build-plugin.js";
-export { toGoatflowRegistration } from "./goatflow-registration.js";
 export { BuildError, type BuildErrorCode } from "./build-error.js";
 export { findExtismJs, extismInterface } from "./extism-js.js";
 export type { BuildProgress, BuildStep, ProgressListener } from "./progress.js";
