@@ -91,7 +91,7 @@ describe("gk plugin build --target goatflow on the AssemblyScript scaffold", () 
     const counts = await host.call(name, "get_counts", { kind: "route", method: "GET", path: `/api/plugins/${name}/counts`, user: { id: 5, login: "emma", email: "emma@example.com", role: "agent" } });
     expect(counts.status, String(counts.body)).toBe(200);
     const rows = JSON.parse(String(counts.body)) as Array<{ state: string; count: number }>;
-    const expected = await host.services.db.query("SELECT ts.name AS state, COUNT(*) AS count FROM tickets t JOIN ticket_states ts ON t.state_id = ts.id GROUP BY ts.name", []);
+    const expected = await host.services.db.query("SELECT ts.name AS state, COUNT(*) AS count FROM ticket t JOIN ticket_state ts ON t.ticket_state_id = ts.id GROUP BY ts.name", []);
     expect(rows.reduce((n, r) => n + r.count, 0)).toBe(200);
     expect(Object.fromEntries(rows.map((r) => [r.state, r.count]))).toEqual(Object.fromEntries(expected.map((r) => [r.state, r.count])));
 

@@ -66,7 +66,7 @@ describe("the GoatFlow test runtime", () => {
     const denied = await GoatflowRuntime.load(cPlugin);
     expect(denied.callJson("tickets")).toEqual({ rows: null });
     expect(denied.hostCalls).toEqual([expect.objectContaining({ name: "db_query", answer: null })]);
-    expect(JSON.parse(denied.hostCalls[0]!.args)).toEqual({ query: "SELECT COUNT(*) AS n FROM tickets WHERE id > ?", args: [0] });
+    expect(JSON.parse(denied.hostCalls[0]!.args)).toEqual({ query: "SELECT COUNT(*) AS n FROM ticket WHERE id > ?", args: [0] });
     expect(denied.logs.at(-1)).toMatchObject({ levelName: "error", message: expect.stringContaining("host_call db_query failed") });
 
     const cache = new Map<string, string>();
