@@ -2,82 +2,14 @@ import { messageOf } from "../errors.js";
 import type { Job } from "@goatkit/sdk";
 import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
 import type { JobInfo } from "../plugin/request.js";
-import { errorResponse, type PluginResponse } from "../plugin/response.js";
 import { nextRunOf, type ScheduledJob } from "../services/job-registry.js";
 import { JobError } from "./job-error.js";
-import { JobHistory, MAX_RESULT_CHARS, type JobRun, type JobTrigger } from "./job-run.js";
+import { JobHistory, type JobRun, type JobTrigger } from "./job-run.js";
 import type { PlatformState } from "../state/platform-state.js";
 import { retryDelayMs } from "./retry-backoff.js";
-
-export interface JobSchedulerOptions {
-  manager: PluginManager;
-  /** Real time between checks for due jobs (default 1000 ms); 0 runs jobs only on `tick()`. */
-  tickMs?: number;
-  /** Runs kept in memory per job (default 50); the platform state keeps more in the database. */
-  historySize?: number;
-  /** This host's name on the runs it stores (default `local`); runHostProcess passes its host id. */
-  hostId?: string;
-  /** First retry delay; each further retry doubles it (default 1000 ms). */
-  retryBaseMs?: number;
-  /** Longest retry delay (default 5 minutes). */
-  retryMaxMs?: number;
-  /**
-   * Shares the jobs with other hosts (cluster/redis-job-lease.ts): a due time runs on the host
-   * that claims it, and one that comes while this host is busy with the job waits for it to be
-   * free (unless another host claims it) instead of being skipped. Without a lease, this host
-   * runs every due time.
-   */
-  lease?: JobLease;
-}
-
-/** Decides which host of several runs a job's due time; see JobSchedulerOptions.lease. */
-export interface JobLease {
-  /** Claims the run of `job` due at `scheduledAt` (ms) for this host, or null when another host has it. */
-  acquire(job: ScheduledJob, scheduledAt: number): Promise<HeldJobLease | null>;
-  /** Due times whose host stopped renewing its claim mid-run: this host may take them over. */
-  orphans(): Promise<Array<{ plugin: string; job: string; scheduledAt: number }>>;
-}
-
-export interface HeldJobLease {
-  /** 1, or one more than the attempt of the host this one takes over from (runs count across hosts). */
-  readonly attempt: number;
-  /** Called with the attempt's final record once it ends. */
-  release(run: JobRun): Promise<void>;
-}
-
-/** A job as the admin API shows it. */
-export interface JobView {
-  plugin: string;
-  id: string;
-  handler: string;
-  schedule: string;
-  source: ScheduledJob["source"];
-  payload: unknown;
-  description: string | null;
-  retries: number;
-  timeoutMs: number | null;
-  nextRunAt: string | null;
-  running: boolean;
-  /** When a failed run is retried next. */
-  retryAt: string | null;
-  /** True while the plugin is disabled (or broken): due times pass without a run. */
-  paused: boolean;
-  lastRun: JobRun | null;
-}
-
-interface JobState {
-  job: ScheduledJob;
-  nextRunAt: number | null;
-  running: boolean;
-  retry: { at: number; attempt: number; scheduledAt: number } | null;
-  /** With a lease: a due time that came while busy, claimed once free unless another host ran it. */
-  deferred: number | null;
-  history: JobHistory;
-}
-
-type RunListener = (run: JobRun) => void;
-
-const decoder = new TextDecoder();
+import { bodyText, iso, keyOf, withTimeout } from "./job-scheduler-helpers.js";
+import type { HeldJobLease, JobSchedulerOptions, JobState, JobView, RunListener } from "./job-scheduler-types.js";
+export type { HeldJobLease, JobLease, JobSchedulerOptions, JobView } from "./job-scheduler-types.js";
 
 /**
  * Runs the jobs in the host's JobRegistry (manifest `jobs` and `schedule_job` calls) on their
@@ -454,32 +386,5 @@ export class JobScheduler {
 
   #clock(): number {
     return this.#manager.host.services.now();
-  }
-}
-
-function keyOf(plugin: string, id: string): string {
-  return `${plugin}\u0000${id}`;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function bodyText(body: string | Uint8Array): string {
-  const text = typeof body === "string" ? body : decoder.decode(body);
-  return text.length > MAX_RESULT_CHARS ? `${text.slice(0, MAX_RESULT_CHARS)}…` : text;
-}
-
-/** The call's response, or a time-out error once the job's `timeout_ms` passes (real time). */
-async function withTimeout(call: Promise<PluginResponse>, timeoutMs: number | undefined, job: ScheduledJob): Promise<PluginResponse> {
-  if (!timeoutMs) return call;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<PluginResponse>((resolve) => {
-    timer = setTimeout(() => resolve(errorResponse(`job "${job.id}" ran longer than its timeout_ms of ${timeoutMs} ms; raise jobs[].timeout_ms or make the handler faster`, "E_TIMEOUT")), timeoutMs);
-  });
-  try {
-    return await Promise.race([call, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
