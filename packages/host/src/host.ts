@@ -1,11 +1,11 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-api/host-services.js";
+import { DEFAULT_HOST_CALL_LIMITS, type HostCallLimits, type HostCallRecord, type HostServices } from "./host-functions/host-services.js";
 import type { Isolation } from "./runtime/plugin-runner.js";
 import { grpcProcessSettings, type GrpcProcessOptions } from "./runtime/grpc/process-user.js";
 import { Plugin, type LoadOptions, type PluginDefaults, type ResolvedLoadOptions } from "./plugin/plugin.js";
 import { limitCeilingsOf, type PluginLimits } from "./plugin/limit-ceilings.js";
-import { parseTrustedKeys, type PublicKey } from "./packages/keys.js";
+import { parseTrustedKeys, type PublicKey } from "./packaging/keys.js";
 import { PluginCallError } from "./runtime/plugin-call-error.js";
 import type { RequestInput } from "./plugin/request.js";
 import { errorResponse, type PluginResponse } from "./plugin/response.js";
@@ -13,12 +13,12 @@ import type { DemoDataOptions } from "./services/database/demo-data.js";
 import { SqliteDatabase } from "./services/database/sqlite-database.js";
 import { DevMailbox } from "./services/dev-mailbox.js";
 import { FetchHttp } from "./services/http/fetch-http.js";
-import { JobRegistry } from "./services/job-registry.js";
+import { JobRegistry } from "./jobs/job-registry.js";
 import { LogStore, type LogEntry } from "./services/log-store.js";
 import { MemoryCache } from "./services/memory-cache.js";
 import type { CacheService, DatabaseService, HttpService, MailService } from "./services/types.js";
 import { PlatformState, type PlatformStateOptions } from "./state/platform-state.js";
-import { PluginBus } from "./host-api/plugin-bus.js";
+import { PluginBus } from "./host-functions/plugin-bus.js";
 
 export interface HostOptions {
   /**

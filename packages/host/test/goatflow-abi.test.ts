@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, inspectModule, type Host, type Plugin } from "../src/index.js";
 import { startServer, type RunningServer } from "../src/http/server.js";
-import { PluginManager } from "../src/manager/plugin-manager.js";
+import { PluginManager } from "../src/platform/plugin-manager.js";
 import { ADMIN_TOKEN, AGENT_TOKEN, TOKENS } from "./platform/support/platform.js";
 import { watFile } from "./support/plugin-dir.js";
 

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHost, type Host } from "../src/index.js";
-import type { PluginEvent } from "../src/host-api/plugin-bus.js";
+import type { PluginEvent } from "../src/host-functions/plugin-bus.js";
 import { startServer, type RunningServer } from "../src/http/server.js";
-import { PackageSource } from "../src/manager/package-sources.js";
-import { PluginManager } from "../src/manager/plugin-manager.js";
-import { writeZip } from "../src/packages/zip-writer.js";
-import { goatflowResources } from "../src/manager/goatflow-yaml.js";
+import { PackageSource } from "../src/platform/package-sources.js";
+import { PluginManager } from "../src/platform/plugin-manager.js";
+import { writeZip } from "../src/packaging/zip-writer.js";
+import { goatflowResources } from "../src/platform/goatflow-yaml.js";
 import { AGENT_TOKEN, TOKENS } from "./platform/support/platform.js";
 
 // GoatFlow's plugins found as GoatFlow finds them, with the C plugin of fixtures/goatflow-c

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { JobLease } from "../jobs/job-scheduler.js";
-import type { PluginManager } from "../manager/plugin-manager.js";
-import { MANAGER_LOG } from "../manager/plugin-manager.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
+import { MANAGER_LOG } from "../platform/plugin-manager.js";
 import type { ClusterEvent, ClusterEventListener } from "./cluster-events.js";
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from "./cluster-options.js";
 import { PluginStateSync } from "./plugin-state-sync.js";

@@ -1,4 +1,4 @@
-import type { PluginCommand } from "../manager/plugin-manager.js";
+import type { PluginCommand } from "../platform/plugin-manager.js";
 
 /** What the cluster coordinator reports: takeovers, lost leases, commands sent and applied. */
 export type ClusterEvent =

@@ -4,12 +4,12 @@ import { createHost, type Host } from "../host.js";
 import type { TokenUser } from "../http/auth.js";
 import { startServer, type RunningServer, type ServerOptions } from "../http/server.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
-import { PluginManager } from "../manager/plugin-manager.js";
+import { PluginManager } from "../platform/plugin-manager.js";
 
 import { hostConfigFromEnv, servicesFromConfig } from "../services/from-config.js";
 import { ServicesConfigError } from "../services/config.js";
-import { PackageFileSource, PackageSource } from "../manager/package-sources.js";
-import { loadEagerly, namedFolderSources } from "../manager/load-policy.js";
+import { PackageFileSource, PackageSource } from "../platform/package-sources.js";
+import { loadEagerly, namedFolderSources } from "../platform/load-policy.js";
 import { ClusterCoordinator } from "./cluster-coordinator.js";
 import { clusterOptionsFromEnv, defaultHostId } from "./cluster-options.js";
 import { forgetSecrets } from "./forget-secrets.js";

@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
 import { messageOf } from "../errors.js";
 import type { Redis } from "ioredis";
-import type { PluginCommand, PluginManager } from "../manager/plugin-manager.js";
+import type { PluginCommand, PluginManager } from "../platform/plugin-manager.js";
 
 import type { ClusterEvent } from "./cluster-events.js";
 import { RedisScript } from "./redis-connection.js";

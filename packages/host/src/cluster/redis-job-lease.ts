@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { HeldJobLease, JobLease } from "../jobs/job-scheduler.js";
 import type { JobRun } from "../jobs/job-run.js";
-import type { ScheduledJob } from "../services/job-registry.js";
+import type { ScheduledJob } from "../jobs/job-registry.js";
 
 import type { ClusterEvent } from "./cluster-events.js";
 import type { ResolvedClusterOptions } from "./cluster-options.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { HookResult } from "../manager/hook-dispatch.js";
-import type { PluginManager } from "../manager/plugin-manager.js";
+import type { HookResult } from "../platform/hook-dispatch.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
 import { sqlTime } from "../services/database/demo-data.js";
 import type { DatabaseService, Row, SqlValue } from "../services/types.js";
 import { GoatKitError } from "../errors.js";

@@ -1,8 +1,8 @@
 import { LOG_LEVELS, type LogLevel } from "@goatkit/sdk";
 import { Hono, type Context } from "hono";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
-import type { PluginManager } from "../manager/plugin-manager.js";
-import { publicPluginInfo } from "../manager/plugin-info.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
+import { publicPluginInfo } from "../platform/plugin-info.js";
 import type { LogEntry } from "../services/log-store.js";
 import { requireAdmin, requireUser, type AppEnv } from "./auth.js";
 import type { EventStreams } from "./event-stream.js";

@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { dashboardPage } from "../dashboard/dashboard-page.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
-import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
+import { MANAGER_LOG, type PluginManager } from "../platform/plugin-manager.js";
 import { adminApi } from "./admin-api.js";
 import { capabilityApi } from "./capability-api.js";
 import type { Capabilities } from "./capabilities.js";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { PluginManager } from "../manager/plugin-manager.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
 import type { AppEnv } from "./auth.js";
 import type { Capabilities } from "./capabilities.js";
 import { jsonError } from "./http-error.js";

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { DemoDesk, DemoDeskError, type DeskUser } from "../demo-desk/demo-desk.js";
-import type { PluginManager } from "../manager/plugin-manager.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
 import { requireUser, type AppEnv } from "./auth.js";
 import { errorAnswer, jsonError } from "./http-error.js";
 

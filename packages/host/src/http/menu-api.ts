@@ -1,6 +1,6 @@
 import { MENU_LOCATIONS } from "@goatkit/sdk";
 import { Hono } from "hono";
-import type { PluginManager } from "../manager/plugin-manager.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
 import { requireUser, type AppEnv, type TokenUser } from "./auth.js";
 import { jsonError } from "./http-error.js";
 

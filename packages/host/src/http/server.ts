@@ -4,7 +4,7 @@ import type { Server, ServerResponse } from "node:http";
 import { serve } from "@hono/node-server";
 import type { Host } from "../host.js";
 import { JobScheduler, type JobSchedulerOptions } from "../jobs/job-scheduler.js";
-import { PluginManager, type PluginManagerOptions } from "../manager/plugin-manager.js";
+import { PluginManager, type PluginManagerOptions } from "../platform/plugin-manager.js";
 import { createApp } from "./app.js";
 import { TokenAuth, type TokenUser } from "./auth.js";
 import { EventStreams } from "./event-stream.js";

@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
-import type { PluginManager } from "../manager/plugin-manager.js";
-import { resolveStaticFile } from "../packages/static-files.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
+import { resolveStaticFile } from "../packaging/static-files.js";
 import type { AppEnv } from "./auth.js";
 import { jsonError } from "./http-error.js";
 import { PLUGIN_CONTENT_POLICY } from "./plugin-content-policy.js";

@@ -1,6 +1,6 @@
 import { WIDGET_LOCATIONS, type Widget } from "@goatkit/sdk";
 import { Hono, type Context } from "hono";
-import type { PluginManager } from "../manager/plugin-manager.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
 import { middlewareRefusal, requireUser, type AppEnv } from "./auth.js";
 import { jsonError } from "./http-error.js";
 import { PLUGIN_CONTENT_POLICY } from "./plugin-content-policy.js";

@@ -1,6 +1,6 @@
 /** Small helpers of the job scheduler (job-scheduler.ts): keys, times, result text, time-outs. */
 import { errorResponse, type PluginResponse } from "../plugin/response.js";
-import type { ScheduledJob } from "../services/job-registry.js";
+import type { ScheduledJob } from "./job-registry.js";
 import { MAX_RESULT_CHARS } from "./job-run.js";
 
 const decoder = new TextDecoder();

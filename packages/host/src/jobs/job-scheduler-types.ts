@@ -1,6 +1,6 @@
 /** The job scheduler's options, its cluster lease and the view of a job it gives (job-scheduler.ts). */
-import type { PluginManager } from "../manager/plugin-manager.js";
-import type { ScheduledJob } from "../services/job-registry.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
+import type { ScheduledJob } from "./job-registry.js";
 import type { JobHistory, JobRun } from "./job-run.js";
 
 export interface JobSchedulerOptions {

@@ -1,8 +1,8 @@
 import { messageOf } from "../errors.js";
 import type { Job } from "@goatkit/sdk";
-import { MANAGER_LOG, type PluginManager } from "../manager/plugin-manager.js";
+import { MANAGER_LOG, type PluginManager } from "../platform/plugin-manager.js";
 import type { JobInfo } from "../plugin/request.js";
-import { nextRunOf, type ScheduledJob } from "../services/job-registry.js";
+import { nextRunOf, type ScheduledJob } from "./job-registry.js";
 import { JobError } from "./job-error.js";
 import { JobHistory, type JobRun, type JobTrigger } from "./job-run.js";
 import type { PlatformState } from "../state/platform-state.js";

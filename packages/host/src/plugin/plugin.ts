@@ -13,15 +13,15 @@ import {
   type Manifest,
   type ResolvedManifest,
 } from "@goatkit/sdk";
-import { HostCalls } from "../host-api/host-calls.js";
-import type { HostServices } from "../host-api/host-services.js";
-import { grantsOf } from "../host-api/plugin-grants.js";
+import { HostCalls } from "../host-functions/host-calls.js";
+import type { HostServices } from "../host-functions/host-services.js";
+import { grantsOf } from "../host-functions/plugin-grants.js";
 import { createRunner } from "../runtime/create-runner.js";
 import { detectBinding, type Binding } from "../runtime/detect-binding.js";
 import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
 import type { Isolation, PluginRunner } from "../runtime/plugin-runner.js";
-import { Translations } from "../packages/i18n.js";
+import { Translations } from "../packaging/i18n.js";
 import { checkLimitCeilings, type PluginLimits } from "./limit-ceilings.js";
 import { hostTableInMigrations, runMigrations } from "./migrations.js";
 import { buildRequest, type RequestInput } from "./request.js";
@@ -46,7 +46,7 @@ export interface LoadOptions {
   limitCeilings?: Readonly<PluginLimits>;
   /**
    * The manifest to load `path` (a `.wasm`) with, in place of a manifest file: a GoatFlow plugin
-   * as discovery described it (manager/goatflow-source.ts). It names the plugin; the module's
+   * as discovery described it (platform/goatflow-source.ts). It names the plugin; the module's
    * registration must agree with its routes, widgets and jobs, and its own permissions are ignored.
    */
   manifest?: Manifest;

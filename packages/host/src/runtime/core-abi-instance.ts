@@ -1,7 +1,7 @@
 import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctionName } from "@goatkit/sdk/abi";
-import { HostCallError } from "../host-api/host-call-error.js";
+import { HostCallError } from "../host-functions/host-call-error.js";
 import { GoatKitError, messageOf } from "../errors.js";
-import type { GuestHostCalls } from "../host-api/host-calls.js";
+import type { GuestHostCalls } from "../host-functions/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 import { goatflowArgs, goatflowImports, goatflowResult, GuestExit, type GoatflowCall, type GoatflowGuest } from "./goatflow-abi.js";
 import { PluginCallError } from "./plugin-call-error.js";

@@ -1,8 +1,8 @@
 import { messageOf } from "../errors.js";
 import type { HostFunctionName } from "@goatkit/sdk/abi";
 // Not from host-calls.js: that would load the whole SDK (validator included) into every plugin worker.
-import { HostCallError } from "../host-api/host-call-error.js";
-import type { GuestHostCalls } from "../host-api/host-calls.js";
+import { HostCallError } from "../host-functions/host-call-error.js";
+import type { GuestHostCalls } from "../host-functions/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { HostCalls } from "../host-api/host-calls.js";
+import type { HostCalls } from "../host-functions/host-calls.js";
 import type { Binding } from "./detect-binding.js";
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { parsePublicKey } from "../packages/keys.js";
+import { parsePublicKey } from "../packaging/keys.js";
 import { ConfigError, type GoatKitErrorOptions } from "../errors.js";
 
 /**

@@ -1,8 +1,8 @@
 import { messageOf } from "../errors.js";
 import { join } from "node:path";
 import type { FunctionDecl } from "@goatkit/sdk";
-import type { PluginManager } from "../manager/plugin-manager.js";
-import { Translations } from "../packages/i18n.js";
+import type { PluginManager } from "../platform/plugin-manager.js";
+import { Translations } from "../packaging/i18n.js";
 import type { PluginUser } from "../plugin/request.js";
 import { CALL_FILTER, MEMBER_LOOKUP, compileTemplate, safeMemberLookup } from "./compile.js";
 import { failedCall } from "./failed-call.js";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
-import { realPathInside } from "../packages/inside-folder.js";
+import { realPathInside } from "../packaging/inside-folder.js";
 import type { CompiledTemplate } from "./compile.js";
 import { TemplateError } from "./template-error.js";
 

@@ -1,13 +1,13 @@
 import { ExpectationError } from "./expectation-error.js";
 import { isDeepStrictEqual } from "node:util";
-import type { HostCallRecord } from "../host-api/host-services.js";
+import type { HostCallRecord } from "../host-functions/host-services.js";
 import { Host } from "../host.js";
 import type { LoadOptions, Plugin } from "../plugin/plugin.js";
 import type { RequestInput } from "../plugin/request.js";
 import type { PluginResponse } from "../plugin/response.js";
 import type { DemoDataOptions } from "../services/database/demo-data.js";
 import type { StoredEmail } from "../services/dev-mailbox.js";
-import type { ScheduledJob } from "../services/job-registry.js";
+import type { ScheduledJob } from "../jobs/job-registry.js";
 import type { LogEntry } from "../services/log-store.js";
 import type { Row } from "../services/types.js";
 import { LocalAnswers, type HttpAnswers } from "./local-answers.js";

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHost, type Host } from "../../src/index.js";
 import { ClusterCoordinator } from "../../src/cluster/cluster-coordinator.js";
 import type { ClusterEvent } from "../../src/cluster/cluster-events.js";
-import { PluginManager } from "../../src/manager/plugin-manager.js";
+import { PluginManager } from "../../src/platform/plugin-manager.js";
 import { eventually, manifest, pluginsDir, writePlugin } from "../platform/support/platform.js";
 import { watPlugin } from "../platform/support/wat-plugin.js";
 import { TEST_URLS, clusterServersMissing, redisKeySpace } from "./support/cluster-servers.js";

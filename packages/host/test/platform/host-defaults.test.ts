@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createHost, type Host } from "../../src/index.js";
-import { defaultMemoryEstimate, initialMemoryBytes, WORKER_BYTES } from "../../src/manager/memory-estimate.js";
-import { PluginManager } from "../../src/manager/plugin-manager.js";
+import { defaultMemoryEstimate, initialMemoryBytes, WORKER_BYTES } from "../../src/platform/memory-estimate.js";
+import { PluginManager } from "../../src/platform/plugin-manager.js";
 import { manifest, pluginsDir, writePlugin } from "./support/platform.js";
 import { watPlugin } from "./support/wat-plugin.js";
 

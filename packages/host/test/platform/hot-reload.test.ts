@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ManagerEvent } from "../../src/manager/manager-events.js";
+import type { ManagerEvent } from "../../src/platform/manager-events.js";
 import { eventually, manifest, pluginsDir, replaceFile, startPlatform, writePlugin, type Platform } from "./support/platform.js";
 import { watPlugin } from "./support/wat-plugin.js";
 

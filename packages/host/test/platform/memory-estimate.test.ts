@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultMemoryEstimate, initialMemoryBytes } from "../../src/manager/memory-estimate.js";
+import { defaultMemoryEstimate, initialMemoryBytes } from "../../src/platform/memory-estimate.js";
 import { wat } from "../support/plugin-dir.js";
 
 // The figures the memory budget works with (see memory-estimate.ts for why they are estimates).

@@ -5,7 +5,7 @@
  * again, so `broken` tells the owner to replace it.
  */
 import { messageOf } from "../../errors.js";
-import type { GuestHostCalls } from "../../host-api/host-calls.js";
+import type { GuestHostCalls } from "../../host-functions/host-calls.js";
 
 import { PluginCallError } from "../plugin-call-error.js";
 import { componentHostImports, HOST_INTERFACE } from "./component-host-imports.js";

@@ -5,8 +5,8 @@
  */
 import type { HostFunctionName } from "@goatkit/sdk/abi";
 import type { CallContext } from "@extism/extism";
-import { HostCallError } from "../../host-api/host-call-error.js";
-import type { GuestHostCalls } from "../../host-api/host-calls.js";
+import { HostCallError } from "../../host-functions/host-call-error.js";
+import type { GuestHostCalls } from "../../host-functions/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { hostCallNow } from "../in-process-host-call.js";
 

@@ -2,7 +2,7 @@ import { chmod, lstat, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import type { HostCalls } from "../../host-api/host-calls.js";
+import type { HostCalls } from "../../host-functions/host-calls.js";
 import type { LogStore } from "../../services/log-store.js";
 import { PluginCallError } from "../plugin-call-error.js";
 import type { PluginRunner } from "../plugin-runner.js";

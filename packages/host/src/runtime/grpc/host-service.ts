@@ -1,8 +1,8 @@
 import { messageOf } from "../../errors.js";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { HostCallError } from "../../host-api/host-call-error.js";
-import type { HostCalls } from "../../host-api/host-calls.js";
+import { HostCallError } from "../../host-functions/host-call-error.js";
+import type { HostCalls } from "../../host-functions/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { ERROR_CODE_KEY, protos } from "./plugin-proto.js";
 

@@ -8,8 +8,8 @@
 import { messageOf } from "../../errors.js";
 import { QUICKJS_HOST_GLOBAL, QUICKJS_PLUGIN_GLOBAL, type HostFunctionName } from "@goatkit/sdk/abi";
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
-import type { HostCallError } from "../../host-api/host-call-error.js";
-import type { GuestHostCalls } from "../../host-api/host-calls.js";
+import type { HostCallError } from "../../host-functions/host-call-error.js";
+import type { GuestHostCalls } from "../../host-functions/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { hostCallNow } from "../in-process-host-call.js";
 import { PluginCallError } from "../plugin-call-error.js";

@@ -1,6 +1,6 @@
 import type { HostErrorCode } from "@goatkit/sdk/abi";
-import { HostCallError, type ErrorEnvelope } from "../../host-api/host-call-error.js";
-import type { GuestHostCalls } from "../../host-api/host-calls.js";
+import { HostCallError, type ErrorEnvelope } from "../../host-functions/host-call-error.js";
+import type { GuestHostCalls } from "../../host-functions/host-calls.js";
 import type { ExecResult, HttpResponseSpec, Row } from "../../services/types.js";
 import { State, type Channel, type HostCallHeader, type ReplyHeader } from "./channel.js";
 

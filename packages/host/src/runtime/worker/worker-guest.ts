@@ -1,5 +1,5 @@
 import { pathToFileURL } from "node:url";
-import type { GuestHostCalls } from "../../host-api/host-calls.js";
+import type { GuestHostCalls } from "../../host-functions/host-calls.js";
 import type { Instantiate } from "../component/component-instance.js";
 import { CoreAbiInstance } from "../core-abi-instance.js";
 import { PluginCallError } from "../plugin-call-error.js";

@@ -1,9 +1,9 @@
 import { messageOf } from "../../errors.js";
 import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
-import { HostCallError } from "../../host-api/host-call-error.js";
-import { pluginCallDepth } from "../../host-api/plugin-bus.js";
-import { type HostCalls } from "../../host-api/host-calls.js";
+import { HostCallError } from "../../host-functions/host-call-error.js";
+import { pluginCallDepth } from "../../host-functions/plugin-bus.js";
+import { type HostCalls } from "../../host-functions/host-calls.js";
 import type { MaybePromise } from "../../services/types.js";
 import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";

@@ -3,7 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { zipSync } from "fflate";
 import { afterEach, describe, expect, it } from "vitest";
-import { extractPackage, PackageError, readPackage } from "../../src/packages/index.js";
+import { extractPackage, PackageError, readPackage } from "../../src/packaging/index.js";
 import { EMPTY_WASM, handMadePackage, listTree, MINIMAL_MANIFEST, patchBytes, patchDeclaredSize, removeTemps, tempDir, writeTree } from "./support.js";
 
 afterEach(removeTemps);

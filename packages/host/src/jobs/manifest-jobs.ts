@@ -1,5 +1,5 @@
 import type { Manifest } from "@goatkit/sdk";
-import type { JobRegistry } from "../services/job-registry.js";
+import type { JobRegistry } from "./job-registry.js";
 
 /**
  * Keeps the job registry in step with a plugin's manifest: its jobs are known at discovery

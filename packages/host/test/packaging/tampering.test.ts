@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
-import { extractPackage, packPlugin, PackageError, readPackage, type PackResult } from "../../src/packages/index.js";
+import { extractPackage, packPlugin, PackageError, readPackage, type PackResult } from "../../src/packaging/index.js";
 import { kitchenSinkFolder, listTree, removeTemps, rezip, tempDir } from "./support.js";
 
 const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");

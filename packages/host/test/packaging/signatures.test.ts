@@ -15,7 +15,7 @@ import {
   signPackage,
   type GeneratedKeyPair,
   type PackResult,
-} from "../../src/packages/index.js";
+} from "../../src/packaging/index.js";
 import { kitchenSinkFolder, listTree, removeTemps, rezip, tempDir } from "./support.js";
 
 let publisher: GeneratedKeyPair;

@@ -3,7 +3,7 @@ import { LOG_LEVELS, type CapabilityPermission, type HostFunctionName, type LogL
 import { inspectStatement, type StatementInfo } from "../services/database/sql-statement.js";
 import { PLATFORM_TABLES } from "../state/platform-schema.js";
 import { HttpDeniedError, HttpLimitError } from "../services/http/fetch-http.js";
-import { nextRunOf } from "../services/job-registry.js";
+import { nextRunOf } from "../jobs/job-registry.js";
 import type { EmailAttachment, ExecResult, HttpResponseSpec, MaybePromise, PluginDatabase, Row } from "../services/types.js";
 import type { HostCallLimits, HostCallName, HostServices } from "./host-services.js";
 import { DatabasePermissionError } from "../services/database/database-permission-error.js";

@@ -1,7 +1,7 @@
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { localeChain, parseTranslationBundle, Translations } from "../../src/packages/index.js";
+import { localeChain, parseTranslationBundle, Translations } from "../../src/packaging/index.js";
 import { removeTemps, tempDir, writeTree } from "./support.js";
 
 afterEach(removeTemps);

@@ -1,7 +1,7 @@
 import { symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { contentTypeOf, resolveStaticFile } from "../../src/packages/index.js";
+import { contentTypeOf, resolveStaticFile } from "../../src/packaging/index.js";
 import { removeTemps, tempDir, writeTree } from "./support.js";
 
 let root: string;

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { unzipSync, zipSync, type ZipOptions } from "fflate";
-import { createIntegrity } from "../../src/packages/index.js";
+import { createIntegrity } from "../../src/packaging/index.js";
 
 /** The AssemblyScript fixture: manifest.json (module at build/plugin.wasm) and its built module. */
 export const FIXTURE_DIR = new URL("../../../../fixtures/as-kitchen-sink/", import.meta.url).pathname;

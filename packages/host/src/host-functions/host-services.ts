@@ -1,6 +1,6 @@
 import type { HostFunctionName } from "@goatkit/sdk";
 import type { GrpcProcessSettings } from "../runtime/grpc/process-user.js";
-import type { JobRegistry } from "../services/job-registry.js";
+import type { JobRegistry } from "../jobs/job-registry.js";
 import type { LogStore } from "../services/log-store.js";
 import type { CacheService, DatabaseService, HttpService, MailService } from "../services/types.js";
 import type { ErrorEnvelope } from "./host-call-error.js";

@@ -2,7 +2,7 @@ import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHost } from "../../src/index.js";
-import { discoverNpmPlugins, extractPackage, packPlugin, PackageError, resolveNpmPlugin } from "../../src/packages/index.js";
+import { discoverNpmPlugins, extractPackage, packPlugin, PackageError, resolveNpmPlugin } from "../../src/packaging/index.js";
 import { EMPTY_WASM, FIXTURE_DIR, kitchenSinkFolder, removeTemps, tempDir, writeTree } from "./support.js";
 
 afterEach(removeTemps);

@@ -1,10 +1,10 @@
 import type { Manifest } from "@goatkit/sdk";
-import type { SignatureCheck } from "../packages/verify.js";
+import type { SignatureCheck } from "../packaging/verify.js";
 import type { GoatflowDiscoveryContext, GoatflowFormat } from "./goatflow-source.js";
 
 /**
  * Where plugins come from. `folder` is a directory of plugin folders (folder-source.ts);
- * `zip` and `npm` are packages (src/packages/), which extract to a folder the host can load;
+ * `zip` and `npm` are packages (src/packaging/), which extract to a folder the host can load;
  * `host` is a plugin already loaded into the Host that the manager adopted.
  */
 export type PluginSourceKind = "folder" | "zip" | "npm" | "host";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pointManifestAtPackageWasm } from "../../src/packages/manifest-rewrite.js";
+import { pointManifestAtPackageWasm } from "../../src/packaging/manifest-rewrite.js";
 
 describe("pointing a packed manifest at plugin.wasm", () => {
   it("JSON: replaces wasm in place and removes build wherever it is, leaving other text alone", () => {

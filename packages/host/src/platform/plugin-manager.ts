@@ -16,7 +16,7 @@ import { InFlightCalls } from "./in-flight-calls.js";
 import { KeyedLock } from "./keyed-lock.js";
 import { ManagerEvents, type ManagerEventBody, type ManagerEventOf, type ManagerEventType, type UnloadReason } from "./manager-events.js";
 import { defaultMemoryEstimate, estimatePluginMemory, type MemoryEstimator } from "./memory-estimate.js";
-import { syncManifestJobs } from "./manifest-jobs.js";
+import { syncManifestJobs } from "../jobs/manifest-jobs.js";
 import { pluginInfo, type PluginInfo, type PluginStatus } from "./plugin-info.js";
 import { PluginManagerError } from "./plugin-manager-error.js";
 import { PluginMetrics } from "./plugin-metrics.js";

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { unzipSync } from "fflate";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHost } from "../../src/index.js";
-import { extractPackage, integrityDigest, packPlugin, PackageError, readPackage } from "../../src/packages/index.js";
+import { extractPackage, integrityDigest, packPlugin, PackageError, readPackage } from "../../src/packaging/index.js";
 import { FIXTURE_DIR, handMadePackage, kitchenSinkFolder, listTree, readTree, removeTemps, tempDir, writeTree } from "./support.js";
 
 afterEach(removeTemps);
