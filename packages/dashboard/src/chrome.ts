@@ -79,8 +79,9 @@ function setCount(view: ViewName, n: number | "", alert?: boolean, title?: strin
   el.classList.toggle("alert", !!alert);
 }
 
+/** A view this page has: the help desk only where the host serves it (the body's data-demo-desk). */
 function isView(name: string): name is ViewName {
-  return Object.prototype.hasOwnProperty.call(VIEWS, name);
+  return Object.prototype.hasOwnProperty.call(VIEWS, name) && (name !== "tickets" || document.body.dataset.demoDesk !== undefined);
 }
 
 export function route(): void {
