@@ -11,8 +11,6 @@ export const DASHBOARD_ASSETS_PATH = "/dashboard/assets/";
 
 /** The dashboard's built files (packages/dashboard), as named by its Vite manifest. */
 export interface DashboardAssets {
-  /** The folder holding `assets/` and Vite's `manifest.json`. */
-  dir: string;
   /** URL paths of the page's module script, its stylesheets, and the widget frames' sizing script. */
   script: string;
   styles: string[];
@@ -30,13 +28,15 @@ const CANDIDATE_DIRS = [new URL("./dashboard/", import.meta.url), new URL("../..
 const MANIFEST = "manifest.json";
 const BUILD_FIX = "build the dashboard with the host: pnpm build at the repository's root (or pnpm --filter @goatkit/dashboard build, then pnpm --filter @goatkit/host build)";
 
-let found: DashboardAssets | undefined;
+let foundDir: string | undefined;
 
-/** The dashboard's assets, read once; E_NOT_BUILT when this host was built without them. */
+/**
+ * The dashboard's assets; E_NOT_BUILT when this host was built without them. The small manifest
+ * is read for each page, so a page after a rebuild (`pnpm --filter @goatkit/dashboard dev`) names
+ * the new files.
+ */
 export function dashboardAssets(): DashboardAssets {
-  if (found) return found;
-  const dir = CANDIDATE_DIRS.map((url) => fileURLToPath(url)).find((candidate) => existsSync(join(candidate, MANIFEST)));
-  if (!dir) throw new GoatKitError("E_NOT_BUILT", `the dashboard's assets are missing (no dashboard/${MANIFEST} beside @goatkit/host's dist); ${BUILD_FIX}`, { fix: BUILD_FIX });
+  const dir = assetsDir();
   const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), "utf8")) as Record<string, ViteManifestEntry>;
   const entry = (source: string): ViteManifestEntry => {
     const value = manifest[source];
@@ -44,13 +44,17 @@ export function dashboardAssets(): DashboardAssets {
     return value;
   };
   const main = entry("src/main.ts");
-  found = {
-    dir,
+  return {
     script: "/dashboard/" + main.file,
     styles: (main.css ?? []).map((file) => "/dashboard/" + file),
     widgetScript: "/dashboard/" + entry("src/widget-frame/size.ts").file,
   };
-  return found;
+}
+
+function assetsDir(): string {
+  foundDir ??= CANDIDATE_DIRS.map((url) => fileURLToPath(url)).find((candidate) => existsSync(join(candidate, MANIFEST)));
+  if (!foundDir) throw new GoatKitError("E_NOT_BUILT", `the dashboard's assets are missing (no dashboard/${MANIFEST} beside @goatkit/host's dist); ${BUILD_FIX}`, { fix: BUILD_FIX });
+  return foundDir;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -70,7 +74,7 @@ export function dashboardAssetsApi(): Hono<AppEnv> {
     const type = CONTENT_TYPES[extname(file)];
     // Plain names only: nothing outside the assets folder is reachable.
     if (!type || !/^[\w.-]+$/.test(file) || file.startsWith(".")) return next();
-    const body = await readFile(join(dashboardAssets().dir, "assets", file)).catch(() => null);
+    const body = await readFile(join(assetsDir(), "assets", file)).catch(() => null);
     if (!body) return next();
     return c.body(new Uint8Array(body), 200, {
       "content-type": type,
