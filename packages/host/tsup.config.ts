@@ -1,4 +1,16 @@
+import { cp, stat } from "node:fs/promises";
 import { defineConfig } from "tsup";
+
+// The dashboard (packages/dashboard, a devDependency so that it builds first) ships inside the
+// host's dist, so the published package serves it with nothing else installed.
+const DASHBOARD_BUILD = new URL("../dashboard/dist/", import.meta.url);
+const DASHBOARD_TARGET = new URL("./dist/dashboard/", import.meta.url);
+
+async function copyDashboard(): Promise<void> {
+  const built = await stat(new URL("manifest.json", DASHBOARD_BUILD)).catch(() => null);
+  if (!built) throw new Error("packages/dashboard is not built: run pnpm build at the repository's root, or pnpm --filter @goatkit/dashboard build first");
+  await cp(DASHBOARD_BUILD, DASHBOARD_TARGET, { recursive: true });
+}
 
 export default defineConfig({
   // Worker threads start from a file: each worker script is its own entry.
@@ -13,4 +25,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: "node20",
+  onSuccess: copyDashboard,
 });

@@ -69,6 +69,7 @@ export { startServer, type ServerOptions, type ServerTimeouts, type RunningServe
 export { TemplateEngine, type TemplateEngineOptions, type RenderOptions } from "./templates/template-engine.js";
 export { TemplateError, type TemplateErrorCode } from "./templates/template-error.js";
 export type { TokenUser } from "./http/auth.js";
+export type { PluginListAnswer, SessionAnswer, CapabilityAnswer, WidgetAnswer, MenuItemAnswer, DeskTicket, DeskTicketsAnswer, DeskSaveAnswer } from "./dashboard/admin-answers.js";
 export { ClusterCoordinator } from "./cluster/cluster-coordinator.js";
 export { clusterOptionsFromEnv, CLUSTER_ENV_VARS, type ClusterOptions } from "./cluster/cluster-options.js";
 export type { ClusterEvent, ClusterEventListener } from "./cluster/cluster-events.js";

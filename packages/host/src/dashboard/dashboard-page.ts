@@ -1,9 +1,8 @@
-import { DASHBOARD_SCRIPT } from "./dashboard-script.js";
-import { DASHBOARD_STYLES, WIDGET_FRAME_STYLES } from "./dashboard-styles.js";
+import type { DashboardAssets } from "./dashboard-assets.js";
 
 export interface DashboardPageOptions {
-  /** The CSP nonce the page's script carries (a fresh one per response). */
-  nonce: string;
+  /** The built script and styles the page loads (dashboardAssets()). */
+  assets: DashboardAssets;
   title?: string;
   /** Show the demo help desk view (the server serves `/api/demo`). */
   demoDesk?: boolean;
@@ -20,10 +19,12 @@ const NAV: Array<[view: string, label: string, iconPath: string]> = [
 ];
 
 /**
- * The admin dashboard (seed 004's "Admin UI"): one self-contained HTML page, styles and script
- * inline, nothing fetched from elsewhere. It signs in with an admin bearer token (typed in, or
+ * The admin dashboard's page (seed 004's "Admin UI"): the host's HTML, with the script and
+ * styles of packages/dashboard served from this host (`/dashboard/assets/`), nothing fetched
+ * from elsewhere and no inline script. It signs in with an admin bearer token (typed in, or
  * given once as `/#token=...`), exchanged for an HttpOnly session cookie, and does everything
  * through the admin API. Plugin pages it opens get a capability for their plugin, never the token.
+ * Settings the script needs travel in data- attributes of the body.
  */
 export function dashboardPage(options: DashboardPageOptions): string {
   const title = escapeText(options.title ?? "GoatKit Host");
@@ -39,9 +40,10 @@ export function dashboardPage(options: DashboardPageOptions): string {
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>${title}</title>
-<style>${DASHBOARD_STYLES}</style>
+${options.assets.styles.map((href) => `<link rel="stylesheet" href="${escapeText(href)}">`).join("\n")}
+<script type="module" src="${escapeText(options.assets.script)}"></script>
 </head>
-<body>
+<body data-widget-script="${escapeText(options.assets.widgetScript)}"${options.demoDesk ? " data-demo-desk" : ""}>
 <div class="app">
   <aside class="sidebar">
     <div class="brand">
@@ -82,8 +84,6 @@ export function dashboardPage(options: DashboardPageOptions): string {
   </div>
 </div>
 <div class="toasts" id="toasts"></div>
-<template id="widget-frame-head"><style>${WIDGET_FRAME_STYLES}</style></template>
-<script nonce="${options.nonce}">${DASHBOARD_SCRIPT}</script>
 </body>
 </html>`;
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { dashboardAssets, dashboardAssetsApi } from "../dashboard/dashboard-assets.js";
 import { dashboardPage } from "../dashboard/dashboard-page.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { MANAGER_LOG, type PluginManager } from "../platform/plugin-manager.js";
@@ -35,6 +35,9 @@ export interface AppParts {
   demoDesk: boolean;
 }
 
+/** The dashboard page's policy; its script and styles are files of this host. */
+export const DASHBOARD_CONTENT_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
 export function createApp(parts: AppParts): Hono<AppEnv> {
   const { manager, scheduler, auth, sessions, capabilities, streams, maxBodyBytes } = parts;
@@ -59,15 +62,16 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
 
   if (parts.dashboard) {
     const page = (c: Context<AppEnv>) => {
-      // A fresh nonce per page: only the page's own script runs, not scripts or inline
-      // handlers that plugin widget HTML might carry.
-      const nonce = randomBytes(16).toString("base64");
-      c.header("content-security-policy", `default-src 'self'; script-src 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
+      // Scripts only from this host's own files (the dashboard's, under /dashboard/assets/): no
+      // inline script runs, so neither do scripts or inline handlers that plugin widget HTML
+      // carries into the frames that inherit this policy.
+      c.header("content-security-policy", DASHBOARD_CONTENT_POLICY);
       c.header("cache-control", "no-store");
-      return c.html(dashboardPage({ nonce, demoDesk: parts.demoDesk }));
+      return c.html(dashboardPage({ assets: dashboardAssets(), demoDesk: parts.demoDesk }));
     };
     app.get("/", page);
     app.get("/dashboard", page);
+    app.route("/", dashboardAssetsApi());
   }
 
   app.get("/api/health", (c) => c.json({ status: "ok", plugins: manager.list().length }));

@@ -193,4 +193,15 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, "dashboard-logs.png"), fullPage: false });
     expect(pageErrors).toEqual([]);
   });
+
+  it("fits each widget's frame to its content with the frame script the host serves", async () => {
+    await page.click('a[data-view="widgets"]');
+    await page.click('.tabs button[data-location="agent_home"]');
+    // The frame inherits the page's script-src 'self': its sizing script is a file of the host.
+    await page.waitForFunction(() => document.querySelector<HTMLIFrameElement>('.gk-widget[data-widget="open-tickets"] iframe')?.style.height.endsWith("px"));
+    const height = await page.$eval('.gk-widget[data-widget="open-tickets"] iframe', (frame) => parseInt((frame as HTMLIFrameElement).style.height, 10));
+    expect(height).toBeGreaterThan(0);
+    expect(refused.filter((message) => message.includes("widget-size"))).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
 });
