@@ -65,9 +65,10 @@ function widgetSection(w: WidgetAnswer): HTMLElement {
 // its position: fixed and its forms stay inside the frame. Without allow-same-origin the frame
 // has an opaque origin: its requests to the host carry no session cookie, and this page's DOM
 // is out of its reach. The frame inherits this page's Content-Security-Policy (script-src
-// 'self'), so the one script that runs in it is the sizing script the host serves with the
-// page's own assets (named in the page's data-widget-script); the widget's inline scripts and
-// handlers are refused.
+// 'self'), and its own meta policy adds a nonce made for that frame alone: both must allow a
+// script, so the one script that runs in it is the sizing script the host serves with the page's
+// own assets (named in the page's data-widget-script). The widget's inline scripts, handlers and
+// scripts from the host (a plugin's static files, this page's assets) are refused.
 const SIZE_SCRIPT_URL = new URL(document.body.dataset.widgetScript ?? "", location.href).href;
 
 export function listenForWidgetSizes(): void {
@@ -91,16 +92,27 @@ function fillWidget(body: HTMLElement, w: WidgetAnswer): void {
   const frame = h("iframe", { class: "gk-widget__frame", title: w.title, sandbox: "allow-scripts allow-popups allow-popups-to-escape-sandbox", referrerpolicy: "no-referrer" });
   // The sizing script comes before the widget's HTML, which cannot reach back into the head. It
   // is a classic script: a module script from the frame's opaque origin would need CORS.
+  const nonce = frameNonce();
   frame.srcdoc =
-    '<!doctype html><html><head><meta charset="utf-8"><base target="_blank"><style>' +
+    '<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="script-src \'nonce-' +
+    nonce +
+    "'; object-src 'none'\"><base target=\"_blank\"><style>" +
     WIDGET_FRAME_STYLES +
-    '</style><script src="' +
+    '</style><script nonce="' +
+    nonce +
+    '" src="' +
     escapeAttribute(SIZE_SCRIPT_URL) +
     '"></' +
     "script></head><body>" +
     w.html +
     "</body></html>";
   body.appendChild(frame);
+}
+
+/** A fresh nonce per frame; the widget's HTML is written after it and cannot learn it. */
+function frameNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function escapeAttribute(text: string): string {

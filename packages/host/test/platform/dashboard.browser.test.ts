@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chromiumAvailable, openChromium, type OpenChromium, type Page } from "@goatkit/browser-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,11 +45,14 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
         echo: { echo: true },
         w_open: { text: '<div class="grid grid-cols-3 gap-4"><div class="stat"><div class="stat-title">Open</div><div class="stat-value">42</div></div><div class="stat"><div class="stat-title">Pending</div><div class="stat-value">7</div></div><div class="stat"><div class="stat-title">Closed today</div><div class="stat-value">18</div></div></div>' },
         w_sla: { text: '<div class="stat"><div class="stat-title">Breached this week</div><div class="stat-value">3</div></div>' },
-        w_hostile: { text: '<p>markup only</p><img src="/no-such-image.png" onerror="window.__pwned = true"><script>window.__pwned = true</script>' },
+        w_hostile: { text: '<p>markup only</p><img src="/no-such-image.png" onerror="window.__pwned = true"><script>window.__pwned = true</script><script src="/api/plugins/ticket-stats/static/pwn.js"></script>' },
         rollup: { text: '{"rolled_up":318}' },
         after_save: { text: "{}" },
       }),
     );
+    // A script the plugin serves itself: the widget's frame must refuse it too.
+    await mkdir(join(plugins.dir, "ticket-stats", "static"), { recursive: true });
+    await writeFile(join(plugins.dir, "ticket-stats", "static", "pwn.js"), "window.__pwned = true;\n");
     await writePlugin(
       plugins.dir,
       "faq",
@@ -127,6 +130,8 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
     const hostile = await (await page.$('.gk-widget[data-widget="hostile"] iframe'))!.contentFrame();
     expect(await hostile!.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
     expect(refused.some((m) => m.includes("Content Security Policy"))).toBe(true);
+    expect(refused.some((m) => m.includes("/static/pwn.js"))).toBe(true);
+    expect((await platform.fetch("/api/plugins/ticket-stats/static/pwn.js")).status).toBe(200);
     await page.click('.tabs button[data-location="admin_home"]');
     await page.locator(".empty-state").waitFor();
     expect(await page.locator(".gk-widget").count()).toBe(0);
