@@ -29,7 +29,7 @@ interface WasmFrame {
   offset: number;
 }
 
-/** The `[func, offset]` pairs the host logs with an abort or trap (`wasm_frames`), else none. */
+/** The frames (`{ func, offset }`) the host logs with an abort or trap (`wasm_frames`), else none. */
 export function wasmFramesOf(value: unknown): WasmFrame[] {
   if (!Array.isArray(value)) return [];
   return value.filter((f): f is WasmFrame => typeof f?.func === "number" && typeof f?.offset === "number");
@@ -49,17 +49,20 @@ export function mapWasmFrames(message: string, frames: WasmFrame[], modulePath: 
   let segments: { offset: number; source: string; line: number; column: number }[];
   let bodies: { start: number; end: number }[];
   try {
-    const raw = JSON.parse(readFileSync(`${modulePath}.map`, "utf8")) as { sources: string[] };
-    const map = new TraceMap(raw as never);
+    const text = readFileSync(`${modulePath}.map`, "utf8");
+    const { sources } = JSON.parse(text) as { sources: string[] };
+    // Only asc's maps (their sources include the standard library's): a TypeScript plugin's map is its bundle's.
+    if (!sources.some((source) => source.startsWith("~lib/"))) return message;
     // A WebAssembly source map has one line; its columns are byte offsets in the module.
-    segments = (decodedMappings(map)[0] ?? []).flatMap((s) => (s.length >= 4 ? [{ offset: s[0], source: raw.sources[s[1]!] ?? "", line: s[2]! + 1, column: s[3]! + 1 }] : []));
+    segments = (decodedMappings(new TraceMap(text))[0] ?? []).flatMap((s) => (s.length >= 4 ? [{ offset: s[0], source: sources[s[1]!] ?? "", line: s[2]! + 1, column: s[3]! + 1 }] : []));
     bodies = functionBodies(readFileSync(modulePath));
   } catch {
     return message;
   }
   for (const frame of frames) {
     const body = bodies[frame.func];
-    if (body === undefined) continue;
+    // A frame outside its function's body is of another build of the module than this one.
+    if (body === undefined || frame.offset < body.start || frame.offset > body.end) continue;
     const author = segments.findLast((s) => s.offset >= body.start && s.offset <= frame.offset && !s.source.startsWith("~lib/"));
     if (author === undefined) continue;
     const at = `${author.source}:${author.line}:${author.column}`;
