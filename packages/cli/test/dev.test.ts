@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assemblyScriptTemplate } from "../src/templates/assemblyscript.js";
 import { gk, repo, waitFor, watManifest, watPlugin as plugin, writeWatPlugin } from "./support.js";
 
 // gk dev on the WAT plugin of support.ts: watch, rebuild, reload, and what it prints.
@@ -251,8 +252,12 @@ describe("gk dev with an AssemblyScript plugin whose handler aborts", () => {
         name: "aborter",
         version: "1.0.0",
         wasm: "build/plugin.wasm",
-        build: { command: "node", args: [asc, "assembly/index.ts", "--outFile", "build/plugin.wasm", "--runtime", "incremental"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" },
-        routes: [{ method: "GET", path: "/api/plugins/aborter/go", handler: "go" }],
+        // The scaffold's asc options (asconfig.json): optimised for size, with a source map.
+        build: { command: "node", args: [asc, "assembly/index.ts", "--outFile", "build/plugin.wasm", "--config", "asconfig.json"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" },
+        routes: [
+          { method: "GET", path: "/api/plugins/aborter/go", handler: "go" },
+          { method: "GET", path: "/api/plugins/aborter/pick", handler: "pick" },
+        ],
       }),
     );
     await writeFile(
@@ -273,8 +278,15 @@ export function go(reqPtr: u32, reqLen: u32): u64 {
   parseRequest(reqPtr, reqLen);
   return packJSON(new JSON.Obj().set("n", check(2)));
 }
+
+export function pick(reqPtr: u32, reqLen: u32): u64 {
+  const req = parseRequest(reqPtr, reqLen);
+  const picked: i32[] = [];
+  return packJSON(new JSON.Obj().set("n", picked[req.body.length + 5]));
+}
 `,
     );
+    await writeFile(join(dir, "asconfig.json"), assemblyScriptTemplate("aborter", { source: "registry", specs: {}, version: "0.0.0" })["asconfig.json"]!);
     dev = await startDev(dir, "aborter", 120_000);
   }, 150_000);
 
@@ -291,5 +303,16 @@ export function go(reqPtr: u32, reqLen: u32): u64 {
     const printed = dev.output.slice(before);
     expect(printed.match(/failed with/g), printed).toHaveLength(1);
     expect(printed).toMatch(/n is too big at assembly\/index\.ts:9:\d+/);
+  });
+
+  it("prints an index error of the standard library once, at the author's line rather than ~lib's", async () => {
+    const before = dev.output.length;
+    expect((await fetch(`${dev.url}/api/plugins/aborter/pick`)).status).toBe(500);
+    await waitFor(() => (dev.output.slice(before).includes("gk dev: aborter: pick failed with E_TRAP") ? true : undefined), 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const printed = dev.output.slice(before);
+    expect(printed.match(/failed with/g), printed).toHaveLength(1);
+    expect(printed).toMatch(/^gk dev: aborter: pick failed with E_TRAP: pick aborted: Index out of range at assembly\/index\.ts:21:\d+$/m);
+    expect(printed).not.toContain("~lib/");
   });
 });

@@ -214,6 +214,26 @@ async function devServes(command: string, cwd: string, lang: "as" | "ts"): Promi
     await writeFile(source, (await readFile(source, "utf8")).replace("</li>", " tickets</li>"));
     await waitFor(async () => (/^<ul class="ticket-counts">(<li>[a-z ]+: \d+ tickets<\/li>)+<\/ul>$/.test(await widget()) ? true : undefined), 180_000, () => `the edit to be served:\n${output}`);
     expect(output).toContain("gk dev: reloaded ticket-notes 0.1.0");
+
+    // A runtime error in the author's code: printed once, at the author's file and line (an
+    // AssemblyScript index error aborts in the standard library, ~lib/array.ts).
+    const edited = await readFile(source, "utf8");
+    const broken =
+      lang === "ts"
+        ? edited.replace("render_widget() {\n", 'render_widget() {\n      const none: string[] = [];\n      if (none.length === 0) throw new Error("no counts");\n')
+        : edited.replace("export function render_widget(reqPtr: u32, reqLen: u32): u64 {\n  parseRequest(reqPtr, reqLen);\n", "$&  const none: i32[] = [];\n  if (none[<i32>reqLen] > 0) return html(\"\");\n");
+    expect(broken).not.toBe(edited);
+    const line = broken.split("\n").findIndex((l) => l.includes("none.length === 0") || l.includes("none[<i32>reqLen]")) + 1;
+    const reloads = output.split("gk dev: reloaded").length;
+    await writeFile(source, broken);
+    await waitFor(() => (output.split("gk dev: reloaded").length > reloads ? true : undefined), 180_000, () => `the broken widget to be served:\n${output}`);
+    const before = output.length;
+    await widget();
+    await waitFor(() => (/failed with/.test(output.slice(before)) ? true : undefined), 30_000, () => `the error to be printed:\n${output}`);
+    await new Promise((r) => setTimeout(r, 500));
+    const printed = output.slice(before);
+    expect(printed.match(/failed with/g), printed).toHaveLength(1);
+    expect(printed, printed).toMatch(lang === "ts" ? new RegExp(`no counts[\\s\\S]*src/index\\.ts:${line}:\\d+`) : new RegExp(`Index out of range at assembly/index\\.ts:${line}:\\d+`));
   } finally {
     const closed = new Promise((r) => child.once("close", r));
     process.kill(-child.pid!, "SIGTERM");

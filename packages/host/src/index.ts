@@ -4,7 +4,7 @@ export { Plugin, DEFAULT_LIMITS, type LoadOptions, type PluginDefaults, type Res
 export { DEFAULT_LIMIT_CEILINGS, checkLimitCeilings, type PluginLimits } from "./plugin/limit-ceilings.js";
 export type { PluginRequest, PluginUser, JobInfo, RequestInput } from "./plugin/request.js";
 export type { PluginResponse } from "./plugin/response.js";
-export { PluginCallError, type PluginErrorCode } from "./runtime/plugin-call-error.js";
+export { PluginCallError, type PluginErrorCode, type WasmFrame } from "./runtime/plugin-call-error.js";
 export { detectBinding, type Binding } from "./runtime/detect-binding.js";
 export { inspectModule, type ModuleInfo, type ModuleImport } from "./runtime/module-info.js";
 export type { MemoryLimits } from "./runtime/memory-cap.js";

@@ -54,6 +54,25 @@ describe("core ABI failures become clear errors, never a host crash", () => {
     expect(next.body).toBe('{"na');
   });
 
+  it("logs the guest's frames of an abort, innermost first, for a source map to name the caller's line", async () => {
+    // Function indices: the abort import 0, gk_alloc 1, gk_register 2, ok 3, $check 4, fail 5.
+    const abort = `(import "env" "abort" (func $abort (param i32 i32 i32 i32)))`;
+    await load(
+      module(
+        `(func $check (call $abort (i32.const 0) (i32.const 0) (i32.const 114) (i32.const 42)))
+         (func (export "fail") (param i32 i32) (result i64) (call $check) (i64.const 0))`,
+        abort,
+      ),
+    );
+    const res = await host.call("faulty", "fail");
+    expect(res.error?.code).toBe("E_TRAP");
+    expect(res.error?.message).toBe("fail aborted: abort at ?:114:42");
+    const entry = host.logs.list("faulty", "error").find((e) => e.message.startsWith("fail: "));
+    const frames = entry?.fields.wasm_frames as { func: number; offset: number }[];
+    expect(frames.map((f) => f.func)).toEqual([4, 5]);
+    expect(frames[0]!.offset).toBeGreaterThan(0);
+  });
+
   it("refuses a handler the module does not export", async () => {
     await load(module(""));
     const res = await host.call("faulty", "missing");

@@ -6,7 +6,7 @@ import { loadManifest } from "@goatkit/sdk";
 import { EXIT, GkError } from "../errors.js";
 import { buildPlugin } from "./plugin/build.js";
 import { globToRegExp } from "./plugin/fresh-build.js";
-import { mapStack } from "./source-map.js";
+import { mapStack, mapWasmFrames, wasmFramesOf } from "./source-map.js";
 import { assertPortFree, startHost, type StartedHost } from "./start.js";
 
 // Folders whose changes are never sources.
@@ -46,6 +46,7 @@ export const devCommand = defineCommand({
     // E_TIMEOUT, E_PERMISSION_DENIED, ...) would otherwise show only on the dashboard's log page.
     // A TypeScript handler's throw is logged by the plugin first, with the stack; the host's line
     // of the failed call follows: the two are printed as one, the stack in the author's files.
+    // An AssemblyScript abort names the author's line, also when the standard library aborted.
     // A permission denial (logged as a warning: the plugin may handle it) gets a line of its own,
     // which names the permission or allowed host to add; the failed call that may follow refers to it.
     let stack = "";
@@ -63,6 +64,8 @@ export const devCommand = defineCommand({
       else if (typeof handler === "string") {
         let message = entry.message.startsWith(`${handler}: `) ? entry.message.slice(handler.length + 2) : entry.message;
         if (denial !== "" && message.includes(denial)) message = message.replace(denial, "the permission denial above");
+        // An AssemblyScript abort or trap: the author's line from the guest's frames.
+        message = mapWasmFrames(message, wasmFramesOf(entry.fields.wasm_frames), output);
         denial = "";
         // V8 and QuickJS stacks start with the message; SpiderMonkey's (a component's) with a frame.
         const trace = stack === "" ? "" : `\n${stack.replace(/^(?!\S*@\S+:\d+:\d+\n)\S.*\n/, "").trimEnd()}`;

@@ -26,7 +26,8 @@ export function assemblyScriptTemplate(name: string, deps: GoatKitDependencies):
       null,
       2,
     )}\n`,
-    "asconfig.json": `${JSON.stringify({ options: { runtime: "incremental", optimizeLevel: 0, shrinkLevel: 2, noAssert: false, exportRuntime: false } }, null, 2)}\n`,
+    // sourceMap: build/plugin.wasm.map, beside the module (not packed), names the line of an abort in gk dev.
+    "asconfig.json": `${JSON.stringify({ options: { runtime: "incremental", optimizeLevel: 0, shrinkLevel: 2, noAssert: false, exportRuntime: false, sourceMap: true } }, null, 2)}\n`,
     "manifest.json": pluginManifest(name, {
       build: { command: "asc", args: ["assembly/index.ts", "--outFile", "build/plugin.wasm", "--config", "asconfig.json"], watch: ["assembly/**/*.ts"], output: "build/plugin.wasm" },
     }),

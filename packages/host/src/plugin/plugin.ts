@@ -266,7 +266,9 @@ export class Plugin {
   }
 
   #fail(handler: string, error: PluginCallError): PluginResponse {
-    this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code, handler });
+    // The frames let `gk dev` name the author's line of an abort in the standard library.
+    const frames = error.wasmFrames.length > 0 ? { wasm_frames: error.wasmFrames } : {};
+    this.services.logs.write(this.name, "error", `${handler}: ${error.message}`, { code: error.code, handler, ...frames });
     return errorResponseOf(error);
   }
 }

@@ -4,7 +4,7 @@ import { GoatKitError, messageOf } from "../errors.js";
 import type { GuestHostCalls } from "../host-functions/host-calls.js";
 import type { MaybePromise } from "../services/types.js";
 import { goatflowArgs, goatflowImports, goatflowResult, GuestExit, type GoatflowCall, type GoatflowGuest } from "./goatflow-abi.js";
-import { PluginCallError } from "./plugin-call-error.js";
+import { PluginCallError, wasmFramesOf, type WasmFrame } from "./plugin-call-error.js";
 
 export interface CoreAbiOptions {
   /** Largest result a handler may return, in bytes. */
@@ -22,9 +22,25 @@ const KNOWN_HOST_IMPORTS = new Set<string>(HOST_FUNCTIONS.map((f) => f.name));
 /** Thrown inside an import to end the call with a trap-like error (AssemblyScript `abort`). */
 /** The guest called `abort`; the call fails with E_TRAP. */
 class GuestAbort extends GoatKitError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Where the guest called abort: the standard library's own checks name ~lib files, the caller's line is in these. */
+    readonly wasmFrames: WasmFrame[] = [],
+  ) {
     super("E_TRAP", message);
     this.name = "GuestAbort";
+  }
+}
+
+/** The guest's frames below the current import call (it runs on the guest's stack). */
+function guestFrames(): WasmFrame[] {
+  const limit = Error.stackTraceLimit;
+  // Deep enough for the author's frame below the standard library's and the SDK's.
+  Error.stackTraceLimit = 64;
+  try {
+    return wasmFramesOf(new Error().stack);
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -178,9 +194,10 @@ export class CoreAbiInstance implements GoatflowGuest {
     } catch (error) {
       if (error instanceof PluginCallError) throw error;
       this.broken = true;
-      if (error instanceof GuestAbort || error instanceof GuestExit) throw new PluginCallError("E_TRAP", `${what} aborted: ${error.message}`, { cause: error });
+      if (error instanceof GuestAbort) throw new PluginCallError("E_TRAP", `${what} aborted: ${error.message}`, { cause: error, wasmFrames: error.wasmFrames });
+      if (error instanceof GuestExit) throw new PluginCallError("E_TRAP", `${what} aborted: ${error.message}`, { cause: error });
       if (error instanceof WebAssembly.RuntimeError || error instanceof RangeError) {
-        throw new PluginCallError("E_TRAP", `${what} trapped: ${error.message}`, { cause: error });
+        throw new PluginCallError("E_TRAP", `${what} trapped: ${error.message}`, { cause: error, wasmFrames: wasmFramesOf(error.stack) });
       }
       throw new PluginCallError("E_TRAP", `${what} failed: ${messageOf(error)}`, { cause: error });
     }
@@ -297,7 +314,7 @@ function assemblyScriptEnv(calls: GuestHostCalls, options: CoreAbiOptions, insta
   };
   return {
     abort: (msg: number, file: number, line: number, col: number) => {
-      throw new GuestAbort(`${asString(msg) || "abort"} at ${asString(file) || "?"}:${line}:${col}`);
+      throw new GuestAbort(`${asString(msg) || "abort"} at ${asString(file) || "?"}:${line}:${col}`, guestFrames());
     },
     trace: (msg: number, n: number, ...args: number[]) => {
       calls.log("debug", `trace: ${asString(msg)}${n > 0 ? ` ${args.slice(0, n).join(", ")}` : ""}`, "");

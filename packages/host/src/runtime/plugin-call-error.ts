@@ -19,14 +19,40 @@ export type PluginErrorCode =
   | "E_PLUGIN_DISABLED"
   | "E_UNAVAILABLE";
 
+/**
+ * A frame of the guest's WebAssembly call stack: the function's index in the module and the
+ * byte offset of the instruction in the module (V8's `wasm-function[12]:0x4a2f`), which a
+ * WebAssembly source map maps to a source line.
+ */
+export interface WasmFrame {
+  func: number;
+  offset: number;
+}
+
+export interface PluginCallErrorOptions extends GoatKitErrorOptions {
+  /** Where the guest was when it aborted or trapped, innermost frame first. */
+  wasmFrames?: WasmFrame[] | undefined;
+}
+
 /** A call or load failed in a way the plugin did not answer itself. */
 export class PluginCallError extends GoatKitError {
   declare readonly code: PluginErrorCode;
+  /** The guest's WebAssembly frames at an abort or trap (empty when unknown). */
+  readonly wasmFrames: WasmFrame[];
 
-  constructor(code: PluginErrorCode, message: string, options?: GoatKitErrorOptions) {
+  constructor(code: PluginErrorCode, message: string, options?: PluginCallErrorOptions) {
     super(code, message, options);
     this.name = "PluginCallError";
+    this.wasmFrames = options?.wasmFrames ?? [];
   }
+}
+
+/**
+ * The WebAssembly frames of a V8 stack (`at wasm://wasm/8eb67dd2:wasm-function[23]:0xcb5`),
+ * innermost first; the JavaScript frames around them are left out.
+ */
+export function wasmFramesOf(stack: string | undefined): WasmFrame[] {
+  return [...(stack ?? "").matchAll(/wasm-function\[(\d+)\]:0x([0-9a-f]+)/g)].map((m) => ({ func: Number(m[1]), offset: parseInt(m[2]!, 16) }));
 }
 
 /** Refuses a module built for another ABI major version (docs/abi.md, Versioning). */

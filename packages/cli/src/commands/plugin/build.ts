@@ -168,7 +168,8 @@ function buildPlanFor(dir: string, manifest: ResolvedManifest): BuildPlan {
   if (manifest.build) return { kind: "command", argv: [manifest.build.command, ...(manifest.build.args ?? [])] };
   if (existsSync(join(dir, "assembly/index.ts"))) {
     // --no-install: a missing asc must not make npx fetch whatever package is named "asc".
-    return { kind: "command", argv: ["npx", "--no-install", "asc", "assembly/index.ts", "--outFile", manifest.wasm ?? "plugin.wasm", "--optimize", "--shrinkLevel", "2"] };
+    // --sourceMap: the map beside the module lets gk dev name the author's line of an abort.
+    return { kind: "command", argv: ["npx", "--no-install", "asc", "assembly/index.ts", "--outFile", manifest.wasm ?? "plugin.wasm", "--optimize", "--shrinkLevel", "2", "--sourceMap"] };
   }
   if (["src/index.ts", "src/index.js", "index.ts", "index.js"].some((f) => existsSync(join(dir, f)))) return { kind: "typescript" };
   throw new GkError(`${manifest.name}: nothing says how to build it; add a build section to the manifest (command, args, output), see docs/manifest.md`);

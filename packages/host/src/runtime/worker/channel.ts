@@ -9,6 +9,8 @@
  * it is writes.
  */
 
+import type { WasmFrame } from "../plugin-call-error.js";
+
 export const State = {
   /** The worker waits for a call. */
   Idle: 0,
@@ -135,5 +137,5 @@ export interface HostCallHeader {
 /** The host's reply: a JSON value, bytes in `raw`, nothing, or an error. */
 export type ReplyHeader = { ok: true; kind: "json"; value: unknown } | { ok: true; kind: "bytes" | "null" | "void" } | { ok: false; code: string; message: string };
 
-/** The outcome of a call. */
-export type DoneHeader = { ok: true; kind: "bytes" | "null" | "number"; value?: number } | { ok: false; code: string; message: string };
+/** The outcome of a call; a failed one keeps the guest's frames for source-mapping. */
+export type DoneHeader = { ok: true; kind: "bytes" | "null" | "number"; value?: number } | { ok: false; code: string; message: string; wasmFrames?: WasmFrame[] };

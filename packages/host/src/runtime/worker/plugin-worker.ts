@@ -77,7 +77,8 @@ async function serve(header: CallHeader, request: Uint8Array | null): Promise<vo
     }
   } catch (error) {
     const code = error instanceof PluginCallError ? error.code : "E_TRAP";
-    done({ ok: false, code, message: messageOf(error) });
+    const wasmFrames = error instanceof PluginCallError && error.wasmFrames.length > 0 ? { wasmFrames: error.wasmFrames } : {};
+    done({ ok: false, code, message: messageOf(error), ...wasmFrames });
   }
 }
 

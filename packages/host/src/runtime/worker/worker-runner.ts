@@ -123,7 +123,7 @@ export class WorkerRunner implements PluginRunner {
       });
       slot.channel.signal(State.Idle);
       const done = outcome.header;
-      if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message);
+      if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message, { wasmFrames: done.wasmFrames });
       return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
     } finally {
       this.#release(slot);
