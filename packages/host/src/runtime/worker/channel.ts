@@ -9,6 +9,8 @@
  * it is writes.
  */
 
+import type { HostCallName } from "../../host-functions/host-services.js";
+
 export const State = {
   /** The worker waits for a call. */
   Idle: 0,
@@ -34,10 +36,15 @@ export interface Frame<T> {
 export class Channel {
   readonly state: Int32Array;
   readonly #clock: Float64Array;
+  // Length-tracking views: they follow the buffer as it grows, so no call allocates new ones.
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.state = new Int32Array(buffer, 0, 2);
     this.#clock = new Float64Array(buffer, 8, 1);
+    this.#bytes = new Uint8Array(buffer);
+    this.#view = new DataView(buffer);
   }
 
   /**
@@ -57,28 +64,41 @@ export class Channel {
     return new Channel(new SharedArrayBuffer(64 * 1024, { maxByteLength: HEADER_BYTES + maxBytes + 64 * 1024 }));
   }
 
+  /** Writes a frame straight into the shared buffer (no intermediate copies of the header). */
   write(header: unknown, raw: Uint8Array | null = null): void {
-    const json = encoder.encode(JSON.stringify(header));
-    const total = 4 + json.byteLength + (raw?.byteLength ?? 0);
-    if (HEADER_BYTES + total > this.buffer.byteLength) {
-      if (HEADER_BYTES + total > this.buffer.maxByteLength) throw new RangeError(`a frame of ${total} bytes is larger than the channel's ${this.buffer.maxByteLength}`);
-      this.buffer.grow(HEADER_BYTES + total);
-    }
-    const bytes = new Uint8Array(this.buffer, HEADER_BYTES, total);
-    new DataView(this.buffer, HEADER_BYTES, 4).setUint32(0, json.byteLength, true);
-    bytes.set(json, 4);
-    if (raw) bytes.set(raw, 4 + json.byteLength);
+    const json = JSON.stringify(header);
+    const rawLength = raw?.byteLength ?? 0;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, then the exact length.
+    this.#ensure(4 + json.length * 3 + rawLength, false);
+    const { read, written } = encoder.encodeInto(json, this.#bytes.subarray(HEADER_BYTES + 4));
+    const total = 4 + written + rawLength;
+    if (read < json.length) throw new RangeError(`a frame of more than ${total} bytes is larger than the channel's ${this.buffer.maxByteLength}`);
+    this.#ensure(total);
+    this.#view.setUint32(HEADER_BYTES, written, true);
+    if (raw) this.#bytes.set(raw, HEADER_BYTES + 4 + written);
     this.state[1] = total;
   }
 
   read<T>(): Frame<T> {
     const total = this.state[1]!;
-    const jsonLength = new DataView(this.buffer, HEADER_BYTES, 4).getUint32(0, true);
-    // Copy out: the other side reuses the buffer for its next frame.
-    const bytes = new Uint8Array(this.buffer, HEADER_BYTES, total).slice();
-    const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + jsonLength))) as T;
-    const raw = total > 4 + jsonLength ? bytes.subarray(4 + jsonLength) : null;
+    const jsonLength = this.#view.getUint32(HEADER_BYTES, true);
+    const start = HEADER_BYTES + 4;
+    const header = JSON.parse(decoder.decode(this.#bytes.subarray(start, start + jsonLength))) as T;
+    // Copy the raw part out: the other side reuses the buffer for its next frame.
+    const raw = total > 4 + jsonLength ? this.#bytes.slice(start + jsonLength, HEADER_BYTES + total) : null;
     return { header, raw };
+  }
+
+  /** Grows the buffer to hold a frame; `exact` false: a worst-case estimate, grown up to the cap. */
+  #ensure(frameBytes: number, exact = true): void {
+    const wanted = HEADER_BYTES + frameBytes;
+    if (wanted <= this.buffer.byteLength) return;
+    if (wanted > this.buffer.maxByteLength) {
+      if (exact) throw new RangeError(`a frame of ${frameBytes} bytes is larger than the channel's ${this.buffer.maxByteLength}`);
+      this.buffer.grow(this.buffer.maxByteLength);
+      return;
+    }
+    this.buffer.grow(wanted);
   }
 
   /** Sets the state and wakes the other side. */
@@ -126,14 +146,18 @@ export class Channel {
 /** A call from the host to the worker. */
 export type CallHeader = { op: "call"; handler: string } | { op: "register" } | { op: "abi" } | { op: "handlers" };
 
-/** A host-function request from the worker. */
+/**
+ * A host-function request from the worker: the table's row name and its arguments in row order
+ * (host-function-table.ts). `bytes` arguments travel in the frame's raw part, one after another;
+ * their place in `args` holds their length.
+ */
 export interface HostCallHeader {
-  fn: "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "pluginCall" | "publishEvent" | "log";
+  fn: HostCallName;
   args: (string | number | boolean | null)[];
 }
 
-/** The host's reply: a JSON value, bytes in `raw`, nothing, or an error. */
-export type ReplyHeader = { ok: true; kind: "json"; value: unknown } | { ok: true; kind: "bytes" | "null" | "void" } | { ok: false; code: string; message: string };
+/** The host's reply: bytes in `raw` (JSON text for `json`, UTF-8 for `text`), nothing, or an error. */
+export type ReplyHeader = { ok: true; kind: "json" | "text" | "bytes" | "null" | "void" } | { ok: false; code: string; message: string };
 
 /** The outcome of a call. */
 export type DoneHeader = { ok: true; kind: "bytes" | "null" | "number"; value?: number } | { ok: false; code: string; message: string };

@@ -3,7 +3,8 @@ import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
 import { HostCallError } from "../../host-functions/host-call-error.js";
 import { pluginCallDepth } from "../../host-functions/plugin-bus.js";
-import { type HostCalls } from "../../host-functions/host-calls.js";
+import { mapMaybePromise, type HostCalls } from "../../host-functions/host-calls.js";
+import { hostFunction, jsonBytesOf, type HostArg } from "../../host-functions/host-function-table.js";
 import type { MaybePromise } from "../../services/types.js";
 import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
@@ -267,39 +268,39 @@ export class WorkerRunner implements PluginRunner {
   }
 }
 
-/** Runs one host function on the host thread for a worker. */
-function answer(calls: HostCalls, request: HostCallHeader, raw: Uint8Array | null): MaybePromise<{ header: ReplyHeader; raw: Uint8Array | null }> {
-  const a = request.args as string[];
-  const json = (value: MaybePromise<unknown>) => settle(value, (v) => ({ header: { ok: true, kind: "json", value: v } as ReplyHeader, raw: null }));
-  const nothing = (value: MaybePromise<unknown>) => settle(value, () => ({ header: { ok: true, kind: "void" } as ReplyHeader, raw: null }));
-  switch (request.fn) {
-    case "dbQuery":
-      return json(calls.dbQuery(a[0]!, a[1]!));
-    case "dbExec":
-      return json(calls.dbExec(a[0]!, a[1]!));
-    case "cacheGet":
-      return settle(calls.cacheGet(a[0]!), (v) => (v === null ? { header: { ok: true, kind: "null" }, raw: null } : { header: { ok: true, kind: "bytes" }, raw: v }));
-    case "cacheSet":
-      return nothing(calls.cacheSet(a[0]!, raw ?? new Uint8Array(), Number(request.args[1])));
-    case "cacheDelete":
-      return nothing(calls.cacheDelete(a[0]!));
-    case "httpRequest":
-      return json(calls.httpRequest(a[0]!, a[1]!, a[2]!, a[3]!));
-    case "sendEmail":
-      return json(calls.sendEmail(a[0]!, a[1]!, a[2]!, a[3]!, typeof request.args[4] === "boolean" ? request.args[4] : undefined));
-    case "pluginCall":
-      return json(calls.pluginCall(a[0]!, a[1]!, a[2]!));
-    case "publishEvent":
-      calls.publishEvent(a[0]!, a[1]!);
-      return { header: { ok: true, kind: "void" }, raw: null };
-    case "scheduleJob":
-      return json(calls.scheduleJob(a[0]!, a[1]!, a[2]!));
-    case "log":
-      calls.log(a[0]!, a[1]!, a[2]!);
-      return { header: { ok: true, kind: "void" }, raw: null };
-  }
-}
+const encoder = new TextEncoder();
+const VOID: { header: ReplyHeader; raw: Uint8Array | null } = { header: { ok: true, kind: "void" }, raw: null };
 
-function settle<T, U>(value: MaybePromise<T>, fn: (v: T) => U): MaybePromise<U> {
-  return value instanceof Promise ? value.then(fn) : fn(value);
+/**
+ * Runs one host function on the host thread for a worker, by its table row: arguments come back
+ * to their kinds (`bytes` from the raw part), the result leaves as bytes. A `json` result is
+ * stringified here, once; the worker hands that text to the guest as it is.
+ */
+function answer(calls: HostCalls, request: HostCallHeader, raw: Uint8Array | null): MaybePromise<{ header: ReplyHeader; raw: Uint8Array | null }> {
+  const entry = hostFunction(request.fn);
+  if (!entry) throw new HostCallError("E_INVALID_ARGUMENT", `there is no host function "${String(request.fn)}"`);
+  const args: HostArg[] = [];
+  let at = 0;
+  for (let i = 0; i < entry.args.length; i++) {
+    const value = request.args[i];
+    const kind = entry.args[i]!.kind;
+    if (kind === "bytes") {
+      const length = typeof value === "number" ? value : 0;
+      args.push(raw ? raw.subarray(at, at + length) : new Uint8Array());
+      at += length;
+    } else if (kind === "u32") args.push(Number(value));
+    else args.push(value === null ? undefined : value);
+  }
+  return mapMaybePromise(calls.call(entry.name, args), (value): { header: ReplyHeader; raw: Uint8Array | null } => {
+    switch (entry.result) {
+      case "json":
+        return { header: { ok: true, kind: "json" }, raw: jsonBytesOf(value) };
+      case "text":
+        return { header: { ok: true, kind: "text" }, raw: encoder.encode(value as string) };
+      case "bytes":
+        return value === null ? { header: { ok: true, kind: "null" }, raw: null } : { header: { ok: true, kind: "bytes" }, raw: value as Uint8Array };
+      default:
+        return VOID;
+    }
+  });
 }
