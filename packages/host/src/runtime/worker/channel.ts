@@ -4,9 +4,10 @@
  * postMessage costs ~90 us a round trip here; this costs ~20 us, and lets the worker block
  * synchronously on host calls while the host answers them asynchronously.
  *
- * Layout: Int32 state, Int32 frame length, Float64 host clock, then the frame: u32 header
- * length, a JSON header, raw bytes (requests, results, cache values). Only the side whose turn
- * it is writes.
+ * Layout: Int32 state, Int32 frame length, Int32 "worker asleep", Int32 "host asleep", Float64
+ * host clock, then the frame: u32 header length, a JSON header, raw bytes (requests, results,
+ * cache values). Only the side whose turn it is writes. The asleep words let a signal skip
+ * Atomics.notify (the dearest step of a round trip) while the other side is still spinning.
  */
 
 import type { HostCallName } from "../../host-functions/host-services.js";
@@ -24,7 +25,11 @@ export const State = {
   Done: 4,
 } as const;
 
-const HEADER_BYTES = 16;
+const HEADER_BYTES = 24;
+const WORKER_ASLEEP = 2;
+const HOST_ASLEEP = 3;
+/** Spin iterations between clock reads: performance.now() costs more than the load it guards. */
+const SPINS_PER_CLOCK_READ = 64;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -41,8 +46,8 @@ export class Channel {
   readonly #view: DataView;
 
   constructor(readonly buffer: SharedArrayBuffer) {
-    this.state = new Int32Array(buffer, 0, 2);
-    this.#clock = new Float64Array(buffer, 8, 1);
+    this.state = new Int32Array(buffer, 0, 4);
+    this.#clock = new Float64Array(buffer, 16, 1);
     this.#bytes = new Uint8Array(buffer);
     this.#view = new DataView(buffer);
   }
@@ -101,26 +106,33 @@ export class Channel {
     this.buffer.grow(wanted);
   }
 
-  /** Sets the state and wakes the other side. */
-  signal(state: number): void {
+  /**
+   * Sets the state and wakes the other side if it sleeps; `wake` false: the other side waits for
+   * a later state, so it need not wake for this one.
+   */
+  signal(state: number, wake = true): void {
     Atomics.store(this.state, 0, state);
-    Atomics.notify(this.state, 0);
+    // Sequentially consistent: either the sleeper sees the new state before it sleeps, or this sees it asleep.
+    if (wake && (Atomics.load(this.state, WORKER_ASLEEP) | Atomics.load(this.state, HOST_ASLEEP)) !== 0) Atomics.notify(this.state, 0);
   }
 
   /**
-   * Blocks this thread until the state is one of `wanted` (worker side only), spinning briefly
-   * first: waking from Atomics.wait costs more than the host usually takes to answer.
+   * Blocks this thread until the state is `wanted` (worker side only), spinning briefly first:
+   * waking from Atomics.wait costs more than the host usually takes to answer.
    */
-  waitFor(...wanted: number[]): number {
+  waitFor(wanted: number): number {
     const until = performance.now() + 0.05;
-    while (performance.now() < until) {
-      const current = Atomics.load(this.state, 0);
-      if (wanted.includes(current)) return current;
+    let spins = 0;
+    for (;;) {
+      if (Atomics.load(this.state, 0) === wanted) return wanted;
+      if (++spins % SPINS_PER_CLOCK_READ === 0 && performance.now() >= until) break;
     }
     for (;;) {
+      Atomics.store(this.state, WORKER_ASLEEP, 1);
       const current = Atomics.load(this.state, 0);
-      if (wanted.includes(current)) return current;
-      Atomics.wait(this.state, 0, current);
+      if (current !== wanted) Atomics.wait(this.state, 0, current);
+      Atomics.store(this.state, WORKER_ASLEEP, 0);
+      if (Atomics.load(this.state, 0) === wanted) return wanted;
     }
   }
 
@@ -130,13 +142,17 @@ export class Channel {
    */
   async changeFrom(from: number, spinMicros = 100): Promise<number> {
     const until = performance.now() + spinMicros / 1000;
-    do {
+    let spins = 0;
+    for (;;) {
       const current = Atomics.load(this.state, 0);
       if (current !== from) return current;
-    } while (performance.now() < until);
+      if (++spins % SPINS_PER_CLOCK_READ === 0 && performance.now() >= until) break;
+    }
     for (;;) {
+      Atomics.store(this.state, HOST_ASLEEP, 1);
       const waited = Atomics.waitAsync(this.state, 0, from);
       if (waited.async) await waited.value;
+      Atomics.store(this.state, HOST_ASLEEP, 0);
       const current = Atomics.load(this.state, 0);
       if (current !== from) return current;
     }

@@ -26,6 +26,8 @@ interface Slot {
   calls: HostCalls;
   /** The thread runs (Node and the worker script loaded): not the plugin's time. */
   booted: Promise<void>;
+  /** `booted` has resolved. */
+  isBooted?: boolean;
   /** The module is instantiated (its start function returned). */
   ready: Promise<void>;
   busy: boolean;
@@ -122,7 +124,8 @@ export class WorkerRunner implements PluginRunner {
         slot.channel.signal(State.Call);
         return this.#converse(slot);
       });
-      slot.channel.signal(State.Idle);
+      // The worker waits for the next call, not for this: no need to wake it.
+      slot.channel.signal(State.Idle, false);
       const done = outcome.header;
       if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message);
       return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
@@ -154,12 +157,15 @@ export class WorkerRunner implements PluginRunner {
   }
 
   async #booted(slot: Slot): Promise<void> {
+    // Once booted, no boot timer: every call would otherwise arm and clear one.
+    if (slot.isBooted) return;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PluginCallError("E_LOAD", `the plugin worker did not start within ${BOOT_TIMEOUT_MS} ms; the machine may be overloaded`)), BOOT_TIMEOUT_MS);
     });
     try {
       await Promise.race([slot.booted, late]);
+      slot.isBooted = true;
     } finally {
       clearTimeout(timer);
     }
@@ -167,16 +173,25 @@ export class WorkerRunner implements PluginRunner {
 
   #withTimeout<T>(slot: Slot, start: () => Promise<T>): Promise<T> {
     const ms = this.options.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    // One promise and one timer per call (no race): this is on every call's path.
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
         // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
         void slot.worker.terminate();
         this.#replace(slot);
         reject(new PluginCallError("E_TIMEOUT", `the call ran longer than ${ms} ms and was stopped; make it faster or raise limits.timeout_ms`));
       }, ms);
+      start().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([start(), expired]).finally(() => clearTimeout(timer));
   }
 
   #spawn(): Slot {
@@ -220,6 +235,7 @@ export class WorkerRunner implements PluginRunner {
         }),
         failed,
       ]);
+    slot.isBooted = false;
     slot.booted = arrived("booted");
     slot.ready = arrived("ready");
     slot.booted.catch(() => {});
