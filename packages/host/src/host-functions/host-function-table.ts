@@ -93,6 +93,15 @@ export function hostFunction(name: string): HostFunctionEntry | undefined {
 export const ABI_HOST_FUNCTIONS: readonly HostFunctionEntry[] = HOST_FUNCTION_TABLE.filter((e) => e.abi);
 
 /**
+ * Import names of the typed ABI (core `host`, `extism:host/user`) and the grant each needs:
+ * the rows plus `last_error`, which every binding answers from its own state.
+ */
+export const ABI_IMPORTS: ReadonlyMap<string, { permission: CapabilityPermission | null }> = new Map([
+  ...ABI_HOST_FUNCTIONS.map((e) => [e.name, { permission: e.grant === "plugin:call:<target>" ? null : e.grant }] as const),
+  ["last_error", { permission: null }] as const,
+]);
+
+/**
  * A JSON result already as UTF-8 JSON text: what a worker gets from the host (the host
  * stringified it once), passed to the guest as it is instead of parsed and stringified again.
  */

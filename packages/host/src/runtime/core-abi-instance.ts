@@ -1,7 +1,7 @@
-import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctionName } from "@goatkit/sdk/abi";
+import { HOST_MODULE, packPtrLen, unpackPtrLen } from "@goatkit/sdk/abi";
 import { HostCallError } from "../host-functions/host-call-error.js";
 import { GoatKitError, messageOf } from "../errors.js";
-import { ABI_HOST_FUNCTIONS, jsonBytesOf, readHostArgs, type GuestHostCalls } from "../host-functions/host-function-table.js";
+import { ABI_HOST_FUNCTIONS, ABI_IMPORTS, jsonBytesOf, readHostArgs, type GuestHostCalls } from "../host-functions/host-function-table.js";
 import type { HostCallName } from "../host-functions/host-services.js";
 import type { MaybePromise } from "../services/types.js";
 import { goatflowArgs, goatflowImports, goatflowResult, GuestExit, type GoatflowCall, type GoatflowGuest } from "./goatflow-abi.js";
@@ -18,7 +18,7 @@ export interface CoreAbiOptions {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
-const KNOWN_HOST_IMPORTS = new Set<string>(HOST_FUNCTIONS.map((f) => f.name));
+const KNOWN_HOST_IMPORTS = new Set<string>(ABI_IMPORTS.keys());
 
 /** Thrown inside an import to end the call with a trap-like error (AssemblyScript `abort`). */
 /** The guest called `abort`; the call fails with E_TRAP. */
