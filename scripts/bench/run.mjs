@@ -56,6 +56,13 @@ await isolated.load(dir);
 record("call", "in-process call", await measure(() => inProcess.call("bench", "ok")), floor, "target <= 2x floor");
 const isolatedCall = record("call", "isolated call (worker)", await measure(() => isolated.call("bench", "ok")), floor, "target p50 <= 25 us");
 record("call", "isolated call + one cache_get round trip", await measure(() => isolated.call("bench", "cached")), floor, "target p50 <= 50 us");
+// `--only call`: the call group's host figures alone, for iterating on the call path.
+if (process.argv.includes("--only") && process.argv[process.argv.indexOf("--only") + 1] === "call") {
+  await inProcess.close();
+  await isolated.close();
+  await rm(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // @extism/extism 1.0.3 never frees a call's blocks, and its addresses overflow past ~16k calls
 // in one plugin ("cannot assign to this block"), so its runs are counted calls on fresh plugins.

@@ -9,8 +9,7 @@ import type { HostCallLimits, HostCallName, HostServices } from "./host-services
 import { DatabasePermissionError } from "../services/database/database-permission-error.js";
 import { HostCallError, type ErrorEnvelope } from "./host-call-error.js";
 import { isAttachment, isStringRecord, parseArgs, parseJson, parseRecipients } from "./host-call-arguments.js";
-
-
+import { hostFunction, type GuestHostCalls, type HostArg } from "./host-function-table.js";
 import { checkAllowedHost, type PluginGrants } from "./plugin-grants.js";
 
 const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
@@ -34,7 +33,7 @@ interface CallerIdentity {
  * (core ABI, component, Extism) only marshal. Results may be promises when a service is
  * asynchronous. One object serves one call at a time: concurrent calls use `fork()`.
  */
-export class HostCalls {
+export class HostCalls implements GuestHostCalls {
   /** The envelope of the most recent host call when it failed, else null (`last_error`). */
   lastError: ErrorEnvelope | null = null;
   /** Set by in-process runners: services must answer without waiting (blocking variants). */
@@ -118,6 +117,13 @@ export class HostCalls {
     } catch (error) {
       return fail(error);
     }
+  }
+
+  /** Runs the table's host function `fn` (host-function-table.ts) with its arguments in the row's order. */
+  call(fn: HostCallName, args: readonly HostArg[]): MaybePromise<unknown> {
+    const entry = hostFunction(fn);
+    if (!entry) throw new HostCallError("E_INVALID_ARGUMENT", `there is no host function "${fn}"`);
+    return (this[entry.method] as (...a: readonly HostArg[]) => MaybePromise<unknown>)(...args);
   }
 
   dbQuery(sql: string, argsJson: string): MaybePromise<Row[]> {
@@ -367,8 +373,5 @@ export function mapMaybePromise<T, U>(value: MaybePromise<T>, fn: (v: T) => U): 
   return value instanceof Promise ? value.then(fn) : fn(value);
 }
 
-/** The host functions as a guest binding sees them: on the host, or proxied from a worker. */
-export type GuestHostCalls = Pick<
-  HostCalls,
-  "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "pluginCall" | "publishEvent" | "log" | "lastError"
->;
+/** The host functions as a guest binding sees them (kept here for existing imports). */
+export type { GuestHostCalls } from "./host-function-table.js";

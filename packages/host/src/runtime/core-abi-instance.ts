@@ -1,7 +1,8 @@
-import { HOST_FUNCTIONS, HOST_MODULE, packPtrLen, unpackPtrLen, type HostFunctionName } from "@goatkit/sdk/abi";
+import { HOST_MODULE, packPtrLen, unpackPtrLen } from "@goatkit/sdk/abi";
 import { HostCallError } from "../host-functions/host-call-error.js";
 import { GoatKitError, messageOf } from "../errors.js";
-import type { GuestHostCalls } from "../host-functions/host-calls.js";
+import { ABI_HOST_FUNCTIONS, ABI_IMPORTS, jsonBytesOf, readHostArgs, type GuestHostCalls } from "../host-functions/host-function-table.js";
+import type { HostCallName } from "../host-functions/host-services.js";
 import type { MaybePromise } from "../services/types.js";
 import { goatflowArgs, goatflowImports, goatflowResult, GuestExit, type GoatflowCall, type GoatflowGuest } from "./goatflow-abi.js";
 import { PluginCallError, wasmFramesOf, type WasmFrame } from "./plugin-call-error.js";
@@ -17,7 +18,7 @@ export interface CoreAbiOptions {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
-const KNOWN_HOST_IMPORTS = new Set<string>(HOST_FUNCTIONS.map((f) => f.name));
+const KNOWN_HOST_IMPORTS = new Set<string>(ABI_IMPORTS.keys());
 
 /** Thrown inside an import to end the call with a trap-like error (AssemblyScript `abort`). */
 /** The guest called `abort`; the call fails with E_TRAP. */
@@ -232,64 +233,43 @@ function coreAbiImports(module: WebAssembly.Module, calls: GuestHostCalls, optio
     const { ptr, len } = instance().writeBytes(typeof data === "string" ? encoder.encode(data) : data);
     return packPtrLen(ptr, len);
   };
-  const json = (value: unknown): bigint => out(JSON.stringify(value));
-  // Host functions answering JSON return the error envelope on failure.
-  const jsonCall = (fn: HostFunctionName, body: () => MaybePromise<unknown>): bigint => {
-    try {
-      return json(syncOnly(fn, body()));
-    } catch (error) {
-      return json(envelopeOf(calls, fn, error));
-    }
-  };
-  const codeCall = (fn: HostFunctionName, body: () => MaybePromise<unknown>): number => {
-    try {
-      syncOnly(fn, body());
-      return 0;
-    } catch (error) {
-      envelopeOf(calls, fn, error);
-      return error instanceof HostCallError ? error.numericCode : 4;
-    }
-  };
-
-  const host: Record<HostFunctionName, (...args: number[]) => number | bigint | void> = {
-    db_query: (q, ql, a, al) => jsonCall("db_query", () => calls.dbQuery(str(q!, ql!), str(a!, al!))),
-    db_exec: (q, ql, a, al) => jsonCall("db_exec", () => calls.dbExec(str(q!, ql!), str(a!, al!))),
-    cache_get: (k, kl) => {
+  const json = (value: unknown): bigint => out(jsonBytesOf(value));
+  // One import per table row: each string or bytes argument is a (ptr, len) pair, a u32 one i32.
+  const host: Record<string, (...args: number[]) => number | bigint | void> = {};
+  for (const entry of ABI_HOST_FUNCTIONS) {
+    const run = (params: number[]) => {
+      let p = 0;
+      const args = readHostArgs(entry, (kind) => {
+        if (kind === "flag") return undefined;
+        if (kind === "u32") return params[p++]! >>> 0;
+        const [ptr, len] = [params[p++]!, params[p++]!];
+        return kind === "string" ? str(ptr, len) : bytes(ptr, len);
+      });
+      return syncOnly(entry.name, calls.call(entry.name, args));
+    };
+    host[entry.name] = (...params: number[]) => {
+      if (entry.result === "none") return void run(params);
       try {
-        return out(syncOnly("cache_get", calls.cacheGet(str(k!, kl!))));
+        const value = run(params);
+        if (entry.result === "json") return json(value);
+        if (entry.result === "bytes") return out(value as Uint8Array | null);
+        return 0;
       } catch (error) {
-        envelopeOf(calls, "cache_get", error);
-        return 0n;
+        // JSON functions answer the error envelope, bytes ones nothing, status ones the code.
+        const envelope = envelopeOf(calls, entry.name, error);
+        if (entry.result === "json") return json(envelope);
+        if (entry.result === "bytes") return 0n;
+        return error instanceof HostCallError ? error.numericCode : 4;
       }
-    },
-    cache_set: (k, kl, v, vl, ttl) => codeCall("cache_set", () => calls.cacheSet(str(k!, kl!), bytes(v!, vl!), ttl! >>> 0)),
-    cache_delete: (k, kl) => codeCall("cache_delete", () => calls.cacheDelete(str(k!, kl!))),
-    http_request: (m, ml, u, ul, h, hl, b, bl) =>
-      jsonCall("http_request", () => calls.httpRequest(str(m!, ml!), str(u!, ul!), str(h!, hl!), str(b!, bl!))),
-    send_email: (t, tl, s, sl, b, bl, a, al) =>
-      jsonCall("send_email", () => calls.sendEmail(str(t!, tl!), str(s!, sl!), str(b!, bl!), str(a!, al!))),
-    schedule_job: (c, cl, h, hl, p, pl) => jsonCall("schedule_job", () => calls.scheduleJob(str(c!, cl!), str(h!, hl!), str(p!, pl!))),
-    log: (l, ll, m, ml, f, fl) => {
-      let level = "info";
-      let message = "";
-      let fields = "";
-      try {
-        level = str(l!, ll!);
-        message = str(m!, ml!);
-        fields = str(f!, fl!);
-      } catch (error) {
-        message ||= `(unreadable log message: ${messageOf(error)})`;
-      }
-      calls.log(level, message, fields);
-    },
-    last_error: () => (calls.lastError ? json(calls.lastError) : 0n),
-  };
+    };
+  }
+  host.last_error = () => (calls.lastError ? json(calls.lastError) : 0n);
 
   const env = assemblyScriptEnv(calls, options, instance);
   const imports: Imports = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     let value: WebAssembly.ImportValue | undefined;
-    if (imp.module === HOST_MODULE && KNOWN_HOST_IMPORTS.has(imp.name)) value = host[imp.name as HostFunctionName];
+    if (imp.module === HOST_MODULE && KNOWN_HOST_IMPORTS.has(imp.name)) value = host[imp.name];
     else if (imp.module === "env") value = env[imp.name];
     if (value === undefined || imp.kind !== "function") {
       const known = imp.module === HOST_MODULE ? ` Known host functions: ${[...KNOWN_HOST_IMPORTS].join(", ")}.` : "";
@@ -324,7 +304,7 @@ function assemblyScriptEnv(calls: GuestHostCalls, options: CoreAbiOptions, insta
   };
 }
 
-function syncOnly<T>(fn: HostFunctionName, value: MaybePromise<T>): T {
+function syncOnly<T>(fn: HostCallName, value: MaybePromise<T>): T {
   if (value instanceof Promise) {
     value.catch(() => {});
     throw new HostCallError("E_SERVICE", `${fn} needs an asynchronous service, which in-process plugins cannot wait for; run the plugin isolated (the default)`);
@@ -332,7 +312,7 @@ function syncOnly<T>(fn: HostFunctionName, value: MaybePromise<T>): T {
   return value;
 }
 
-function envelopeOf(calls: GuestHostCalls, fn: HostFunctionName, error: unknown) {
+function envelopeOf(calls: GuestHostCalls, fn: HostCallName, error: unknown) {
   const hostError = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", `${fn} failed: ${messageOf(error)}`);
   calls.lastError = hostError.envelope;
   return hostError.envelope;

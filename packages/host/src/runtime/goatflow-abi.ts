@@ -1,8 +1,8 @@
 import { randomFillSync } from "node:crypto";
 import { HostCallError } from "../host-functions/host-call-error.js";
 import { GoatKitError, messageOf } from "../errors.js";
-import type { GuestHostCalls } from "../host-functions/host-calls.js";
-import type { MaybePromise } from "../services/types.js";
+import { jsonBytesOf, jsonValueOf, type GuestHostCalls } from "../host-functions/host-function-table.js";
+import type { ExecResult, HttpResponseSpec, MaybePromise } from "../services/types.js";
 import { PluginCallError } from "./plugin-call-error.js";
 
 /**
@@ -129,7 +129,7 @@ export function goatflowImports(module: WebAssembly.Module, calls: GuestHostCall
           value.catch(() => {});
           throw new HostCallError("E_SERVICE", "it needs an asynchronous service, which in-process plugins cannot wait for; run the plugin isolated (the default)");
         }
-        const bytes = value instanceof Uint8Array ? value : encoder.encode(JSON.stringify(value));
+        const bytes = value instanceof Uint8Array ? value : jsonBytesOf(value);
         const { ptr, len } = guest().writeBytes(bytes);
         return (BigInt(ptr) << 32n) | BigInt(len);
       } catch (error) {
@@ -176,24 +176,29 @@ function hostFunctions(calls: GuestHostCalls): Record<string, HostFn> {
   };
   const then = <T, R>(value: MaybePromise<T>, fn: (v: T) => R): MaybePromise<R> => (value instanceof Promise ? value.then(fn) : fn(value));
   return {
-    db_query: (r) => calls.dbQuery(query(r), JSON.stringify(r.args ?? [])),
-    db_exec: (r) => then(calls.dbExec(query(r), JSON.stringify(r.args ?? [])), (result) => ({ affected: result.rows_affected })),
-    cache_get: (r) => then(calls.cacheGet(str(r, "key")), (value) => ({ value: value === null ? null : Buffer.from(value).toString("base64"), found: value !== null })),
+    // The rows' JSON text as it is (a worker gets it from the host without parsing it).
+    db_query: (r) => then(calls.call("db_query", [query(r), JSON.stringify(r.args ?? [])]), jsonBytesOf),
+    db_exec: (r) => then(calls.call("db_exec", [query(r), JSON.stringify(r.args ?? [])]), (result) => ({ affected: (jsonValueOf(result) as ExecResult).rows_affected })),
+    cache_get: (r) =>
+      then(calls.call("cache_get", [str(r, "key")]) as MaybePromise<Uint8Array | null>, (value) => ({ value: value === null ? null : Buffer.from(value).toString("base64"), found: value !== null })),
     cache_set: (r) => {
       const ttl = r.ttl === undefined ? 0 : r.ttl;
       if (typeof ttl !== "number" || !Number.isInteger(ttl) || ttl < 0) throw new HostCallError("E_INVALID_ARGUMENT", '"ttl" must be a whole number of seconds');
-      return then(calls.cacheSet(str(r, "key"), base64(r.value, "value"), ttl), () => ({ ok: true }));
+      return then(calls.call("cache_set", [str(r, "key"), base64(r.value, "value"), ttl]), () => ({ ok: true }));
     },
     http_request: (r) => {
       const body = r.body === undefined || r.body === null ? "" : Buffer.from(base64(r.body, "body")).toString("utf8");
-      return then(calls.httpRequest(str(r, "method", false) || "GET", str(r, "url"), JSON.stringify(r.headers ?? {}), body), (response) => ({
+      return then(calls.call("http_request", [str(r, "method", false) || "GET", str(r, "url"), JSON.stringify(r.headers ?? {}), body]), (result) => {
+        const response = jsonValueOf(result) as HttpResponseSpec;
+        return {
         status: response.status,
-        body: response.body_base64 ?? Buffer.from(response.body ?? "", "utf8").toString("base64"),
-      }));
+          body: response.body_base64 ?? Buffer.from(response.body ?? "", "utf8").toString("base64"),
+        };
+      });
     },
     send_email: (r) => {
       if (r.html !== undefined && typeof r.html !== "boolean") throw new HostCallError("E_INVALID_ARGUMENT", '"html" must be true or false');
-      return then(calls.sendEmail(str(r, "to"), str(r, "subject"), str(r, "body", false), "", r.html === true), () => ({ ok: true }));
+      return then(calls.call("send_email", [str(r, "to"), str(r, "subject"), str(r, "body", false), "", r.html === true]), () => ({ ok: true }));
     },
     config_get: (r, call) => {
       const key = str(r, "key");
@@ -211,9 +216,9 @@ function hostFunctions(calls: GuestHostCalls): Record<string, HostFn> {
       return { value };
     },
     // The target's result as it is: bytes, not JSON re-encoded.
-    plugin_call: (r) => then(calls.pluginCall(str(r, "plugin"), str(r, "function"), r.args === undefined || r.args === null ? "" : JSON.stringify(r.args)), (text) => encoder.encode(text)),
+    plugin_call: (r) => then(calls.call("plugin_call", [str(r, "plugin"), str(r, "function"), r.args === undefined || r.args === null ? "" : JSON.stringify(r.args)]), (text) => encoder.encode(text as string)),
     publish_event: (r) => {
-      calls.publishEvent(str(r, "event_type"), r.data === undefined ? "" : JSON.stringify(r.data));
+      calls.call("publish_event", [str(r, "event_type"), r.data === undefined ? "" : JSON.stringify(r.data)]);
       return { status: "ok" };
     },
   };

@@ -1,8 +1,8 @@
 import { messageOf } from "../errors.js";
-import type { HostFunctionName } from "@goatkit/sdk/abi";
+import type { HostCallName } from "../host-functions/host-services.js";
 // Not from host-calls.js: that would load the whole SDK (validator included) into every plugin worker.
 import { HostCallError } from "../host-functions/host-call-error.js";
-import type { GuestHostCalls } from "../host-functions/host-calls.js";
+import type { GuestHostCalls } from "../host-functions/host-function-table.js";
 import type { MaybePromise } from "../services/types.js";
 
 /**
@@ -10,7 +10,7 @@ import type { MaybePromise } from "../services/types.js";
  * plugins): the guest waits synchronously, so a service that answers with a promise cannot be
  * waited for. Every failure comes back as a HostCallError and is kept for `last_error`.
  */
-export function hostCallNow<T>(calls: GuestHostCalls, fn: HostFunctionName, body: () => MaybePromise<T>): T {
+export function hostCallNow<T>(calls: GuestHostCalls, fn: HostCallName, body: () => MaybePromise<T>): T {
   try {
     const value = body();
     if (value instanceof Promise) {

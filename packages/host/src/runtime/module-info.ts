@@ -1,4 +1,5 @@
-import { HOST_FUNCTIONS, HOST_MODULE, QUICKJS_CODE_SECTION, QUICKJS_SECTION, type QuickjsPluginMeta } from "@goatkit/sdk/abi";
+import { HOST_MODULE, QUICKJS_CODE_SECTION, QUICKJS_SECTION, type QuickjsPluginMeta } from "@goatkit/sdk/abi";
+import { ABI_IMPORTS } from "../host-functions/host-function-table.js";
 import { detectBinding, type Binding } from "./detect-binding.js";
 import { GOATFLOW_MODULE, WASI_MODULE } from "./goatflow-abi.js";
 import { readMemoryLimits, readU32, sections, type MemoryLimits } from "./memory-cap.js";
@@ -25,7 +26,7 @@ export interface ModuleInfo {
 }
 
 const decoder = new TextDecoder();
-const HOST_SPECS = new Map<string, { permission: string | null }>(HOST_FUNCTIONS.map((f) => [f.name, f]));
+const HOST_SPECS = ABI_IMPORTS;
 const AS_ENV = new Set(["abort", "trace", "seed", "Date.now"]);
 
 /** What a `.wasm` is: binding, exports, imports with their permissions, memory, custom sections. */

@@ -3,11 +3,9 @@
  * functions with each `(ptr, len)` pair replaced by one Extism memory offset (0 for none) and
  * each packed result by an offset (0 for nothing). Only marshalling: HostCalls does the work.
  */
-import type { HostFunctionName } from "@goatkit/sdk/abi";
 import type { CallContext } from "@extism/extism";
 import { HostCallError } from "../../host-functions/host-call-error.js";
-import type { GuestHostCalls } from "../../host-functions/host-calls.js";
-import type { MaybePromise } from "../../services/types.js";
+import { ABI_HOST_FUNCTIONS, jsonBytesOf, readHostArgs, type GuestHostCalls } from "../../host-functions/host-function-table.js";
 import { hostCallNow } from "../in-process-host-call.js";
 
 /** The namespace Extism plugins import host functions from. */
@@ -33,56 +31,38 @@ function text(cx: CallContext, offset: bigint | number, what: string): string {
   }
 }
 
-export function extismHostFunctions(calls: GuestHostCalls): Record<HostFunctionName, HostFunction> {
-  const store = (cx: CallContext, value: unknown) => cx.store(JSON.stringify(value));
-  // Functions answering JSON answer the error envelope on failure, as in the core ABI.
-  const json = (fn: HostFunctionName, cx: CallContext, body: () => MaybePromise<unknown>): bigint => {
-    try {
-      return store(cx, hostCallNow(calls, fn, body));
-    } catch (error) {
-      return store(cx, (error as HostCallError).envelope);
-    }
-  };
-  const code = (fn: HostFunctionName, body: () => MaybePromise<unknown>): number => {
-    try {
-      hostCallNow(calls, fn, body);
-      return 0;
-    } catch (error) {
-      return (error as HostCallError).numericCode;
-    }
-  };
+export function extismHostFunctions(calls: GuestHostCalls): Record<string, HostFunction> {
+  const store = (cx: CallContext, value: unknown) => cx.store(jsonBytesOf(value));
+  const functions: Record<string, HostFunction> = {};
+  // One function per table row, each string or bytes argument an Extism offset, a u32 a number.
   // Arguments are read inside the call, so a bad offset is that call's E_INVALID_ARGUMENT.
-  return {
-    db_query: (cx, q, a) => json("db_query", cx, () => calls.dbQuery(text(cx, q!, "sql"), text(cx, a!, "args"))),
-    db_exec: (cx, q, a) => json("db_exec", cx, () => calls.dbExec(text(cx, q!, "sql"), text(cx, a!, "args"))),
-    cache_get: (cx, k) => {
+  for (const entry of ABI_HOST_FUNCTIONS) {
+    const body = (cx: CallContext, offsets: (bigint | number)[]) => () =>
+      calls.call(
+        entry.name,
+        readHostArgs(entry, (kind, i) => {
+          const name = entry.args[i]!.name;
+          if (kind === "flag") return undefined;
+          if (kind === "u32") return Number(offsets[i]) >>> 0;
+          return kind === "string" ? text(cx, offsets[i]!, name) : block(cx, offsets[i]!, name);
+        }),
+      );
+    functions[entry.name] = (cx, ...offsets) => {
+      if (entry.result === "none") return void body(cx, offsets)();
       try {
-        const value = hostCallNow(calls, "cache_get", () => calls.cacheGet(text(cx, k!, "key")));
-        return value === null ? 0n : cx.store(value);
-      } catch {
-        return 0n; // a failure, told apart from a miss by last_error
-      }
-    },
-    cache_set: (cx, k, v, ttl) => code("cache_set", () => calls.cacheSet(text(cx, k!, "key"), block(cx, v!, "value"), Number(ttl) >>> 0)),
-    cache_delete: (cx, k) => code("cache_delete", () => calls.cacheDelete(text(cx, k!, "key"))),
-    http_request: (cx, m, u, h, b) =>
-      json("http_request", cx, () => calls.httpRequest(text(cx, m!, "method"), text(cx, u!, "url"), text(cx, h!, "headers"), text(cx, b!, "body"))),
-    send_email: (cx, t, s, b, a) =>
-      json("send_email", cx, () => calls.sendEmail(text(cx, t!, "to"), text(cx, s!, "subject"), text(cx, b!, "body"), text(cx, a!, "attachments"))),
-    schedule_job: (cx, c, h, p) => json("schedule_job", cx, () => calls.scheduleJob(text(cx, c!, "cron"), text(cx, h!, "handler"), text(cx, p!, "payload"))),
-    log: (cx, l, m, f) => {
-      let level = "info";
-      let message = "";
-      let fields = "";
-      try {
-        level = text(cx, l!, "level");
-        message = text(cx, m!, "message");
-        fields = text(cx, f!, "fields");
+        const value = hostCallNow(calls, entry.name, body(cx, offsets));
+        if (entry.result === "json") return store(cx, value);
+        if (entry.result === "bytes") return value === null ? 0n : cx.store(value as Uint8Array);
+        return 0;
       } catch (error) {
-        message ||= `(unreadable log message: ${(error as Error).message})`;
+        // JSON functions answer the error envelope, as in the core ABI; bytes ones nothing
+        // (told apart from a miss by last_error); status ones the code.
+        if (entry.result === "json") return store(cx, (error as HostCallError).envelope);
+        if (entry.result === "bytes") return 0n;
+        return (error as HostCallError).numericCode;
       }
-      calls.log(level, message, fields);
-    },
-    last_error: (cx) => (calls.lastError ? store(cx, calls.lastError) : 0n),
-  };
+    };
+  }
+  functions.last_error = (cx) => (calls.lastError ? store(cx, calls.lastError) : 0n);
+  return functions;
 }

@@ -7,7 +7,7 @@
  * Extism's own WASI has no preopened folders or environment and discards stdout.
  */
 import { messageOf } from "../../errors.js";
-import { HOST_FUNCTIONS } from "@goatkit/sdk/abi";
+import { ABI_IMPORTS } from "../../host-functions/host-function-table.js";
 import createPlugin, { type Plugin as ExtismPlugin } from "@extism/extism";
 
 import { PluginCallError } from "../plugin-call-error.js";
@@ -16,7 +16,7 @@ import { EXTISM_USER_NAMESPACE, extismHostFunctions } from "./extism-host-functi
 
 const EXTISM_KERNEL = "extism:host/env";
 const WASI = "wasi_snapshot_preview1";
-const HOST_FUNCTION_NAMES = new Set<string>(HOST_FUNCTIONS.map((f) => f.name));
+const HOST_FUNCTION_NAMES = new Set<string>(ABI_IMPORTS.keys());
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const PLUGIN_ERROR = /^Plugin-originated error: /;
 

@@ -3,7 +3,9 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { HostCallError } from "../../host-functions/host-call-error.js";
 import type { HostCalls } from "../../host-functions/host-calls.js";
-import type { MaybePromise } from "../../services/types.js";
+import { jsonBytesOf, type HostArg } from "../../host-functions/host-function-table.js";
+import type { HostCallName } from "../../host-functions/host-services.js";
+import type { ExecResult, HttpResponseSpec, MaybePromise } from "../../services/types.js";
 import { ERROR_CODE_KEY, protos } from "./plugin-proto.js";
 
 type Message = Record<string, unknown>;
@@ -55,31 +57,30 @@ export class HostService {
   }
 
   #implementation(): grpc.UntypedServiceImplementation {
+    // Each proto method names its table row (host-function-table.ts) and maps the message's fields
+    // to the row's arguments and the result to the reply.
+    const run = <T>(fn: HostCallName, args: HostArg[], reply: (value: T) => Message): MaybePromise<Message> => then(this.calls().call(fn, args) as MaybePromise<T>, reply);
     const methods: Record<string, Handler> = {
-      DBQuery: (r) => then(this.calls().dbQuery(text(r.query), text(r.args)), (rows) => ({ rows: Buffer.from(JSON.stringify(rows)) })),
+      DBQuery: (r) => run("db_query", [text(r.query), text(r.args)], (rows: unknown) => ({ rows: Buffer.from(jsonBytesOf(rows)) })),
       DBExec: (r) =>
-        then(this.calls().dbExec(text(r.query), text(r.args)), (res) => ({ rows_affected: res.rows_affected, last_insert_id: res.last_insert_id === null ? "" : String(res.last_insert_id) })),
+        run("db_exec", [text(r.query), text(r.args)], (res: ExecResult) => ({ rows_affected: res.rows_affected, last_insert_id: res.last_insert_id === null ? "" : String(res.last_insert_id) })),
       HTTPRequest: (r) => {
         const headers = (r.headers ?? {}) as Record<string, string>;
         const headersJson = Object.keys(headers).length === 0 ? "" : JSON.stringify(headers);
-        return then(this.calls().httpRequest(text(r.method), text(r.url), headersJson, text(r.body)), (res) => ({
+        return run("http_request", [text(r.method), text(r.url), headersJson, text(r.body)], (res: HttpResponseSpec) => ({
           status: res.status,
           headers: res.headers,
           body: res.body_base64 ? Buffer.from(res.body_base64, "base64") : Buffer.from(res.body ?? ""),
         }));
       },
-      SendEmail: (r) => then(this.calls().sendEmail(JSON.stringify(r.to ?? []), text(r.subject), text(r.body), text(r.attachments)), (res) => ({ id: res.id })),
-      CacheGet: (r) => then(this.calls().cacheGet(text(r.key)), (value) => (value === null ? { found: false, value: Buffer.alloc(0) } : { found: true, value: Buffer.from(value) })),
-      CacheSet: (r) => then(this.calls().cacheSet(text(r.key), new Uint8Array(bytes(r.value)), Number(r.ttl ?? 0)), () => ({})),
-      CacheDelete: (r) => then(this.calls().cacheDelete(text(r.key)), () => ({})),
-      ScheduleJob: (r) => {
-        const res = this.calls().scheduleJob(text(r.schedule), text(r.handler), text(r.payload));
-        return { id: res.id, next_run: res.next_run ?? "" };
-      },
+      SendEmail: (r) => run("send_email", [JSON.stringify(r.to ?? []), text(r.subject), text(r.body), text(r.attachments)], (res: { id: string }) => ({ id: res.id })),
+      CacheGet: (r) => run("cache_get", [text(r.key)], (value: Uint8Array | null) => (value === null ? { found: false, value: Buffer.alloc(0) } : { found: true, value: Buffer.from(value) })),
+      CacheSet: (r) => run("cache_set", [text(r.key), new Uint8Array(bytes(r.value)), Number(r.ttl ?? 0)], () => ({})),
+      CacheDelete: (r) => run("cache_delete", [text(r.key)], () => ({})),
+      ScheduleJob: (r) => run("schedule_job", [text(r.schedule), text(r.handler), text(r.payload)], (res: { id: string; next_run: string | null }) => ({ id: res.id, next_run: res.next_run ?? "" })),
       Log: (r) => {
         const fields = (r.fields ?? {}) as Record<string, string>;
-        this.calls().log(text(r.level), text(r.message), Object.keys(fields).length === 0 ? "" : JSON.stringify(fields));
-        return {};
+        return run("log", [text(r.level), text(r.message), Object.keys(fields).length === 0 ? "" : JSON.stringify(fields)], () => ({}));
       },
     };
     const implementation: grpc.UntypedServiceImplementation = {};

@@ -6,10 +6,11 @@
  * owner replaces it, as with any binding.
  */
 import { messageOf } from "../../errors.js";
-import { QUICKJS_HOST_GLOBAL, QUICKJS_PLUGIN_GLOBAL, type HostFunctionName } from "@goatkit/sdk/abi";
+import { QUICKJS_HOST_GLOBAL, QUICKJS_PLUGIN_GLOBAL } from "@goatkit/sdk/abi";
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from "quickjs-emscripten-core";
 import type { HostCallError } from "../../host-functions/host-call-error.js";
-import type { GuestHostCalls } from "../../host-functions/host-calls.js";
+import { ABI_HOST_FUNCTIONS, jsonTextOf, type GuestHostCalls, type HostArg } from "../../host-functions/host-function-table.js";
+import type { HostCallName } from "../../host-functions/host-services.js";
 import type { MaybePromise } from "../../services/types.js";
 import { hostCallNow } from "../in-process-host-call.js";
 import { PluginCallError } from "../plugin-call-error.js";
@@ -241,7 +242,7 @@ function describe(error: unknown): string {
 
 /** The host functions on `globalThis.__goatkitHost`: only marshalling, as the component's imports. */
 function installHostFunctions(ctx: QuickJSContext, calls: GuestHostCalls, strings: StringBridge): void {
-  const run = (fn: HostFunctionName, body: () => MaybePromise<unknown>, wrap: (value: unknown) => QuickJSHandle | undefined) => {
+  const run = (fn: HostCallName, body: () => MaybePromise<unknown>, wrap: (value: unknown) => QuickJSHandle | undefined) => {
     let value: unknown;
     try {
       value = hostCallNow(calls, fn, body);
@@ -255,35 +256,38 @@ function installHostFunctions(ctx: QuickJSContext, calls: GuestHostCalls, string
     }
     return wrap(value);
   };
-  const json = (value: unknown) => ctx.newString(JSON.stringify(value));
-  const none = () => undefined;
   const s = (handle: QuickJSHandle) => strings.read(handle);
-  const functions: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | undefined> = {
-    dbQuery: (sql, args) => run("db_query", () => calls.dbQuery(s(sql), s(args)), json),
-    dbExec: (sql, args) => run("db_exec", () => calls.dbExec(s(sql), s(args)), json),
-    cacheGet: (key) =>
-      run("cache_get", () => calls.cacheGet(s(key)), (value) => {
+  // One function per table row, named after its method; arguments read as the row's kinds.
+  const functions: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | { error: QuickJSHandle } | undefined> = {};
+  for (const entry of ABI_HOST_FUNCTIONS) {
+    const argsOf = (handles: QuickJSHandle[]) =>
+      entry.args.map((arg, i): HostArg => {
+        const handle = handles[i];
+        if (arg.kind === "flag" || handle === undefined) return arg.kind === "string" ? "" : undefined;
+        if (arg.kind === "u32") return ctx.getNumber(handle);
+        if (arg.kind === "string") return s(handle);
+        const bytes = ctx.getArrayBuffer(handle);
+        try {
+          return bytes.value.slice();
+        } finally {
+          bytes.dispose();
+        }
+      });
+    functions[entry.method] = (...handles) => {
+      if (entry.result === "none") {
+        calls.call(entry.name, argsOf(handles));
+        return undefined;
+      }
+      return run(entry.name, () => calls.call(entry.name, argsOf(handles)), (value) => {
+        if (entry.result === "json") return ctx.newString(jsonTextOf(value));
+        if (entry.result === "text") return ctx.newString(value as string);
+        if (entry.result !== "bytes") return undefined;
         if (value === null) return ctx.null;
         const bytes = value as Uint8Array;
         return ctx.newArrayBuffer(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-      }),
-    cacheSet: (key, value, ttl) => {
-      const bytes = ctx.getArrayBuffer(value);
-      try {
-        return run("cache_set", () => calls.cacheSet(s(key), bytes.value.slice(), ctx.getNumber(ttl)), none);
-      } finally {
-        bytes.dispose();
-      }
-    },
-    cacheDelete: (key) => run("cache_delete", () => calls.cacheDelete(s(key)), none),
-    httpRequest: (method, url, headers, body) => run("http_request", () => calls.httpRequest(s(method), s(url), s(headers), s(body)), json),
-    sendEmail: (to, subject, body, attachments) => run("send_email", () => calls.sendEmail(s(to), s(subject), s(body), s(attachments)), json),
-    scheduleJob: (cron, handler, payload) => run("schedule_job", () => calls.scheduleJob(s(cron), s(handler), s(payload)), json),
-    log: (level, message, fields) => {
-      calls.log(s(level), s(message), s(fields));
-      return undefined;
-    },
-  };
+      });
+    };
+  }
   const object = ctx.newObject();
   for (const [name, fn] of Object.entries(functions)) {
     const handle = ctx.newFunction(name, fn);

@@ -4,11 +4,13 @@
  * postMessage costs ~90 us a round trip here; this costs ~20 us, and lets the worker block
  * synchronously on host calls while the host answers them asynchronously.
  *
- * Layout: Int32 state, Int32 frame length, Float64 host clock, then the frame: u32 header
- * length, a JSON header, raw bytes (requests, results, cache values). Only the side whose turn
- * it is writes.
+ * Layout: Int32 state, Int32 frame length, Int32 "worker asleep", Int32 "host asleep", Float64
+ * host clock, then the frame: u32 header length, a JSON header, raw bytes (requests, results,
+ * cache values). Only the side whose turn it is writes. The asleep words let a signal skip
+ * Atomics.notify (the dearest step of a round trip) while the other side is still spinning.
  */
 
+import type { HostCallName } from "../../host-functions/host-services.js";
 import type { WasmFrame } from "../plugin-call-error.js";
 
 export const State = {
@@ -24,7 +26,11 @@ export const State = {
   Done: 4,
 } as const;
 
-const HEADER_BYTES = 16;
+const HEADER_BYTES = 24;
+const WORKER_ASLEEP = 2;
+const HOST_ASLEEP = 3;
+/** Spin iterations between clock reads: performance.now() costs more than the load it guards. */
+const SPINS_PER_CLOCK_READ = 64;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -36,10 +42,15 @@ export interface Frame<T> {
 export class Channel {
   readonly state: Int32Array;
   readonly #clock: Float64Array;
+  // Length-tracking views: they follow the buffer as it grows, so no call allocates new ones.
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
 
   constructor(readonly buffer: SharedArrayBuffer) {
-    this.state = new Int32Array(buffer, 0, 2);
-    this.#clock = new Float64Array(buffer, 8, 1);
+    this.state = new Int32Array(buffer, 0, 4);
+    this.#clock = new Float64Array(buffer, 16, 1);
+    this.#bytes = new Uint8Array(buffer);
+    this.#view = new DataView(buffer);
   }
 
   /**
@@ -59,50 +70,70 @@ export class Channel {
     return new Channel(new SharedArrayBuffer(64 * 1024, { maxByteLength: HEADER_BYTES + maxBytes + 64 * 1024 }));
   }
 
+  /** Writes a frame straight into the shared buffer (no intermediate copies of the header). */
   write(header: unknown, raw: Uint8Array | null = null): void {
-    const json = encoder.encode(JSON.stringify(header));
-    const total = 4 + json.byteLength + (raw?.byteLength ?? 0);
-    if (HEADER_BYTES + total > this.buffer.byteLength) {
-      if (HEADER_BYTES + total > this.buffer.maxByteLength) throw new RangeError(`a frame of ${total} bytes is larger than the channel's ${this.buffer.maxByteLength}`);
-      this.buffer.grow(HEADER_BYTES + total);
-    }
-    const bytes = new Uint8Array(this.buffer, HEADER_BYTES, total);
-    new DataView(this.buffer, HEADER_BYTES, 4).setUint32(0, json.byteLength, true);
-    bytes.set(json, 4);
-    if (raw) bytes.set(raw, 4 + json.byteLength);
+    const json = JSON.stringify(header);
+    const rawLength = raw?.byteLength ?? 0;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, then the exact length.
+    this.#ensure(4 + json.length * 3 + rawLength, false);
+    const { read, written } = encoder.encodeInto(json, this.#bytes.subarray(HEADER_BYTES + 4));
+    const total = 4 + written + rawLength;
+    if (read < json.length) throw new RangeError(`a frame of more than ${total} bytes is larger than the channel's ${this.buffer.maxByteLength}`);
+    this.#ensure(total);
+    this.#view.setUint32(HEADER_BYTES, written, true);
+    if (raw) this.#bytes.set(raw, HEADER_BYTES + 4 + written);
     this.state[1] = total;
   }
 
   read<T>(): Frame<T> {
     const total = this.state[1]!;
-    const jsonLength = new DataView(this.buffer, HEADER_BYTES, 4).getUint32(0, true);
-    // Copy out: the other side reuses the buffer for its next frame.
-    const bytes = new Uint8Array(this.buffer, HEADER_BYTES, total).slice();
-    const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + jsonLength))) as T;
-    const raw = total > 4 + jsonLength ? bytes.subarray(4 + jsonLength) : null;
+    const jsonLength = this.#view.getUint32(HEADER_BYTES, true);
+    const start = HEADER_BYTES + 4;
+    const header = JSON.parse(decoder.decode(this.#bytes.subarray(start, start + jsonLength))) as T;
+    // Copy the raw part out: the other side reuses the buffer for its next frame.
+    const raw = total > 4 + jsonLength ? this.#bytes.slice(start + jsonLength, HEADER_BYTES + total) : null;
     return { header, raw };
   }
 
-  /** Sets the state and wakes the other side. */
-  signal(state: number): void {
-    Atomics.store(this.state, 0, state);
-    Atomics.notify(this.state, 0);
+  /** Grows the buffer to hold a frame; `exact` false: a worst-case estimate, grown up to the cap. */
+  #ensure(frameBytes: number, exact = true): void {
+    const wanted = HEADER_BYTES + frameBytes;
+    if (wanted <= this.buffer.byteLength) return;
+    if (wanted > this.buffer.maxByteLength) {
+      if (exact) throw new RangeError(`a frame of ${frameBytes} bytes is larger than the channel's ${this.buffer.maxByteLength}`);
+      this.buffer.grow(this.buffer.maxByteLength);
+      return;
+    }
+    this.buffer.grow(wanted);
   }
 
   /**
-   * Blocks this thread until the state is one of `wanted` (worker side only), spinning briefly
-   * first: waking from Atomics.wait costs more than the host usually takes to answer.
+   * Sets the state and wakes the other side if it sleeps; `wake` false: the other side waits for
+   * a later state, so it need not wake for this one.
    */
-  waitFor(...wanted: number[]): number {
+  signal(state: number, wake = true): void {
+    Atomics.store(this.state, 0, state);
+    // Sequentially consistent: either the sleeper sees the new state before it sleeps, or this sees it asleep.
+    if (wake && (Atomics.load(this.state, WORKER_ASLEEP) | Atomics.load(this.state, HOST_ASLEEP)) !== 0) Atomics.notify(this.state, 0);
+  }
+
+  /**
+   * Blocks this thread until the state is `wanted` (worker side only), spinning briefly first:
+   * waking from Atomics.wait costs more than the host usually takes to answer.
+   */
+  waitFor(wanted: number): number {
     const until = performance.now() + 0.05;
-    while (performance.now() < until) {
-      const current = Atomics.load(this.state, 0);
-      if (wanted.includes(current)) return current;
+    let spins = 0;
+    for (;;) {
+      if (Atomics.load(this.state, 0) === wanted) return wanted;
+      if (++spins % SPINS_PER_CLOCK_READ === 0 && performance.now() >= until) break;
     }
     for (;;) {
+      Atomics.store(this.state, WORKER_ASLEEP, 1);
       const current = Atomics.load(this.state, 0);
-      if (wanted.includes(current)) return current;
-      Atomics.wait(this.state, 0, current);
+      if (current !== wanted) Atomics.wait(this.state, 0, current);
+      Atomics.store(this.state, WORKER_ASLEEP, 0);
+      if (Atomics.load(this.state, 0) === wanted) return wanted;
     }
   }
 
@@ -112,13 +143,17 @@ export class Channel {
    */
   async changeFrom(from: number, spinMicros = 100): Promise<number> {
     const until = performance.now() + spinMicros / 1000;
-    do {
+    let spins = 0;
+    for (;;) {
       const current = Atomics.load(this.state, 0);
       if (current !== from) return current;
-    } while (performance.now() < until);
+      if (++spins % SPINS_PER_CLOCK_READ === 0 && performance.now() >= until) break;
+    }
     for (;;) {
+      Atomics.store(this.state, HOST_ASLEEP, 1);
       const waited = Atomics.waitAsync(this.state, 0, from);
       if (waited.async) await waited.value;
+      Atomics.store(this.state, HOST_ASLEEP, 0);
       const current = Atomics.load(this.state, 0);
       if (current !== from) return current;
     }
@@ -128,14 +163,18 @@ export class Channel {
 /** A call from the host to the worker. */
 export type CallHeader = { op: "call"; handler: string } | { op: "register" } | { op: "abi" } | { op: "handlers" };
 
-/** A host-function request from the worker. */
+/**
+ * A host-function request from the worker: the table's row name and its arguments in row order
+ * (host-function-table.ts). `bytes` arguments travel in the frame's raw part, one after another;
+ * their place in `args` holds their length.
+ */
 export interface HostCallHeader {
-  fn: "dbQuery" | "dbExec" | "cacheGet" | "cacheSet" | "cacheDelete" | "httpRequest" | "sendEmail" | "scheduleJob" | "pluginCall" | "publishEvent" | "log";
+  fn: HostCallName;
   args: (string | number | boolean | null)[];
 }
 
-/** The host's reply: a JSON value, bytes in `raw`, nothing, or an error. */
-export type ReplyHeader = { ok: true; kind: "json"; value: unknown } | { ok: true; kind: "bytes" | "null" | "void" } | { ok: false; code: string; message: string };
+/** The host's reply: bytes in `raw` (JSON text for `json`, UTF-8 for `text`), nothing, or an error. */
+export type ReplyHeader = { ok: true; kind: "json" | "text" | "bytes" | "null" | "void" } | { ok: false; code: string; message: string };
 
 /** The outcome of a call; a failed one keeps the guest's frames for source-mapping. */
 export type DoneHeader = { ok: true; kind: "bytes" | "null" | "number"; value?: number } | { ok: false; code: string; message: string; wasmFrames?: WasmFrame[] };

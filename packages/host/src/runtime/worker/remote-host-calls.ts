@@ -1,12 +1,16 @@
 import type { HostErrorCode } from "@goatkit/sdk/abi";
 import { HostCallError, type ErrorEnvelope } from "../../host-functions/host-call-error.js";
-import type { GuestHostCalls } from "../../host-functions/host-calls.js";
-import type { ExecResult, HttpResponseSpec, Row } from "../../services/types.js";
+import { hostFunction, JsonBytes, type GuestHostCalls, type HostArg } from "../../host-functions/host-function-table.js";
+import type { HostCallName } from "../../host-functions/host-services.js";
 import { State, type Channel, type HostCallHeader, type ReplyHeader } from "./channel.js";
 
+const decoder = new TextDecoder();
+
 /**
- * The host functions as seen from inside a worker: each call is sent over the channel and the
- * worker blocks until the host thread answers. Same signatures and errors as HostCalls.
+ * The host functions as seen from inside a worker: each call is sent over the channel as one
+ * generic request (the table's row name and arguments) and the worker blocks until the host
+ * thread answers. Same results and errors as HostCalls, except that `json` results arrive as
+ * JsonBytes: the host's JSON text, handed to the guest without being parsed here.
  */
 export class RemoteHostCalls implements GuestHostCalls {
   lastError: ErrorEnvelope | null = null;
@@ -27,58 +31,43 @@ export class RemoteHostCalls implements GuestHostCalls {
     this.#logs = 0;
   }
 
-  dbQuery(sql: string, argsJson: string): Row[] {
-    return this.#json("dbQuery", [sql, argsJson]) as Row[];
-  }
-
-  dbExec(sql: string, argsJson: string): ExecResult {
-    return this.#json("dbExec", [sql, argsJson]) as ExecResult;
-  }
-
-  cacheGet(key: string): Uint8Array | null {
-    const { raw } = this.#send({ fn: "cacheGet", args: [key] });
-    return raw;
-  }
-
-  cacheSet(key: string, value: Uint8Array, ttlSeconds: number): void {
-    this.#send({ fn: "cacheSet", args: [key, ttlSeconds] }, value);
-  }
-
-  cacheDelete(key: string): void {
-    this.#send({ fn: "cacheDelete", args: [key] });
-  }
-
-  httpRequest(method: string, url: string, headersJson: string, body: string): HttpResponseSpec {
-    return this.#json("httpRequest", [method, url, headersJson, body]) as HttpResponseSpec;
-  }
-
-  sendEmail(to: string, subject: string, body: string, attachmentsJson: string, html?: boolean): { id: string } {
-    return this.#json("sendEmail", [to, subject, body, attachmentsJson, html ?? null]) as { id: string };
-  }
-
-  pluginCall(target: string, fn: string, argsJson: string): string {
-    return this.#json("pluginCall", [target, fn, argsJson]) as string;
-  }
-
-  publishEvent(eventType: string, dataJson: string): void {
-    this.#send({ fn: "publishEvent", args: [eventType, dataJson] });
-  }
-
-  scheduleJob(cron: string, handler: string, payloadJson: string): { id: string; next_run: string | null } {
-    return this.#json("scheduleJob", [cron, handler, payloadJson]) as { id: string; next_run: string | null };
+  call(fn: HostCallName, args: readonly HostArg[]): unknown {
+    const entry = hostFunction(fn);
+    if (!entry) throw new HostCallError("E_INVALID_ARGUMENT", `there is no host function "${fn}"`);
+    // Log lines past the host's cut are dropped here; a log line never touches last_error.
+    const logs = entry.result === "none";
+    if (logs && ++this.#logs > this.maxLogsPerCall + 1) return undefined;
+    const header: HostCallHeader = { fn, args: [] };
+    const blobs: Uint8Array[] = [];
+    for (let i = 0; i < entry.args.length; i++) {
+      const value = args[i];
+      if (entry.args[i]!.kind === "bytes") {
+        const bytes = value instanceof Uint8Array ? value : new Uint8Array();
+        blobs.push(bytes);
+        header.args.push(bytes.byteLength);
+      } else header.args.push(value === undefined || value instanceof Uint8Array ? null : value);
+    }
+    const raw = blobs.length === 0 ? null : blobs.length === 1 ? blobs[0]! : concat(blobs);
+    const reply = this.#send(header, raw, !logs);
+    switch (reply.header.ok ? reply.header.kind : "void") {
+      case "json":
+        return new JsonBytes(reply.raw ?? new Uint8Array());
+      case "text":
+        return reply.raw ? decoder.decode(reply.raw) : "";
+      case "bytes":
+        return reply.raw ?? new Uint8Array();
+      case "null":
+        return null;
+      default:
+        return undefined;
+    }
   }
 
   log(level: string, message: string, fieldsJson: string): void {
-    if (++this.#logs > this.maxLogsPerCall + 1) return;
-    this.#send({ fn: "log", args: [level, message, fieldsJson] }, null, false);
+    this.call("log", [level, message, fieldsJson]);
   }
 
-  #json(fn: HostCallHeader["fn"], args: HostCallHeader["args"]): unknown {
-    const { header } = this.#send({ fn, args });
-    return header.ok && header.kind === "json" ? header.value : null;
-  }
-
-  #send(request: HostCallHeader, raw: Uint8Array | null = null, tracksError = true): { header: ReplyHeader; raw: Uint8Array | null } {
+  #send(request: HostCallHeader, raw: Uint8Array | null, tracksError: boolean): { header: ReplyHeader; raw: Uint8Array | null } {
     if (this.#budgetSpent && tracksError) {
       this.lastError = this.#budgetSpent.envelope;
       throw this.#budgetSpent;
@@ -96,4 +85,14 @@ export class RemoteHostCalls implements GuestHostCalls {
     if (tracksError) this.lastError = null;
     return reply;
   }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
 }

@@ -3,7 +3,8 @@ import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
 import { HostCallError } from "../../host-functions/host-call-error.js";
 import { pluginCallDepth } from "../../host-functions/plugin-bus.js";
-import { type HostCalls } from "../../host-functions/host-calls.js";
+import { mapMaybePromise, type HostCalls } from "../../host-functions/host-calls.js";
+import { hostFunction, jsonBytesOf, type HostArg } from "../../host-functions/host-function-table.js";
 import type { MaybePromise } from "../../services/types.js";
 import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
@@ -25,6 +26,8 @@ interface Slot {
   calls: HostCalls;
   /** The thread runs (Node and the worker script loaded): not the plugin's time. */
   booted: Promise<void>;
+  /** `booted` has resolved. */
+  isBooted?: boolean;
   /** The module is instantiated (its start function returned). */
   ready: Promise<void>;
   busy: boolean;
@@ -121,7 +124,8 @@ export class WorkerRunner implements PluginRunner {
         slot.channel.signal(State.Call);
         return this.#converse(slot);
       });
-      slot.channel.signal(State.Idle);
+      // The worker waits for the next call, not for this: no need to wake it.
+      slot.channel.signal(State.Idle, false);
       const done = outcome.header;
       if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message, { wasmFrames: done.wasmFrames });
       return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
@@ -153,12 +157,15 @@ export class WorkerRunner implements PluginRunner {
   }
 
   async #booted(slot: Slot): Promise<void> {
+    // Once booted, no boot timer: every call would otherwise arm and clear one.
+    if (slot.isBooted) return;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PluginCallError("E_LOAD", `the plugin worker did not start within ${BOOT_TIMEOUT_MS} ms; the machine may be overloaded`)), BOOT_TIMEOUT_MS);
     });
     try {
       await Promise.race([slot.booted, late]);
+      slot.isBooted = true;
     } finally {
       clearTimeout(timer);
     }
@@ -166,16 +173,25 @@ export class WorkerRunner implements PluginRunner {
 
   #withTimeout<T>(slot: Slot, start: () => Promise<T>): Promise<T> {
     const ms = this.options.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    // One promise and one timer per call (no race): this is on every call's path.
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
         // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
         void slot.worker.terminate();
         this.#replace(slot);
         reject(new PluginCallError("E_TIMEOUT", `the call ran longer than ${ms} ms and was stopped; make it faster or raise limits.timeout_ms`));
       }, ms);
+      start().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([start(), expired]).finally(() => clearTimeout(timer));
   }
 
   #spawn(): Slot {
@@ -219,6 +235,7 @@ export class WorkerRunner implements PluginRunner {
         }),
         failed,
       ]);
+    slot.isBooted = false;
     slot.booted = arrived("booted");
     slot.ready = arrived("ready");
     slot.booted.catch(() => {});
@@ -267,39 +284,39 @@ export class WorkerRunner implements PluginRunner {
   }
 }
 
-/** Runs one host function on the host thread for a worker. */
-function answer(calls: HostCalls, request: HostCallHeader, raw: Uint8Array | null): MaybePromise<{ header: ReplyHeader; raw: Uint8Array | null }> {
-  const a = request.args as string[];
-  const json = (value: MaybePromise<unknown>) => settle(value, (v) => ({ header: { ok: true, kind: "json", value: v } as ReplyHeader, raw: null }));
-  const nothing = (value: MaybePromise<unknown>) => settle(value, () => ({ header: { ok: true, kind: "void" } as ReplyHeader, raw: null }));
-  switch (request.fn) {
-    case "dbQuery":
-      return json(calls.dbQuery(a[0]!, a[1]!));
-    case "dbExec":
-      return json(calls.dbExec(a[0]!, a[1]!));
-    case "cacheGet":
-      return settle(calls.cacheGet(a[0]!), (v) => (v === null ? { header: { ok: true, kind: "null" }, raw: null } : { header: { ok: true, kind: "bytes" }, raw: v }));
-    case "cacheSet":
-      return nothing(calls.cacheSet(a[0]!, raw ?? new Uint8Array(), Number(request.args[1])));
-    case "cacheDelete":
-      return nothing(calls.cacheDelete(a[0]!));
-    case "httpRequest":
-      return json(calls.httpRequest(a[0]!, a[1]!, a[2]!, a[3]!));
-    case "sendEmail":
-      return json(calls.sendEmail(a[0]!, a[1]!, a[2]!, a[3]!, typeof request.args[4] === "boolean" ? request.args[4] : undefined));
-    case "pluginCall":
-      return json(calls.pluginCall(a[0]!, a[1]!, a[2]!));
-    case "publishEvent":
-      calls.publishEvent(a[0]!, a[1]!);
-      return { header: { ok: true, kind: "void" }, raw: null };
-    case "scheduleJob":
-      return json(calls.scheduleJob(a[0]!, a[1]!, a[2]!));
-    case "log":
-      calls.log(a[0]!, a[1]!, a[2]!);
-      return { header: { ok: true, kind: "void" }, raw: null };
-  }
-}
+const encoder = new TextEncoder();
+const VOID: { header: ReplyHeader; raw: Uint8Array | null } = { header: { ok: true, kind: "void" }, raw: null };
 
-function settle<T, U>(value: MaybePromise<T>, fn: (v: T) => U): MaybePromise<U> {
-  return value instanceof Promise ? value.then(fn) : fn(value);
+/**
+ * Runs one host function on the host thread for a worker, by its table row: arguments come back
+ * to their kinds (`bytes` from the raw part), the result leaves as bytes. A `json` result is
+ * stringified here, once; the worker hands that text to the guest as it is.
+ */
+function answer(calls: HostCalls, request: HostCallHeader, raw: Uint8Array | null): MaybePromise<{ header: ReplyHeader; raw: Uint8Array | null }> {
+  const entry = hostFunction(request.fn);
+  if (!entry) throw new HostCallError("E_INVALID_ARGUMENT", `there is no host function "${String(request.fn)}"`);
+  const args: HostArg[] = [];
+  let at = 0;
+  for (let i = 0; i < entry.args.length; i++) {
+    const value = request.args[i];
+    const kind = entry.args[i]!.kind;
+    if (kind === "bytes") {
+      const length = typeof value === "number" ? value : 0;
+      args.push(raw ? raw.subarray(at, at + length) : new Uint8Array());
+      at += length;
+    } else if (kind === "u32") args.push(Number(value));
+    else args.push(value === null ? undefined : value);
+  }
+  return mapMaybePromise(calls.call(entry.name, args), (value): { header: ReplyHeader; raw: Uint8Array | null } => {
+    switch (entry.result) {
+      case "json":
+        return { header: { ok: true, kind: "json" }, raw: jsonBytesOf(value) };
+      case "text":
+        return { header: { ok: true, kind: "text" }, raw: encoder.encode(value as string) };
+      case "bytes":
+        return value === null ? { header: { ok: true, kind: "null" }, raw: null } : { header: { ok: true, kind: "bytes" }, raw: value as Uint8Array };
+      default:
+        return VOID;
+    }
+  });
 }
