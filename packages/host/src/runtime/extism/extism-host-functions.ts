@@ -33,6 +33,15 @@ function text(cx: CallContext, offset: bigint | number, what: string): string {
   }
 }
 
+/**
+ * The bytes in a buffer of their own: Extism stores a Uint8Array by its whole ArrayBuffer,
+ * ignoring the view's offset and length, and bytes from a plugin worker's channel view part of a
+ * larger buffer.
+ */
+export function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
 export function extismHostFunctions(calls: GuestHostCalls): Record<HostFunctionName, HostFunction> {
   const store = (cx: CallContext, value: unknown) => cx.store(JSON.stringify(value));
   // Functions answering JSON answer the error envelope on failure, as in the core ABI.
@@ -58,7 +67,7 @@ export function extismHostFunctions(calls: GuestHostCalls): Record<HostFunctionN
     cache_get: (cx, k) => {
       try {
         const value = hostCallNow(calls, "cache_get", () => calls.cacheGet(text(cx, k!, "key")));
-        return value === null ? 0n : cx.store(value);
+        return value === null ? 0n : cx.store(ownBuffer(value));
       } catch {
         return 0n; // a failure, told apart from a miss by last_error
       }

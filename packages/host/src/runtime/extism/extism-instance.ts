@@ -14,7 +14,7 @@ import type { GuestHostCalls } from "../../host-functions/host-calls.js";
 import type { GuestInstance, GuestOptions } from "../guest.js";
 import { PluginCallError } from "../plugin-call-error.js";
 import { checkResultSize } from "../result-size.js";
-import { EXTISM_USER_NAMESPACE, extismHostFunctions } from "./extism-host-functions.js";
+import { EXTISM_USER_NAMESPACE, extismHostFunctions, ownBuffer } from "./extism-host-functions.js";
 
 const EXTISM_KERNEL = "extism:host/env";
 const WASI = "wasi_snapshot_preview1";
@@ -82,10 +82,7 @@ export class ExtismInstance implements GuestInstance {
 
   async #call(name: string, input: Uint8Array): Promise<Uint8Array | null> {
     try {
-      // Extism stores an input by its whole ArrayBuffer, ignoring the view's offset and length:
-      // a request that views part of a larger buffer (the worker channel's) is copied out first.
-      const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
-      const output = (await this.plugin.call(name, whole))?.bytes();
+      const output = (await this.plugin.call(name, ownBuffer(input)))?.bytes();
       // Copied: the output views the plugin's memory, which the next call reuses.
       return output === undefined || output.byteLength === 0 ? null : output.slice();
     } catch (error) {
