@@ -56,9 +56,14 @@ export async function exportsOf(source: GuestSource): Promise<readonly string[] 
 /**
  * Loads what the binding's runtime needs before the plugin's own time starts (the worker
  * reports "booted" after this): for QuickJS, the engine's glue and one engine instance, which
- * the plugin's first instance takes when its memory cap is the one it was made with.
+ * the plugin's first instance takes when its memory cap is the one it was made with; for
+ * Extism, @extism/extism.
  */
 export async function prepareRuntime(source: GuestSource): Promise<void> {
+  if (source.kind === "extism") {
+    await import("./extism/extism-instance.js");
+    return;
+  }
   if (source.kind !== "quickjs") return;
   const { warmEngine } = await import("./quickjs/engine.js");
   await import("./quickjs/quickjs-instance.js");
@@ -155,7 +160,10 @@ export class GuestHolder {
     } finally {
       if (instance.broken && this.#current === current) {
         this.#current = null;
-        void instance.dispose?.();
+        // Disposing is best effort: the instance is dropped either way.
+        void Promise.resolve()
+          .then(() => instance.dispose?.())
+          .catch(() => {});
       }
     }
   }
