@@ -11,7 +11,7 @@ import { createHost, type Host } from "../src/index.js";
 import { HostCalls } from "../src/host-functions/host-calls.js";
 import { grantsOf } from "../src/host-functions/plugin-grants.js";
 import { createRunner } from "../src/runtime/create-runner.js";
-import type { RunnerOptions } from "../src/runtime/plugin-runner.js";
+import type { RunnerOptions, WasmSource } from "../src/runtime/plugin-runner.js";
 import { spareWorkers } from "../src/runtime/worker/spare-workers.js";
 import type { WorkerRunner } from "../src/runtime/worker/worker-runner.js";
 import { buildForQuickjs } from "./support/quickjs-build.js";
@@ -27,13 +27,13 @@ async function until(condition: () => boolean): Promise<void> {
 describe("the spare QuickJS worker", () => {
   let host: Host;
   let options: () => RunnerOptions;
+  let source: WasmSource;
   beforeAll(async () => {
     host = await createHost({ database: { demo: { tickets: 1 } } });
     const bytes = new Uint8Array(await readFile(join(fixture.dir, "build/plugin.wasm")));
     const module = new WebAssembly.Module(bytes);
+    source = { binding: "quickjs", bytes, module };
     options = () => ({
-      bytes,
-      module,
       calls: HostCalls.create("quickjs-sandbox", grantsOf({ name: "quickjs-sandbox", version: "1.0.0" }), host.services),
       maxResultBytes: 1024 * 1024,
       timeoutMs: 5000,
@@ -48,10 +48,10 @@ describe("the spare QuickJS worker", () => {
 
   it("starts with the first QuickJS plugin, serves the next one, and ends with the last", async () => {
     expect(spareWorkers.threadId).toBeNull();
-    const first = (await createRunner("quickjs", options())) as WorkerRunner;
+    const first = (await createRunner(source, options())) as WorkerRunner;
     await until(() => spareWorkers.threadId !== null);
     const spare = spareWorkers.threadId;
-    const second = (await createRunner("quickjs", options())) as WorkerRunner;
+    const second = (await createRunner(source, options())) as WorkerRunner;
     expect(second.threadIds).toEqual([spare]);
     expect(new TextDecoder().decode((await second.call("ok", new TextEncoder().encode("{}")))!)).toBe("ok");
     await until(() => spareWorkers.threadId !== null);

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { loadManifest, ManifestError, MANIFEST_FILES, type Manifest } from "@goatkit/sdk";
+import { pluginRuntime } from "../plugin/plugin-runtime.js";
 import { discoverGoatflowFolder, discoverGoatflowModule, goatflowFolderFormat, type GoatflowDiscoveryContext } from "./goatflow-source.js";
 import { PluginManagerError } from "./plugin-manager-error.js";
 import type { DiscoveredPlugin, Discovery, DiscoveryProblem, PluginSource } from "./plugin-source.js";
@@ -89,7 +90,7 @@ async function discoverFolder(folder: string): Promise<Discovery> {
  * `wasm`), or a gRPC plugin's executable (`grpc.binary`). Watching it is what hot reload needs.
  */
 export function wasmPathOf(folder: string, manifest: Manifest): string {
-  if ((manifest.runtime ?? manifest.type) === "grpc" && manifest.grpc) return join(folder, manifest.grpc.binary);
+  if (pluginRuntime(manifest) === "grpc" && manifest.grpc) return join(folder, manifest.grpc.binary);
   return join(folder, manifest.wasm ?? manifest.build?.output ?? "plugin.wasm");
 }
 

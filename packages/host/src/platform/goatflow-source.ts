@@ -188,9 +188,7 @@ async function registrationOf(wasmPath: string, name: string, services: HostServ
     throw new PluginCallError("E_LOAD", `a ${binding} module without a manifest: only GoatFlow-ABI modules (gk_call, gk_malloc, imports from "gk") are described by gk_register alone; put it in a plugin folder with a manifest.json (docs/manifest.md)`);
   }
   const calls = HostCalls.create(name, { capabilities: new Set(), tableGrants: new Set(), allowedHosts: [] }, services);
-  const runner = await createRunner("goatflow", {
-    bytes,
-    module,
+  const runner = await createRunner({ binding: "goatflow", bytes, module }, {
     calls,
     maxResultBytes: DEFAULT_LIMITS.max_result_bytes,
     timeoutMs: DEFAULT_LIMITS.timeout_ms,

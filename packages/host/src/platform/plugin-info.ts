@@ -1,4 +1,5 @@
 import { resolveHook, routeMountPath, type Job, type Manifest, type MenuItem, type Route, type Widget } from "@goatkit/sdk";
+import { pluginRuntime } from "../plugin/plugin-runtime.js";
 import type { PluginMetricsSnapshot } from "./plugin-metrics.js";
 import type { GoatflowFormat } from "./goatflow-source.js";
 import type { PluginSourceKind } from "./plugin-source.js";
@@ -82,7 +83,7 @@ export function pluginInfo(input: PluginInfoInput): PluginInfo {
   return {
     ...rest,
     hasManifest: input.goatflow === null,
-    runtime: (manifest?.runtime ?? manifest?.type) === "grpc" ? "grpc" : "wasm",
+    runtime: pluginRuntime(manifest),
     version: manifest?.version ?? null,
     description: manifest?.description ?? null,
     author: manifest?.author ?? null,

@@ -17,13 +17,14 @@ import { HostCalls } from "../host-functions/host-calls.js";
 import type { HostServices } from "../host-functions/host-services.js";
 import { grantsOf } from "../host-functions/plugin-grants.js";
 import { createRunner } from "../runtime/create-runner.js";
-import { detectBinding, type Binding } from "../runtime/detect-binding.js";
-import { capMemory, MemoryCapError } from "../runtime/memory-cap.js";
+import type { Binding } from "../runtime/detect-binding.js";
 import { PluginCallError } from "../runtime/plugin-call-error.js";
-import type { Isolation, PluginRunner } from "../runtime/plugin-runner.js";
+import type { Isolation, PluginRunner, RunnerSource } from "../runtime/plugin-runner.js";
+import { wasmSource } from "../runtime/wasm-source.js";
 import { Translations } from "../packaging/i18n.js";
 import { checkLimitCeilings, type PluginLimits } from "./limit-ceilings.js";
 import { hostTableInMigrations, runMigrations } from "./migrations.js";
+import { pluginRuntime } from "./plugin-runtime.js";
 import { buildRequest, type RequestInput } from "./request.js";
 import { errorResponse, errorResponseOf, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
 
@@ -107,9 +108,9 @@ export class Plugin {
     return this.runner.exports;
   }
 
-  /** The process serving a gRPC plugin; undefined for WebAssembly plugins. */
+  /** The process serving the plugin when it has one of its own (a gRPC plugin); undefined for WebAssembly plugins. */
   get pid(): number | undefined {
-    return this.runner.pid;
+    return this.runner.info?.().pid;
   }
 
   get limits(): typeof DEFAULT_LIMITS {
@@ -124,66 +125,25 @@ export class Plugin {
   static async load(path: string, services: HostServices, options: ResolvedLoadOptions): Promise<Plugin> {
     const { manifest: fileManifest, wasmPath } = options.manifest ? { manifest: options.manifest, wasmPath: resolve(path) } : await locate(resolve(path));
     if (fileManifest) checkLimitCeilings(fileManifest.name, fileManifest.limits, options.limitCeilings);
-    if (fileManifest && (fileManifest.runtime ?? fileManifest.type) === "grpc") {
-      const limits = { ...limitsOf(fileManifest), ...options.limits };
-      const calls = HostCalls.create(fileManifest.name, grantsOf(fileManifest), services);
-      const { GrpcRunner } = await import("../runtime/grpc/grpc-runner.js");
-      const { grpcProcessSettings, pluginUser } = await import("../runtime/grpc/process-user.js");
-      const grpc = fileManifest.grpc!;
-      const processes = services.grpc ?? grpcProcessSettings();
-      // Chosen by default, not by the operator: say what it costs.
-      if (processes.runAs === "host-user" && processes.defaulted) {
-        services.logs.write(
-          fileManifest.name,
-          "warn",
-          `this plugin's process runs as the host's user because the host cannot switch users: it can read the memory and environment of the host and of the other plugin processes, and reach their sockets; run the host as root (or with CAP_SETUID, CAP_SETGID and CAP_CHOWN) to give each plugin a user of its own, or set grpc run_as to "host-user" (GOATKIT_GRPC_RUN_AS=host-user) to accept this (docs/grpc.md, Security)`,
-        );
-      }
-      const runner = await GrpcRunner.create({
-        executable: wasmPath,
-        cwd: resolve(path),
-        calls,
-        logs: services.logs,
-        manifestHandlers: [...new Set(manifestHandlers(fileManifest).map((ref) => ref.handler))],
-        healthCheck: grpc.health_check === true,
-        healthIntervalMs: grpc.health_interval_ms ?? 10_000,
-        startTimeoutMs: grpc.start_timeout_ms ?? 10_000,
-        stopGraceMs: grpc.stop_grace_ms ?? 3_000,
-        timeoutMs: limits.timeout_ms,
-        maxResultBytes: limits.max_result_bytes,
-        maxLogBytes: services.callLimits.maxLogBytes,
-        ...(processes.runAs === "separate-users" ? { user: pluginUser(fileManifest.name, processes) } : {}),
-      });
-      return Plugin.#registered(path, wasmPath, fileManifest, runner, calls, services, options);
-    }
-    let bytes: Uint8Array<ArrayBuffer>;
-    try {
-      bytes = new Uint8Array(await readFile(wasmPath));
-    } catch {
-      const hint = fileManifest?.build ? `run the build (${[fileManifest.build.command, ...(fileManifest.build.args ?? [])].join(" ")})` : "build the plugin first";
-      throw new PluginCallError("E_LOAD", `${wasmPath}: no such file; ${hint}`);
-    }
     const limits = { ...limitsOf(fileManifest), ...options.limits };
-    let binding: Binding;
-    let module: WebAssembly.Module | null = null;
-    try {
-      binding = detectBinding(bytes);
-      if (binding !== "component") {
-        bytes = capMemory(bytes, limits.memory_mb);
-        module = new WebAssembly.Module(bytes);
-        binding = detectBinding(bytes, module);
+    let source: RunnerSource;
+    if (fileManifest && pluginRuntime(fileManifest) === "grpc") {
+      source = { binding: "grpc", executable: wasmPath, cwd: resolve(path), manifest: fileManifest, logs: services.logs, processes: services.grpc, maxLogBytes: services.callLimits.maxLogBytes };
+    } else {
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = new Uint8Array(await readFile(wasmPath));
+      } catch {
+        const hint = fileManifest?.build ? `run the build (${[fileManifest.build.command, ...(fileManifest.build.args ?? [])].join(" ")})` : "build the plugin first";
+        throw new PluginCallError("E_LOAD", `${wasmPath}: no such file; ${hint}`);
       }
-    } catch (error) {
-      if (error instanceof MemoryCapError) throw new PluginCallError("E_LOAD", `${wasmPath}: ${error.message}`);
-      throw new PluginCallError("E_LOAD", `${wasmPath}: not a valid WebAssembly module: ${messageOf(error)}`);
+      source = wasmSource(bytes, limits.memory_mb, wasmPath);
     }
 
     // The runner starts with the file manifest's grants; without one, registration names the
     // plugin first and grants follow.
     const calls = HostCalls.create(fileManifest?.name ?? "(loading)", grantsOf(fileManifest ?? { name: "loading", version: "0.0.0" }), services);
-    const runner = await createRunner(binding, {
-      bytes,
-      module,
+    const runner = await createRunner(source, {
       calls,
       maxResultBytes: limits.max_result_bytes,
       timeoutMs: limits.timeout_ms,
@@ -314,7 +274,7 @@ async function locate(path: string): Promise<{ manifest: Manifest | null; wasmPa
     return { manifest: beside?.manifest ?? null, wasmPath: path };
   }
   const { manifest } = await loadManifest(path);
-  if ((manifest.runtime ?? manifest.type) === "grpc" && manifest.grpc) return { manifest, wasmPath: join(path, manifest.grpc.binary) };
+  if (pluginRuntime(manifest) === "grpc" && manifest.grpc) return { manifest, wasmPath: join(path, manifest.grpc.binary) };
   const wasm = manifest.wasm ?? manifest.build?.output ?? "plugin.wasm";
   return { manifest, wasmPath: join(path, wasm) };
 }

@@ -6,6 +6,7 @@ import type { HostCallName } from "../host-functions/host-services.js";
 import type { MaybePromise } from "../services/types.js";
 import { goatflowArgs, goatflowImports, goatflowResult, GuestExit, type GoatflowCall, type GoatflowGuest } from "./goatflow-abi.js";
 import { PluginCallError, wasmFramesOf, type WasmFrame } from "./plugin-call-error.js";
+import { checkResultSize } from "./result-size.js";
 
 export interface CoreAbiOptions {
   /** Largest result a handler may return, in bytes. */
@@ -178,9 +179,7 @@ export class CoreAbiInstance implements GoatflowGuest {
   #readResult(packed: bigint, what: string): Uint8Array | null {
     if (packed === 0n) return null;
     const { ptr, len } = unpackPtrLen(packed);
-    if (len > this.options.maxResultBytes) {
-      throw new PluginCallError("E_RESULT_TOO_LARGE", `${what} returned ${len} bytes, more than the limit of ${this.options.maxResultBytes}; raise limits.max_result_bytes or return less`);
-    }
+    checkResultSize(what, len, this.options.maxResultBytes);
     try {
       return this.readBytes(ptr, len);
     } catch (error) {

@@ -1,57 +1,74 @@
-import { CoreAbiRunner } from "./core-abi-runner.js";
-import { WorkerRunner } from "./worker/worker-runner.js";
-import type { Binding } from "./detect-binding.js";
+import type { GuestSource } from "./guest.js";
+import { InProcessRunner } from "./in-process-runner.js";
 import { PluginCallError } from "./plugin-call-error.js";
-import type { PluginRunner, RunnerOptions } from "./plugin-runner.js";
+import type { PluginRunner, RunnerOptions, RunnerSource, WasmSource } from "./plugin-runner.js";
+import { WorkerRunner } from "./worker/worker-runner.js";
 
-/** Picks the runtime for a module's binding. */
-export async function createRunner(binding: Binding, options: RunnerOptions): Promise<PluginRunner> {
+/**
+ * The one way a plugin gets a runner. Isolation is chosen here, once, for every WebAssembly
+ * binding: `worker` runs the guest in worker threads (time-outs, blocking host calls answered
+ * by the host thread), `in-process` on the host's thread. A gRPC plugin is a process of its
+ * own, more isolated than either, whatever `isolation` says.
+ */
+export async function createRunner(source: RunnerSource, options: RunnerOptions): Promise<PluginRunner> {
+  if (source.binding === "grpc") {
+    // Loaded on first use: gRPC's client and protocol files are no cost for WebAssembly-only hosts.
+    const { startGrpcRunner } = await import("./grpc/start-grpc-runner.js");
+    return startGrpcRunner(source, options);
+  }
+  const { guest, release } = await guestSourceOf(source, options);
+  try {
+    const runner = options.isolation === "in-process" ? await InProcessRunner.create(guest, options) : await WorkerRunner.create(guest, options, { poolSize: options.poolSize });
+    if (release) {
+      // What the instances are made from (a component's files) stays until the runner closes.
+      const close = runner.close.bind(runner);
+      runner.close = () => close().finally(release);
+    }
+    return runner;
+  } catch (error) {
+    release?.();
+    throw error;
+  }
+}
+
+/**
+ * What the binding's instances are made from, in either isolation. Runtimes other than the core
+ * ABI's are loaded on first use: jco's WASI shims, @extism/extism and the QuickJS engine cost
+ * start-up time (and Node's WASI warning) that core-ABI-only hosts and the CLI should not pay.
+ */
+async function guestSourceOf(source: WasmSource, options: RunnerOptions): Promise<{ guest: GuestSource; release?: () => void }> {
+  const { binding, module } = source;
   switch (binding) {
     // GoatFlow-ABI modules run on the core ABI's machinery, with GoatFlow's dispatch and imports.
     case "core":
     case "goatflow":
-      return options.isolation === "in-process"
-        ? new CoreAbiRunner(options.module!, options, binding)
-        : WorkerRunner.create(binding === "core" ? { kind: "core", module: options.module! } : { kind: "goatflow", module: options.module! }, options, { poolSize: options.poolSize });
-    // Component plugins run in workers like core modules, or on the host's thread in-process.
-    // Loaded on first use: their runtimes (jco's WASI shims, @extism/extism) cost start-up
-    // time and print Node's WASI warning, which core-ABI-only hosts and the CLI should not pay.
+      return { guest: { kind: binding, module: module! } };
+    case "extism": {
+      const { checkExtismImports } = await import("./extism/extism-instance.js");
+      checkExtismImports(module!);
+      return { guest: { kind: "extism", module: module! } };
+    }
+    // Transpiled here (cached on disk); each instance imports the glue. The cache keeps the
+    // entry's core modules until released.
     case "component": {
-      const { ComponentRunner, checkImports } = await import("./component/component-runner.js");
-      if (options.isolation === "in-process") return ComponentRunner.create(options);
-      // Transpiled here (cached on disk); each worker imports the glue and instantiates.
-      const { transpiled } = await import("./component/transpile-cache.js");
-      const component = await transpiled(options.bytes, options.cacheDir, options.cacheMaxBytes);
+      const [{ transpiled }, { checkImports }] = await Promise.all([import("./component/transpile-cache.js"), import("./component/component-modules.js")]);
+      const component = await transpiled(source.bytes, options.cacheDir, options.cacheMaxBytes);
       try {
         await checkImports(component);
-        const runner = await WorkerRunner.create({ kind: "component", gluePath: component.gluePath, dir: component.dir, memoryMb: options.memoryMb }, options, { poolSize: options.poolSize });
-        // Workers read the entry's core modules whenever one starts: it stays until the runner closes.
-        const close = runner.close.bind(runner);
-        runner.close = () => close().finally(component.release);
-        return runner;
       } catch (error) {
         component.release();
         throw error;
       }
+      return { guest: { kind: "component", gluePath: component.gluePath, dir: component.dir, memoryMb: options.memoryMb }, release: component.release };
     }
-    // QuickJS plugins carry only their script: the engine is compiled once per host and sent to
-    // every worker, each of which instantiates it with the plugin's memory cap.
+    // QuickJS plugins carry only their script: the engine is compiled once per host and shared
+    // by every instance, each made with the plugin's memory cap.
     case "quickjs": {
       const [{ quickjsEngine }, { pluginScript }] = await Promise.all([import("./quickjs/engine.js"), import("./quickjs/plugin-script.js")]);
-      if (options.isolation === "in-process") {
-        const { QuickjsRunner } = await import("./quickjs/quickjs-runner.js");
-        return QuickjsRunner.create(options);
-      }
-      const { script } = pluginScript(options.module!);
-      const engine = await quickjsEngine();
-      return WorkerRunner.create({ kind: "quickjs", engine, script, memoryMb: options.memoryMb }, options, { poolSize: options.poolSize });
-    }
-    // Extism plugins run on the host's thread in either isolation (see ExtismRunner).
-    case "extism": {
-      const { ExtismRunner } = await import("./extism/extism-runner.js");
-      return new ExtismRunner(options.module!, options);
+      const { script } = pluginScript(module!);
+      return { guest: { kind: "quickjs", engine: await quickjsEngine(), script, memoryMb: options.memoryMb } };
     }
     default:
-      throw new PluginCallError("E_LOAD", `${binding} plugins are not supported by this host yet; build against the GoatKit core ABI`);
+      throw new PluginCallError("E_LOAD", `${binding as string} plugins are not supported by this host yet; build against the GoatKit core ABI`);
   }
 }

@@ -15,7 +15,7 @@ const MAGIC = [0x00, 0x61, 0x73, 0x6d];
  * custom section; a GoatFlow-ABI module exports `gk_call` and `gk_malloc` or imports from `gk`
  * (docs/goatflow.md); anything else is a core-ABI module.
  */
-export function detectBinding(bytes: Uint8Array, module?: WebAssembly.Module): Binding {
+export function detectBinding(bytes: Uint8Array, module?: WebAssembly.Module): Exclude<Binding, "grpc"> {
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new PluginCallError("E_LOAD", "not a WebAssembly binary (it does not start with \\0asm); check the path or rebuild the plugin", { fix: "check the path or rebuild the plugin" });
   }

@@ -15,7 +15,7 @@ export function hostCallNow<T>(calls: GuestHostCalls, fn: HostCallName, body: ()
     const value = body();
     if (value instanceof Promise) {
       value.catch(() => {});
-      throw new HostCallError("E_SERVICE", `${fn} needs an asynchronous service, which a plugin running on the host's thread cannot wait for; run the plugin isolated (the default; Extism plugins always run on the host's thread), or use the embedded services`);
+      throw new HostCallError("E_SERVICE", `${fn} needs an asynchronous service, which a plugin running on the host's thread cannot wait for; run the plugin isolated (the default), or use the embedded services`);
     }
     return value;
   } catch (error) {

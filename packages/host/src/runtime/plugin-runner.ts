@@ -1,10 +1,13 @@
 import type { HostCalls } from "../host-functions/host-calls.js";
+import type { Manifest } from "@goatkit/sdk";
+import type { LogStore } from "../services/log-store.js";
 import type { Binding } from "./detect-binding.js";
+import type { GrpcProcessSettings } from "./grpc/process-user.js";
 
 /**
- * What the plugin layer needs from a binding's runtime: register, call, close. Each binding
- * (core ABI, component, Extism) and each isolation mode (in-process, worker) implements it;
- * the plugin layer never sees which.
+ * What the plugin layer needs from a binding's runtime: register, call, close. createRunner
+ * makes every one of them (WorkerRunner, InProcessRunner, GrpcRunner); the plugin layer never
+ * sees which.
  */
 export interface PluginRunner {
   readonly binding: Binding;
@@ -19,13 +22,41 @@ export interface PluginRunner {
    */
   call(handler: string, request: Uint8Array, envelope?: object): Promise<Uint8Array | null>;
   close(): Promise<void>;
-  /** The operating-system process serving the plugin (gRPC plugins only). */
-  readonly pid?: number | undefined;
+  /** What the runner can tell about where the plugin runs (admin API, dashboard, metrics). */
+  info?(): RunnerInfo;
 }
 
-export interface RunnerOptions {
+export interface RunnerInfo {
+  /** The operating-system process serving the plugin, when it has one of its own. */
+  pid?: number | undefined;
+}
+
+/** A WebAssembly module, its binding told from its bytes (wasm-source.ts). */
+export interface WasmSource {
+  binding: Exclude<Binding, "grpc">;
   bytes: Uint8Array<ArrayBuffer>;
+  /** Compiled with the memory cap; null for a component, which is transpiled instead. */
   module: WebAssembly.Module | null;
+}
+
+/** A plugin executable that serves the GoatKit gRPC protocol (manifest `runtime: "grpc"`). */
+export interface ProcessSource {
+  binding: "grpc";
+  /** The executable (absolute). */
+  executable: string;
+  /** The plugin folder: the process's working directory. */
+  cwd: string;
+  manifest: Manifest;
+  logs: LogStore;
+  /** The host's gRPC process settings; absent, the defaults for this machine. */
+  processes: GrpcProcessSettings | undefined;
+  maxLogBytes: number;
+}
+
+/** What createRunner starts a plugin from. */
+export type RunnerSource = WasmSource | ProcessSource;
+
+export interface RunnerOptions {
   calls: HostCalls;
   maxResultBytes: number;
   timeoutMs: number;
@@ -35,7 +66,10 @@ export interface RunnerOptions {
   cacheDir: string;
   /** Size limit of `cacheDir`'s transpiled components; least recently used ones are removed beyond it. */
   cacheMaxBytes?: number;
-  /** `worker` (default): isolated, with time-outs; `in-process`: trusted, fastest, no time-outs. */
+  /**
+   * `worker` (default): isolated, with time-outs; `in-process`: trusted, fastest, no time-outs.
+   * Every WebAssembly binding honours it; a gRPC plugin always runs in a process of its own.
+   */
   isolation: Isolation;
   /** Warm workers per plugin in `worker` isolation. */
   poolSize: number;

@@ -31,8 +31,17 @@ function text(cx: CallContext, offset: bigint | number, what: string): string {
   }
 }
 
+/**
+ * The bytes in a buffer of their own: Extism stores a Uint8Array by its whole ArrayBuffer,
+ * ignoring the view's offset and length, and bytes from a plugin worker's channel view part of a
+ * larger buffer.
+ */
+export function ownBuffer(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
 export function extismHostFunctions(calls: GuestHostCalls): Record<string, HostFunction> {
-  const store = (cx: CallContext, value: unknown) => cx.store(jsonBytesOf(value));
+  const store = (cx: CallContext, value: unknown) => cx.store(ownBuffer(jsonBytesOf(value)));
   const functions: Record<string, HostFunction> = {};
   // One function per table row, each string or bytes argument an Extism offset, a u32 a number.
   // Arguments are read inside the call, so a bad offset is that call's E_INVALID_ARGUMENT.
@@ -52,7 +61,7 @@ export function extismHostFunctions(calls: GuestHostCalls): Record<string, HostF
       try {
         const value = hostCallNow(calls, entry.name, body(cx, offsets));
         if (entry.result === "json") return store(cx, value);
-        if (entry.result === "bytes") return value === null ? 0n : cx.store(value as Uint8Array);
+        if (entry.result === "bytes") return value === null ? 0n : cx.store(ownBuffer(value as Uint8Array));
         return 0;
       } catch (error) {
         // JSON functions answer the error envelope, as in the core ABI; bytes ones nothing

@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { HostCalls } from "../../host-functions/host-calls.js";
 import type { LogStore } from "../../services/log-store.js";
 import { PluginCallError } from "../plugin-call-error.js";
-import type { PluginRunner } from "../plugin-runner.js";
+import type { PluginRunner, RunnerInfo } from "../plugin-runner.js";
 import { HostService } from "./host-service.js";
 import { protos } from "./plugin-proto.js";
 import { checkHealth, unary, withDeadline, type Client } from "./grpc-client.js";
@@ -114,9 +114,9 @@ export class GrpcRunner implements PluginRunner {
     return this.#exports;
   }
 
-  /** The running process's id (tests and the dashboard). */
-  get pid(): number | undefined {
-    return this.#instance?.process.pid;
+  /** The running process's id (the admin API, the dashboard, memory estimates). */
+  info(): RunnerInfo {
+    return { pid: this.#instance?.process.pid };
   }
 
   async register(): Promise<string> {

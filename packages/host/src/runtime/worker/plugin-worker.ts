@@ -1,5 +1,5 @@
 /**
- * A plugin worker: one instance of a plugin (core module or component), serving calls that
+ * A plugin worker: one instance of a plugin (any binding), serving calls that
  * arrive over the channel, one at a time. It blocks between calls; the host ends it with
  * terminate() (time-out, shutdown), which also stops a guest that never returns.
  */
@@ -9,7 +9,7 @@ import { PluginCallError } from "../plugin-call-error.js";
 import { Channel, State, type CallHeader, type DoneHeader } from "./channel.js";
 import { RemoteHostCalls } from "./remote-host-calls.js";
 import type { SpareWorkerData } from "./spare-workers.js";
-import { guestFactory, prepareRuntime, type GuestSource, type WorkerGuest } from "./worker-guest.js";
+import { guestFactory, GuestHolder, prepareRuntime, type GuestInstance, type GuestSource } from "../guest.js";
 
 export interface PluginWorkerData {
   source: GuestSource;
@@ -40,41 +40,32 @@ const channel = new Channel(data.buffer);
 const calls = new RemoteHostCalls(channel, data.maxLogsPerCall);
 // The host's clock as the channel last carried it (set before every call and reply); before
 // the first call (start functions), this thread's own clock.
-const options = { maxResultBytes: data.maxResultBytes, now: () => channel.clock || Date.now() };
+const options = { maxResultBytes: data.maxResultBytes, now: () => channel.clock || Date.now(), isolation: "worker" as const };
 
 // Booted: from here on, start-up time is the plugin's own (its start function, a component's
 // initialisation), which the call's time-out covers.
 parentPort!.postMessage("booted");
 const newGuest = await (prepared === null ? guestFactory(data.source, calls, options) : Promise.reject(prepared)).catch((error: unknown) => {
   const failure = error instanceof Error ? error : new Error(String(error));
-  return async (): Promise<WorkerGuest> => {
+  return async (): Promise<GuestInstance> => {
     throw failure;
   };
 });
-let guest: WorkerGuest | null = null;
+const guest = new GuestHolder(newGuest);
 // Instantiate before saying ready, so the first call pays no start-up; a failure here is
 // reported by the first call, which tries again.
-try {
-  guest = await newGuest();
-} catch {
-  guest = null;
-}
+await guest.use(() => {}).catch(() => {});
 parentPort!.postMessage("ready");
 
 async function serve(header: CallHeader, request: Uint8Array | null): Promise<void> {
   try {
-    guest ??= await newGuest();
-    const current = guest;
-    try {
+    await guest.use(async (current) => {
       if (header.op === "abi") return done({ ok: true, kind: "number", value: current.abiVersion() });
       if (header.op === "handlers") return done({ ok: true, kind: "bytes" }, new TextEncoder().encode(JSON.stringify(current.handlers())));
       calls.beginCall();
-      const result = header.op === "register" ? current.register() : current.call(header.handler, request ?? new Uint8Array());
+      const result = await (header.op === "register" ? current.register() : current.call(header.handler, request ?? new Uint8Array()));
       done(result === null ? { ok: true, kind: "null" } : { ok: true, kind: "bytes" }, result);
-    } finally {
-      // A trap can leave the guest half-updated: the next call gets a fresh instance.
-      if (current.broken) guest = null;
-    }
+    });
   } catch (error) {
     const code = error instanceof PluginCallError ? error.code : "E_TRAP";
     const wasmFrames = error instanceof PluginCallError && error.wasmFrames.length > 0 ? { wasmFrames: error.wasmFrames } : {};

@@ -11,7 +11,7 @@ import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
 import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, type ReplyHeader } from "./channel.js";
 import type { PluginWorkerData } from "./plugin-worker.js";
 import { PLUGIN_WORKER_RESOURCES, spareWorkers } from "./spare-workers.js";
-import type { GuestSource } from "./worker-guest.js";
+import { exportsOf, type GuestSource } from "../guest.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -39,8 +39,9 @@ interface Slot {
 const BOOT_TIMEOUT_MS = 10_000;
 
 /**
- * Runs a plugin in worker threads (the default, isolated mode): a core-ABI module compiled once
- * and shared, or a transpiled component each worker imports; each worker holds one instance. A call that outlives its time-out ends its
+ * Runs a plugin in worker threads (the default, isolated mode), whatever its binding: a module
+ * compiled once and shared, a transpiled component each worker imports, or a script for the
+ * shared QuickJS engine; each worker holds one instance. A call that outlives its time-out ends its
  * worker, which is replaced; host functions run here, on the host thread, answering the
  * blocked worker through the channel.
  */
@@ -57,22 +58,24 @@ export class WorkerRunner implements PluginRunner {
     pool: WorkerPoolOptions,
   ) {
     this.binding = source.kind;
-    this.#exports = source.kind === "core" || source.kind === "goatflow" ? WebAssembly.Module.exports(source.module).map((e) => e.name) : [];
+    this.#exports = [];
     for (let i = 0; i < Math.max(1, pool.poolSize); i++) this.#slots.push(this.#spawn());
     if (source.kind === "quickjs") spareWorkers.retain(source.engine);
   }
 
-  /** Starts the pool; for a component, asks it for its handler names (its "exports"). */
+  /** Starts the pool; for a binding whose module does not list its handlers, asks an instance for them. */
   static async create(source: GuestSource, options: RunnerOptions, pool: WorkerPoolOptions = { poolSize: 1 }): Promise<WorkerRunner> {
     const runner = new WorkerRunner(source, options, pool);
-    if (source.kind !== "core" && source.kind !== "goatflow") {
-      try {
+    try {
+      const exports = await exportsOf(source);
+      if (exports) runner.#exports = exports;
+      else {
         const { bytes } = await runner.#run({ op: "handlers" }, null);
         runner.#exports = JSON.parse(new TextDecoder().decode(bytes ?? new Uint8Array())) as string[];
-      } catch (error) {
-        await runner.close();
-        throw error;
       }
+    } catch (error) {
+      await runner.close();
+      throw error;
     }
     return runner;
   }
