@@ -46,6 +46,11 @@ describe("the module", () => {
     expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["gk_call", "gk_free", "gk_malloc", "gk_register", "memory"]);
   });
 
+  it("is the same, byte for byte, when built again", async () => {
+    const again = await buildPlugin({ dir: FIXTURE, target: "goatflow", outFile: join(work, "again.wasm") });
+    expect(Buffer.compare(await readFile(again.outFile), Buffer.from(wasm)), "two builds of one plugin differ").toBe(0);
+  }, 120_000);
+
   it("keeps its memory under 16 MiB when a handler allocates without bound, and traps that call", async () => {
     // Instantiated directly, with no host: the module's own maximum and the engine's limit hold.
     let memory: WebAssembly.Memory | undefined;

@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/time.h>
+#include <time.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "quickjs.h"
@@ -29,6 +32,70 @@
 
 __attribute__((import_module("gk"), import_name("host_call"))) extern int64_t gk_import_host_call(const char *fn, int32_t fn_len, const char *args, int32_t args_len);
 __attribute__((import_module("gk"), import_name("log"))) extern void gk_import_log(int32_t level, const char *msg, int32_t len);
+
+/* QuickJS's default allocator (quickjs.c js_def_malloc and co., same accounting), except that
+ * while Wizer initialises, freed memory is zeroed: Wizer leaves zero bytes out of the snapshot,
+ * so the parser's and compiler's garbage does not end up in every plugin instance's memory. */
+#define GK_MALLOC_OVERHEAD 8
+static int zero_freed;
+
+static void *gk_js_malloc(JSMallocState *s, size_t size) {
+  if (s->malloc_size + size > s->malloc_limit) return NULL;
+  void *ptr = malloc(size);
+  if (!ptr) return NULL;
+  s->malloc_count++;
+  s->malloc_size += malloc_usable_size(ptr) + GK_MALLOC_OVERHEAD;
+  return ptr;
+}
+
+static void gk_js_free(JSMallocState *s, void *ptr) {
+  if (!ptr) return;
+  size_t usable = malloc_usable_size(ptr);
+  s->malloc_count--;
+  s->malloc_size -= usable + GK_MALLOC_OVERHEAD;
+  if (zero_freed) explicit_bzero(ptr, usable);
+  free(ptr);
+}
+
+static void *gk_js_realloc(JSMallocState *s, void *ptr, size_t size) {
+  if (!ptr) return size ? gk_js_malloc(s, size) : NULL;
+  size_t old_size = malloc_usable_size(ptr);
+  if (size == 0) {
+    gk_js_free(s, ptr);
+    return NULL;
+  }
+  if (s->malloc_size + size - old_size > s->malloc_limit) return NULL;
+  if (zero_freed && size > old_size) {
+    /* realloc would free the old block unzeroed when it moves it */
+    void *moved = malloc(size);
+    if (!moved) return NULL;
+    memcpy(moved, ptr, old_size);
+    explicit_bzero(ptr, old_size);
+    free(ptr);
+    s->malloc_size += malloc_usable_size(moved) - old_size;
+    return moved;
+  }
+  if (zero_freed && size < old_size) explicit_bzero((char *)ptr + size, old_size - size);
+  ptr = realloc(ptr, size);
+  if (!ptr) return NULL;
+  s->malloc_size += malloc_usable_size(ptr) - old_size;
+  return ptr;
+}
+
+static const JSMallocFunctions gk_malloc_functions = {gk_js_malloc, gk_js_free, gk_js_realloc, NULL};
+
+/* QuickJS seeds its own Math.random (replaced below) from gettimeofday when a context is made;
+ * the clock reads zero meanwhile, so that the snapshot, and the build, is byte for byte
+ * reproducible. Otherwise this is wasi-libc's gettimeofday (Date reads it). */
+static int clock_stopped;
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz) {
+  struct timespec now = {0, 0};
+  if (!clock_stopped) clock_gettime(CLOCK_REALTIME, &now);
+  tv->tv_sec = now.tv_sec;
+  tv->tv_usec = (suseconds_t)(now.tv_nsec / 1000);
+  return 0;
+}
 
 static JSRuntime *rt;
 static JSContext *ctx;
@@ -165,14 +232,28 @@ __attribute__((export_name("gk_call"))) int64_t gk_call(const char *fn, int32_t 
   return packed;
 }
 
-/* Standard input to its end, NUL-terminated. */
+/* The directive that keeps function sources and line tables out of the bytecode: QuickJS would
+ * otherwise keep every function's source text, and the snapshot would carry the script twice.
+ * No newline, so that line numbers in build-time errors stay those of the script. */
+static const char STRIP_DIRECTIVE[] = "\"use strip\";";
+
+/* Standard input to its end after STRIP_DIRECTIVE, NUL-terminated; grown buffers are zeroed
+ * before they are freed (see zero_freed). */
 static char *read_stdin(size_t *out_len) {
-  size_t cap = 1 << 16, len = 0;
+  size_t cap = 1 << 16, len = sizeof STRIP_DIRECTIVE - 1;
   char *buf = malloc(cap);
+  if (!buf) return NULL;
+  memcpy(buf, STRIP_DIRECTIVE, len);
   for (;;) {
-    if (!buf) return NULL;
-    if (len + 1 >= cap) buf = realloc(buf, cap *= 2);
-    if (!buf) return NULL;
+    if (len + 1 >= cap) {
+      char *grown = malloc(cap * 2);
+      if (!grown) return NULL;
+      memcpy(grown, buf, len);
+      explicit_bzero(buf, cap);
+      free(buf);
+      buf = grown;
+      cap *= 2;
+    }
     ssize_t n = read(0, buf + len, cap - len - 1);
     if (n < 0) return NULL;
     if (n == 0) break;
@@ -183,7 +264,17 @@ static char *read_stdin(size_t *out_len) {
   return buf;
 }
 
-/* Wizer's initialisation: evaluate the script once; the snapshot keeps the result. */
+/* Zeroes the shadow stack below this frame: the initialisation's dead frames would otherwise be
+ * in the snapshot. Nothing below the caller's frame is live. */
+__attribute__((noinline)) static void zero_dead_stack(void) {
+  volatile char marker = 0;
+  char *below = (char *)&marker - 256;
+  explicit_bzero(below - (GK_STACK_LIMIT - 1024), GK_STACK_LIMIT - 1024);
+}
+
+/* Wizer's initialisation: evaluate the script once; the snapshot keeps the result. Every page
+ * the snapshot touches is copied into each new instance, so what is not needed afterwards (freed
+ * memory, dead stack) is zeroed, and Wizer leaves zero bytes out. */
 __attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
   size_t len;
   char *script = read_stdin(&len);
@@ -191,18 +282,23 @@ __attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
     fputs("goatflow engine: could not read the script from standard input\n", stderr);
     exit(1);
   }
-  rt = JS_NewRuntime();
+  zero_freed = 1;
+  rt = JS_NewRuntime2(&gk_malloc_functions, NULL);
   JS_SetMemoryLimit(rt, GK_MEMORY_LIMIT);
   JS_SetMaxStackSize(rt, GK_STACK_LIMIT);
+  clock_stopped = 1;
   ctx = JS_NewContext(rt);
+  clock_stopped = 0;
   JSValue global = JS_GetGlobalObject(ctx);
   JS_SetPropertyStr(ctx, global, "__gk_host_call", JS_NewCFunction(ctx, js_host_call, "__gk_host_call", 2));
   JS_SetPropertyStr(ctx, global, "__gk_log", JS_NewCFunction(ctx, js_log, "__gk_log", 2));
-  seed_random();
+  /* A fixed seed, so that builds are reproducible; the first ABI call of an instance seeds afresh. */
+  random_state = 0x9e3779b97f4a7c15ull;
   JSValue math = JS_GetPropertyStr(ctx, global, "Math");
   JS_SetPropertyStr(ctx, math, "random", JS_NewCFunction(ctx, js_math_random, "random", 0));
   JS_FreeValue(ctx, math);
   JSValue result = JS_Eval(ctx, script, len, "plugin.js", JS_EVAL_TYPE_GLOBAL);
+  explicit_bzero(script, malloc_usable_size(script));
   free(script);
   if (JS_IsException(result)) {
     JSValue error = JS_GetException(ctx);
@@ -220,4 +316,6 @@ __attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
     exit(1);
   }
   JS_RunGC(rt);
+  zero_freed = 0;
+  zero_dead_stack();
 }

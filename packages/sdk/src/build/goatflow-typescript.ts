@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import type { ResolvedManifest } from "../manifest/index.js";
 import { BuildError } from "./build-error.js";
 import { bundle } from "./bundle.js";
+import { mergeDataSegments } from "./goatflow/data-segments.js";
 import { goatflowRegistration } from "./goatflow/registration.js";
 
 /** The only version whose npm install works everywhere (later ones break `npm ci`). */
@@ -66,7 +67,7 @@ export async function buildGoatflowTypescript(input: GoatflowBuildInput): Promis
   return preinitialise(script);
 }
 
-/** Runs Wizer on the engine with the script on standard input. */
+/** Runs Wizer on the engine with the script on standard input; joins the snapshot's data segments. */
 export async function preinitialise(script: string): Promise<Uint8Array> {
   const wizer = await wizerPath();
   const work = await mkdtemp(join(tmpdir(), "goatkit-goatflow-"));
@@ -91,7 +92,8 @@ export async function preinitialise(script: string): Promise<Uint8Array> {
           : `wizer failed (exit ${code}) pre-initialising the GoatFlow engine with the plugin:\n${stderr.trim()}`,
       );
     }
-    return new Uint8Array(await readFile(out));
+    // Wizer writes thousands of small data segments; each costs time at every instantiation.
+    return mergeDataSegments(new Uint8Array(await readFile(out)));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,0 +1,159 @@
+/**
+ * Fewer, larger data segments for a Wizer snapshot. Wizer writes one active segment per run of
+ * non-zero bytes (thousands for a QuickJS heap), and an engine spends time on each segment at
+ * every instantiation. Segments closer than `maxGap` bytes are joined, the gap written as zeros:
+ * with a gap below a page (4 KiB) no page of memory is touched that was not touched before, so
+ * instantiation copies a few more zero bytes and does per-segment work a few dozen times instead
+ * of thousands. Modules with segments of another form (passive, other memories, computed offsets)
+ * are returned as they are.
+ */
+
+/** Join segments whose gap is at most this many bytes. */
+export const DATA_SEGMENT_GAP = 1024;
+
+const DATA_SECTION = 11;
+const DATA_COUNT_SECTION = 12;
+
+interface Section {
+  id: number;
+  /** Where the section's header (its id byte) starts and where its body ends. */
+  start: number;
+  bodyStart: number;
+  end: number;
+}
+
+interface Segment {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+function readU32(bytes: Uint8Array, pos: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    byte = bytes[pos++]!;
+    result += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [result, pos];
+}
+
+function readI32(bytes: Uint8Array, pos: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    byte = bytes[pos++]!;
+    result |= (byte & 0x7f) << shift;
+    shift += 7;
+  } while (byte & 0x80);
+  if (shift < 32 && byte & 0x40) result |= -1 << shift;
+  return [result, pos];
+}
+
+function u32(value: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = value & 0x7f;
+    value = Math.floor(value / 128);
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return out;
+}
+
+function i32(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
+function sections(bytes: Uint8Array): Section[] {
+  const list: Section[] = [];
+  let pos = 8;
+  while (pos < bytes.length) {
+    const start = pos;
+    const id = bytes[pos++]!;
+    const [size, bodyStart] = readU32(bytes, pos);
+    list.push({ id, start, bodyStart, end: bodyStart + size });
+    pos = bodyStart + size;
+  }
+  return list;
+}
+
+/** The active memory-0 segments with constant offsets, or null if there is any other kind. */
+function activeSegments(bytes: Uint8Array, section: Section): Segment[] | null {
+  let [count, pos] = readU32(bytes, section.bodyStart);
+  const segments: Segment[] = [];
+  for (; count > 0; count--) {
+    if (bytes[pos++] !== 0 || bytes[pos++] !== 0x41) return null; // flags 0, then i32.const
+    let offset: number;
+    [offset, pos] = readI32(bytes, pos);
+    if (bytes[pos++] !== 0x0b) return null; // end of the offset expression
+    let length: number;
+    [length, pos] = readU32(bytes, pos);
+    segments.push({ offset: offset >>> 0, bytes: bytes.subarray(pos, pos + length) });
+    pos += length;
+  }
+  return segments;
+}
+
+function join(segments: Segment[], maxGap: number): Segment[] {
+  const sorted = [...segments].sort((a, b) => a.offset - b.offset);
+  const groups: { offset: number; end: number; parts: Segment[] }[] = [];
+  for (const segment of sorted) {
+    const last = groups[groups.length - 1];
+    if (last && segment.offset >= last.end && segment.offset - last.end <= maxGap) {
+      last.parts.push(segment);
+      last.end = segment.offset + segment.bytes.length;
+    } else if (last && segment.offset < last.end) {
+      return segments; // overlapping segments: later ones win, which joining would not keep
+    } else {
+      groups.push({ offset: segment.offset, end: segment.offset + segment.bytes.length, parts: [segment] });
+    }
+  }
+  return groups.map((group) => {
+    const joined = new Uint8Array(group.end - group.offset);
+    for (const part of group.parts) joined.set(part.bytes, part.offset - group.offset);
+    return { offset: group.offset, bytes: joined };
+  });
+}
+
+function section(id: number, body: Uint8Array[]): Uint8Array[] {
+  const size = body.reduce((sum, part) => sum + part.length, 0);
+  return [Uint8Array.from([id, ...u32(size)]), ...body];
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let pos = 0;
+  for (const part of parts) {
+    out.set(part, pos);
+    pos += part.length;
+  }
+  return out;
+}
+
+/** The module with its data segments joined across gaps of at most `maxGap` zero bytes. */
+export function mergeDataSegments(module: Uint8Array, maxGap = DATA_SEGMENT_GAP): Uint8Array {
+  const list = sections(module);
+  const data = list.find((s) => s.id === DATA_SECTION);
+  const segments = data ? activeSegments(module, data) : null;
+  if (!data || !segments) return module;
+  const merged = join(segments, maxGap);
+  if (merged.length === segments.length) return module;
+  const body: Uint8Array[] = [Uint8Array.from(u32(merged.length))];
+  for (const segment of merged) body.push(Uint8Array.from([0, 0x41, ...i32(segment.offset | 0), 0x0b, ...u32(segment.bytes.length)]), segment.bytes);
+  const parts: Uint8Array[] = [module.subarray(0, 8)];
+  for (const s of list) {
+    if (s.id === DATA_SECTION) parts.push(...section(DATA_SECTION, body));
+    else if (s.id === DATA_COUNT_SECTION) parts.push(...section(DATA_COUNT_SECTION, [Uint8Array.from(u32(merged.length))]));
+    else parts.push(module.subarray(s.start, s.end));
+  }
+  return concat(parts);
+}
