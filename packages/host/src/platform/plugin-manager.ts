@@ -13,6 +13,7 @@ import { PluginDiscovery } from "./plugin-discovery.js";
 import { PluginEviction } from "./plugin-eviction.js";
 import { entryInfo, type PluginInfo } from "./plugin-info.js";
 import { PluginLifecycle } from "./plugin-lifecycle.js";
+import type { LogWriter } from "./platform-ports.js";
 import { manifestOf } from "./plugin-registry.js";
 
 export { MANAGER_LOG, type PluginManagerOptions, type PluginSettings } from "./platform-context.js";
@@ -66,10 +67,15 @@ export class PluginManager {
       for (const plugin of options.host.plugins) await manager.adopt(plugin);
     }
     await manager.discover();
-    manager.host.registry.routeCalls((plugin, handler, input) => manager.call(plugin, handler, input));
+    options.host.registry.routeCalls((plugin, handler, input) => manager.call(plugin, handler, input));
     manager.#eviction.start();
     manager.#discovery.watch();
     return manager;
+  }
+
+  /** The plugins' log, narrowed to writing: what templates and pages report their failures to. */
+  get logs(): LogWriter {
+    return this.host.logs;
   }
 
   /** Grows on every change of plugins or their state: caches of routes and widgets key on it. */
