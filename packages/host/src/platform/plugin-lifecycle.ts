@@ -55,7 +55,6 @@ export class PluginLifecycle {
       throw error;
     }
     entry.plugin = plugin;
-    entry.openedBy = "platform";
     entry.known = plugin.manifest;
     entry.loadError = null;
     entry.reloadError = null;
@@ -82,7 +81,6 @@ export class PluginLifecycle {
       throw new PluginManagerError("E_RELOAD", `reloading "${entry.name}" failed; version ${old.manifest.version} keeps serving. ${messageOf(error)}`, { cause: error });
     }
     entry.plugin = next;
-    entry.openedBy = "platform";
     entry.known = next.manifest;
     entry.reloadError = null;
     entry.loadError = null;
@@ -106,7 +104,7 @@ export class PluginLifecycle {
 
   /**
    * Graceful shutdown: running calls finish (up to `drainTimeoutMs`), then every instance this
-   * platform opened closes. Instances given with `host.load` stay loaded: the host closes them.
+   * platform's own plugins closes. The host's plugins (`host.load`) stay loaded: the host closes them.
    */
   async shutdown(owner: object): Promise<void> {
     const { ctx } = this;
@@ -114,7 +112,7 @@ export class PluginLifecycle {
       ctx.host.logs.write(MANAGER_LOG, "warn", `shutting down with ${this.calls.count(owner)} calls still running after ${ctx.drainMs} ms`);
     }
     await Promise.all(this.#retiring);
-    await Promise.all(ctx.registry.entries().map((entry) => ctx.lock.run(entry.name, async () => entry.openedBy === "platform" && this.unloadLocked(entry, "shutdown"))));
+    await Promise.all(ctx.registry.entries().map((entry) => ctx.lock.run(entry.name, async () => entry.owner === "platform" && this.unloadLocked(entry, "shutdown"))));
   }
 
   /** A loaded plugin's figure, from the isolation and pool it was loaded with. */

@@ -16,10 +16,10 @@ export interface PluginEntry {
   enabled: boolean;
   plugin: Plugin | null;
   /**
-   * Who opened `plugin`: an instance given with `host.load` stays the host's when a platform
-   * over it shuts down; the platform closes only the instances it opened.
+   * Whose plugin it is: one given with `host.load` is the host's, and stays loaded (reloaded or
+   * not) when a platform over the host shuts down; the platform closes only its own.
    */
-  openedBy: "host" | "platform";
+  owner: "host" | "platform";
   /** The last effective manifest (registration merged in), kept while unloaded. */
   known: Manifest | null;
   loading: Promise<void> | null;
@@ -76,7 +76,7 @@ export class PluginRegistry implements PluginSource {
   entryFor(name: string, enabled: () => boolean = () => true): PluginEntry {
     let entry = this.#entries.get(name);
     if (!entry) {
-      entry = { name, discovered: null, problem: null, enabled: enabled(), plugin: null, openedBy: "platform", known: null, loading: null, loadError: null, reloadError: null, lastUsed: null, loadedAt: null, memoryBytes: 0, metrics: new PluginMetrics() };
+      entry = { name, discovered: null, problem: null, enabled: enabled(), plugin: null, owner: "platform", known: null, loading: null, loadError: null, reloadError: null, lastUsed: null, loadedAt: null, memoryBytes: 0, metrics: new PluginMetrics() };
       this.#entries.set(name, entry);
     }
     return entry;
@@ -119,7 +119,7 @@ export class PluginRegistry implements PluginSource {
     entry.discovered = discovered;
     entry.problem = null;
     entry.plugin = plugin;
-    entry.openedBy = "host";
+    entry.owner = "host";
     entry.known = plugin.manifest;
     entry.loadError = entry.reloadError = null;
     entry.loadedAt = entry.lastUsed = now;

@@ -40,7 +40,7 @@ describe("one registry of plugins", () => {
     expect(host.plugins).toEqual([]);
   });
 
-  it("manages a plugin loaded with host.load as the same entry: unloading it through the manager unloads it from the host", async () => {
+  it("manages a plugin loaded with host.load as the same entry: unloading it through the manager unloads it from the host, and it stays the host's", async () => {
     const { folder } = await pluginFolder("beta", "beta-v1");
     host = await createHost({ database: { demo: false }, platformState: false, isolation: "in-process" });
     const loaded = await host.load(folder);
@@ -53,6 +53,10 @@ describe("one registry of plugins", () => {
     // The next call loads it again from where the host loaded it.
     expect((await host.call("beta", "answer")).body).toBe("beta-v1");
     expect(manager.info("beta")).toMatchObject({ source: "host", status: "loaded" });
+    // It stays the host's plugin: reloaded by the manager, it outlives the manager.
+    await manager.reload("beta");
+    await manager.close();
+    expect((await host.call("beta", "answer")).body).toBe("beta-v1");
   });
 
   it("gives the host its own call path back when the manager closes: no more refusals of the manager", async () => {
