@@ -8,7 +8,8 @@ import { limitCeilingsOf, type PluginLimits } from "./plugin/limit-ceilings.js";
 import { parseTrustedKeys, type PublicKey } from "./packaging/keys.js";
 import { PluginCallError } from "./runtime/plugin-call-error.js";
 import type { RequestInput } from "./plugin/request.js";
-import { errorResponse, type PluginResponse } from "./plugin/response.js";
+import type { PluginResponse } from "./plugin/response.js";
+import { PluginRegistry } from "./platform/plugin-registry.js";
 import type { DemoDataOptions } from "./services/database/demo-data.js";
 import { SqliteDatabase } from "./services/database/sqlite-database.js";
 import { DevMailbox } from "./services/dev-mailbox.js";
@@ -88,7 +89,8 @@ export interface HostOptions {
  * await host.close();
  */
 export class Host {
-  readonly #plugins = new Map<string, Plugin>();
+  /** The one registry of plugins: those loaded here and those a PluginManager over this host manages. */
+  readonly registry = new PluginRegistry();
 
   private constructor(
     readonly services: HostServices,
@@ -120,7 +122,7 @@ export class Host {
         throw error;
       }
     }
-    // plugin_call goes through the host's plugins (a plugin manager routes it through its own).
+    // plugin_call takes the host's one call path (a plugin manager over the host takes it over).
     const plugins = new PluginBus((plugin, handler, input) => host.call(plugin, handler, input), now);
     const host: Host = new Host({
       db,
@@ -166,44 +168,43 @@ export class Host {
     return this.services.mail instanceof DevMailbox ? this.services.mail : null;
   }
 
+  /** The loaded plugins: those loaded here and those a plugin manager over this host loaded. */
   get plugins(): Plugin[] {
-    return [...this.#plugins.values()];
+    return this.registry.loaded();
   }
 
   plugin(name: string): Plugin | undefined {
-    return this.#plugins.get(name);
+    return this.registry.get(name)?.plugin ?? undefined;
   }
 
   /** Loads (or reloads) a plugin from a folder or `.wasm` file; a reload replaces the old one. */
   async load(path: string, options: LoadOptions = {}): Promise<Plugin> {
     if (this.requiredSigners) throw new PluginCallError("E_LOAD", unsignedRefusal(`${path} is a plugin folder or module, which cannot be signed`));
     const plugin = await Plugin.load(path, this.services, this.loadOptions(options));
-    const previous = this.#plugins.get(plugin.name);
-    this.#plugins.set(plugin.name, plugin);
+    const { previous } = await this.registry.give(plugin, this.services.now());
     if (previous) await previous.close();
     return plugin;
   }
 
   /** Unloads a plugin: its runtime is released and its scheduled jobs are dropped. */
   async unload(name: string): Promise<boolean> {
-    const plugin = this.#plugins.get(name);
+    const plugin = this.registry.get(name)?.plugin;
     if (!plugin) return false;
-    this.#plugins.delete(name);
+    this.registry.delete(name);
     this.services.jobs.removePlugin(name);
     await plugin.close();
     return true;
   }
 
-  /** Calls a handler of a loaded plugin. */
-  async call(pluginName: string, handler: string, request: RequestInput = {}): Promise<PluginResponse> {
-    const plugin = this.#plugins.get(pluginName);
-    if (!plugin) return errorResponse(`no plugin named "${pluginName}" is loaded; loaded: ${[...this.#plugins.keys()].join(", ") || "none"}`, "E_UNKNOWN_PLUGIN");
-    return plugin.call(handler, request);
+  /** Calls a handler: through the plugin manager over this host when there is one, else on the loaded plugin. */
+  call(pluginName: string, handler: string, request: RequestInput = {}): Promise<PluginResponse> {
+    return this.registry.call(pluginName, handler, request);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#plugins.values()].map((p) => p.close()));
-    this.#plugins.clear();
+    const loaded = this.registry.loaded();
+    for (const name of this.registry.names()) this.registry.delete(name);
+    await Promise.all(loaded.map((p) => p.close()));
     await this.state?.close();
     const { db, cache, mail, http } = this.services;
     await Promise.all([db.close(), cache.close(), mail.close(), http.close()]);

@@ -60,6 +60,8 @@ export type { PluginInfo, PluginStatus, PublicPluginInfo } from "./platform/plug
 export type { PluginMetricsSnapshot } from "./platform/plugin-metrics.js";
 export type { ManagerEvent, ManagerEventType, UnloadReason } from "./platform/manager-events.js";
 export type { HookResult } from "./platform/hook-dispatch.js";
+export type { PluginRegistry, PluginEntry } from "./platform/plugin-registry.js";
+export type { PlatformPorts, LogWriter, LogReader, AuditTrail, PluginEventFeed, TemplatePlatform } from "./platform/platform-ports.js";
 export { DemoDesk, DemoDeskError, type DeskUser, type NewTicket, type TicketChange, type SavedTicket, type TicketSaveEvent, type TicketEvent } from "./demo-desk/demo-desk.js";
 export { defaultMemoryEstimate, type MemoryEstimator, type MemoryEstimateInput } from "./platform/memory-estimate.js";
 export { JobScheduler, type JobSchedulerOptions, type JobView } from "./jobs/job-scheduler.js";

@@ -111,7 +111,7 @@ export class PluginStateSync {
         seq = Number(await SEND.run(redis, [`${keyPrefix}plugins:seq`, `${keyPrefix}plugins`], [this.channel, command.plugin, command.command, enabled ? "1" : "0", hostId, new Date().toISOString()]));
       } catch (error) {
         const message = `${command.command} of plugin "${command.plugin}" happened on this host only: the other hosts could not be told (${messageOf(error)}); repeat it once Redis answers`;
-        manager.host.logs.write(command.plugin, "error", message);
+        manager.logs.write(command.plugin, "error", message);
         report({ type: "error", message });
         return;
       }
@@ -182,7 +182,7 @@ export class PluginStateSync {
       this.#options.report({ type: "command-applied", command, plugin: record.plugin, seq: record.seq, from: record.host, latencyMs: Math.max(0, Date.now() - Date.parse(record.at)) });
     } catch (error) {
       const message = `${command} of plugin "${record.plugin}" from host ${record.host} failed here: ${messageOf(error)}`;
-      manager.host.logs.write(record.plugin, "error", message);
+      manager.logs.write(record.plugin, "error", message);
       this.#options.report({ type: "error", message });
     }
   }

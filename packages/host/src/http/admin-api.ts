@@ -2,6 +2,7 @@ import { LOG_LEVELS, type LogLevel } from "@goatkit/sdk";
 import { Hono, type Context } from "hono";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import type { PluginManager } from "../platform/plugin-manager.js";
+import type { LogReader, PlatformPorts } from "../platform/platform-ports.js";
 import { publicPluginInfo } from "../platform/plugin-info.js";
 import type { LogEntry } from "../services/log-store.js";
 import { requireAdmin, requireUser, type AppEnv } from "./auth.js";
@@ -30,7 +31,7 @@ const LEVEL_ORDER: readonly LogLevel[] = ["debug", "info", "warn", "error"];
  *   POST /hooks/:event                     fire a hook at every plugin (body: the JSON data)
  *   GET  /audit                            the admin audit trail, newest first (?plugin=&limit=)
  */
-export function adminApi(manager: PluginManager, scheduler: JobScheduler | null, streams: EventStreams): Hono<AppEnv> {
+export function adminApi(manager: PluginManager, scheduler: JobScheduler | null, streams: EventStreams, ports: Pick<PlatformPorts, "logs" | "audit" | "pluginEvents">): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // Before requireAdmin: GoatFlow lists plugins to every signed-in user. Where a plugin lives,
   // why it broke, its permissions and metrics stay the administrators'.
@@ -53,29 +54,29 @@ export function adminApi(manager: PluginManager, scheduler: JobScheduler | null,
     return c.json(manager.info(name));
   });
   app.get("/audit", async (c) => {
-    const state = manager.host.state;
-    if (!state) return jsonError(c, 404, "this host keeps no audit trail: it was created with platformState: false", "E_NO_PLATFORM_STATE");
+    const trail = ports.audit;
+    if (!trail) return jsonError(c, 404, "this host keeps no audit trail: it was created with platformState: false", "E_NO_PLATFORM_STATE");
     const limit = Number(c.req.query("limit") ?? 100) || 100;
-    return c.json(await state.store.audit({ limit, ...(c.req.query("plugin") ? { plugin: c.req.query("plugin")! } : {}) }));
+    return c.json(await trail.audit({ limit, ...(c.req.query("plugin") ? { plugin: c.req.query("plugin")! } : {}) }));
   });
 
   app.get("/plugins/:name/logs", (c) => {
     const name = c.req.param("name");
     manager.info(name);
-    return logsResponse(c, manager, name);
+    return logsResponse(c, ports.logs, name);
   });
-  app.get("/logs", (c) => logsResponse(c, manager, c.req.query("plugin")));
+  app.get("/logs", (c) => logsResponse(c, ports.logs, c.req.query("plugin")));
   app.get("/logs/stream", (c) => {
     const plugin = c.req.query("plugin") || undefined;
     const level = levelOf(c);
     if (level === null) return badLevel(c);
     const tail = Math.max(0, Math.min(1000, Number(c.req.query("tail") ?? 100) || 0));
-    const backlog = tail === 0 ? [] : manager.host.logs.list(plugin, level).slice(-tail);
+    const backlog = tail === 0 ? [] : ports.logs.list(plugin, level).slice(-tail);
     const wanted = (e: LogEntry) => (plugin === undefined || e.plugin === plugin) && LEVEL_ORDER.indexOf(e.level) >= LEVEL_ORDER.indexOf(level);
     return streams.open(
       c,
       backlog.map((data) => ({ event: "log", data })),
-      (send) => manager.host.logs.subscribe((entry) => wanted(entry) && send("log", entry)),
+      (send) => ports.logs.subscribe((entry) => wanted(entry) && send("log", entry)),
     );
   });
 
@@ -83,7 +84,7 @@ export function adminApi(manager: PluginManager, scheduler: JobScheduler | null,
     streams.open(c, [], (send) => {
       const offPlugins = manager.on("*", (event) => send("plugin", event));
       const offJobs = scheduler?.onRun((run) => send("job", run)) ?? (() => undefined);
-      const offEvents = manager.host.services.plugins?.onEvent((event) => send("plugin_event", event)) ?? (() => undefined);
+      const offEvents = ports.pluginEvents?.onEvent((event) => send("plugin_event", event)) ?? (() => undefined);
       return () => {
         offPlugins();
         offEvents();
@@ -126,11 +127,11 @@ export function adminApi(manager: PluginManager, scheduler: JobScheduler | null,
   return app;
 }
 
-function logsResponse(c: Context<AppEnv>, manager: PluginManager, plugin: string | undefined): Response {
+function logsResponse(c: Context<AppEnv>, logs: LogReader, plugin: string | undefined): Response {
   const level = levelOf(c);
   if (level === null) return badLevel(c);
   const limit = Math.max(1, Math.min(10_000, Number(c.req.query("limit") ?? 500) || 500));
-  return c.json(manager.host.logs.list(plugin || undefined, level).slice(-limit));
+  return c.json(logs.list(plugin || undefined, level).slice(-limit));
 }
 
 function levelOf(c: Context): LogLevel | null {

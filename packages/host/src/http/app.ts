@@ -4,6 +4,7 @@ import { dashboardAssets, dashboardAssetsApi } from "../dashboard/dashboard-asse
 import { dashboardPage } from "../dashboard/dashboard-page.js";
 import type { JobScheduler } from "../jobs/job-scheduler.js";
 import { MANAGER_LOG, type PluginManager } from "../platform/plugin-manager.js";
+import type { PlatformPorts } from "../platform/platform-ports.js";
 import { adminApi } from "./admin-api.js";
 import { capabilityApi } from "./capability-api.js";
 import type { Capabilities } from "./capabilities.js";
@@ -23,6 +24,8 @@ import { widgetsApi } from "./widgets-api.js";
 
 export interface AppParts {
   manager: PluginManager;
+  /** The host's logs, audit trail, events, clock and database, as the HTTP layer may use them. */
+  ports: PlatformPorts;
   scheduler: JobScheduler | null;
   auth: TokenAuth;
   sessions: Sessions;
@@ -40,13 +43,13 @@ export const DASHBOARD_CONTENT_POLICY = "default-src 'self'; script-src 'self'; 
 
 /** The host's HTTP surface as a Hono app: dashboard, widgets, menu, admin API, plugin routes. */
 export function createApp(parts: AppParts): Hono<AppEnv> {
-  const { manager, scheduler, auth, sessions, capabilities, streams, maxBodyBytes } = parts;
+  const { manager, ports, scheduler, auth, sessions, capabilities, streams, maxBodyBytes } = parts;
   const app = new Hono<AppEnv>();
   const templates = new TemplateEngine({ manager, folders: parts.templates.folders });
 
   app.onError((error, c) => {
     if (error instanceof GoatKitError) return errorAnswer(c, error);
-    manager.host.logs.write(MANAGER_LOG, "error", `${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
+    ports.logs.write(MANAGER_LOG, "error", `${c.req.method} ${c.req.path} failed: ${error.stack ?? error.message}`);
     return jsonError(c, 500, `unexpected error in the host while serving ${c.req.method} ${c.req.path}: ${error.message}; this is a bug in @goatkit/host, please report it`, "E_INTERNAL");
   });
   app.notFound((c) => jsonError(c, 404, `no endpoint ${c.req.method} ${c.req.path}; plugin routes are under /api/plugins/<name>/, the admin API under /api/v1/, the dashboard at /`, "E_NOT_FOUND"));
@@ -81,8 +84,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.route("/", pagesApi(templates, parts.templates.pages));
   app.route("/", widgetsApi(manager, templates));
   app.route("/", menuApi(manager));
-  app.route("/api/v1", adminApi(manager, scheduler, streams));
-  if (parts.demoDesk) app.route("/api/demo", demoDeskApi(manager));
+  app.route("/api/v1", adminApi(manager, scheduler, streams, ports));
+  if (parts.demoDesk) app.route("/api/demo", demoDeskApi(manager, ports));
   app.route("/", staticFilesApi(manager));
   app.route("/", pluginRoutes(manager, templates));
   return app;

@@ -1,6 +1,7 @@
 import { Hono, type Context } from "hono";
 import { DemoDesk, DemoDeskError, type DeskUser } from "../demo-desk/demo-desk.js";
 import type { PluginManager } from "../platform/plugin-manager.js";
+import type { PlatformPorts } from "../platform/platform-ports.js";
 import { requireUser, type AppEnv } from "./auth.js";
 import { errorAnswer, jsonError } from "./http-error.js";
 
@@ -15,8 +16,8 @@ import { errorAnswer, jsonError } from "./http-error.js";
  * Every save fires `after_save` (docs/envelopes.md); the answer holds the ticket, the event and
  * each plugin's answer to it.
  */
-export function demoDeskApi(manager: PluginManager): Hono<AppEnv> {
-  const desk = new DemoDesk(manager.host.services.db, manager, manager.host.services.now);
+export function demoDeskApi(manager: PluginManager, ports: Pick<PlatformPorts, "db" | "now">): Hono<AppEnv> {
+  const desk = new DemoDesk(ports.db, manager, ports.now);
   const app = new Hono<AppEnv>();
   app.use("*", requireUser());
   app.use("*", async (c, next) => {

@@ -40,7 +40,7 @@ export function pagesApi(engine: TemplateEngine, pages: Pages): Hono<AppEnv> {
         return c.html(html);
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
-        engine.manager.host.logs.write("@templates", "error", error.message, { code: error.code, page: path });
+        engine.manager.logs.write("@templates", "error", error.message, { code: error.code, page: path });
         return c.html(`<!doctype html><title>Template error</title><h1>This page cannot be rendered</h1><pre>${escapeHtml(error.message)}</pre>`, error.status as 500);
       }
     });

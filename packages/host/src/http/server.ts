@@ -5,6 +5,7 @@ import { serve } from "@hono/node-server";
 import type { Host } from "../host.js";
 import { JobScheduler, type JobSchedulerOptions } from "../jobs/job-scheduler.js";
 import { PluginManager, type PluginManagerOptions } from "../platform/plugin-manager.js";
+import { platformPorts } from "../platform/platform-ports.js";
 import { createApp } from "./app.js";
 import { TokenAuth, type TokenUser } from "./auth.js";
 import { EventStreams } from "./event-stream.js";
@@ -97,13 +98,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const manager = options.manager ?? (await PluginManager.create({ ...options.managerOptions, host: options.host! }));
   const scheduler = options.scheduler === false ? null : new JobScheduler({ ...options.scheduler, manager });
   const streams = new EventStreams();
+  // The HTTP layer gets the host's parts it serves as narrow ports, not the host.
+  const ports = platformPorts(manager.host);
   const app = createApp({
     manager,
+    ports,
     scheduler,
     auth,
     sessions: new Sessions(),
     // The host clock, so tests can move it past expiry.
-    capabilities: new Capabilities({ now: manager.host.services.now }),
+    capabilities: new Capabilities({ now: ports.now }),
     streams,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     dashboard: options.dashboard !== false,

@@ -15,7 +15,7 @@ export async function withTemplateRendered(engine: TemplateEngine, plugin: strin
     return { status: response.status, headers: response.headers, body };
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
-    engine.manager.host.logs.write(plugin, "error", error.message, { code: error.code });
+    engine.manager.logs.write(plugin, "error", error.message, { code: error.code });
     return errorResponseOf(error);
   }
 }

@@ -329,7 +329,7 @@ export class JobScheduler {
   #storeFailed(error: unknown): void {
     if (this.#storeFailing) return;
     this.#storeFailing = true;
-    this.#manager.host.logs.write(MANAGER_LOG, "error", `job runs could not be stored in the database, so they are kept in memory only until it answers: ${messageOf(error)}`);
+    this.#manager.logs.write(MANAGER_LOG, "error", `job runs could not be stored in the database, so they are kept in memory only until it answers: ${messageOf(error)}`);
   }
 
   /** The manifest's declaration of a job, for its retries and time limit. */

@@ -3,6 +3,9 @@ import { pluginRuntime } from "../plugin/plugin-runtime.js";
 import type { PluginMetricsSnapshot } from "./plugin-metrics.js";
 import type { GoatflowFormat } from "./goatflow-source.js";
 import type { PluginSourceKind } from "./plugin-source.js";
+import type { InFlightCalls } from "./in-flight-calls.js";
+import { manifestOf, type PluginEntry } from "./plugin-registry.js";
+import type { Plugin } from "../plugin/plugin.js";
 
 /**
  * Where a plugin is in its lifecycle: `discovered` (manifest read, module not loaded: it loads
@@ -95,4 +98,27 @@ export function pluginInfo(input: PluginInfoInput): PluginInfo {
     hooks: (manifest?.hooks ?? []).map((hook) => resolveHook(hook).key),
     menuItems: manifest?.menu_items ?? [],
   };
+}
+
+/** The admin view of a registry entry; `inFlight` counts the calls running on its instance. */
+export function entryInfo({ inFlight }: { inFlight: InFlightCalls<Plugin> }, entry: PluginEntry): PluginInfo {
+  const broken = !entry.discovered || (entry.problem && !entry.plugin);
+  const status: PluginStatus = broken ? "error" : !entry.enabled ? "disabled" : entry.loading ? "loading" : entry.plugin ? "loaded" : entry.loadError ? "error" : "discovered";
+  return pluginInfo({
+    name: entry.name,
+    manifest: manifestOf(entry),
+    pid: entry.plugin?.pid ?? null,
+    source: entry.discovered?.source ?? entry.problem?.source ?? "folder",
+    location: entry.discovered?.location ?? entry.problem?.location ?? "",
+    goatflow: entry.discovered?.goatflow ?? null,
+    status,
+    enabled: entry.enabled,
+    loaded: !!entry.plugin,
+    error: entry.problem?.message ?? entry.reloadError ?? entry.loadError ?? null,
+    memoryBytes: entry.plugin ? entry.memoryBytes : 0,
+    inFlight: entry.plugin ? inFlight.count(entry.plugin) : 0,
+    loadedAt: entry.loadedAt === null ? null : new Date(entry.loadedAt).toISOString(),
+    lastUsedAt: entry.lastUsed === null ? null : new Date(entry.lastUsed).toISOString(),
+    metrics: entry.metrics.snapshot(),
+  });
 }

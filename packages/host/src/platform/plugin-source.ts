@@ -5,7 +5,8 @@ import type { GoatflowDiscoveryContext, GoatflowFormat } from "./goatflow-source
 /**
  * Where plugins come from. `folder` is a directory of plugin folders (folder-source.ts);
  * `zip` and `npm` are packages (src/packaging/), which extract to a folder the host can load;
- * `host` is a plugin already loaded into the Host that the manager adopted.
+ * `host` is a plugin given to the Host directly (`host.load`): the host's registry lists those
+ * as a source of their own (plugin-registry.ts).
  */
 export type PluginSourceKind = "folder" | "zip" | "npm" | "host";
 

@@ -1,7 +1,7 @@
 import { messageOf } from "../errors.js";
 import { join } from "node:path";
 import type { FunctionDecl } from "@goatkit/sdk";
-import type { PluginManager } from "../platform/plugin-manager.js";
+import type { TemplatePlatform } from "../platform/platform-ports.js";
 import { Translations } from "../packaging/i18n.js";
 import type { PluginUser } from "../plugin/request.js";
 import { CALL_FILTER, MEMBER_LOOKUP, compileTemplate, safeMemberLookup } from "./compile.js";
@@ -13,7 +13,8 @@ import { compilingLoader } from "./template-loader.js";
 import { TemplateError, where } from "./template-error.js";
 
 export interface TemplateEngineOptions {
-  manager: PluginManager;
+  /** The platform (a PluginManager) whose plugins templates `use`. */
+  manager: TemplatePlatform;
   /** Folders of the application's own templates (pages), searched in order. */
   folders?: string[];
   /** Read and compile template files on every render instead of once (development). */
@@ -71,7 +72,7 @@ const MAX_RANGE = 10_000;
  * const html = await engine.render("agent-dashboard.html", { title: "Today" }, { locale: "de", user });
  */
 export class TemplateEngine {
-  readonly manager: PluginManager;
+  readonly manager: TemplatePlatform;
   readonly #options: TemplateEngineOptions;
   readonly #environments = new Map<string, nunjucks.Environment>();
   readonly #translations = new Map<string, Promise<Translations>>();
@@ -180,7 +181,7 @@ export class TemplateEngine {
       const code = (error as { code?: string }).code ?? "E_LOAD";
       const message = messageOf(error);
       state.used.set(name, { name, ok: false, code, message });
-      this.manager.host.logs.write(name, "warn", `${where(template, line)}{% use ${requested} %} could not load the plugin; its functions render placeholders: ${message}`, { code });
+      this.manager.logs.write(name, "warn", `${where(template, line)}{% use ${requested} %} could not load the plugin; its functions render placeholders: ${message}`, { code });
     }
   }
 
@@ -198,14 +199,14 @@ export class TemplateEngine {
     const budget = this.#options.maxCallsPerRender ?? DEFAULT_MAX_CALLS;
     if (++state.calls > budget) {
       if (state.calls === budget + 1) {
-        this.manager.host.logs.write(used.name, "warn", `${where(at.template, at.line)}the render made more than ${budget} plugin function calls; later calls render placeholders. Call once outside the loop and pass the values in, or raise the engine's maxCallsPerRender`, { code: "E_CALL_BUDGET", template: at.template });
+        this.manager.logs.write(used.name, "warn", `${where(at.template, at.line)}the render made more than ${budget} plugin function calls; later calls render placeholders. Call once outside the loop and pass the values in, or raise the engine's maxCallsPerRender`, { code: "E_CALL_BUDGET", template: at.template });
       }
       return failedCall(used.name, name, "E_CALL_BUDGET");
     }
     const response = await this.manager.call(used.name, fn.handler ?? fn.name, { kind: "function", body: JSON.stringify(body), user: state.user, locale: state.locale });
     const outcome = readResult(fn, response);
     if (outcome.ok) return outcome.value;
-    this.manager.host.logs.write(used.name, "error", `${where(at.template, at.line)}${used.name}.${name}() failed, a placeholder was rendered: ${outcome.message}`, { code: outcome.code, template: at.template });
+    this.manager.logs.write(used.name, "error", `${where(at.template, at.line)}${used.name}.${name}() failed, a placeholder was rendered: ${outcome.message}`, { code: outcome.code, template: at.template });
     return failedCall(used.name, name, outcome.code);
   }
 
