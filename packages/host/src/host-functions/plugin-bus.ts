@@ -31,18 +31,13 @@ type CallRoute = (plugin: string, handler: string, input: RequestInput) => Promi
  * calling itself, or back along a chain, waits for no instance its caller holds.
  */
 export class PluginBus {
-  #route: CallRoute;
+  readonly #route: CallRoute;
   readonly #listeners = new Set<(event: PluginEvent) => void>();
 
   constructor(
     route: CallRoute,
     private readonly now: () => number,
   ) {
-    this.#route = route;
-  }
-
-  /** Where calls go from now on (the plugin manager takes over from the host). */
-  routeThrough(route: CallRoute): void {
     this.#route = route;
   }
 
