@@ -1,0 +1,166 @@
+// Throughput under concurrent load, from a second process, loopback only (docs/benchmarks.md,
+// "Throughput"). The server runs in a child process (throughput-server.mjs), this process makes
+// the load with autocannon: a 1 s warm-up, then 5 s of 32 connections per case.
+//   - baseline: a plain Hono handler on @hono/node-server, the same bytes, the same bearer check;
+//   - a trivial plugin route, and the tutorial's ticket counter (one cache_get hit per call),
+//     served by the host as `gk start` serves it (runHostProcess);
+//   - the hook path: 600 ticket creations, 60 in flight, through the demo desk's
+//     /api/demo/tickets with the first-party plugins' after_save hooks, against none loaded;
+//   - hot reload of the trivial plugin, five times during the load: failed requests counted.
+// Run by run.mjs, or alone: `node scripts/bench/throughput.mjs [--profile DIR]`; --profile
+// writes a V8 CPU profile of the host process (node --cpu-prof) for each host started.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { benchPluginDir, wat } from "./fixtures.mjs";
+
+const root = new URL("../../", import.meta.url);
+const TOKEN = "bench-token-0123456789";
+const AUTH = { authorization: `Bearer ${TOKEN}` };
+const CONNECTIONS = 32;
+const SECONDS = 5;
+const FIRST_PARTY = ["stats", "faq", "calendar", "analytics", "process"].map((name) => fileURLToPath(new URL(`plugins/${name}`, root)));
+
+/** Starts throughput-server.mjs with `spec`; resolves once it listens. */
+function startServer(spec, profileDir) {
+  const execArgv = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...execArgv, fileURLToPath(new URL("./throughput-server.mjs", import.meta.url)), JSON.stringify(spec)], { stdio: ["ignore", "pipe", "pipe"] });
+  let errors = "";
+  child.stderr.on("data", (d) => (errors += d));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (!line) return;
+      const { url } = JSON.parse(line);
+      resolve({
+        url,
+        stop: () => new Promise((done) => (child.once("exit", done), child.kill("SIGTERM"))),
+      });
+    });
+    child.once("exit", (code) => reject(new Error(`throughput server (${spec.kind}) exited with ${code} before listening:\n${errors}`)));
+  });
+}
+
+/** autocannon, warmed for a second first; the figures of the timed run. */
+async function load(options, { warm = true } = {}) {
+  const { amount, ...rest } = options;
+  if (warm) await autocannon({ connections: CONNECTIONS, ...rest, duration: 1 });
+  // A counted run (amount) or a timed one.
+  const result = await autocannon({ connections: CONNECTIONS, ...rest, ...(amount ? { amount } : { duration: SECONDS }) });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: result.errors + result.timeouts + result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+/** The bench module with a route per handler, as a plugin folder. */
+async function benchRouteDir() {
+  const dir = await benchPluginDir("bench");
+  const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8"));
+  manifest.routes = [{ method: "GET", path: "/api/plugins/bench/ok", handler: "ok" }];
+  await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+  return dir;
+}
+
+/** The tutorial's ticket counter (packages/host/test/fixtures/wat), as a plugin folder. */
+async function ticketCounterDir() {
+  const fixtures = new URL("packages/host/test/fixtures/wat/", root);
+  const dir = await mkdtemp(join(tmpdir(), "goatkit-bench-ticket-counter-"));
+  await writeFile(join(dir, "manifest.json"), await readFile(new URL("ticket-counter.manifest.json", fixtures)));
+  await writeFile(join(dir, "plugin.wasm"), wat(await readFile(new URL("ticket-counter.wat", fixtures), "utf8")));
+  return dir;
+}
+
+async function bytesOf(url) {
+  const res = await fetch(url, { headers: AUTH });
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  return { body: await res.text(), type: res.headers.get("content-type") ?? "text/plain" };
+}
+
+/** 600 ticket creations, 60 in flight, on a host serving `spec`'s plugins. */
+async function ticketCreations(spec, profileDir) {
+  const server = await startServer(spec, profileDir);
+  try {
+    const { queues } = await (await fetch(`${server.url}/api/demo/tickets?limit=1`, { headers: AUTH })).json();
+    const queue = typeof queues[0] === "string" ? queues[0] : queues[0].name;
+    const options = { url: `${server.url}/api/demo/tickets`, method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify({ title: "Printer offline", queue }) };
+    await load({ ...options, connections: 60, amount: 120 }, { warm: false });
+    return await load({ ...options, connections: 60, amount: 600 }, { warm: false });
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * Runs every case; `push(row)` gets docs/benchmarks.md's rows: p50/p99 in microseconds, ratio
+ * the share of the baseline's requests/s (throughput) or the p99 slow-down (hooks).
+ */
+export async function benchThroughput(push, { profileDir } = {}) {
+  const work = await mkdtemp(join(tmpdir(), "goatkit-bench-throughput-"));
+  const benchDir = await benchRouteDir();
+  const counterDir = await ticketCounterDir();
+  const line = (name, r, note) => console.log(`throughput ${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  failed ${r.failed}${note ? `  ${note}` : ""}`);
+  try {
+    console.log(`throughput load average ${loadavg()[0].toFixed(2)} at the start`);
+    const host = await startServer({ kind: "host", plugins: [benchDir, counterDir], db: join(work, "host.db"), token: TOKEN }, profileDir);
+    const paths = { ok: "/api/plugins/bench/ok", counts: "/api/plugins/ticket-counter/counts" };
+    let trivial, cached, reload;
+    const bodies = {};
+    try {
+      for (const [key, path] of Object.entries(paths)) bodies[path] = await bytesOf(host.url + path);
+      trivial = await load({ url: host.url + paths.ok, headers: AUTH });
+      cached = await load({ url: host.url + paths.counts, headers: AUTH });
+      // Hot reload five times while the load runs: every request must still be answered.
+      let reloads = 0;
+      let reloadFailures = 0;
+      const timer = setInterval(() => {
+        reloads++;
+        fetch(`${host.url}/api/v1/plugins/bench/reload`, { method: "POST", headers: AUTH }).then((r) => r.ok || reloadFailures++, () => reloadFailures++);
+      }, (SECONDS * 1000) / 6);
+      const reloading = load({ url: host.url + paths.ok, headers: AUTH }, { warm: false });
+      setTimeout(() => clearInterval(timer), SECONDS * 1000 - 500);
+      reload = { ...(await reloading), reloads, reloadFailures };
+    } finally {
+      await host.stop();
+    }
+    const plain = await startServer({ kind: "plain", token: TOKEN, bodies }, null);
+    let plainOk, plainCounts;
+    try {
+      plainOk = await load({ url: plain.url + paths.ok, headers: AUTH });
+      plainCounts = await load({ url: plain.url + paths.counts, headers: AUTH });
+    } finally {
+      await plain.stop();
+    }
+    const emptyDir = await mkdtemp(join(work, "no-plugins-"));
+    const none = await ticketCreations({ kind: "host", plugins: [], pluginsDir: emptyDir, db: join(work, "none.db"), token: TOKEN }, null);
+    const hooked = await ticketCreations({ kind: "host", plugins: FIRST_PARTY, db: join(work, "hooks.db"), token: TOKEN }, profileDir);
+
+    const row = (name, r, ratio, note) => {
+      line(name, r, note);
+      push({ group: "throughput", name, p50: r.p50 * 1000, p99: r.p99 * 1000, ratio, note });
+    };
+    row("plain Hono handler, \"ok\" (baseline)", plainOk, null, `${plainOk.rps.toFixed(0)} req/s`);
+    row("trivial plugin route", trivial, trivial.rps / plainOk.rps, `${trivial.rps.toFixed(0)} req/s, share of baseline; target >= 0.50`);
+    row("plain Hono handler, ticket counts (baseline)", plainCounts, null, `${plainCounts.rps.toFixed(0)} req/s`);
+    row("ticket counter, one cache_get", cached, cached.rps / plainCounts.rps, `${cached.rps.toFixed(0)} req/s, share of baseline; target >= 0.40`);
+    row("600 ticket creations, 60 in flight, no plugin", none, null, `${none.failed} failed`);
+    row("same, first-party after_save hooks", hooked, hooked.p99 / none.p99, `${hooked.failed} failed; p99 slow-down, target <= 4x`);
+    row("trivial route during 5 hot reloads", reload, null, `${reload.failed} failed of ${reload.total}, ${reload.reloads} reloads (${reload.reloadFailures} refused); target 0 failed`);
+  } finally {
+    await Promise.all([work, benchDir, counterDir].map((d) => rm(d, { recursive: true, force: true })));
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf("--profile");
+  await benchThroughput(() => undefined, { profileDir: at > 0 ? process.argv[at + 1] : undefined });
+}
