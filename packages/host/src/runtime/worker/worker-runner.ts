@@ -15,7 +15,7 @@ import type { GuestSource } from "./worker-guest.js";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export interface WorkerPoolOptions {
-  /** Workers kept warm per plugin; each serves one call at a time. */
+  /** Workers per plugin, each serving one call at a time: one warm, the others started when calls overlap. */
   poolSize: number;
 }
 
@@ -46,6 +46,7 @@ export class WorkerRunner implements PluginRunner {
   #exports: readonly string[];
   readonly #slots: Slot[] = [];
   readonly #waiting: ((slot: Slot) => void)[] = [];
+  readonly #poolSize: number;
   #closed = false;
 
   private constructor(
@@ -55,7 +56,10 @@ export class WorkerRunner implements PluginRunner {
   ) {
     this.binding = source.kind;
     this.#exports = source.kind === "core" || source.kind === "goatflow" ? WebAssembly.Module.exports(source.module).map((e) => e.name) : [];
-    for (let i = 0; i < Math.max(1, pool.poolSize); i++) this.#slots.push(this.#spawn());
+    this.#poolSize = Math.max(1, pool.poolSize);
+    // One worker warm; the pool grows to poolSize only when calls overlap (#acquire), so a
+    // plugin called one request at a time costs one worker.
+    this.#slots.push(this.#spawn());
     if (source.kind === "quickjs") spareWorkers.retain(source.engine);
   }
 
@@ -239,6 +243,12 @@ export class WorkerRunner implements PluginRunner {
     if (free) {
       free.busy = true;
       return Promise.resolve(free);
+    }
+    if (!this.#closed && this.#slots.filter((s) => !s.extra).length < this.#poolSize) {
+      const grown = this.#spawn();
+      grown.busy = true;
+      this.#slots.push(grown);
+      return Promise.resolve(grown);
     }
     // A plugin_call to a plugin whose workers are all busy may come from one of them (a plugin
     // calling itself, or back along a chain), which waits for the answer: queueing it would wait
