@@ -32,6 +32,9 @@ interface Slot {
   extra?: boolean;
 }
 
+/** Worker calls running on this host thread, over every plugin. */
+let callsInFlight = 0;
+
 /** How long a worker thread may take to boot before the plugin's own time starts. */
 const BOOT_TIMEOUT_MS = 10_000;
 
@@ -113,6 +116,7 @@ export class WorkerRunner implements PluginRunner {
   async #run(header: CallHeader, request: Uint8Array | null): Promise<{ bytes: Uint8Array | null; kind: string; value?: number }> {
     if (this.#closed) throw new PluginCallError("E_PLUGIN_DISABLED", "the plugin was unloaded");
     const slot = await this.#acquire();
+    callsInFlight++;
     try {
       await this.#booted(slot);
       // The time-out covers instantiation too: a module whose start function never returns is
@@ -130,6 +134,7 @@ export class WorkerRunner implements PluginRunner {
       if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message);
       return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
     } finally {
+      callsInFlight--;
       this.#release(slot);
     }
   }
@@ -138,7 +143,9 @@ export class WorkerRunner implements PluginRunner {
   async #converse(slot: Slot): Promise<{ header: DoneHeader; raw: Uint8Array | null }> {
     let state: number = State.Call;
     for (;;) {
-      state = await slot.channel.changeFrom(state);
+      // Spinning for the answer pays only when this call is all the host thread has to do; with
+      // others in flight (HTTP load) the spin takes their time, so it sleeps at once.
+      state = await slot.channel.changeFrom(state, callsInFlight > 1 ? 0 : undefined);
       if (state === State.Done) return slot.channel.read<DoneHeader>();
       if (state !== State.HostCall) continue;
       const { header, raw } = slot.channel.read<HostCallHeader>();
