@@ -41,10 +41,10 @@ export interface HostOptions {
    */
   isolation?: Isolation;
   /**
-   * Instances (workers) per plugin that run calls at once; calls beyond them queue. Default
-   * `auto`: the machine's cores, fewer when the plugin's memory limit is large, at most
-   * `maxPoolSize`. A manifest with `concurrency: "serial"` keeps one. Workers beyond the first
-   * start when calls overlap.
+   * Instances (workers) per plugin that run calls at once; calls beyond them queue. Default 1
+   * here; `auto` (what `gk start` and runHostProcess use unless configured) is the machine's
+   * cores, fewer when the plugin's memory limit is large, at most `maxPoolSize`. A manifest with
+   * `concurrency: "serial"` keeps one. Workers beyond the first start when calls overlap.
    */
   poolSize?: number | "auto";
   /** The ceiling of instances per plugin (default 4). */
@@ -227,7 +227,7 @@ export function createHost(options: HostOptions = {}): Promise<Host> {
 function pluginDefaults(options: HostOptions, limitCeilings: Readonly<PluginLimits>): PluginDefaults {
   return {
     isolation: options.isolation ?? "worker",
-    ...checkPoolSizeSetting(options.poolSize ?? "auto", options.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE),
+    ...checkPoolSizeSetting(options.poolSize ?? 1, options.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE),
     cacheDir: options.cacheDir || join(tmpdir(), "goatkit-cache"),
     ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
     limitCeilings,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
-import { ConfigError, configFromEnv, createHost, servicesFromConfig, type Host } from "../src/index.js";
+import { ConfigError, configFromEnv, createHost, runHostProcess, servicesFromConfig, type Host } from "../src/index.js";
+import { defaultMemoryEstimate, initialMemoryBytes } from "../src/platform/memory-estimate.js";
 import type { CacheService } from "../src/services/types.js";
 import { pluginDir, wat } from "./support/plugin-dir.js";
 import { PACK_AND_ALLOC } from "./support/wat-prelude.js";
@@ -100,14 +101,28 @@ describe("a plugin's pool of instances", () => {
     expect(events).toEqual(["enter", "leave", "enter", "leave"]);
   }, 30_000);
 
-  it("sizes the pool from the cores and the memory limit by default, under the ceiling", async () => {
-    const small = await twoCalls({}, { limits: { timeout_ms: 30_000, memory_mb: 64 } });
+  it("sizes the pool from the cores and the memory limit with auto, under the ceiling", async () => {
+    const small = await twoCalls({ poolSize: "auto" }, { limits: { timeout_ms: 30_000, memory_mb: 64 } });
     expect(small.poolSize).toBe(Math.min(availableParallelism(), 4));
     await host!.close();
     // 1 GiB per instance: one instance.
-    const large = await twoCalls({ maxPoolSize: 8, limitCeilings: { memory_mb: 1024 } }, { limits: { timeout_ms: 30_000, memory_mb: 1024 } });
+    const large = await twoCalls({ poolSize: "auto", maxPoolSize: 8, limitCeilings: { memory_mb: 1024 } }, { limits: { timeout_ms: 30_000, memory_mb: 1024 } });
     expect(large.poolSize).toBe(1);
     expect(large.events).toEqual(["enter", "leave", "enter", "leave"]);
+  }, 30_000);
+
+  it("sizes the pool from the machine on a host run as gk start runs it, and counts every instance's memory", async () => {
+    const dir = await pluginDir({ ...manifest, limits: { timeout_ms: 30_000, memory_mb: 64 } }, wasm);
+    cleanups.push(dir.cleanup);
+    const env = { GOATKIT_DB_URL: "sqlite::memory:", GOATKIT_DB_DEMO: "false", GOATKIT_PLUGINS_EAGER: "true", GOATKIT_HOST_ID: "pool" };
+    const running = await runHostProcess({ plugins: [dir.dir], env, port: 0, handleSignals: false, print: () => undefined });
+    try {
+      const instances = Math.min(availableParallelism(), 4);
+      const expected = defaultMemoryEstimate({ name: "meeting", binding: "core", wasmBytes: wasm.byteLength, initialMemoryBytes: initialMemoryBytes(wasm), isolation: "worker", instances });
+      expect(running.manager.info("meeting").memoryBytes).toBe(expected);
+    } finally {
+      await running.stop();
+    }
   }, 30_000);
 
   it("refuses a pool size above the ceiling, naming both settings", async () => {
