@@ -33,7 +33,8 @@ if (spec.kind === "plain") {
   const running = await runHostProcess({
     plugins: spec.plugins,
     ...(spec.pluginsDir ? { pluginsDir: spec.pluginsDir } : {}),
-    env: { GOATKIT_DB_URL: `sqlite:${spec.db}`, ...(spec.env ?? {}) },
+    // GOATKIT_PLUGIN_POOL_SIZE of the bench's environment compares pool sizes.
+    env: { GOATKIT_DB_URL: `sqlite:${spec.db}`, ...(process.env.GOATKIT_PLUGIN_POOL_SIZE ? { GOATKIT_PLUGIN_POOL_SIZE: process.env.GOATKIT_PLUGIN_POOL_SIZE } : {}), ...(spec.env ?? {}) },
     port: 0,
     adminToken: spec.token,
     demoDesk: true,

@@ -42,8 +42,8 @@ export interface HostOptions {
   isolation?: Isolation;
   /**
    * Instances (workers) per plugin that run calls at once; calls beyond them queue. Default 1
-   * here; `auto` (what `gk start` and runHostProcess use unless configured) is the machine's
-   * cores, fewer when the plugin's memory limit is large, at most `maxPoolSize`. A manifest with
+   * here; `auto` (what `gk start` and runHostProcess use unless configured) is two per core
+   * of the machine, fewer when the plugin's memory limit is large, at most `maxPoolSize`. A manifest with
    * `concurrency: "serial"` keeps one. Workers beyond the first start when calls overlap.
    */
   poolSize?: number | "auto";

@@ -103,7 +103,7 @@ describe("a plugin's pool of instances", () => {
 
   it("sizes the pool from the cores and the memory limit with auto, under the ceiling", async () => {
     const small = await twoCalls({ poolSize: "auto" }, { limits: { timeout_ms: 30_000, memory_mb: 64 } });
-    expect(small.poolSize).toBe(Math.min(availableParallelism(), 4));
+    expect(small.poolSize).toBe(Math.min(2 * availableParallelism(), 4));
     await host!.close();
     // 1 GiB per instance: one instance.
     const large = await twoCalls({ poolSize: "auto", maxPoolSize: 8, limitCeilings: { memory_mb: 1024 } }, { limits: { timeout_ms: 30_000, memory_mb: 1024 } });
@@ -117,7 +117,7 @@ describe("a plugin's pool of instances", () => {
     const env = { GOATKIT_DB_URL: "sqlite::memory:", GOATKIT_DB_DEMO: "false", GOATKIT_PLUGINS_EAGER: "true", GOATKIT_HOST_ID: "pool" };
     const running = await runHostProcess({ plugins: [dir.dir], env, port: 0, handleSignals: false, print: () => undefined });
     try {
-      const instances = Math.min(availableParallelism(), 4);
+      const instances = Math.min(2 * availableParallelism(), 4);
       const expected = defaultMemoryEstimate({ name: "meeting", binding: "core", wasmBytes: wasm.byteLength, initialMemoryBytes: initialMemoryBytes(wasm), isolation: "worker", instances });
       expect(running.manager.info("meeting").memoryBytes).toBe(expected);
     } finally {

@@ -119,7 +119,7 @@ export const startCommand = defineCommand({
     page: { type: "string", description: "Serve a page of the templates: ROUTE=TEMPLATE, e.g. /queue=queue.html; repeat for more" },
     watch: { type: "boolean", description: "Reload a plugin when its .wasm or manifest changes", default: false },
     eager: { type: "boolean", description: "Load every plugin at start instead of on its first use (plugins.eager)", default: false },
-    "pool-size": { type: "string", description: 'Instances per plugin running calls at once: a number, or "auto" (default: the cores, at most plugins.max_pool_size; sets plugins.pool_size)' },
+    "pool-size": { type: "string", description: 'Instances per plugin running calls at once: a number, or "auto" (default: two per core, at most plugins.max_pool_size; sets plugins.pool_size)' },
     json: { type: "boolean", description: "Print one JSON line per event (ready, run, plugin, cluster, stopping, stopped) instead of text", default: false },
   },
   async run({ args, rawArgs }) {

@@ -7,6 +7,9 @@ export type PoolSizeSetting = number | "auto";
 /** The most instances a plugin gets unless the host sets another ceiling (maxPoolSize). */
 export const DEFAULT_MAX_POOL_SIZE = 4;
 
+/** Instances `auto` gives a plugin per core of the machine, before the memory limit and ceiling. */
+export const INSTANCES_PER_CORE = 2;
+
 /**
  * The memory `auto` lets one plugin's instances reserve together: a plugin with the default
  * 256 MiB limit gets up to 4 instances, one asking for 1 GiB keeps one.
@@ -31,7 +34,10 @@ export function poolSizeFor({ name, setting, maxPoolSize, concurrency, memoryMb 
   if (concurrency === "serial") return 1;
   if (setting === "auto") {
     const byMemory = Math.floor(AUTO_POOL_MEMORY_MB / Math.max(1, memoryMb));
-    return Math.max(1, Math.min(availableParallelism(), byMemory, maxPoolSize));
+    // Two per core: an instance spends most of a short call waiting for the host thread (the
+    // request handed over, host calls answered), so one per core leaves the cores idle
+    // (docs/benchmarks.md, "Throughput": 4 instances on 2 cores answered 1.5x the requests of 2).
+    return Math.max(1, Math.min(INSTANCES_PER_CORE * availableParallelism(), byMemory, maxPoolSize));
   }
   if (setting > maxPoolSize) {
     throw new ConfigError(`plugin "${name}": pool size ${setting} is above the host's ceiling of ${maxPoolSize} instances per plugin`, {
