@@ -14,6 +14,7 @@ import { benchGoatflow } from "./goatflow.mjs";
 import { benchSqliteIdentity } from "./sqlite-identity.mjs";
 import { benchDbIdentity } from "./db-identity.mjs";
 import { benchGoatflowTs } from "./goatflow-ts.mjs";
+import { benchThroughput } from "./throughput.mjs";
 
 const require = createRequire(new URL("../../packages/host/package.json", import.meta.url));
 const { createPlugin } = require("@extism/extism");
@@ -337,6 +338,8 @@ await loadTest.close();
 await benchState(record);
 await benchSqliteIdentity(record);
 await benchDbIdentity(record);
+// Over HTTP, the server in a child process: requests/s against a plain handler (docs/benchmarks.md, "Throughput").
+await benchThroughput((row) => rows.push(row));
 
 await inProcess.close();
 await isolated.close();

@@ -54,6 +54,16 @@ describe("gk start --config", () => {
     expect(stderr).toMatch(new RegExp(`^gk: cannot connect to PostgreSQL at postgres://goatkit:\\*\\*\\*@127\\.0\\.0\\.1:1/goatflow \\(set by database\\.url in ${file.replace(/[.]/g, "\\.")}\\): .*ECONNREFUSED`));
   });
 
+  it("refuses a --pool-size above plugins.max_pool_size, naming both settings", async () => {
+    const file = join(dir, "pool.yaml");
+    await writeFile(file, "plugins:\n  max_pool_size: 2\n");
+    expect(await start([kitchenSink, "--port", "0", "--config", file, "--db", ":memory:", "--pool-size", "3"])).toEqual({
+      code: 1,
+      stderr: "gk: the pool size of 3 instances per plugin (poolSize, plugins.pool_size) is above the ceiling of 2 (maxPoolSize, plugins.max_pool_size)\n",
+    });
+    expect(await start([kitchenSink, "--port", "0", "--pool-size", "many"])).toEqual({ code: 2, stderr: 'gk: --pool-size must be "auto" or a whole number of 1 or more, not "many"\n' });
+  });
+
   /** The kitchen-sink fixture (manifest and module) in a folder of its own, its manifest changed by `change`. */
   async function kitchenSinkCopy(name: string, change: (manifest: Record<string, unknown>) => void = () => undefined): Promise<string> {
     const folder = join(dir, name, "kitchen-sink");

@@ -5,6 +5,7 @@ import type { Isolation } from "./runtime/plugin-runner.js";
 import { grpcProcessSettings, type GrpcProcessOptions } from "./runtime/grpc/process-user.js";
 import { Plugin, type LoadOptions, type PluginDefaults, type ResolvedLoadOptions } from "./plugin/plugin.js";
 import { limitCeilingsOf, type PluginLimits } from "./plugin/limit-ceilings.js";
+import { DEFAULT_MAX_POOL_SIZE, checkPoolSizeSetting } from "./plugin/pool-size.js";
 import { parseTrustedKeys, type PublicKey } from "./packaging/keys.js";
 import { PluginCallError } from "./runtime/plugin-call-error.js";
 import type { RequestInput } from "./plugin/request.js";
@@ -40,8 +41,15 @@ export interface HostOptions {
    * stopped and only synchronous services can be used. See docs/sandbox.md.
    */
   isolation?: Isolation;
-  /** Warm workers per plugin (default 1); calls beyond it queue. */
-  poolSize?: number;
+  /**
+   * Instances (workers) per plugin that run calls at once; calls beyond them queue. Default 1
+   * here; `auto` (what `gk start` and runHostProcess use unless configured) is two per core
+   * of the machine, fewer when the plugin's memory limit is large, at most `maxPoolSize`. A manifest with
+   * `concurrency: "serial"` keeps one. Workers beyond the first start when calls overlap.
+   */
+  poolSize?: number | "auto";
+  /** The ceiling of instances per plugin (default 4). */
+  maxPoolSize?: number;
   /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
   cacheDir?: string;
   /** Size limit of the transpiled components in `cacheDir` (default 1 GiB); least recently used ones are removed beyond it. */
@@ -220,7 +228,7 @@ export function createHost(options: HostOptions = {}): Promise<Host> {
 function pluginDefaults(options: HostOptions, limitCeilings: Readonly<PluginLimits>): PluginDefaults {
   return {
     isolation: options.isolation ?? "worker",
-    poolSize: options.poolSize ?? 1,
+    ...checkPoolSizeSetting(options.poolSize ?? 1, options.maxPoolSize ?? DEFAULT_MAX_POOL_SIZE),
     cacheDir: options.cacheDir || join(tmpdir(), "goatkit-cache"),
     ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
     limitCeilings,

@@ -119,6 +119,7 @@ export const startCommand = defineCommand({
     page: { type: "string", description: "Serve a page of the templates: ROUTE=TEMPLATE, e.g. /queue=queue.html; repeat for more" },
     watch: { type: "boolean", description: "Reload a plugin when its .wasm or manifest changes", default: false },
     eager: { type: "boolean", description: "Load every plugin at start instead of on its first use (plugins.eager)", default: false },
+    "pool-size": { type: "string", description: 'Instances per plugin running calls at once: a number, or "auto" (default: two per core, at most plugins.max_pool_size; sets plugins.pool_size)' },
     json: { type: "boolean", description: "Print one JSON line per event (ready, run, plugin, cluster, stopping, stopped) instead of text", default: false },
   },
   async run({ args, rawArgs }) {
@@ -145,6 +146,11 @@ export const startCommand = defineCommand({
     if (trusted.length > 0) env.GOATKIT_TRUSTED_KEYS = trusted.join(",");
     if (args["require-signatures"]) env.GOATKIT_REQUIRE_SIGNATURES = "true";
     if (args.eager) env.GOATKIT_PLUGINS_EAGER = "true";
+    if (args["pool-size"] !== undefined) {
+      const poolSize = String(args["pool-size"]).trim();
+      if (poolSize !== "auto" && !/^[1-9]\d*$/.test(poolSize)) throw new GkError(`--pool-size must be "auto" or a whole number of 1 or more, not "${poolSize}"`, EXIT.USAGE);
+      env.GOATKIT_PLUGIN_POOL_SIZE = poolSize;
+    }
     const database = await configuredDatabase(env);
     if (!database) {
       // Nothing configured: the embedded demo help desk in a SQLite file.

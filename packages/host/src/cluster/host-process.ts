@@ -111,7 +111,8 @@ export async function runHostProcess(options: HostProcessOptions): Promise<Runni
       const message = "runHostProcess needs plugins to serve: a pluginsDir, plugins (single plugin folders), or packages.dir in the config (GOATKIT_PACKAGES_DIR)";
       throw env.GOATKIT_CONFIG ? new ServicesConfigError(`${env.GOATKIT_CONFIG} names no plugins to serve: set packages.dir in it, or give plugin folders or --plugins-dir`) : new TypeError(message);
     }
-    const host = await createHost({ ...(await servicesFromConfig(config, origins)) });
+    // An operator's host sizes each plugin's pool from the machine unless configured.
+    const host = await createHost({ poolSize: "auto", ...(await servicesFromConfig(config, origins)) });
     closers.push(() => host.close());
     // Read: the token and the service URLs leave this process's environment, which plugin
     // processes of the host's user could otherwise read in /proc/<pid>/environ.

@@ -74,6 +74,8 @@ export class Translations {
 
   /** Every string for a locale, fallbacks merged in; what the host passes to a handler. */
   strings(locale: string): Readonly<Record<string, string>> {
+    // Most plugins ship no bundles: no locale to canonicalize on every call.
+    if (this.#bundles.size === 0) return NO_STRINGS;
     const chain = localeChain(locale);
     const cacheKey = chain[0]!;
     let merged = this.#merged.get(cacheKey);
@@ -92,6 +94,8 @@ export class Translations {
     return Object.hasOwn(strings, key) ? strings[key] : undefined;
   }
 }
+
+const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** The locales a lookup tries, most specific first: `zh-Hant-TW` → `zh-Hant-TW`, `zh-Hant`, `zh`, `en`. */
 export function localeChain(locale: string): string[] {

@@ -27,6 +27,7 @@ import { hostTableInMigrations, runMigrations } from "./migrations.js";
 import { pluginRuntime } from "./plugin-runtime.js";
 import { buildRequest, type RequestInput } from "./request.js";
 import { errorResponse, errorResponseOf, interpretResult, InvalidResultError, type PluginResponse } from "./response.js";
+import { poolSizeFor, type PoolSizeSetting } from "./pool-size.js";
 
 export interface LoadOptions {
   /** Extra permissions granted on top of the manifest's (the CLI's `--grant`). */
@@ -38,7 +39,7 @@ export interface LoadOptions {
   /** Overrides the host's isolation for this plugin (trusted first-party plugins, tests). */
   isolation?: Isolation;
   /** Overrides the host's worker pool size for this plugin. */
-  poolSize?: number;
+  poolSize?: PoolSizeSetting;
   /** Where derived artefacts are cached (transpiled components); default: the OS temp folder. */
   cacheDir?: string;
   /** Size limit of the transpiled components in `cacheDir` (default 1 GiB); least recently used ones go first. */
@@ -60,7 +61,9 @@ export interface LoadOptions {
  */
 export interface PluginDefaults {
   isolation: Isolation;
-  poolSize: number;
+  /** A number, or `auto`: resolved per plugin by poolSizeFor (plugin/pool-size.ts). */
+  poolSize: PoolSizeSetting;
+  maxPoolSize: number;
   cacheDir: string;
   cacheMaxBytes?: number;
   limitCeilings: Readonly<PluginLimits>;
@@ -143,6 +146,8 @@ export class Plugin {
     // The runner starts with the file manifest's grants; without one, registration names the
     // plugin first and grants follow.
     const calls = HostCalls.create(fileManifest?.name ?? "(loading)", grantsOf(fileManifest ?? { name: "loading", version: "0.0.0" }), services);
+    // Instances running calls at once: the host's setting, unless the manifest asks for serial.
+    const poolSize = poolSizeFor({ name: fileManifest?.name ?? wasmPath, setting: options.poolSize, maxPoolSize: options.maxPoolSize, concurrency: fileManifest?.concurrency, memoryMb: limits.memory_mb });
     const runner = await createRunner(source, {
       calls,
       maxResultBytes: limits.max_result_bytes,
@@ -152,9 +157,9 @@ export class Plugin {
       cacheDir: options.cacheDir,
       ...(options.cacheMaxBytes !== undefined ? { cacheMaxBytes: options.cacheMaxBytes } : {}),
       isolation: options.isolation,
-      poolSize: options.poolSize,
+      poolSize,
     });
-    return Plugin.#registered(path, wasmPath, fileManifest, runner, calls, services, options);
+    return Plugin.#registered(path, wasmPath, fileManifest, runner, calls, services, { ...options, poolSize });
   }
 
   /** Registers a started runner, checks it against the manifest and applies migrations and jobs. */
@@ -196,7 +201,8 @@ export class Plugin {
         services.jobs.schedule({ id: job.id, plugin: effective.name, schedule: job.schedule, handler: job.handler, payload: null, source: "manifest" });
       }
       const translations = await Translations.load(pluginDirOf(resolve(path), wasmPath));
-      return new Plugin(effective, wasmPath, runner, services, options.config ?? {}, translations, options.isolation, options.poolSize);
+      // A gRPC plugin is one process: its pool setting stays unresolved.
+      return new Plugin(effective, wasmPath, runner, services, options.config ?? {}, translations, options.isolation, typeof options.poolSize === "number" ? options.poolSize : 1);
     } catch (error) {
       await runner.close();
       throw error;

@@ -44,7 +44,7 @@ export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["k
     throw new InvalidResultError("the handler's result is not valid UTF-8; return UTF-8 text or use a gk_response with body_base64");
   }
   const first = /\S/.exec(text)?.[0];
-  if (first === "{") {
+  if (first === "{" && mayBeEnvelope(text)) {
     const parsed = tryParse(text);
     if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
       const obj = parsed as Record<string, unknown>;
@@ -56,6 +56,14 @@ export function interpretResult(bytes: Uint8Array | null, kind: PluginRequest["k
   const json = first === "{" || first === "[";
   const type = kind === "widget" ? "text/html; charset=utf-8" : json ? "application/json" : "text/plain; charset=utf-8";
   return { status: 200, headers: { "content-type": type }, body: text };
+}
+
+/**
+ * Whether a JSON object's text can be an envelope: it names one of the envelope keys, or spells
+ * a key with an escape. Any other object is answered as it is, without parsing it.
+ */
+function mayBeEnvelope(text: string): boolean {
+  return text.includes('"gk_response"') || text.includes('"gk_template"') || text.includes('"error"') || text.includes("\\u");
 }
 
 /** A GoatKitError as a plugin response: its message, code and status (ERROR_STATUS). */

@@ -28,6 +28,10 @@ export interface ServicesConfig {
 export interface PluginLoadingConfig {
   /** Load every plugin when the host starts (default false: each loads on its first use). */
   eager?: boolean;
+  /** Instances per plugin running calls at once: a number or "auto" (default; HostOptions.poolSize). */
+  pool_size?: number | "auto";
+  /** The ceiling of instances per plugin (default 4). */
+  max_pool_size?: number;
 }
 
 export interface PluginLimitsConfig {
@@ -144,13 +148,15 @@ export const SERVICE_ENV_VARS = {
   GOATKIT_REQUIRE_SIGNATURES: "packages.require_signatures",
   GOATKIT_TRUSTED_KEYS: "packages.trusted_keys",
   GOATKIT_PLUGINS_EAGER: "plugins.eager",
+  GOATKIT_PLUGIN_POOL_SIZE: "plugins.pool_size",
+  GOATKIT_PLUGIN_MAX_POOL_SIZE: "plugins.max_pool_size",
   GOATKIT_GRPC_RUN_AS: "grpc.run_as",
   GOATKIT_GRPC_UID_BASE: "grpc.uid_base",
   GOATKIT_GRPC_UID_COUNT: "grpc.uid_count",
 } as const;
 
 type Section = keyof ServicesConfig;
-type Kind = "string" | "count" | "milliseconds" | "days" | "boolean" | "demo" | "keys" | "run_as";
+type Kind = "string" | "count" | "count_or_auto" | "milliseconds" | "days" | "boolean" | "demo" | "keys" | "run_as";
 
 const FIELDS: Record<Section, Record<string, Kind>> = {
   database: { url: "string", schema: "string", pool_size: "count", statement_timeout_ms: "milliseconds", demo: "demo" },
@@ -161,7 +167,7 @@ const FIELDS: Record<Section, Record<string, Kind>> = {
   cluster: { enabled: "boolean", host_id: "string", key_prefix: "string", lease_ttl_ms: "milliseconds", heartbeat_ms: "milliseconds" },
   plugin_limits: { memory_mb: "count", timeout_ms: "count", max_request_bytes: "count", max_result_bytes: "count" },
   packages: { dir: "string", require_signatures: "boolean", trusted_keys: "keys" },
-  plugins: { eager: "boolean" },
+  plugins: { eager: "boolean", pool_size: "count_or_auto", max_pool_size: "count" },
   grpc: { run_as: "run_as", uid_base: "count", uid_count: "count" },
 };
 const REQUIRED: Partial<Record<Section, string>> = { database: "url", cache: "url" };
@@ -260,6 +266,9 @@ function checkValue(value: unknown, kind: Kind, where: string): unknown {
     case "count":
       if (!Number.isInteger(value) || (value as number) < 1) throw new ServicesConfigError(`${where} must be a whole number of 1 or more, got ${JSON.stringify(value)}`);
       return value;
+    case "count_or_auto":
+      if (value !== "auto" && (!Number.isInteger(value) || (value as number) < 1)) throw new ServicesConfigError(`${where} must be "auto" or a whole number of 1 or more, got ${JSON.stringify(value)}`);
+      return value;
     case "milliseconds":
       if (!Number.isInteger(value) || (value as number) < 0) throw new ServicesConfigError(`${where} must be a whole number of milliseconds (0 for no limit), got ${JSON.stringify(value)}`);
       return value;
@@ -299,6 +308,10 @@ function fromEnvText(name: string, raw: string, kind: Kind): unknown {
     case "string":
     case "run_as":
       return raw;
+    case "count_or_auto":
+      if (raw.trim() === "auto") return "auto";
+      if (!/^\d+$/.test(raw.trim())) throw new ServicesConfigError(`${name} must be "auto" or a whole number, got "${raw}"`);
+      return Number(raw.trim());
     case "keys":
       return raw.split(",").map((key) => key.trim()).filter(Boolean);
     case "count":

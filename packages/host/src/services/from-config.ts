@@ -18,7 +18,7 @@ import {
 import { redactUrl } from "./connection-error.js";
 
 /** The HostOptions that configuration fills; spread them into createHost. */
-export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState" | "limitCeilings" | "requireSignatures" | "grpc">;
+export type ConfiguredServices = Pick<HostOptions, "database" | "cache" | "mail" | "mailFrom" | "platformState" | "limitCeilings" | "requireSignatures" | "grpc" | "poolSize" | "maxPoolSize">;
 
 interface DemoSeeding {
   hasDemoSchema(): Promise<boolean>;
@@ -62,6 +62,8 @@ export async function servicesFromConfig(config: ServicesConfig, origins: Config
       };
     }
     if (checked.plugin_limits) services.limitCeilings = { ...checked.plugin_limits };
+    if (checked.plugins?.pool_size !== undefined) services.poolSize = checked.plugins.pool_size;
+    if (checked.plugins?.max_pool_size !== undefined) services.maxPoolSize = checked.plugins.max_pool_size;
     if (checked.packages?.require_signatures) services.requireSignatures = { trustedKeys: checked.packages.trusted_keys ?? [] };
     if (checked.grpc) {
       const { run_as, uid_base, uid_count } = checked.grpc;

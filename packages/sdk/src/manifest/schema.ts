@@ -208,6 +208,9 @@ export const ConfigFieldSchema = Strict(
   { description: "one configuration setting" },
 );
 
+/** How a plugin's calls may run: on a pool of instances at once, or one at a time. */
+export const CONCURRENCY_MODES = ["parallel", "serial"] as const;
+
 export const LimitsSchema = Strict(
   {
     memory_mb: Opt(Type.Integer({ minimum: 1, maximum: 4096, description: "linear memory cap in MiB, default 256", examples: [64] })),
@@ -277,6 +280,13 @@ const manifestProperties = {
     }),
   ),
   limits: Opt(LimitsSchema),
+  concurrency: Opt(
+    StringEnum(CONCURRENCY_MODES, {
+      description: 'whether the host may run several instances of the plugin at once ("parallel", the default) or one call at a time ("serial", for plugins that are not safe to run concurrently)',
+      examples: ["serial"],
+      default: "parallel",
+    }),
+  ),
   migrations: Opt(Type.Array(MigrationSchema, { description: "database migrations, in id order" })),
 };
 

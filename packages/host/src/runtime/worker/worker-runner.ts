@@ -16,7 +16,7 @@ import { exportsOf, type GuestSource } from "../guest.js";
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export interface WorkerPoolOptions {
-  /** Workers kept warm per plugin; each serves one call at a time. */
+  /** Workers per plugin, each serving one call at a time: one warm, the others started when calls overlap. */
   poolSize: number;
 }
 
@@ -35,6 +35,9 @@ interface Slot {
   extra?: boolean;
 }
 
+/** Worker calls running on this host thread, over every plugin. */
+let callsInFlight = 0;
+
 /** How long a worker thread may take to boot before the plugin's own time starts. */
 const BOOT_TIMEOUT_MS = 10_000;
 
@@ -50,6 +53,7 @@ export class WorkerRunner implements PluginRunner {
   #exports: readonly string[];
   readonly #slots: Slot[] = [];
   readonly #waiting: ((slot: Slot) => void)[] = [];
+  readonly #poolSize: number;
   #closed = false;
 
   private constructor(
@@ -59,7 +63,10 @@ export class WorkerRunner implements PluginRunner {
   ) {
     this.binding = source.kind;
     this.#exports = [];
-    for (let i = 0; i < Math.max(1, pool.poolSize); i++) this.#slots.push(this.#spawn());
+    this.#poolSize = Math.max(1, pool.poolSize);
+    // One worker warm; the pool grows to poolSize only when calls overlap (#acquire), so a
+    // plugin called one request at a time costs one worker.
+    this.#slots.push(this.#spawn());
     if (source.kind === "quickjs") spareWorkers.retain(source.engine);
   }
 
@@ -115,6 +122,7 @@ export class WorkerRunner implements PluginRunner {
   async #run(header: CallHeader, request: Uint8Array | null): Promise<{ bytes: Uint8Array | null; kind: string; value?: number }> {
     if (this.#closed) throw new PluginCallError("E_PLUGIN_DISABLED", "the plugin was unloaded");
     const slot = await this.#acquire();
+    callsInFlight++;
     try {
       await this.#booted(slot);
       // The time-out covers instantiation too: a module whose start function never returns is
@@ -133,6 +141,7 @@ export class WorkerRunner implements PluginRunner {
       if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message, { wasmFrames: done.wasmFrames });
       return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
     } finally {
+      callsInFlight--;
       this.#release(slot);
     }
   }
@@ -141,7 +150,9 @@ export class WorkerRunner implements PluginRunner {
   async #converse(slot: Slot): Promise<{ header: DoneHeader; raw: Uint8Array | null }> {
     let state: number = State.Call;
     for (;;) {
-      state = await slot.channel.changeFrom(state);
+      // Spinning for the answer pays only when this call is all the host thread has to do; with
+      // others in flight (HTTP load) the spin takes their time, so it sleeps at once.
+      state = await slot.channel.changeFrom(state, callsInFlight > 1 ? 0 : undefined);
       if (state === State.Done) return slot.channel.read<DoneHeader>();
       if (state !== State.HostCall) continue;
       const { header, raw } = slot.channel.read<HostCallHeader>();
@@ -259,6 +270,12 @@ export class WorkerRunner implements PluginRunner {
     if (free) {
       free.busy = true;
       return Promise.resolve(free);
+    }
+    if (!this.#closed && this.#slots.filter((s) => !s.extra).length < this.#poolSize) {
+      const grown = this.#spawn();
+      grown.busy = true;
+      this.#slots.push(grown);
+      return Promise.resolve(grown);
     }
     // A plugin_call to a plugin whose workers are all busy may come from one of them (a plugin
     // calling itself, or back along a chain), which waits for the answer: queueing it would wait
