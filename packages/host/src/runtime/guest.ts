@@ -97,16 +97,7 @@ export async function guestFactory(source: GuestSource, calls: GuestHostCalls, o
     const timeout = options.isolation === "in-process" && options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
     return async () => {
       const instance = await QuickjsInstance.create(source.engine, source.script, calls, { memoryMb: source.memoryMb, now: options.now, maxStackBytes: STACK_BYTES[options.isolation], ...timeout });
-      return {
-        abiVersion: () => 1,
-        register: () => encoder.encode(instance.register()),
-        handlers: () => instance.handlers(),
-        call: (handler, request) => resultBytes(handler, instance.call(handler, requestText(request)), options.maxResultBytes),
-        get broken() {
-          return instance.broken;
-        },
-        dispose: () => instance.dispose(),
-      };
+      return textGuest(instance, options.maxResultBytes, () => instance.dispose());
     };
   }
   const [{ compiledModules }, { ComponentInstance }] = await Promise.all([import("./component/component-modules.js"), import("./component/component-instance.js")]);
@@ -114,19 +105,32 @@ export async function guestFactory(source: GuestSource, calls: GuestHostCalls, o
   const getCoreModule = compiledModules(source.dir, source.memoryMb);
   return async () => {
     const instance = await ComponentInstance.create(instantiate, getCoreModule, calls, { now: options.now });
-    return {
-      abiVersion: () => 1,
-      register: () => encoder.encode(instance.register()),
-      handlers: () => instance.handlers(),
-      call: (handler, request) => resultBytes(handler, instance.call(handler, requestText(request)), options.maxResultBytes),
-      get broken() {
-        return instance.broken;
-      },
-    };
+    return textGuest(instance, options.maxResultBytes);
   };
 }
 
 /** The request envelope as text, for guests that take text (QuickJS, components). */
+/** An instance that speaks text (QuickJS, components) as a GuestInstance: bytes in and out. */
+interface TextInstance {
+  register(): string;
+  handlers(): string[];
+  call(handler: string, request: string): string;
+  readonly broken: boolean;
+}
+
+function textGuest(instance: TextInstance, maxResultBytes: number, dispose?: () => MaybePromise<void>): GuestInstance {
+  return {
+    abiVersion: () => 1,
+    register: () => encoder.encode(instance.register()),
+    handlers: () => instance.handlers(),
+    call: (handler, request) => resultBytes(handler, instance.call(handler, requestText(request)), maxResultBytes),
+    get broken() {
+      return instance.broken;
+    },
+    ...(dispose ? { dispose } : {}),
+  };
+}
+
 function requestText(request: Uint8Array): string {
   try {
     return utf8.decode(request);
