@@ -144,7 +144,7 @@ const median = (xs) => {
 try {
   console.log("setup: packing @goatkit/sdk, host and cli and installing gk into a temporary prefix (not timed)");
   const packs = join(prefix, "packs");
-  await sh(`pnpm -r --filter "./packages/*" pack --pack-destination ${packs}`, root);
+  await sh(`pnpm -r --filter "./packages/*" --filter "!./packages/dashboard" pack --pack-destination ${packs}`, root);
   const tarballs = (await readdir(packs)).map((f) => join(packs, f));
   await sh(`npm install -g --prefix ${prefix} ${tarballs.join(" ")}`, prefix);
   console.log(`gk ${(await sh("gk --version", tmpdir())).trim()} from ${prefix}/bin`);
