@@ -29,14 +29,23 @@ const MANIFEST = "manifest.json";
 const BUILD_FIX = "build the dashboard with the host: pnpm build at the repository's root (or pnpm --filter @goatkit/dashboard build, then pnpm --filter @goatkit/host build)";
 
 let foundDir: string | undefined;
+/** The installed host's assets never change while it runs: their names are read once. */
+let installedAssets: DashboardAssets | undefined;
 
 /**
- * The dashboard's assets; E_NOT_BUILT when this host was built without them. The small manifest
- * is read for each page, so a page after a rebuild (`pnpm --filter @goatkit/dashboard dev`) names
- * the new files.
+ * The dashboard's assets; E_NOT_BUILT when this host was built without them. Run from source,
+ * the dashboard package's manifest is read for each page, so a page after a rebuild
+ * (`pnpm --filter @goatkit/dashboard dev`) names the new files.
  */
 export function dashboardAssets(): DashboardAssets {
+  if (installedAssets) return installedAssets;
   const dir = assetsDir();
+  const assets = readAssets(dir);
+  if (dir === fileURLToPath(CANDIDATE_DIRS[0]!)) installedAssets = assets;
+  return assets;
+}
+
+function readAssets(dir: string): DashboardAssets {
   const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), "utf8")) as Record<string, ViteManifestEntry>;
   const entry = (source: string): ViteManifestEntry => {
     const value = manifest[source];

@@ -6,6 +6,7 @@
  * engine (docs/abi.md, "The QuickJS binding").
  */
 import { ABI_VERSION, QUICKJS_CODE_SECTION, QUICKJS_SECTION, type QuickjsPluginMeta } from "../abi.js";
+import { concatBytes, writeU32 } from "../wasm-encoding.js";
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const encoder = new TextEncoder();
@@ -13,20 +14,14 @@ const encoder = new TextEncoder();
 export function quickjsModule(script: string, handlers: readonly string[]): Uint8Array {
   const meta: QuickjsPluginMeta = { abi: ABI_VERSION, engine: "quickjs-ng", handlers: [...handlers] };
   const parts = [Uint8Array.from(HEADER), customSection(QUICKJS_SECTION, encoder.encode(JSON.stringify(meta))), customSection(QUICKJS_CODE_SECTION, encoder.encode(script))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Section id 0, then the LEB128 size of (name length, name, payload). */
 function customSection(name: string, payload: Uint8Array): Uint8Array {
   const nameBytes = encoder.encode(name);
-  const body = [...leb128(nameBytes.byteLength), ...nameBytes];
-  const size = leb128(body.length + payload.byteLength);
+  const body = [...writeU32(nameBytes.byteLength), ...nameBytes];
+  const size = writeU32(body.length + payload.byteLength);
   const out = new Uint8Array(1 + size.length + body.length + payload.byteLength);
   out.set([0, ...size], 0);
   out.set(body, 1 + size.length);
@@ -34,13 +29,3 @@ function customSection(name: string, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-function leb128(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}

@@ -3,6 +3,7 @@
  * its imported functions and the limits of its memory. GoatFlow's runtime (wazero) checks both
  * when it instantiates a module, so the test runtime reads them from the binary too.
  */
+import { writeU32 } from "../wasm-encoding.js";
 
 export const PAGE = 65536;
 
@@ -140,17 +141,6 @@ export function readModuleShape(bytes: Uint8Array): ModuleShape {
   return { imports, memory };
 }
 
-function writeU32(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
 
 /**
  * The module with its own memory's maximum set to `pages` (as wazero's memory limit does: a

@@ -47,7 +47,7 @@ export class RemoteHostCalls implements GuestHostCalls {
         header.args.push(bytes.byteLength);
       } else header.args.push(value === undefined || value instanceof Uint8Array ? null : value);
     }
-    const raw = blobs.length === 0 ? null : blobs.length === 1 ? blobs[0]! : concat(blobs);
+    const raw = blobs.length === 0 ? null : blobs.length === 1 ? blobs[0]! : Buffer.concat(blobs);
     const reply = this.#send(header, raw, !logs);
     switch (reply.header.ok ? reply.header.kind : "void") {
       case "json":
@@ -85,14 +85,4 @@ export class RemoteHostCalls implements GuestHostCalls {
     if (tracksError) this.lastError = null;
     return reply;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
 }

@@ -9,6 +9,8 @@
  */
 
 /** Join segments whose gap is at most this many bytes. */
+import { concatBytes, readI32, readU32, writeI32, writeU32 } from "../../wasm-encoding.js";
+
 export const DATA_SEGMENT_GAP = 1024;
 
 const DATA_SECTION = 11;
@@ -27,51 +29,7 @@ interface Segment {
   bytes: Uint8Array;
 }
 
-function readU32(bytes: Uint8Array, pos: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  let byte: number;
-  do {
-    byte = bytes[pos++]!;
-    result += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-  } while (byte & 0x80);
-  return [result, pos];
-}
 
-function readI32(bytes: Uint8Array, pos: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  let byte: number;
-  do {
-    byte = bytes[pos++]!;
-    result |= (byte & 0x7f) << shift;
-    shift += 7;
-  } while (byte & 0x80);
-  if (shift < 32 && byte & 0x40) result |= -1 << shift;
-  return [result, pos];
-}
-
-function u32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value) byte |= 0x80;
-    out.push(byte);
-  } while (value);
-  return out;
-}
-
-function i32(value: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
 
 function sections(bytes: Uint8Array): Section[] {
   const list: Section[] = [];
@@ -126,17 +84,7 @@ function join(segments: Segment[], maxGap: number): Segment[] {
 
 function section(id: number, body: Uint8Array[]): Uint8Array[] {
   const size = body.reduce((sum, part) => sum + part.length, 0);
-  return [Uint8Array.from([id, ...u32(size)]), ...body];
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let pos = 0;
-  for (const part of parts) {
-    out.set(part, pos);
-    pos += part.length;
-  }
-  return out;
+  return [Uint8Array.from([id, ...writeU32(size)]), ...body];
 }
 
 /** The module with its data segments joined across gaps of at most `maxGap` zero bytes. */
@@ -147,13 +95,13 @@ export function mergeDataSegments(module: Uint8Array, maxGap = DATA_SEGMENT_GAP)
   if (!data || !segments) return module;
   const merged = join(segments, maxGap);
   if (merged.length === segments.length) return module;
-  const body: Uint8Array[] = [Uint8Array.from(u32(merged.length))];
-  for (const segment of merged) body.push(Uint8Array.from([0, 0x41, ...i32(segment.offset | 0), 0x0b, ...u32(segment.bytes.length)]), segment.bytes);
+  const body: Uint8Array[] = [Uint8Array.from(writeU32(merged.length))];
+  for (const segment of merged) body.push(Uint8Array.from([0, 0x41, ...writeI32(segment.offset | 0), 0x0b, ...writeU32(segment.bytes.length)]), segment.bytes);
   const parts: Uint8Array[] = [module.subarray(0, 8)];
   for (const s of list) {
     if (s.id === DATA_SECTION) parts.push(...section(DATA_SECTION, body));
-    else if (s.id === DATA_COUNT_SECTION) parts.push(...section(DATA_COUNT_SECTION, [Uint8Array.from(u32(merged.length))]));
+    else if (s.id === DATA_COUNT_SECTION) parts.push(...section(DATA_COUNT_SECTION, [Uint8Array.from(writeU32(merged.length))]));
     else parts.push(module.subarray(s.start, s.end));
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
