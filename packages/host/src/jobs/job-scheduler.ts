@@ -1,6 +1,7 @@
 import { messageOf } from "../errors.js";
 import type { Job } from "@goatkit/sdk";
-import { MANAGER_LOG, type PluginManager } from "../platform/plugin-manager.js";
+import { MANAGER_LOG } from "../platform/plugin-manager.js";
+import { jobPlatform, type JobPlatform } from "../platform/platform-ports.js";
 import type { JobInfo } from "../plugin/request.js";
 import { nextRunOf, type ScheduledJob } from "./job-registry.js";
 import { JobError } from "./job-error.js";
@@ -19,7 +20,7 @@ export type { HeldJobLease, JobLease, JobSchedulerOptions, JobView } from "./job
  * of docs/envelopes.md.
  */
 export class JobScheduler {
-  readonly #manager: PluginManager;
+  readonly #ports: JobPlatform;
   readonly #states = new Map<string, JobState>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #listeners = new Set<RunListener>();
@@ -31,11 +32,11 @@ export class JobScheduler {
   #storeFailing = false;
 
   constructor(private readonly options: JobSchedulerOptions) {
-    this.#manager = options.manager;
+    this.#ports = jobPlatform(options.manager);
   }
 
   get #platform(): PlatformState | null {
-    return this.#manager.host.state;
+    return this.#ports.state;
   }
 
   /**
@@ -81,7 +82,7 @@ export class JobScheduler {
     const started: Promise<JobRun | null>[] = [];
     for (const state of this.#states.values()) {
       const { job } = state;
-      const serving = this.#manager.isServing(job.plugin);
+      const serving = this.#ports.isServing(job.plugin);
       if (state.retry && now >= state.retry.at && !state.running) {
         const { attempt, scheduledAt } = state.retry;
         state.retry = null;
@@ -133,7 +134,7 @@ export class JobScheduler {
   async #runNow(plugin: string, id: string): Promise<JobRun> {
     this.#sync();
     const state = this.#state(plugin, id);
-    if (!this.#manager.isServing(plugin)) throw new JobError("E_PLUGIN_DISABLED", `plugin "${plugin}" is disabled or broken, so its jobs do not run; enable it first (POST /api/v1/plugins/${plugin}/enable)`);
+    if (!this.#ports.isServing(plugin)) throw new JobError("E_PLUGIN_DISABLED", `plugin "${plugin}" is disabled or broken, so its jobs do not run; enable it first (POST /api/v1/plugins/${plugin}/enable)`);
     if (state.running) {
       const since = state.history.last()?.startedAt ?? "earlier";
       throw new JobError("E_JOB_RUNNING", `job "${id}" of plugin "${plugin}" is already running (since ${since}); runs of one job never overlap, so wait for it to finish`);
@@ -171,7 +172,7 @@ export class JobScheduler {
   #sync(): void {
     const now = this.#clock();
     const seen = new Set<string>();
-    for (const job of this.#manager.host.jobs.list()) {
+    for (const job of this.#ports.jobs.list()) {
       const key = keyOf(job.plugin, job.id);
       seen.add(key);
       const state = this.#states.get(key);
@@ -218,7 +219,7 @@ export class JobScheduler {
     for (const orphan of orphans) {
       const state = this.#states.get(keyOf(orphan.plugin, orphan.job));
       // The lease numbers the attempt: one more than the dead host's.
-      if (state && !state.running && this.#manager.isServing(orphan.plugin)) started.push(this.#claim(state, "retry", 0, orphan.scheduledAt));
+      if (state && !state.running && this.#ports.isServing(orphan.plugin)) started.push(this.#claim(state, "retry", 0, orphan.scheduledAt));
     }
     return Promise.all(started);
   }
@@ -254,7 +255,7 @@ export class JobScheduler {
       state.history.add(run);
       this.#notify(run);
       const started = performance.now();
-      const call = this.#manager.call(job.plugin, job.handler, { kind: "job", job: info });
+      const call = this.#ports.call(job.plugin, job.handler, { kind: "job", job: info });
       const response = await withTimeout(call, declared?.timeout_ms, job);
       run.endedAt = iso(this.#clock());
       run.durationMs = Math.round((performance.now() - started) * 100) / 100;
@@ -329,13 +330,13 @@ export class JobScheduler {
   #storeFailed(error: unknown): void {
     if (this.#storeFailing) return;
     this.#storeFailing = true;
-    this.#manager.logs.write(MANAGER_LOG, "error", `job runs could not be stored in the database, so they are kept in memory only until it answers: ${messageOf(error)}`);
+    this.#ports.logs.write(MANAGER_LOG, "error", `job runs could not be stored in the database, so they are kept in memory only until it answers: ${messageOf(error)}`);
   }
 
   /** The manifest's declaration of a job, for its retries and time limit. */
   #declared(job: ScheduledJob): Job | undefined {
     if (job.source !== "manifest") return undefined;
-    return this.#manager.manifest(job.plugin)?.jobs?.find((j) => j.id === job.id);
+    return this.#ports.manifest(job.plugin)?.jobs?.find((j) => j.id === job.id);
   }
 
   #state(plugin: string, id: string): JobState {
@@ -361,7 +362,7 @@ export class JobScheduler {
       nextRunAt: state.nextRunAt === null ? null : iso(state.nextRunAt),
       running: state.running,
       retryAt: state.retry ? iso(state.retry.at) : null,
-      paused: !this.#manager.isServing(job.plugin),
+      paused: !this.#ports.isServing(job.plugin),
       lastRun: state.history.last(),
     };
   }
@@ -385,6 +386,6 @@ export class JobScheduler {
   }
 
   #clock(): number {
-    return this.#manager.host.services.now();
+    return this.#ports.now();
   }
 }

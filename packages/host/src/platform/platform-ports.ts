@@ -3,6 +3,8 @@ import type { PluginBus } from "../host-functions/plugin-bus.js";
 import type { LogStore } from "../services/log-store.js";
 import type { DatabaseService } from "../services/types.js";
 import type { PlatformStore } from "../state/platform-store.js";
+import type { PlatformState } from "../state/platform-state.js";
+import type { JobRegistry } from "../jobs/job-registry.js";
 import type { PluginManager } from "./plugin-manager.js";
 
 /** Writes plugin log lines, where the admin UI shows them. */
@@ -36,3 +38,29 @@ export function platformPorts(host: Host): PlatformPorts {
 
 /** What the template engine uses of the platform: its plugins, their calls and the log. */
 export type TemplatePlatform = Pick<PluginManager, "on" | "has" | "list" | "load" | "call" | "manifest" | "filesFolder" | "logs">;
+
+/**
+ * What the job scheduler uses: the plugins (serving, calls, manifests, the log), the registry of
+ * jobs, the durable platform state (null without one) and the host clock. `jobPlatform` builds it
+ * from a manager.
+ */
+export interface JobPlatform extends Pick<PluginManager, "isServing" | "call" | "manifest" | "logs"> {
+  jobs: Pick<JobRegistry, "list">;
+  state: PlatformState | null;
+  now: () => number;
+}
+
+export function jobPlatform(manager: PluginManager): JobPlatform {
+  const { host } = manager;
+  return {
+    isServing: (name) => manager.isServing(name),
+    call: (name, handler, input) => manager.call(name, handler, input),
+    manifest: (name) => manager.manifest(name),
+    get logs() {
+      return manager.logs;
+    },
+    jobs: host.jobs,
+    state: host.state,
+    now: () => host.services.now(),
+  };
+}
