@@ -138,16 +138,28 @@ export class Channel {
   }
 
   /**
-   * Waits without blocking the event loop until the state leaves `from`: a short spin first,
-   * since most host calls and small handlers answer within microseconds.
+   * Waits without blocking the event loop until the state leaves `from`. A short blocking spin
+   * first when nothing else waits on this thread (`spinMicros`): most host calls and small
+   * handlers answer within microseconds. Then, for up to `pollMillis`, it looks again on each turn
+   * of the event loop, so HTTP and other calls run in between and the worker need not wake this
+   * thread (Atomics.notify and waitAsync's cross-thread task are the dearest steps under load).
+   * Past that, it sleeps until the worker signals.
    */
-  async changeFrom(from: number, spinMicros = 100): Promise<number> {
+  async changeFrom(from: number, spinMicros = 100, pollMillis = 0): Promise<number> {
     const until = performance.now() + spinMicros / 1000;
     let spins = 0;
     for (;;) {
       const current = Atomics.load(this.state, 0);
       if (current !== from) return current;
       if (++spins % SPINS_PER_CLOCK_READ === 0 && performance.now() >= until) break;
+    }
+    if (pollMillis > 0) {
+      const pollUntil = performance.now() + pollMillis;
+      do {
+        await nextTurn();
+        const current = Atomics.load(this.state, 0);
+        if (current !== from) return current;
+      } while (performance.now() < pollUntil);
     }
     for (;;) {
       Atomics.store(this.state, HOST_ASLEEP, 1);
@@ -159,6 +171,8 @@ export class Channel {
     }
   }
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A call from the host to the worker. */
 export type CallHeader = { op: "call"; handler: string } | { op: "register" } | { op: "abi" } | { op: "handlers" };

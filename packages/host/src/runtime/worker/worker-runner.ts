@@ -38,6 +38,12 @@ interface Slot {
 /** Worker calls running on this host thread, over every plugin. */
 let callsInFlight = 0;
 
+/**
+ * With other calls in flight, how long a call looks for its answer on each turn of the event
+ * loop before it sleeps until the worker wakes it (docs/benchmarks.md, "Throughput").
+ */
+const POLL_MILLIS_UNDER_LOAD = 2;
+
 /** How long a worker thread may take to boot before the plugin's own time starts. */
 const BOOT_TIMEOUT_MS = 10_000;
 
@@ -121,8 +127,9 @@ export class WorkerRunner implements PluginRunner {
 
   async #run(header: CallHeader, request: Uint8Array | null): Promise<{ bytes: Uint8Array | null; kind: string; value?: number }> {
     if (this.#closed) throw new PluginCallError("E_PLUGIN_DISABLED", "the plugin was unloaded");
-    const slot = await this.#acquire();
+    // Counted from before the queue: calls waiting for a worker are this thread's work too.
     callsInFlight++;
+    const slot = await this.#acquire();
     try {
       await this.#booted(slot);
       // The time-out covers instantiation too: a module whose start function never returns is
@@ -151,8 +158,9 @@ export class WorkerRunner implements PluginRunner {
     let state: number = State.Call;
     for (;;) {
       // Spinning for the answer pays only when this call is all the host thread has to do; with
-      // others in flight (HTTP load) the spin takes their time, so it sleeps at once.
-      state = await slot.channel.changeFrom(state, callsInFlight > 1 ? 0 : undefined);
+      // others in flight (HTTP load) the spin would take their time, so it looks again between
+      // their turns instead, and the worker need not wake this thread.
+      state = await (callsInFlight > 1 ? slot.channel.changeFrom(state, 0, POLL_MILLIS_UNDER_LOAD) : slot.channel.changeFrom(state));
       if (state === State.Done) return slot.channel.read<DoneHeader>();
       if (state !== State.HostCall) continue;
       const { header, raw } = slot.channel.read<HostCallHeader>();
