@@ -5,13 +5,15 @@
  * synchronously on host calls while the host answers them asynchronously.
  *
  * Layout: Int32 state, Int32 frame length, Int32 "worker asleep", Int32 "host asleep", Float64
- * host clock, then the frame: u32 header length, a JSON header, raw bytes (requests, results,
- * cache values). Only the side whose turn it is writes. The asleep words let a signal skip
- * Atomics.notify (the dearest step of a round trip) while the other side is still spinning.
+ * host clock, then the frame: u32 header length, the header (frame-header.ts), raw bytes
+ * (requests, results, cache values). Only the side whose turn it is writes. The asleep words let
+ * a signal skip Atomics.notify (the dearest step of a round trip) while the other side is still
+ * spinning.
  */
 
 import type { HostCallName } from "../../host-functions/host-services.js";
 import type { WasmFrame } from "../plugin-call-error.js";
+import { headerBound, readHeader, writeHeader } from "./frame-header.js";
 
 export const State = {
   /** The worker waits for a call. */
@@ -31,8 +33,6 @@ const WORKER_ASLEEP = 2;
 const HOST_ASLEEP = 3;
 /** Spin iterations between clock reads: performance.now() costs more than the load it guards. */
 const SPINS_PER_CLOCK_READ = 64;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export interface Frame<T> {
   header: T;
@@ -72,13 +72,20 @@ export class Channel {
 
   /** Writes a frame straight into the shared buffer (no intermediate copies of the header). */
   write(header: unknown, raw: Uint8Array | null = null): void {
-    const json = JSON.stringify(header);
     const rawLength = raw?.byteLength ?? 0;
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, then the exact length.
-    this.#ensure(4 + json.length * 3 + rawLength, false);
-    const { read, written } = encoder.encodeInto(json, this.#bytes.subarray(HEADER_BYTES + 4));
+    // Room for the header's worst case first, then the exact length.
+    const bound = headerBound(header);
+    this.#ensure(4 + bound + rawLength, false);
+    let written: number;
+    if (HEADER_BYTES + 4 + bound <= this.buffer.byteLength) written = writeHeader(this.#bytes, this.#view, HEADER_BYTES + 4, header);
+    else {
+      // Near the cap the worst case may not fit where the header itself would: write it aside first.
+      const aside = new Uint8Array(bound);
+      written = writeHeader(aside, new DataView(aside.buffer), 0, header);
+      this.#ensure(4 + written + rawLength);
+      this.#bytes.set(aside.subarray(0, written), HEADER_BYTES + 4);
+    }
     const total = 4 + written + rawLength;
-    if (read < json.length) throw new RangeError(`a frame of more than ${total} bytes is larger than the channel's ${this.buffer.maxByteLength}`);
     this.#ensure(total);
     this.#view.setUint32(HEADER_BYTES, written, true);
     if (raw) this.#bytes.set(raw, HEADER_BYTES + 4 + written);
@@ -87,11 +94,11 @@ export class Channel {
 
   read<T>(): Frame<T> {
     const total = this.state[1]!;
-    const jsonLength = this.#view.getUint32(HEADER_BYTES, true);
+    const headerLength = this.#view.getUint32(HEADER_BYTES, true);
     const start = HEADER_BYTES + 4;
-    const header = JSON.parse(decoder.decode(this.#bytes.subarray(start, start + jsonLength))) as T;
+    const header = readHeader<T>(this.#bytes, this.#view, start, headerLength);
     // Copy the raw part out: the other side reuses the buffer for its next frame.
-    const raw = total > 4 + jsonLength ? this.#bytes.slice(start + jsonLength, HEADER_BYTES + total) : null;
+    const raw = total > 4 + headerLength ? this.#bytes.slice(start + headerLength, HEADER_BYTES + total) : null;
     return { header, raw };
   }
 

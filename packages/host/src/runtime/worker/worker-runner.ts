@@ -33,6 +33,9 @@ interface Slot {
   busy: boolean;
   /** Started for one nested plugin_call while every pooled worker was busy; ends after it. */
   extra?: boolean;
+  /** The running call's deadline (performance.now() time) and how to fail it when it passes. */
+  deadline: number;
+  expire: (error: PluginCallError) => void;
 }
 
 /** Worker calls running on this host thread, over every plugin. */
@@ -61,6 +64,10 @@ export class WorkerRunner implements PluginRunner {
   readonly #waiting: ((slot: Slot) => void)[] = [];
   readonly #poolSize: number;
   #closed = false;
+  /** Slots running a call, whose deadlines the watchdog keeps. */
+  readonly #watched = new Set<Slot>();
+  #watchdog: NodeJS.Timeout | null = null;
+  #watchAt = Infinity;
 
   private constructor(
     private readonly source: GuestSource,
@@ -116,6 +123,8 @@ export class WorkerRunner implements PluginRunner {
   async close(): Promise<void> {
     if (!this.#closed && this.source.kind === "quickjs") spareWorkers.release();
     this.#closed = true;
+    // Calls still running keep their deadlines: they end in E_TIMEOUT as before the close.
+    if (this.#watchdog && this.#watched.size === 0) clearTimeout(this.#watchdog);
     await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
     this.#slots.length = 0;
   }
@@ -194,26 +203,61 @@ export class WorkerRunner implements PluginRunner {
   }
 
   #withTimeout<T>(slot: Slot, start: () => Promise<T>): Promise<T> {
-    const ms = this.options.timeoutMs;
-    // One promise and one timer per call (no race): this is on every call's path.
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
-        void slot.worker.terminate();
-        this.#replace(slot);
-        reject(new PluginCallError("E_TIMEOUT", `the call ran longer than ${ms} ms and was stopped; make it faster or raise limits.timeout_ms`));
-      }, ms);
+      slot.deadline = performance.now() + this.options.timeoutMs;
+      slot.expire = reject;
+      this.#watched.add(slot);
+      this.#watch(slot.deadline);
+      const settle = () => {
+        this.#watched.delete(slot);
+        // Idle, the watchdog must not keep the process alive; the next call refs it again.
+        if (this.#watched.size === 0) this.#watchdog?.unref();
+      };
       start().then(
         (value) => {
-          clearTimeout(timer);
+          settle();
           resolve(value);
         },
         (error: unknown) => {
-          clearTimeout(timer);
+          settle();
           reject(error);
         },
       );
     });
+  }
+
+  /**
+   * One timer per runner watches every call's deadline (a timer per call cost a third of a
+   * microsecond on every call's path): it is armed for the earliest deadline and, when it fires,
+   * stops the calls past theirs and arms itself for the next.
+   */
+  #watch(deadline: number): void {
+    if (this.#watchdog && this.#watchAt <= deadline) {
+      this.#watchdog.ref();
+      return;
+    }
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#watchAt = deadline;
+    this.#watchdog = setTimeout(() => this.#expire(), Math.max(0, deadline - performance.now()));
+  }
+
+  #expire(): void {
+    this.#watchdog = null;
+    this.#watchAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const slot of [...this.#watched]) {
+      if (slot.deadline > now) {
+        next = Math.min(next, slot.deadline);
+        continue;
+      }
+      this.#watched.delete(slot);
+      // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
+      void slot.worker.terminate();
+      this.#replace(slot);
+      slot.expire!(new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`));
+    }
+    if (next < Infinity) this.#watch(next);
   }
 
   #spawn(): Slot {
