@@ -33,6 +33,8 @@ const WORKER_ASLEEP = 2;
 const HOST_ASLEEP = 3;
 /** Spin iterations between clock reads: performance.now() costs more than the load it guards. */
 const SPINS_PER_CLOCK_READ = 64;
+const MAX_WORKER_SPIN_MICROS = 50;
+const MIN_WORKER_SPIN_MICROS = 2;
 
 export interface Frame<T> {
   header: T;
@@ -45,6 +47,8 @@ export class Channel {
   // Length-tracking views: they follow the buffer as it grows, so no call allocates new ones.
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
+  /** How long the worker spins before it sleeps: the full window while spins pay, less while they do not. */
+  #spinMicros = MAX_WORKER_SPIN_MICROS;
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.state = new Int32Array(buffer, 0, 4);
@@ -129,10 +133,14 @@ export class Channel {
    * waking from Atomics.wait costs more than the host usually takes to answer.
    */
   waitFor(wanted: number): number {
-    const until = performance.now() + 0.05;
+    const start = performance.now();
+    const until = start + this.#spinMicros / 1000;
     let spins = 0;
     for (;;) {
-      if (Atomics.load(this.state, 0) === wanted) return wanted;
+      if (Atomics.load(this.state, 0) === wanted) {
+        this.#spinMicros = MAX_WORKER_SPIN_MICROS;
+        return wanted;
+      }
       if (++spins % SPINS_PER_CLOCK_READ === 0 && performance.now() >= until) break;
     }
     for (;;) {
@@ -140,8 +148,14 @@ export class Channel {
       const current = Atomics.load(this.state, 0);
       if (current !== wanted) Atomics.wait(this.state, 0, current);
       Atomics.store(this.state, WORKER_ASLEEP, 0);
-      if (Atomics.load(this.state, 0) === wanted) return wanted;
+      if (Atomics.load(this.state, 0) === wanted) break;
     }
+    // An answer within the full window would have paid for spinning: spin fully next time.
+    // Otherwise (under load: calls far apart, cores shared with the host thread) spin less, so
+    // an idle worker does not take the host thread's core.
+    const waitedMicros = (performance.now() - start) * 1000;
+    this.#spinMicros = waitedMicros < MAX_WORKER_SPIN_MICROS ? MAX_WORKER_SPIN_MICROS : Math.max(MIN_WORKER_SPIN_MICROS, this.#spinMicros / 2);
+    return wanted;
   }
 
   /**
