@@ -12,6 +12,7 @@
 // writes a V8 CPU profile of the host process (node --cpu-prof) for each host started.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +44,7 @@ function startServer(spec, profileDir) {
       const { url } = JSON.parse(line);
       resolve({
         url,
+        pid: child.pid,
         stop: () => new Promise((done) => (child.once("exit", done), child.kill("SIGTERM"))),
       });
     });
@@ -50,13 +52,30 @@ function startServer(spec, profileDir) {
   });
 }
 
-/** autocannon, warmed for a second first; the figures of the timed run. */
+/**
+ * CPU time (user + system, all threads) a server process has used, in microseconds; null where
+ * /proc is not there. Per request, it is steadier than requests/s on a shared machine.
+ */
+function cpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // clock ticks: USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** autocannon, warmed for a second first; the figures of the timed run (`pid`: the server's, for its CPU time). */
 async function load(options, { warm = true, seconds = SECONDS } = {}) {
-  const { amount, ...rest } = options;
+  const { amount, pid, ...rest } = options;
   if (warm) await autocannon({ connections: CONNECTIONS, ...rest, duration: 1 });
+  const cpuBefore = pid ? cpuMicros(pid) : null;
   // A counted run (amount) or a timed one.
   const result = await autocannon({ connections: CONNECTIONS, ...rest, ...(amount ? { amount } : { duration: seconds }) });
+  const cpuAfter = pid ? cpuMicros(pid) : null;
   return {
+    cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -97,7 +116,8 @@ function combined(runs) {
   const total = runs.reduce((n, r) => n + r.total, 0);
   const seconds = runs.reduce((n, r) => n + r.total / Math.max(r.rps, 1e-9), 0);
   const failed = runs.reduce((n, r) => n + r.failed, 0);
-  return { rps: total / seconds, p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), failed, total, failures: runs.filter((r) => r.failed).map((r) => r.failures).join("; ") };
+  const cpu = runs.every((r) => r.cpu !== null) ? runs.reduce((n, r) => n + r.cpu, 0) / Math.max(total, 1) : null;
+  return { cpuPerRequest: cpu, rps: total / seconds, p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), failed, total, failures: runs.filter((r) => r.failed).map((r) => r.failures).join("; ") };
 }
 
 /**
@@ -131,6 +151,8 @@ export async function benchThroughput(push, { profileDir } = {}) {
   const counterDir = await ticketCounterDir();
   const emptyDir = await mkdtemp(join(work, "no-plugins-"));
   const line = (name, r, note) => console.log(`throughput ${name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  failed ${r.failed}${r.failed ? ` (${r.failures})` : ""}${note ? `  ${note}` : ""}`);
+  // The server's CPU time per request (all its threads): what a route costs, steadier than requests/s.
+  const cpuNote = (r) => (r.cpuPerRequest == null ? "" : `, server CPU ${r.cpuPerRequest.toFixed(0)} us/request`);
   const servers = [];
   const serve = async (spec, profile = null) => {
     const server = await startServer(spec, profile);
@@ -144,7 +166,7 @@ export async function benchThroughput(push, { profileDir } = {}) {
     const bodies = {};
     for (const path of Object.values(paths)) bodies[path] = await bytesOf(host.url + path);
     const plain = await serve({ kind: "plain", token: TOKEN, bodies });
-    const get = (server, path) => ({ url: server.url + path, headers: AUTH });
+    const get = (server, path) => ({ url: server.url + path, headers: AUTH, pid: server.pid });
     const ok = await paired(get(plain, paths.ok), get(host, paths.ok));
     const counts = await paired(get(plain, paths.counts), get(host, paths.counts));
 
@@ -169,10 +191,10 @@ export async function benchThroughput(push, { profileDir } = {}) {
       line(name, r, note);
       push({ group: "throughput", name, p50: r.p50 * 1000, p99: r.p99 * 1000, ratio, note });
     };
-    row("plain Hono handler, \"ok\" (baseline)", ok.a, null, `${ok.a.rps.toFixed(0)} req/s`);
-    row("trivial plugin route", ok.b, ok.b.rps / ok.a.rps, `${ok.b.rps.toFixed(0)} req/s, share of baseline; target >= 0.50`);
-    row("plain Hono handler, ticket counts (baseline)", counts.a, null, `${counts.a.rps.toFixed(0)} req/s`);
-    row("ticket counter, one cache_get", counts.b, counts.b.rps / counts.a.rps, `${counts.b.rps.toFixed(0)} req/s, share of baseline; target >= 0.40`);
+    row("plain Hono handler, \"ok\" (baseline)", ok.a, null, `${ok.a.rps.toFixed(0)} req/s${cpuNote(ok.a)}`);
+    row("trivial plugin route", ok.b, ok.b.rps / ok.a.rps, `${ok.b.rps.toFixed(0)} req/s, share of baseline; target >= 0.50${cpuNote(ok.b)}`);
+    row("plain Hono handler, ticket counts (baseline)", counts.a, null, `${counts.a.rps.toFixed(0)} req/s${cpuNote(counts.a)}`);
+    row("ticket counter, one cache_get", counts.b, counts.b.rps / counts.a.rps, `${counts.b.rps.toFixed(0)} req/s, share of baseline; target >= 0.40${cpuNote(counts.b)}`);
     row("600 ticket creations, 60 in flight, no plugin", creations.a, null, `${creations.a.failed} failed`);
     row("same, first-party after_save hooks", creations.b, creations.b.p99 / creations.a.p99, `${creations.b.failed} failed; p99 slow-down, target <= 4x`);
     row("trivial route during 5 hot reloads", reload, null, `${reload.failed} failed of ${reload.total}, ${reload.reloads} reloads (${reload.reloadFailures} refused); target 0 failed`);
