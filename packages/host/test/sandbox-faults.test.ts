@@ -127,3 +127,32 @@ describe("sandbox isolation (worker)", () => {
     await expect(host.load(dir.dir)).rejects.toThrow(/ran longer than 200 ms/);
   });
 });
+
+describe("time-outs of overlapping calls (a pool of 2)", () => {
+  it("stops each call at its own deadline, not at an earlier call's", async () => {
+    const host = await createHost({ database: { demo: { tickets: 10 } }, poolSize: 2 });
+    const plugin = await pluginDir(faultsManifest, await fixture("faults.wat"));
+    try {
+      await host.load(plugin.dir);
+      await host.call("faults", "ok");
+      const timed = async () => {
+        const started = performance.now();
+        const res = await host.call("faults", "loop_forever");
+        return { code: res.error?.code, ms: performance.now() - started };
+      };
+      const first = timed();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const second = await timed();
+      // Neither is stopped before its own 300 ms: not at the deadline of the call made before it
+      // (the warm-up call's, for the first; the first's, for the second, which started 150 ms later).
+      for (const call of [await first, second]) {
+        expect(call.code).toBe("E_TIMEOUT");
+        expect(call.ms).toBeGreaterThanOrEqual(295);
+      }
+      expect(await host.call("faults", "ok")).toMatchObject({ status: 200, body: "ok" });
+    } finally {
+      await host.close();
+      await plugin.cleanup();
+    }
+  });
+});

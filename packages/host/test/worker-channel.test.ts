@@ -21,6 +21,7 @@ describe("the worker channel's frames", () => {
     ["a host call without arguments", { fn: "config_get", args: [] }],
     ["a failure (JSON)", { ok: false, code: "E_TRAP", message: "unreachable executed", wasmFrames: [{ func: 3, offset: 120 }] }],
     ["a registration call (JSON)", { op: "register" }],
+    ["an outcome with a field the binary form has no room for (JSON)", { ok: true, kind: "bytes", note: "kept" }],
   ])("carries %s unchanged", (_name, header) => {
     expect(roundTrip(header).header).toEqual(header);
   });

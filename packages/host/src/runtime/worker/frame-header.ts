@@ -30,17 +30,30 @@ const decoder = new TextDecoder();
 
 type Scalar = string | number | boolean | null;
 
-/** The most bytes `header` can take: the channel grows to this before writing. */
+/** The form a header travels in: binary for the shapes above (exactly those keys), else JSON. */
+function tagOf(h: Record<string, unknown>): number {
+  if (h.op === "call" && typeof h.handler === "string" && Object.keys(h).length === 2) return Tag.Call;
+  if (h.ok === true && KIND_CODES.has(h.kind as string) && Object.keys(h).every((key) => key === "ok" || key === "kind" || (key === "value" && typeof h.value === "number"))) return Tag.Ok;
+  if (typeof h.fn === "string" && Array.isArray(h.args) && Object.keys(h).length === 2) return Tag.HostCall;
+  return Tag.Json;
+}
+
+/** The most bytes `header` can take (UTF-8: at most 3 bytes per UTF-16 unit): the channel grows to this before writing. */
 export function headerBound(header: unknown): number {
   const h = header as Record<string, unknown>;
-  if (h.op === "call" && typeof h.handler === "string") return 1 + 4 + h.handler.length * 3;
-  if (h.ok === true && KIND_CODES.has(h.kind as string) && Object.keys(h).length <= 3) return 1 + 1 + 1 + 8;
-  if (typeof h.fn === "string" && Array.isArray(h.args)) {
-    let bytes = 1 + 4 + h.fn.length * 3 + 4;
-    for (const arg of h.args as Scalar[]) bytes += 1 + (typeof arg === "string" ? 4 + arg.length * 3 : 8);
-    return bytes;
+  switch (tagOf(h)) {
+    case Tag.Call:
+      return 1 + 4 + (h.handler as string).length * 3;
+    case Tag.Ok:
+      return 1 + 1 + 1 + 8;
+    case Tag.HostCall: {
+      let bytes = 1 + 4 + (h.fn as string).length * 3 + 4;
+      for (const arg of h.args as Scalar[]) bytes += 1 + (typeof arg === "string" ? 4 + arg.length * 3 : 8);
+      return bytes;
+    }
+    default:
+      return 1 + JSON.stringify(header).length * 3;
   }
-  return 1 + JSON.stringify(header).length * 3;
 }
 
 /** Writes `header` at `at`; answers the bytes written. `bytes` must have room for headerBound(header). */
@@ -52,10 +65,11 @@ export function writeHeader(bytes: Uint8Array, view: DataView, at: number, heade
     view.setUint32(pos, written, true);
     pos += 4 + written;
   };
-  if (h.op === "call" && typeof h.handler === "string") {
+  const tag = tagOf(h);
+  if (tag === Tag.Call) {
     bytes[pos++] = Tag.Call;
-    string(h.handler);
-  } else if (h.ok === true && KIND_CODES.has(h.kind as string) && Object.keys(h).length <= 3) {
+    string(h.handler as string);
+  } else if (tag === Tag.Ok) {
     bytes[pos++] = Tag.Ok;
     bytes[pos++] = KIND_CODES.get(h.kind as string)!;
     const hasValue = typeof h.value === "number";
@@ -64,9 +78,9 @@ export function writeHeader(bytes: Uint8Array, view: DataView, at: number, heade
       view.setFloat64(pos, h.value as number, true);
       pos += 8;
     }
-  } else if (typeof h.fn === "string" && Array.isArray(h.args)) {
+  } else if (tag === Tag.HostCall) {
     bytes[pos++] = Tag.HostCall;
-    string(h.fn);
+    string(h.fn as string);
     const args = h.args as Scalar[];
     view.setUint32(pos, args.length, true);
     pos += 4;

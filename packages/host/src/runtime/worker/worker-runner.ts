@@ -255,7 +255,7 @@ export class WorkerRunner implements PluginRunner {
       // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
       void slot.worker.terminate();
       this.#replace(slot);
-      slot.expire!(new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`));
+      slot.expire(new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`));
     }
     if (next < Infinity) this.#watch(next);
   }
