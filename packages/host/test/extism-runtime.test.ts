@@ -5,6 +5,30 @@ import { pluginDir, wat } from "./support/plugin-dir.js";
 // fixtures/extism-kitchen-sink, built by asc before the tests run.
 const fixtureDir = new URL("../../../fixtures/extism-kitchen-sink/", import.meta.url).pathname;
 
+/**
+ * A minimal Extism plugin: `gk_register` writes the registration through the kernel's
+ * `alloc`/`store_u8`/`output_set`; `body` adds its globals and handlers.
+ */
+function extismModule(registration: string, body: string): Uint8Array {
+  return wat(`(module
+    (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
+    (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
+    (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
+    (memory (export "memory") 1)
+    (data (i32.const 0) ${JSON.stringify(registration)})
+    (func (export "gk_register") (result i32)
+      (local $block i64) (local $i i32)
+      (local.set $block (call $alloc (i64.const ${registration.length})))
+      (block $done (loop $copy
+        (br_if $done (i32.ge_u (local.get $i) (i32.const ${registration.length})))
+        (call $store_u8 (i64.add (local.get $block) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $copy)))
+      (call $output_set (local.get $block) (i64.const ${registration.length}))
+      (i32.const 0))
+    ${body})`);
+}
+
 describe("Extism plugins: faults", () => {
   let host: Host;
   beforeAll(async () => {
@@ -40,24 +64,7 @@ describe("Extism plugins: imports", () => {
   });
 
   it("is detected from the Extism kernel import and registers through gk_register's output", async () => {
-    const registration = '{"name":"tiny","version":"1.0.0"}';
-    const module = wat(`(module
-      (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-      (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-      (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-      (memory (export "memory") 1)
-      (data (i32.const 0) ${JSON.stringify(registration)})
-      (func (export "gk_register") (result i32)
-        (local $block i64) (local $i i32)
-        (local.set $block (call $alloc (i64.const ${registration.length})))
-        (block $done (loop $copy
-          (br_if $done (i32.ge_u (local.get $i) (i32.const ${registration.length})))
-          (call $store_u8 (i64.add (local.get $block) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $copy)))
-        (call $output_set (local.get $block) (i64.const ${registration.length}))
-        (i32.const 0))
-      (func (export "hello") (result i32) (i32.const 0)))`);
+    const module = extismModule('{"name":"tiny","version":"1.0.0"}', '(func (export "hello") (result i32) (i32.const 0))');
     const { dir, cleanup } = await pluginDir({ name: "tiny", version: "1.0.0" }, module);
     const host = await createHost({ database: { demo: false } });
     try {
@@ -74,24 +81,9 @@ describe("Extism plugins: imports", () => {
 
 describe("Extism plugins: isolation", () => {
   // A handler that spins for billions of iterations (seconds on any machine), far past a 200 ms limit.
-  const registration = '{"name":"spinner","version":"1.0.0"}';
-  const spinner = wat(`(module
-    (import "extism:host/env" "alloc" (func $alloc (param i64) (result i64)))
-    (import "extism:host/env" "store_u8" (func $store_u8 (param i64 i32)))
-    (import "extism:host/env" "output_set" (func $output_set (param i64 i64)))
-    (memory (export "memory") 1)
-    (global $spins (mut i32) (i32.const 0))
-    (data (i32.const 0) ${JSON.stringify(registration)})
-    (func (export "gk_register") (result i32)
-      (local $block i64) (local $i i32)
-      (local.set $block (call $alloc (i64.const ${registration.length})))
-      (block $done (loop $copy
-        (br_if $done (i32.ge_u (local.get $i) (i32.const ${registration.length})))
-        (call $store_u8 (i64.add (local.get $block) (i64.extend_i32_u (local.get $i))) (i32.load8_u (local.get $i)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $copy)))
-      (call $output_set (local.get $block) (i64.const ${registration.length}))
-      (i32.const 0))
+  const spinner = extismModule(
+    '{"name":"spinner","version":"1.0.0"}',
+    `(global $spins (mut i32) (i32.const 0))
     (func (export "spin") (result i32)
       (global.set $spins (i32.const 0))
       (block $done (loop $again
@@ -99,7 +91,8 @@ describe("Extism plugins: isolation", () => {
         (global.set $spins (i32.add (global.get $spins) (i32.const 1)))
         (br $again)))
       (i32.const 0))
-    (func (export "hello") (result i32) (i32.const 0)))`);
+    (func (export "hello") (result i32) (i32.const 0))`,
+  );
 
   it("runs in a worker by default: a handler past limits.timeout_ms is stopped with E_TIMEOUT and the next call answers", async () => {
     const { dir, cleanup } = await pluginDir({ name: "spinner", version: "1.0.0", limits: { timeout_ms: 200 } }, spinner);

@@ -13,7 +13,7 @@
 
 import type { HostCallName } from "../../host-functions/host-services.js";
 import type { WasmFrame } from "../plugin-call-error.js";
-import { headerBound, readHeader, writeHeader } from "./frame-header.js";
+import { headerBound, readHeader, tagOf, writeHeader } from "./frame-header.js";
 
 export const State = {
   /** The worker waits for a call. */
@@ -78,14 +78,15 @@ export class Channel {
   write(header: unknown, raw: Uint8Array | null = null): void {
     const rawLength = raw?.byteLength ?? 0;
     // Room for the header's worst case first, then the exact length.
-    const bound = headerBound(header);
+    const tag = tagOf(header);
+    const bound = headerBound(header, tag);
     this.#ensure(4 + bound + rawLength, false);
     let written: number;
-    if (HEADER_BYTES + 4 + bound <= this.buffer.byteLength) written = writeHeader(this.#bytes, this.#view, HEADER_BYTES + 4, header);
+    if (HEADER_BYTES + 4 + bound <= this.buffer.byteLength) written = writeHeader(this.#bytes, this.#view, HEADER_BYTES + 4, header, tag);
     else {
       // Near the cap the worst case may not fit where the header itself would: write it aside first.
       const aside = new Uint8Array(bound);
-      written = writeHeader(aside, new DataView(aside.buffer), 0, header);
+      written = writeHeader(aside, new DataView(aside.buffer), 0, header, tag);
       this.#ensure(4 + written + rawLength);
       this.#bytes.set(aside.subarray(0, written), HEADER_BYTES + 4);
     }

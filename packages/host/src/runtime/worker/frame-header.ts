@@ -31,7 +31,8 @@ const decoder = new TextDecoder();
 type Scalar = string | number | boolean | null;
 
 /** The form a header travels in: binary for the shapes above (exactly those keys), else JSON. */
-function tagOf(h: Record<string, unknown>): number {
+export function tagOf(header: unknown): number {
+  const h = header as Record<string, unknown>;
   if (h.op === "call" && typeof h.handler === "string" && Object.keys(h).length === 2) return Tag.Call;
   if (h.ok === true && KIND_CODES.has(h.kind as string) && Object.keys(h).every((key) => key === "ok" || key === "kind" || (key === "value" && typeof h.value === "number"))) return Tag.Ok;
   if (typeof h.fn === "string" && Array.isArray(h.args) && Object.keys(h).length === 2) return Tag.HostCall;
@@ -39,9 +40,9 @@ function tagOf(h: Record<string, unknown>): number {
 }
 
 /** The most bytes `header` can take (UTF-8: at most 3 bytes per UTF-16 unit): the channel grows to this before writing. */
-export function headerBound(header: unknown): number {
+export function headerBound(header: unknown, tag = tagOf(header)): number {
   const h = header as Record<string, unknown>;
-  switch (tagOf(h)) {
+  switch (tag) {
     case Tag.Call:
       return 1 + 4 + (h.handler as string).length * 3;
     case Tag.Ok:
@@ -56,8 +57,8 @@ export function headerBound(header: unknown): number {
   }
 }
 
-/** Writes `header` at `at`; answers the bytes written. `bytes` must have room for headerBound(header). */
-export function writeHeader(bytes: Uint8Array, view: DataView, at: number, header: unknown): number {
+/** Writes `header` at `at` in the form `tag`; answers the bytes written. `bytes` must have room for headerBound(header). */
+export function writeHeader(bytes: Uint8Array, view: DataView, at: number, header: unknown, tag = tagOf(header)): number {
   const h = header as Record<string, unknown>;
   let pos = at;
   const string = (text: string) => {
@@ -65,7 +66,6 @@ export function writeHeader(bytes: Uint8Array, view: DataView, at: number, heade
     view.setUint32(pos, written, true);
     pos += 4 + written;
   };
-  const tag = tagOf(h);
   if (tag === Tag.Call) {
     bytes[pos++] = Tag.Call;
     string(h.handler as string);
