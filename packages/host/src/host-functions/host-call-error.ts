@@ -25,3 +25,13 @@ export class HostCallError extends GoatKitError {
     return ERROR_CODES[this.code];
   }
 }
+
+/** The refusal once a handler call has made its limit of host calls (the host's and a worker's own). */
+export function hostCallBudgetError(max: number): HostCallError {
+  return new HostCallError("E_LIMIT_EXCEEDED", `more than ${max} host calls in one handler call; batch the work (one query for many rows) or split it across jobs`);
+}
+
+/** Whether `error` is that refusal: the rest of the call's host calls fail the same way. */
+export function isHostCallBudgetError(error: HostCallError): boolean {
+  return error.code === "E_LIMIT_EXCEEDED" && error.message.includes("host calls in one handler call");
+}

@@ -7,7 +7,7 @@ import { nextRunOf } from "../jobs/job-registry.js";
 import type { EmailAttachment, ExecResult, HttpResponseSpec, MaybePromise, PluginDatabase, Row } from "../services/types.js";
 import type { HostCallLimits, HostCallName, HostServices } from "./host-services.js";
 import { DatabasePermissionError } from "../services/database/database-permission-error.js";
-import { HostCallError, type ErrorEnvelope } from "./host-call-error.js";
+import { HostCallError, hostCallBudgetError, type ErrorEnvelope } from "./host-call-error.js";
 import { isAttachment, isStringRecord, parseArgs, parseJson, parseRecipients } from "./host-call-arguments.js";
 import { hostFunction, type GuestHostCalls, type HostArg } from "./host-function-table.js";
 import { checkAllowedHost, type PluginGrants } from "./plugin-grants.js";
@@ -55,9 +55,9 @@ export class HostCalls implements GuestHostCalls {
     return this.identity.plugin;
   }
 
-  /** Log lines one handler call may write (workers drop the rest before sending them). */
-  get maxLogsPerCall(): number {
-    return this.limits.maxLogsPerCall;
+  /** What a worker enforces itself: the log lines and host calls one handler call may make. */
+  get workerLimits(): { maxLogsPerCall: number; maxHostCallsPerCall: number } {
+    return { maxLogsPerCall: this.limits.maxLogsPerCall, maxHostCallsPerCall: this.limits.maxHostCallsPerCall };
   }
 
   private get grants(): PluginGrants {
@@ -109,7 +109,7 @@ export class HostCalls implements GuestHostCalls {
     this.lastError = null;
     try {
       if (++this.#callsThisCall > this.limits.maxHostCallsPerCall) {
-        throw new HostCallError("E_LIMIT_EXCEEDED", `more than ${this.limits.maxHostCallsPerCall} host calls in one handler call; batch the work (one query for many rows) or split it across jobs`);
+        throw hostCallBudgetError(this.limits.maxHostCallsPerCall);
       }
       const result = body();
       if (result instanceof Promise) return result.then(observe ? succeed : (r) => r, fail);
@@ -165,6 +165,17 @@ export class HostCalls implements GuestHostCalls {
       this.#refusePlatformTables("db_exec", statement);
       return this.#asPlugin("db_exec", (db) => db.exec(sql, args));
     });
+  }
+
+  /**
+   * The shared buffer this plugin's workers may answer `cache_get` hits from, or null when every
+   * call must come here: no `cache:read` grant (the host then refuses it, and logs that), a cache
+   * that offers none, or an observer that must see every call.
+   */
+  sharedCacheReads(): SharedArrayBuffer | null {
+    const cache = this.services.cache;
+    if (!cache.sharedReads || this.services.onHostCall || !this.grants.capabilities.has("cache:read")) return null;
+    return cache.sharedReads(this.plugin);
   }
 
   cacheGet(key: string): MaybePromise<Uint8Array | null> {

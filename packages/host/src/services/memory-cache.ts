@@ -1,3 +1,4 @@
+import { CacheMirror } from "./cache-mirror.js";
 import type { CacheService } from "./types.js";
 
 interface Entry {
@@ -8,9 +9,12 @@ interface Entry {
 /**
  * The embedded default cache: a Map per plugin namespace with TTLs checked on read and swept
  * lazily, and an LRU bound on the total bytes held so a chatty plugin cannot grow it forever.
+ * A namespace that plugin workers read gets a mirror in shared memory (cache-mirror.ts), which
+ * every change here keeps in step.
  */
 export class MemoryCache implements CacheService {
   readonly #entries = new Map<string, Entry>();
+  readonly #mirrors = new Map<string, CacheMirror>();
   #bytes = 0;
 
   constructor(
@@ -39,8 +43,19 @@ export class MemoryCache implements CacheService {
     const entry = { value: value.slice(), expiresAt: ttlSeconds > 0 ? this.now() + ttlSeconds * 1000 : 0 };
     this.#entries.set(id, entry);
     this.#bytes += entry.value.byteLength;
+    this.#mirrors.get(namespace)?.put(key, entry.value, entry.expiresAt);
+    const spared = new Set<string>();
     for (const [oldest, e] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
+      // A worker's hits do not reach the Map's order: an entry read from a mirror since it was
+      // last looked at here gets a second chance at the end of the line instead.
+      const mirrored = spared.has(oldest) ? undefined : this.#mirrorOf(oldest);
+      if (mirrored?.mirror.takeUsed(mirrored.key)) {
+        spared.add(oldest);
+        this.#entries.delete(oldest);
+        this.#entries.set(oldest, e);
+        continue;
+      }
       this.#remove(oldest, e);
     }
   }
@@ -51,13 +66,39 @@ export class MemoryCache implements CacheService {
     if (entry) this.#remove(id, entry);
   }
 
+  /**
+   * The shared buffer a plugin worker reads `namespace` from; made on first request, filled with
+   * what the namespace holds, then kept in step with every change.
+   */
+  sharedReads(namespace: string): SharedArrayBuffer {
+    let mirror = this.#mirrors.get(namespace);
+    if (!mirror) {
+      mirror = new CacheMirror();
+      this.#mirrors.set(namespace, mirror);
+      const prefix = `${namespace}\u0000`;
+      for (const [id, entry] of this.#entries) if (id.startsWith(prefix)) mirror.put(id.slice(prefix.length), entry.value, entry.expiresAt);
+    }
+    return mirror.buffer;
+  }
+
   close(): void {
     this.#entries.clear();
+    this.#mirrors.clear();
     this.#bytes = 0;
   }
 
   #remove(id: string, entry: Entry): void {
     this.#entries.delete(id);
     this.#bytes -= entry.value.byteLength;
+    const mirrored = this.#mirrorOf(id);
+    mirrored?.mirror.remove(mirrored.key);
+  }
+
+  /** The mirror of an entry's namespace, if workers read it, and the entry's key within it. */
+  #mirrorOf(id: string): { mirror: CacheMirror; key: string } | undefined {
+    if (this.#mirrors.size === 0) return undefined;
+    const split = id.indexOf("\u0000");
+    const mirror = this.#mirrors.get(id.slice(0, split));
+    return mirror && { mirror, key: id.slice(split + 1) };
   }
 }

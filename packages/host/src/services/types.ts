@@ -81,6 +81,11 @@ export interface CacheService {
   set(namespace: string, key: string, value: Uint8Array, ttlSeconds: number): MaybePromise<void>;
   delete(namespace: string, key: string): MaybePromise<void>;
   close(): MaybePromise<void>;
+  /**
+   * A cache held in this process may offer plugin workers a shared buffer to read a namespace's
+   * hits from (cache-mirror.ts), kept in step with every change; a cache elsewhere (Redis) has none.
+   */
+  sharedReads?(namespace: string): SharedArrayBuffer;
 }
 
 export interface EmailAttachment {

@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { PluginCallError } from "../plugin-call-error.js";
 import { Channel, State, type CallHeader, type DoneHeader } from "./channel.js";
 import { RemoteHostCalls } from "./remote-host-calls.js";
+import { CacheMirrorReader } from "../../services/cache-mirror.js";
 import type { SpareWorkerData } from "./spare-workers.js";
 import { guestFactory, GuestHolder, prepareRuntime, type GuestInstance, type GuestSource } from "../guest.js";
 
@@ -15,7 +16,9 @@ export interface PluginWorkerData {
   source: GuestSource;
   buffer: SharedArrayBuffer;
   maxResultBytes: number;
-  maxLogsPerCall: number;
+  limits: { maxLogsPerCall: number; maxHostCallsPerCall: number };
+  /** The plugin's cache mirror, when it may read its cache in the worker (cache-mirror.ts). */
+  cacheReads: SharedArrayBuffer | null;
 }
 
 // The binding's runtime is the host's, not the plugin's: loaded before the plugin's time starts.
@@ -37,7 +40,7 @@ if ("spare" in initial) {
   prepared = await prepare(data.source);
 }
 const channel = new Channel(data.buffer);
-const calls = new RemoteHostCalls(channel, data.maxLogsPerCall);
+const calls = new RemoteHostCalls(channel, data.limits, data.cacheReads ? new CacheMirrorReader(data.cacheReads) : null);
 // The host's clock as the channel last carried it (set before every call and reply); before
 // the first call (start functions), this thread's own clock.
 const options = { maxResultBytes: data.maxResultBytes, now: () => channel.clock || Date.now(), isolation: "worker" as const };

@@ -1,7 +1,8 @@
 import type { HostErrorCode } from "@goatkit/sdk/abi";
-import { HostCallError, type ErrorEnvelope } from "../../host-functions/host-call-error.js";
+import { HostCallError, hostCallBudgetError, isHostCallBudgetError, type ErrorEnvelope } from "../../host-functions/host-call-error.js";
 import { hostFunction, JsonBytes, type GuestHostCalls, type HostArg } from "../../host-functions/host-function-table.js";
 import type { HostCallName } from "../../host-functions/host-services.js";
+import type { CacheMirrorReader } from "../../services/cache-mirror.js";
 import { State, type Channel, type HostCallHeader, type ReplyHeader } from "./channel.js";
 
 const decoder = new TextDecoder();
@@ -10,18 +11,27 @@ const decoder = new TextDecoder();
  * The host functions as seen from inside a worker: each call is sent over the channel as one
  * generic request (the table's row name and arguments) and the worker blocks until the host
  * thread answers. Same results and errors as HostCalls, except that `json` results arrive as
- * JsonBytes: the host's JSON text, handed to the guest without being parsed here.
+ * JsonBytes: the host's JSON text, handed to the guest without being parsed here. A `cache_get`
+ * hit is answered here from the plugin's cache mirror when the host gave the worker one.
  */
 export class RemoteHostCalls implements GuestHostCalls {
   lastError: ErrorEnvelope | null = null;
   /** Set when the host cut this call's host calls off: later ones fail here, without a round trip. */
   #budgetSpent: HostCallError | null = null;
   #logs = 0;
+  /** Host calls of this handler call, answered here or by the host (log lines aside). */
+  #calls = 0;
 
   constructor(
     private readonly channel: Channel,
-    /** Log lines the host keeps per call; one more is sent so the host can say it cut them. */
-    private readonly maxLogsPerCall: number,
+    private readonly limits: {
+      /** Log lines the host keeps per call; one more is sent so the host can say it cut them. */
+      maxLogsPerCall: number;
+      /** The host's budget, which calls answered here count towards too. */
+      maxHostCallsPerCall: number;
+    },
+    /** This plugin's cache mirror, when it may read its cache here. */
+    private readonly cache: CacheMirrorReader | null = null,
   ) {}
 
   /** Starts a handler call. */
@@ -29,6 +39,7 @@ export class RemoteHostCalls implements GuestHostCalls {
     this.lastError = null;
     this.#budgetSpent = null;
     this.#logs = 0;
+    this.#calls = 0;
   }
 
   call(fn: HostCallName, args: readonly HostArg[]): unknown {
@@ -36,7 +47,16 @@ export class RemoteHostCalls implements GuestHostCalls {
     if (!entry) throw new HostCallError("E_INVALID_ARGUMENT", `there is no host function "${fn}"`);
     // Log lines past the host's cut are dropped here; a log line never touches last_error.
     const logs = entry.result === "none";
-    if (logs && ++this.#logs > this.maxLogsPerCall + 1) return undefined;
+    if (logs && ++this.#logs > this.limits.maxLogsPerCall + 1) return undefined;
+    if (!logs && ++this.#calls > this.limits.maxHostCallsPerCall) this.#refuse(this.#budgetSpent ?? hostCallBudgetError(this.limits.maxHostCallsPerCall));
+    if (fn === "cache_get" && this.cache && typeof args[0] === "string") {
+      // The host's clock as of this call's start or its latest reply, as the host would read it.
+      const hit = this.cache.get(args[0], this.channel.clock);
+      if (hit) {
+        this.lastError = null;
+        return hit;
+      }
+    }
     const header: HostCallHeader = { fn, args: [] };
     const blobs: Uint8Array[] = [];
     for (let i = 0; i < entry.args.length; i++) {
@@ -68,21 +88,24 @@ export class RemoteHostCalls implements GuestHostCalls {
   }
 
   #send(request: HostCallHeader, raw: Uint8Array | null, tracksError: boolean): { header: ReplyHeader; raw: Uint8Array | null } {
-    if (this.#budgetSpent && tracksError) {
-      this.lastError = this.#budgetSpent.envelope;
-      throw this.#budgetSpent;
-    }
     this.channel.write(request, raw);
     this.channel.signal(State.HostCall);
     this.channel.waitFor(State.Reply);
     const reply = this.channel.read<ReplyHeader>();
     if (!reply.header.ok) {
       const error = new HostCallError(reply.header.code as HostErrorCode, reply.header.message);
+      if (isHostCallBudgetError(error)) this.#refuse(error);
       this.lastError = error.envelope;
-      if (error.code === "E_LIMIT_EXCEEDED" && error.message.includes("host calls in one handler call")) this.#budgetSpent = error;
       throw error;
     }
     if (tracksError) this.lastError = null;
     return reply;
+  }
+
+  /** Fails this and every later host call of the handler call: its budget is spent. */
+  #refuse(error: HostCallError): never {
+    this.#budgetSpent = error;
+    this.lastError = error.envelope;
+    throw error;
   }
 }

@@ -269,11 +269,13 @@ export class WorkerRunner implements PluginRunner {
   /** Starts (or restarts, after a time-out or crash) the worker behind a slot, in place. */
   #start(slot: Slot): void {
     const channel = Channel.create(Math.max(this.options.maxResultBytes, 1024 * 1024) * 2);
+    const calls = this.options.calls.fork();
     const data: PluginWorkerData = {
       source: this.source,
       buffer: channel.buffer,
       maxResultBytes: this.options.maxResultBytes,
-      maxLogsPerCall: this.options.calls.maxLogsPerCall,
+      limits: calls.workerLimits,
+      cacheReads: calls.sharedCacheReads(),
     };
     // A QuickJS plugin takes the spare worker when there is one (booted, engine warm): it gets
     // its data as a message instead of workerData.
@@ -282,7 +284,7 @@ export class WorkerRunner implements PluginRunner {
     const worker = spare ?? new Worker(workerScript("plugin-worker"), { workerData: data, resourceLimits: PLUGIN_WORKER_RESOURCES, execArgv: workerExecArgv() });
     slot.worker = worker;
     slot.channel = channel;
-    slot.calls = this.options.calls.fork();
+    slot.calls = calls;
     const failed = new Promise<never>((_, reject) => {
       worker.once("error", (error) => reject(new PluginCallError("E_LOAD", `the plugin worker failed: ${error.message}`)));
     });
