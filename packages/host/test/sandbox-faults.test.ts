@@ -156,3 +156,49 @@ describe("time-outs of overlapping calls (a pool of 2)", () => {
     }
   });
 });
+
+describe("calls handed to a busy worker to run next (a pool of 1)", () => {
+  let host: Host;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    host = await createHost({ database: { demo: { tickets: 10 } }, poolSize: 1 });
+    const plugin = await pluginDir(faultsManifest, await fixture("faults.wat"));
+    cleanup = plugin.cleanup;
+    await host.load(plugin.dir);
+    await host.call("faults", "ok");
+  });
+  afterAll(async () => {
+    await host.close();
+    await cleanup();
+  });
+
+  it("a call handed over behind one that loops runs on the fresh worker, with its own full time", async () => {
+    const started = performance.now();
+    const [looped, next, loopedToo] = await Promise.all([
+      host.call("faults", "loop_forever"),
+      host.call("faults", "ok"),
+      host.call("faults", "loop_forever").then((res) => ({ res, ms: performance.now() - started })),
+    ]);
+    expect(looped.error?.code).toBe("E_TIMEOUT");
+    expect(next).toMatchObject({ status: 200, body: "ok" });
+    // The third waited for the first's 300 ms, then had 300 ms of its own.
+    expect(loopedToo.res.error?.code).toBe("E_TIMEOUT");
+    expect(loopedToo.ms).toBeGreaterThanOrEqual(595);
+  });
+
+  it("a call handed over behind one that traps runs as usual", async () => {
+    const [trapped, next] = await Promise.all([host.call("faults", "unreachable"), host.call("faults", "ok")]);
+    expect(trapped.error?.code).toBe("E_TRAP");
+    expect(next).toMatchObject({ status: 200, body: "ok" });
+  });
+
+  it("many calls at once, some with host calls, each get their own answer", async () => {
+    const handlers = ["ok", "unreachable", "bad_json_args"];
+    const answers = await Promise.all(Array.from({ length: 45 }, (_, i) => host.call("faults", handlers[i % 3]!)));
+    answers.forEach((res, i) => {
+      if (i % 3 === 0) expect(res).toMatchObject({ status: 200, body: "ok" });
+      else expect(res.error?.code).toBe(i % 3 === 1 ? "E_TRAP" : "E_INVALID_ARGUMENT");
+    });
+  });
+});

@@ -14,7 +14,8 @@ import { guestFactory, GuestHolder, prepareRuntime, type GuestInstance, type Gue
 
 export interface PluginWorkerData {
   source: GuestSource;
-  buffer: SharedArrayBuffer;
+  /** The channels of the two lanes the host hands calls over on, in turn (worker-runner.ts). */
+  buffers: [SharedArrayBuffer, SharedArrayBuffer];
   maxResultBytes: number;
   limits: { maxLogsPerCall: number; maxHostCallsPerCall: number };
   /** The plugin's cache mirror, when it may read its cache in the worker (cache-mirror.ts). */
@@ -39,7 +40,9 @@ if ("spare" in initial) {
   data = initial;
   prepared = await prepare(data.source);
 }
-const channel = new Channel(data.buffer);
+const lanes = data.buffers.map((buffer) => new Channel(buffer));
+/** The lane of the call being served: its host calls, clock and outcome use it. */
+let channel = lanes[0]!;
 const calls = new RemoteHostCalls(channel, data.limits, data.cacheReads ? new CacheMirrorReader(data.cacheReads) : null);
 // The host's clock as the channel last carried it (set before every call and reply); before
 // the first call (start functions), this thread's own clock.
@@ -81,7 +84,10 @@ function done(header: DoneHeader, raw: Uint8Array | null = null): void {
   channel.signal(State.Done);
 }
 
-for (;;) {
+// Calls come on the two lanes in turn: the next may already be waiting when one is done.
+for (let lane = 0; ; lane = 1 - lane) {
+  channel = lanes[lane]!;
+  calls.useChannel(channel);
   channel.waitFor(State.Call);
   const { header, raw } = channel.read<CallHeader>();
   await serve(header, raw);

@@ -23,7 +23,7 @@ export class RemoteHostCalls implements GuestHostCalls {
   #calls = 0;
 
   constructor(
-    private readonly channel: Channel,
+    private channel: Channel,
     private readonly limits: {
       /** Log lines the host keeps per call; one more is sent so the host can say it cut them. */
       maxLogsPerCall: number;
@@ -33,6 +33,11 @@ export class RemoteHostCalls implements GuestHostCalls {
     /** This plugin's cache mirror, when it may read its cache here. */
     private readonly cache: CacheMirrorReader | null = null,
   ) {}
+
+  /** The channel of the call being served (the worker's lanes take turns). */
+  useChannel(channel: Channel): void {
+    this.channel = channel;
+  }
 
   /** Starts a handler call. */
   beginCall(): void {

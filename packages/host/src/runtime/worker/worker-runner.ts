@@ -22,21 +22,49 @@ export interface WorkerPoolOptions {
 
 interface Slot {
   worker: Worker;
-  channel: Channel;
-  calls: HostCalls;
+  /**
+   * Two channels the worker serves in turn: while a call runs on one, the next can be handed
+   * over on the other, so under load the worker goes on to it without sleeping and being woken.
+   */
+  lanes: [Channel, Channel];
+  /** Each lane's host functions (per-call state: budget, last_error). */
+  laneCalls: [HostCalls, HostCalls];
+  /** The lane the next call goes to. */
+  nextLane: 0 | 1;
+  /** Calls handed to this worker and not over: 0, 1, or 2 (one running, the next handed over). */
+  posted: number;
+  /** Settles when the last call handed to this worker is over: true if the worker goes on to the next. */
+  tail: Promise<boolean> | null;
+  /** When this worker's latest call was handed over or started (performance.now()). */
+  lastStart: number;
+  /** Counts the workers this slot has had: a call of an earlier one leaves the counts alone. */
+  generation: number;
   /** The thread runs (Node and the worker script loaded): not the plugin's time. */
   booted: Promise<void>;
   /** `booted` has resolved. */
   isBooted?: boolean;
   /** The module is instantiated (its start function returned). */
   ready: Promise<void>;
-  busy: boolean;
   /** Started for one nested plugin_call while every pooled worker was busy; ends after it. */
   extra?: boolean;
-  /** The running call's deadline (performance.now() time) and how to fail it when it passes. */
-  deadline: number;
+}
+
+/** A running call's deadline (performance.now() time), and how to fail it when it passes. */
+interface Deadline {
+  slot: Slot;
+  at: number;
   expire: (error: PluginCallError) => void;
 }
+
+/** A call handed to a worker that was replaced before it could run it: it goes to another. */
+const RETRY = Symbol("retry");
+
+/**
+ * A call is handed to a busy worker, to run next, only if that worker's current call began this
+ * recently: a call stuck behind a slow one would wait for it (or for its time-out) instead of
+ * the next free worker.
+ */
+const HANDOVER_WINDOW_MS = 5;
 
 /** Worker calls running on this host thread, over every plugin. */
 let callsInFlight = 0;
@@ -64,8 +92,8 @@ export class WorkerRunner implements PluginRunner {
   readonly #waiting: ((slot: Slot) => void)[] = [];
   readonly #poolSize: number;
   #closed = false;
-  /** Slots running a call, whose deadlines the watchdog keeps. */
-  readonly #watched = new Set<Slot>();
+  /** Running calls' deadlines, which the watchdog keeps. */
+  readonly #watched = new Set<Deadline>();
   #watchdog: NodeJS.Timeout | null = null;
   #watchAt = Infinity;
 
@@ -135,54 +163,100 @@ export class WorkerRunner implements PluginRunner {
   }
 
   async #run(header: CallHeader, request: Uint8Array | null): Promise<{ bytes: Uint8Array | null; kind: string; value?: number }> {
-    if (this.#closed) throw new PluginCallError("E_PLUGIN_DISABLED", "the plugin was unloaded");
     // Counted from before the queue: calls waiting for a worker are this thread's work too.
     callsInFlight++;
-    const slot = await this.#acquire();
     try {
-      await this.#booted(slot);
-      // The time-out covers instantiation too: a module whose start function never returns is
-      // stopped like a handler that never returns.
-      const outcome = await this.#withTimeout(slot, async () => {
-        await slot.ready;
-        slot.calls.beginCall();
-        slot.channel.write(header, request);
-        slot.channel.clock = this.options.now();
-        slot.channel.signal(State.Call);
-        return this.#converse(slot);
-      });
-      // The worker waits for the next call, not for this: no need to wake it.
-      slot.channel.signal(State.Idle, false);
-      const done = outcome.header;
-      if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message, { wasmFrames: done.wasmFrames });
-      return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
+      for (;;) {
+        if (this.#closed) throw new PluginCallError("E_PLUGIN_DISABLED", "the plugin was unloaded");
+        const outcome = await this.#runOn(await this.#acquire(), header, request);
+        if (outcome === RETRY) continue;
+        const done = outcome.header;
+        if (!done.ok) throw new PluginCallError(done.code as PluginErrorCode, done.message, { wasmFrames: done.wasmFrames });
+        return { bytes: done.kind === "bytes" ? (outcome.raw ?? new Uint8Array()) : null, kind: done.kind, ...(done.value === undefined ? {} : { value: done.value }) };
+      }
     } finally {
       callsInFlight--;
-      this.#release(slot);
+    }
+  }
+
+  /**
+   * Runs one call on a slot #acquire gave it: at once, or handed over to run after the current
+   * one. Its lane is taken here, in the order calls were given the slot, which is the order the
+   * worker serves them in.
+   */
+  async #runOn(slot: Slot, header: CallHeader, request: Uint8Array | null): Promise<{ header: DoneHeader; raw: Uint8Array | null } | typeof RETRY> {
+    const generation = slot.generation;
+    const lane = slot.nextLane;
+    slot.nextLane = lane === 0 ? 1 : 0;
+    const channel = slot.lanes[lane];
+    const calls = slot.laneCalls[lane];
+    const previous = slot.tail;
+    let over!: (workerGoesOn: boolean) => void;
+    slot.tail = new Promise<boolean>((resolve) => (over = resolve));
+    slot.lastStart = performance.now();
+    let posted = false;
+    const post = () => {
+      calls.beginCall();
+      channel.write(header, request);
+      channel.clock = this.options.now();
+      channel.signal(State.Call);
+      posted = true;
+    };
+    try {
+      await this.#booted(slot);
+      let outcome: { header: DoneHeader; raw: Uint8Array | null };
+      if (previous) {
+        // The worker takes this lane's call as soon as the previous one is over, and this call's
+        // time starts then; if the worker did not go on (replaced, or the plugin closed), the
+        // call never ran.
+        post();
+        if (!(await previous)) return RETRY;
+        slot.lastStart = performance.now();
+        outcome = await this.#withTimeout(slot, () => this.#converse(channel, calls));
+      } else {
+        // The time-out covers instantiation too: a module whose start function never returns is
+        // stopped like a handler that never returns.
+        outcome = await this.#withTimeout(slot, async () => {
+          await slot.ready;
+          post();
+          return this.#converse(channel, calls);
+        });
+      }
+      // The worker waits for the next call, not for this: no need to wake it.
+      channel.signal(State.Idle, false);
+      return outcome;
+    } finally {
+      // A lane that never got its call would keep the worker waiting on it: start it afresh.
+      if (!posted && slot.generation === generation && !this.#closed) {
+        void slot.worker.terminate();
+        this.#replace(slot);
+      }
+      over(slot.generation === generation && !this.#closed);
+      this.#release(slot, generation);
     }
   }
 
   /** Answers the worker's host calls until it reports the call done. */
-  async #converse(slot: Slot): Promise<{ header: DoneHeader; raw: Uint8Array | null }> {
+  async #converse(channel: Channel, calls: HostCalls): Promise<{ header: DoneHeader; raw: Uint8Array | null }> {
     let state: number = State.Call;
     for (;;) {
       // Spinning for the answer pays only when this call is all the host thread has to do; with
       // others in flight (HTTP load) the spin would take their time, so it looks again between
       // their turns instead, and the worker need not wake this thread.
-      state = await (callsInFlight > 1 ? slot.channel.changeFrom(state, 0, POLL_MILLIS_UNDER_LOAD) : slot.channel.changeFrom(state));
-      if (state === State.Done) return slot.channel.read<DoneHeader>();
+      state = await (callsInFlight > 1 ? channel.changeFrom(state, 0, POLL_MILLIS_UNDER_LOAD) : channel.changeFrom(state));
+      if (state === State.Done) return channel.read<DoneHeader>();
       if (state !== State.HostCall) continue;
-      const { header, raw } = slot.channel.read<HostCallHeader>();
+      const { header, raw } = channel.read<HostCallHeader>();
       let reply: { header: ReplyHeader; raw: Uint8Array | null };
       try {
-        reply = await answer(slot.calls, header, raw);
+        reply = await answer(calls, header, raw);
       } catch (error) {
         const e = error instanceof HostCallError ? error : new HostCallError("E_SERVICE", messageOf(error));
         reply = { header: { ok: false, code: e.code, message: e.message }, raw: null };
       }
-      slot.channel.write(reply.header, reply.raw);
-      slot.channel.clock = this.options.now();
-      slot.channel.signal(State.Reply);
+      channel.write(reply.header, reply.raw);
+      channel.clock = this.options.now();
+      channel.signal(State.Reply);
       state = State.Reply;
     }
   }
@@ -204,12 +278,11 @@ export class WorkerRunner implements PluginRunner {
 
   #withTimeout<T>(slot: Slot, start: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      slot.deadline = performance.now() + this.options.timeoutMs;
-      slot.expire = reject;
-      this.#watched.add(slot);
-      this.#watch(slot.deadline);
+      const deadline: Deadline = { slot, at: performance.now() + this.options.timeoutMs, expire: reject };
+      this.#watched.add(deadline);
+      this.#watch(deadline.at);
       const settle = () => {
-        this.#watched.delete(slot);
+        this.#watched.delete(deadline);
         // Idle, the watchdog must not keep the process alive; the next call refs it again.
         if (this.#watched.size === 0) this.#watchdog?.unref();
       };
@@ -231,14 +304,14 @@ export class WorkerRunner implements PluginRunner {
    * microsecond on every call's path): it is armed for the earliest deadline and, when it fires,
    * stops the calls past theirs and arms itself for the next.
    */
-  #watch(deadline: number): void {
-    if (this.#watchdog && this.#watchAt <= deadline) {
+  #watch(at: number): void {
+    if (this.#watchdog && this.#watchAt <= at) {
       this.#watchdog.ref();
       return;
     }
     if (this.#watchdog) clearTimeout(this.#watchdog);
-    this.#watchAt = deadline;
-    this.#watchdog = setTimeout(() => this.#expire(), Math.max(0, deadline - performance.now()));
+    this.#watchAt = at;
+    this.#watchdog = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
   }
 
   #expire(): void {
@@ -246,36 +319,37 @@ export class WorkerRunner implements PluginRunner {
     this.#watchAt = Infinity;
     const now = performance.now();
     let next = Infinity;
-    for (const slot of [...this.#watched]) {
-      if (slot.deadline > now) {
-        next = Math.min(next, slot.deadline);
+    for (const deadline of [...this.#watched]) {
+      if (deadline.at > now) {
+        next = Math.min(next, deadline.at);
         continue;
       }
-      this.#watched.delete(slot);
+      this.#watched.delete(deadline);
       // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
-      void slot.worker.terminate();
-      this.#replace(slot);
-      slot.expire(new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`));
+      void deadline.slot.worker.terminate();
+      this.#replace(deadline.slot);
+      deadline.expire(new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`));
     }
     if (next < Infinity) this.#watch(next);
   }
 
   #spawn(): Slot {
-    const slot = { busy: false } as Slot;
+    const slot = { generation: 0 } as Slot;
     this.#start(slot);
     return slot;
   }
 
   /** Starts (or restarts, after a time-out or crash) the worker behind a slot, in place. */
   #start(slot: Slot): void {
-    const channel = Channel.create(Math.max(this.options.maxResultBytes, 1024 * 1024) * 2);
-    const calls = this.options.calls.fork();
+    const frameBytes = Math.max(this.options.maxResultBytes, 1024 * 1024) * 2;
+    const lanes: [Channel, Channel] = [Channel.create(frameBytes), Channel.create(frameBytes)];
+    const laneCalls: [HostCalls, HostCalls] = [this.options.calls.fork(), this.options.calls.fork()];
     const data: PluginWorkerData = {
       source: this.source,
-      buffer: channel.buffer,
+      buffers: [lanes[0].buffer, lanes[1].buffer],
       maxResultBytes: this.options.maxResultBytes,
-      limits: calls.workerLimits,
-      cacheReads: calls.sharedCacheReads(),
+      limits: laneCalls[0].workerLimits,
+      cacheReads: laneCalls[0].sharedCacheReads(),
     };
     // A QuickJS plugin takes the spare worker when there is one (booted, engine warm): it gets
     // its data as a message instead of workerData.
@@ -283,8 +357,12 @@ export class WorkerRunner implements PluginRunner {
     spare?.postMessage(data);
     const worker = spare ?? new Worker(workerScript("plugin-worker"), { workerData: data, resourceLimits: PLUGIN_WORKER_RESOURCES, execArgv: workerExecArgv() });
     slot.worker = worker;
-    slot.channel = channel;
-    slot.calls = calls;
+    slot.lanes = lanes;
+    slot.laneCalls = laneCalls;
+    slot.nextLane = 0;
+    slot.posted = 0;
+    slot.tail = null;
+    slot.generation++;
     const failed = new Promise<never>((_, reject) => {
       worker.once("error", (error) => reject(new PluginCallError("E_LOAD", `the plugin worker failed: ${error.message}`)));
     });
@@ -310,7 +388,7 @@ export class WorkerRunner implements PluginRunner {
     slot.ready.catch(() => {});
     // A worker that dies outside a call (out of memory, crash) is replaced before the next one.
     worker.once("exit", () => {
-      if (!this.#closed && slot.worker === worker && !slot.busy) this.#start(slot);
+      if (!this.#closed && slot.worker === worker && slot.posted === 0) this.#start(slot);
     });
     worker.unref();
   }
@@ -320,41 +398,61 @@ export class WorkerRunner implements PluginRunner {
   }
 
   #acquire(): Promise<Slot> {
-    const free = this.#slots.find((s) => !s.busy);
+    const free = this.#slots.find((s) => s.posted === 0);
     if (free) {
-      free.busy = true;
+      free.posted = 1;
       return Promise.resolve(free);
     }
     if (!this.#closed && this.#slots.filter((s) => !s.extra).length < this.#poolSize) {
       const grown = this.#spawn();
-      grown.busy = true;
+      grown.posted = 1;
       this.#slots.push(grown);
       return Promise.resolve(grown);
     }
     // A plugin_call to a plugin whose workers are all busy may come from one of them (a plugin
-    // calling itself, or back along a chain), which waits for the answer: queueing it would wait
-    // forever. It gets a worker of its own instead (a chain is at most MAX_PLUGIN_CALL_DEPTH deep).
+    // calling itself, or back along a chain), which waits for the answer: queueing it, or handing
+    // it to the caller's own worker, would wait forever. It gets a worker of its own instead (a
+    // chain is at most MAX_PLUGIN_CALL_DEPTH deep).
     if (pluginCallDepth() > 0 && !this.#closed) {
       const extra = this.#spawn();
-      extra.busy = true;
+      extra.posted = 1;
       extra.extra = true;
       this.#slots.push(extra);
       return Promise.resolve(extra);
+    }
+    const handover = this.#handoverSlot();
+    if (handover) {
+      handover.posted = 2;
+      return Promise.resolve(handover);
     }
     // Calls queue per plugin: no call sees another call's instance state.
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  #release(slot: Slot): void {
+  /** A pooled worker running one call that began within the hand-over window, if any. */
+  #handoverSlot(): Slot | undefined {
+    const since = performance.now() - HANDOVER_WINDOW_MS;
+    return this.#slots.find((s) => this.#takesHandover(s, since));
+  }
+
+  #takesHandover(slot: Slot, since = performance.now() - HANDOVER_WINDOW_MS): boolean {
+    return slot.posted === 1 && !slot.extra && slot.isBooted === true && slot.lastStart >= since;
+  }
+
+  #release(slot: Slot, generation: number): void {
     if (slot.extra) {
       this.#slots.splice(this.#slots.indexOf(slot), 1);
-      slot.busy = true; // not restarted when it exits
+      slot.posted = 2; // not restarted when it exits
       void slot.worker.terminate();
       return;
     }
-    const next = this.#waiting.shift();
-    if (next && !this.#closed) next(slot);
-    else slot.busy = false;
+    // A replaced worker's slot started its counts afresh.
+    if (slot.generation === generation) slot.posted--;
+    if (this.#closed || this.#waiting.length === 0) return;
+    if (slot.posted === 0 || this.#takesHandover(slot)) {
+      slot.posted++;
+      this.#waiting.shift()!(slot);
+    }
   }
 }
 
