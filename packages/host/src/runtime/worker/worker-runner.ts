@@ -3,13 +3,13 @@ import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
 import { HostCallError } from "../../host-functions/host-call-error.js";
 import { pluginCallDepth } from "../../host-functions/plugin-bus.js";
-import { mapMaybePromise, type HostCalls } from "../../host-functions/host-calls.js";
-import { hostFunction, jsonBytesOf, type HostArg } from "../../host-functions/host-function-table.js";
-import type { MaybePromise } from "../../services/types.js";
+import type { HostCalls } from "../../host-functions/host-calls.js";
 import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
 import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, type ReplyHeader } from "./channel.js";
 import type { PluginWorkerData } from "./plugin-worker.js";
+import { CallWatchdog } from "./call-watchdog.js";
+import { answer } from "./host-call-answer.js";
 import { PLUGIN_WORKER_RESOURCES, spareWorkers } from "./spare-workers.js";
 import { exportsOf, type GuestSource } from "../guest.js";
 
@@ -49,13 +49,6 @@ interface Slot {
   extra?: boolean;
 }
 
-/** A running call's deadline (performance.now() time), and how to fail it when it passes. */
-interface Deadline {
-  slot: Slot;
-  at: number;
-  expire: (error: PluginCallError) => void;
-}
-
 /** A call handed to a worker that was replaced before it could run it: it goes to another. */
 const RETRY = Symbol("retry");
 
@@ -92,10 +85,13 @@ export class WorkerRunner implements PluginRunner {
   readonly #waiting: ((slot: Slot) => void)[] = [];
   readonly #poolSize: number;
   #closed = false;
-  /** Running calls' deadlines, which the watchdog keeps. */
-  readonly #watched = new Set<Deadline>();
-  #watchdog: NodeJS.Timeout | null = null;
-  #watchAt = Infinity;
+  /** Running calls' deadlines: past one, the call fails and its worker is replaced. */
+  readonly #watchdog = new CallWatchdog<Slot>((slot) => {
+    // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
+    void slot.worker.terminate();
+    this.#replace(slot);
+    return new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`);
+  });
 
   private constructor(
     private readonly source: GuestSource,
@@ -152,7 +148,7 @@ export class WorkerRunner implements PluginRunner {
     if (!this.#closed && this.source.kind === "quickjs") spareWorkers.release();
     this.#closed = true;
     // Calls still running keep their deadlines: they end in E_TIMEOUT as before the close.
-    if (this.#watchdog && this.#watched.size === 0) clearTimeout(this.#watchdog);
+    this.#watchdog.stopIfIdle();
     await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
     this.#slots.length = 0;
   }
@@ -212,11 +208,11 @@ export class WorkerRunner implements PluginRunner {
         post();
         if (!(await previous)) return RETRY;
         slot.lastStart = performance.now();
-        outcome = await this.#withTimeout(slot, () => this.#converse(channel, calls));
+        outcome = await this.#watchdog.run(slot, this.options.timeoutMs, () => this.#converse(channel, calls));
       } else {
         // The time-out covers instantiation too: a module whose start function never returns is
         // stopped like a handler that never returns.
-        outcome = await this.#withTimeout(slot, async () => {
+        outcome = await this.#watchdog.run(slot, this.options.timeoutMs, async () => {
           await slot.ready;
           post();
           return this.#converse(channel, calls);
@@ -274,63 +270,6 @@ export class WorkerRunner implements PluginRunner {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  #withTimeout<T>(slot: Slot, start: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const deadline: Deadline = { slot, at: performance.now() + this.options.timeoutMs, expire: reject };
-      this.#watched.add(deadline);
-      this.#watch(deadline.at);
-      const settle = () => {
-        this.#watched.delete(deadline);
-        // Idle, the watchdog must not keep the process alive; the next call refs it again.
-        if (this.#watched.size === 0) this.#watchdog?.unref();
-      };
-      start().then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (error: unknown) => {
-          settle();
-          reject(error);
-        },
-      );
-    });
-  }
-
-  /**
-   * One timer per runner watches every call's deadline (a timer per call cost a third of a
-   * microsecond on every call's path): it is armed for the earliest deadline and, when it fires,
-   * stops the calls past theirs and arms itself for the next.
-   */
-  #watch(at: number): void {
-    if (this.#watchdog && this.#watchAt <= at) {
-      this.#watchdog.ref();
-      return;
-    }
-    if (this.#watchdog) clearTimeout(this.#watchdog);
-    this.#watchAt = at;
-    this.#watchdog = setTimeout(() => this.#expire(), Math.max(0, at - performance.now()));
-  }
-
-  #expire(): void {
-    this.#watchdog = null;
-    this.#watchAt = Infinity;
-    const now = performance.now();
-    let next = Infinity;
-    for (const deadline of [...this.#watched]) {
-      if (deadline.at > now) {
-        next = Math.min(next, deadline.at);
-        continue;
-      }
-      this.#watched.delete(deadline);
-      // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
-      void deadline.slot.worker.terminate();
-      this.#replace(deadline.slot);
-      deadline.expire(new PluginCallError("E_TIMEOUT", `the call ran longer than ${this.options.timeoutMs} ms and was stopped; make it faster or raise limits.timeout_ms`));
-    }
-    if (next < Infinity) this.#watch(next);
   }
 
   #spawn(): Slot {
@@ -454,41 +393,4 @@ export class WorkerRunner implements PluginRunner {
       this.#waiting.shift()!(slot);
     }
   }
-}
-
-const encoder = new TextEncoder();
-const VOID: { header: ReplyHeader; raw: Uint8Array | null } = { header: { ok: true, kind: "void" }, raw: null };
-
-/**
- * Runs one host function on the host thread for a worker, by its table row: arguments come back
- * to their kinds (`bytes` from the raw part), the result leaves as bytes. A `json` result is
- * stringified here, once; the worker hands that text to the guest as it is.
- */
-function answer(calls: HostCalls, request: HostCallHeader, raw: Uint8Array | null): MaybePromise<{ header: ReplyHeader; raw: Uint8Array | null }> {
-  const entry = hostFunction(request.fn);
-  if (!entry) throw new HostCallError("E_INVALID_ARGUMENT", `there is no host function "${String(request.fn)}"`);
-  const args: HostArg[] = [];
-  let at = 0;
-  for (let i = 0; i < entry.args.length; i++) {
-    const value = request.args[i];
-    const kind = entry.args[i]!.kind;
-    if (kind === "bytes") {
-      const length = typeof value === "number" ? value : 0;
-      args.push(raw ? raw.subarray(at, at + length) : new Uint8Array());
-      at += length;
-    } else if (kind === "u32") args.push(Number(value));
-    else args.push(value === null ? undefined : value);
-  }
-  return mapMaybePromise(calls.call(entry.name, args), (value): { header: ReplyHeader; raw: Uint8Array | null } => {
-    switch (entry.result) {
-      case "json":
-        return { header: { ok: true, kind: "json" }, raw: jsonBytesOf(value) };
-      case "text":
-        return { header: { ok: true, kind: "text" }, raw: encoder.encode(value as string) };
-      case "bytes":
-        return value === null ? { header: { ok: true, kind: "null" }, raw: null } : { header: { ok: true, kind: "bytes" }, raw: value as Uint8Array };
-      default:
-        return VOID;
-    }
-  });
 }
