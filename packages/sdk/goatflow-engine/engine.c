@@ -27,55 +27,308 @@
 /* The allocator limit: the module's memory is at most 16 MiB (wasm-ld --max-memory); the
  * shadow stack and the engine's static data take the rest. */
 #define GK_MEMORY_LIMIT (14 * 1024 * 1024)
-/* The engine's own stack check, below the 512 KiB shadow stack (wasm-ld -z stack-size). */
+/* The shadow stack's size (wasm-ld -z stack-size), and the engine's own stack check below it. */
+#define GK_STACK_SIZE (512 * 1024)
 #define GK_STACK_LIMIT (384 * 1024)
 
 __attribute__((import_module("gk"), import_name("host_call"))) extern int64_t gk_import_host_call(const char *fn, int32_t fn_len, const char *args, int32_t args_len);
 __attribute__((import_module("gk"), import_name("log"))) extern void gk_import_log(int32_t level, const char *msg, int32_t len);
 
-/* QuickJS's default allocator (quickjs.c js_def_malloc and co., same accounting), except that
- * while Wizer initialises, freed memory is zeroed: Wizer leaves zero bytes out of the snapshot,
- * so the parser's and compiler's garbage does not end up in every plugin instance's memory. */
+/* QuickJS's allocator: wasi-libc's malloc with QuickJS's accounting (quickjs.c js_def_malloc and
+ * co.), except while Wizer initialises. Every 4 KiB page that the snapshot touches costs each new
+ * instance a page fault and a copy, so the blocks that outlive the initialisation should fill as
+ * few pages as possible, with nothing else between them. Run once, the parser's and compiler's
+ * temporaries are interleaved with them, freed chunks keep malloc's headers, and malloc rounds
+ * every block to 16 bytes plus a header. So the initialisation runs twice (wizer_initialize):
+ *
+ * - RECORD: every allocation comes from the scratch heap below and carries its sequence number;
+ *   the blocks still live at the end are the survivors. The runtime is then freed.
+ * - REPLAY: the same script with the same allocation sequence (QuickJS is deterministic here: no
+ *   GC runs before the final one, realloc always moves, nothing reads usable sizes). Each
+ *   survivor gets its place in the arena (below), packed in sequence order; every other
+ *   allocation comes from the scratch heap again.
+ *
+ * The scratch heap is a few large malloc blocks, zeroed and freed whole afterwards, so its
+ * garbage and its bookkeeping leave no byte in the snapshot. Should the replay not match the
+ * record, the initialisation runs a third time as a single PLAIN pass on malloc, freed memory
+ * zeroed. At run time (RUNTIME) new blocks come from malloc: no scratch block is live by then. */
+enum alloc_mode { RUNTIME, PLAIN, RECORD, REPLAY };
+static enum alloc_mode alloc_mode = RUNTIME;
+
 #define GK_MALLOC_OVERHEAD 8
-static int zero_freed;
+
+/* The scratch heap: blocks with a header, bump-allocated from regions; freed blocks are reused by
+ * exact capacity class (8-byte steps up to 2 KiB, powers of two above). */
+#define SCRATCH_REGION_SIZE (128u << 10)
+#define SCRATCH_MAX_REGIONS 32
+#define SCRATCH_SMALL_LIMIT 2048u
+#define SCRATCH_CLASSES (SCRATCH_SMALL_LIMIT / 8 + 32)
+#define SCRATCH_FREE UINT32_MAX
+
+typedef struct {
+  uint32_t size; /* as requested */
+  uint32_t seq;  /* the allocation's sequence number, SCRATCH_FREE once freed */
+} scratch_header;
+
+static char *scratch_region[SCRATCH_MAX_REGIONS];
+static char *scratch_region_end[SCRATCH_MAX_REGIONS];
+static char *scratch_region_used[SCRATCH_MAX_REGIONS];
+static int scratch_regions;
+static char *scratch_top, *scratch_limit;
+static size_t scratch_total;
+static void *scratch_free_list[SCRATCH_CLASSES];
+static size_t scratch_live;
+
+static size_t scratch_capacity(size_t size) {
+  if (size <= SCRATCH_SMALL_LIMIT) return size ? (size + 7) & ~(size_t)7 : 8;
+  size_t cap = SCRATCH_SMALL_LIMIT * 2;
+  while (cap < size) cap <<= 1;
+  return cap;
+}
+
+static unsigned scratch_class(size_t cap) {
+  if (cap <= SCRATCH_SMALL_LIMIT) return (unsigned)(cap / 8 - 1);
+  return SCRATCH_SMALL_LIMIT / 8 + (unsigned)(__builtin_ctz((unsigned)cap) - __builtin_ctz(SCRATCH_SMALL_LIMIT));
+}
+
+static scratch_header *scratch_header_of(void *ptr) { return (scratch_header *)ptr - 1; }
+
+static int scratch_owns(const void *ptr) {
+  for (int i = 0; i < scratch_regions; i++) {
+    if ((const char *)ptr > scratch_region[i] && (const char *)ptr < scratch_region_end[i]) return 1;
+  }
+  return 0;
+}
+
+static void *scratch_malloc(size_t size, uint32_t seq) {
+  if (size > (1u << 30)) return NULL;
+  size_t cap = scratch_capacity(size);
+  unsigned cls = scratch_class(cap);
+  char *block;
+  if (cls < SCRATCH_CLASSES && scratch_free_list[cls]) {
+    block = scratch_free_list[cls];
+    scratch_free_list[cls] = *(void **)block;
+  } else {
+    if ((size_t)(scratch_limit - scratch_top) < sizeof(scratch_header) + cap) {
+      /* Small regions keep the memory that the initialisation grows to small; larger ones as
+       * the heap grows keep their number bounded. */
+      size_t region_size = scratch_total / 4 > SCRATCH_REGION_SIZE ? scratch_total / 4 : SCRATCH_REGION_SIZE;
+      if (region_size < sizeof(scratch_header) + cap) region_size = sizeof(scratch_header) + cap;
+      if (scratch_regions == SCRATCH_MAX_REGIONS) return NULL;
+      char *region = malloc(region_size);
+      if (!region) return NULL;
+      if (scratch_regions > 0) scratch_region_used[scratch_regions - 1] = scratch_top;
+      scratch_region[scratch_regions] = region;
+      scratch_region_end[scratch_regions] = region + region_size;
+      scratch_total += region_size;
+      scratch_regions++;
+      scratch_top = region;
+      scratch_limit = region + region_size;
+    }
+    block = scratch_top + sizeof(scratch_header);
+    scratch_top += sizeof(scratch_header) + cap;
+  }
+  scratch_header_of(block)->size = (uint32_t)size;
+  scratch_header_of(block)->seq = seq;
+  scratch_live++;
+  return block;
+}
+
+static void scratch_free(void *ptr) {
+  scratch_header *header = scratch_header_of(ptr);
+  header->seq = SCRATCH_FREE;
+  unsigned cls = scratch_class(scratch_capacity(header->size));
+  *(void **)ptr = scratch_free_list[cls];
+  scratch_free_list[cls] = ptr;
+  scratch_live--;
+}
+
+/* Gives the scratch heap back to malloc, zeroed. */
+static void scratch_release(void) {
+  for (int i = 0; i < scratch_regions; i++) {
+    explicit_bzero(scratch_region[i], (size_t)(scratch_region_end[i] - scratch_region[i]));
+    free(scratch_region[i]);
+    scratch_region[i] = scratch_region_end[i] = scratch_region_used[i] = NULL;
+  }
+  scratch_regions = 0;
+  scratch_top = scratch_limit = NULL;
+  scratch_total = 0;
+  memset(scratch_free_list, 0, sizeof scratch_free_list);
+  scratch_live = 0;
+}
+
+/* The survivors of RECORD in sequence order, and in REPLAY their places in the arena. */
+typedef struct {
+  uint32_t seq;
+  uint32_t size;
+  char *ptr;
+} survivor;
+
+static survivor *survivors;
+static size_t survivor_count, survivors_taken;
+static uint32_t alloc_seq;
+static int replay_diverged;
+
+static int by_seq(const void *a, const void *b) {
+  uint32_t x = ((const survivor *)a)->seq, y = ((const survivor *)b)->seq;
+  return x < y ? -1 : x > y;
+}
+
+/* After RECORD: the live scratch blocks, in sequence order. */
+static int collect_survivors(void) {
+  size_t count = scratch_live;
+  survivors = calloc(count ? count : 1, sizeof *survivors);
+  if (!survivors) return 0;
+  survivor_count = 0;
+  for (int i = 0; i < scratch_regions; i++) {
+    char *end = i == scratch_regions - 1 ? scratch_top : scratch_region_used[i];
+    for (char *at = scratch_region[i]; at < end;) {
+      scratch_header *header = (scratch_header *)at;
+      if (header->seq != SCRATCH_FREE && survivor_count < count) {
+        survivors[survivor_count].seq = header->seq;
+        survivors[survivor_count].size = header->size;
+        survivor_count++;
+      }
+      at += sizeof(scratch_header) + scratch_capacity(header->size);
+    }
+  }
+  if (survivor_count != count) return 0;
+  qsort(survivors, survivor_count, sizeof *survivors, by_seq);
+  return 1;
+}
+
+static void free_survivors(void) {
+  if (!survivors) return;
+  explicit_bzero(survivors, survivor_count * sizeof *survivors);
+  free(survivors);
+  survivors = NULL;
+  survivor_count = survivors_taken = 0;
+}
+
+/* The arena: one malloc block in which the survivors lie side by side in sequence order, 8-byte
+ * aligned (QuickJS needs no more), without malloc's chunk headers and 16-byte rounding. Its
+ * blocks are never given back: a freed one is left where it is, still counted against the memory
+ * limit, and realloc moves a block out. That is at most the arena's size over an instance's
+ * life; in exchange the snapshot's heap is about a fifth smaller. */
+static char *arena, *arena_end;
+
+static size_t arena_block_size(size_t size) { return size ? (size + 7) & ~(size_t)7 : 8; }
+
+static int in_arena(const void *ptr) { return (const char *)ptr >= arena && (const char *)ptr < arena_end; }
+
+/* Before REPLAY: the arena, from a heap that is otherwise empty, at its bottom. */
+static int reserve_survivors(void) {
+  size_t total = 0;
+  for (size_t i = 0; i < survivor_count; i++) total += arena_block_size(survivors[i].size);
+  arena = malloc(total ? total : 8);
+  if (!arena) return 0;
+  arena_end = arena + total;
+  /* The memory was the scratch heap's: no stale byte of it should reach the snapshot. */
+  memset(arena, 0, total);
+  char *at = arena;
+  for (size_t i = 0; i < survivor_count; i++) {
+    survivors[i].ptr = at;
+    at += arena_block_size(survivors[i].size);
+  }
+  survivors_taken = 0;
+  return 1;
+}
+
+static void release_arena(void) {
+  if (!arena) return;
+  explicit_bzero(arena, (size_t)(arena_end - arena));
+  free(arena);
+  arena = arena_end = NULL;
+}
+
+/* One allocation of QuickJS's by mode, with the size it is counted at; NULL when there is no
+ * memory. */
+static void *alloc_block(size_t size, size_t *counted) {
+  if (alloc_mode == RECORD) {
+    *counted = scratch_capacity(size);
+    return scratch_malloc(size, alloc_seq++);
+  }
+  if (alloc_mode == REPLAY) {
+    uint32_t seq = alloc_seq++;
+    if (!replay_diverged && survivors_taken < survivor_count && survivors[survivors_taken].seq <= seq) {
+      survivor *next = &survivors[survivors_taken];
+      if (next->seq == seq && next->size == size) {
+        survivors_taken++;
+        *counted = arena_block_size(size);
+        return next->ptr;
+      }
+      replay_diverged = 1;
+    }
+    *counted = scratch_capacity(size);
+    return scratch_malloc(size, seq);
+  }
+  void *ptr = malloc(size);
+  *counted = ptr ? malloc_usable_size(ptr) : 0;
+  return ptr;
+}
+
+/* The size of a block outside the arena. */
+static size_t block_size(void *ptr) {
+  if (alloc_mode >= RECORD && scratch_owns(ptr)) return scratch_capacity(scratch_header_of(ptr)->size);
+  return malloc_usable_size(ptr);
+}
+
+/* Frees a block outside the arena. */
+static void free_block(void *ptr) {
+  if (alloc_mode >= RECORD && scratch_owns(ptr)) {
+    scratch_free(ptr);
+    return;
+  }
+  /* Freed memory of the snapshot's heap is zero, so that it stays out of the snapshot. */
+  if (alloc_mode != RUNTIME) explicit_bzero(ptr, malloc_usable_size(ptr));
+  free(ptr);
+}
 
 static void *gk_js_malloc(JSMallocState *s, size_t size) {
   if (s->malloc_size + size > s->malloc_limit) return NULL;
-  void *ptr = malloc(size);
+  size_t counted;
+  void *ptr = alloc_block(size, &counted);
   if (!ptr) return NULL;
   s->malloc_count++;
-  s->malloc_size += malloc_usable_size(ptr) + GK_MALLOC_OVERHEAD;
+  s->malloc_size += counted + GK_MALLOC_OVERHEAD;
   return ptr;
 }
 
 static void gk_js_free(JSMallocState *s, void *ptr) {
-  if (!ptr) return;
-  size_t usable = malloc_usable_size(ptr);
+  if (!ptr || in_arena(ptr)) return;
   s->malloc_count--;
-  s->malloc_size -= usable + GK_MALLOC_OVERHEAD;
-  if (zero_freed) explicit_bzero(ptr, usable);
-  free(ptr);
+  s->malloc_size -= block_size(ptr) + GK_MALLOC_OVERHEAD;
+  free_block(ptr);
 }
 
 static void *gk_js_realloc(JSMallocState *s, void *ptr, size_t size) {
   if (!ptr) return size ? gk_js_malloc(s, size) : NULL;
-  size_t old_size = malloc_usable_size(ptr);
   if (size == 0) {
     gk_js_free(s, ptr);
     return NULL;
   }
-  if (s->malloc_size + size - old_size > s->malloc_limit) return NULL;
-  if (zero_freed && size > old_size) {
-    /* realloc would free the old block unzeroed when it moves it */
-    void *moved = malloc(size);
+  if (in_arena(ptr)) {
+    /* The block's own size is not kept; what follows it in the arena is readable, and the bytes
+     * of a reallocated block past its old size are unspecified anyway. */
+    void *moved = gk_js_malloc(s, size);
     if (!moved) return NULL;
-    memcpy(moved, ptr, old_size);
-    explicit_bzero(ptr, old_size);
-    free(ptr);
-    s->malloc_size += malloc_usable_size(moved) - old_size;
+    size_t room = (size_t)(arena_end - (char *)ptr);
+    memcpy(moved, ptr, size < room ? size : room);
     return moved;
   }
-  if (zero_freed && size < old_size) explicit_bzero((char *)ptr + size, old_size - size);
+  size_t old_size = block_size(ptr);
+  if (s->malloc_size + size - old_size > s->malloc_limit) return NULL;
+  if (alloc_mode != RUNTIME) {
+    /* A new block every time: the allocation sequence then does not depend on where blocks are,
+     * and malloc's realloc would free a moved block without zeroing it. */
+    size_t counted;
+    void *moved = alloc_block(size, &counted);
+    if (!moved) return NULL;
+    memcpy(moved, ptr, old_size < size ? old_size : size);
+    s->malloc_size += counted - old_size;
+    free_block(ptr);
+    return moved;
+  }
   ptr = realloc(ptr, size);
   if (!ptr) return NULL;
   s->malloc_size += malloc_usable_size(ptr) - old_size;
@@ -238,7 +491,7 @@ __attribute__((export_name("gk_call"))) int64_t gk_call(const char *fn, int32_t 
 static const char STRIP_DIRECTIVE[] = "\"use strip\";";
 
 /* Standard input to its end after STRIP_DIRECTIVE, NUL-terminated; grown buffers are zeroed
- * before they are freed (see zero_freed). */
+ * before they are freed, so that none of it is left in the snapshot. */
 static char *read_stdin(size_t *out_len) {
   size_t cap = 1 << 16, len = sizeof STRIP_DIRECTIVE - 1;
   char *buf = malloc(cap);
@@ -264,31 +517,57 @@ static char *read_stdin(size_t *out_len) {
   return buf;
 }
 
-/* Zeroes the shadow stack below this frame: the initialisation's dead frames would otherwise be
- * in the snapshot. Nothing below the caller's frame is live. */
-__attribute__((noinline)) static void zero_dead_stack(void) {
-  volatile char marker = 0;
-  char *below = (char *)&marker - 256;
-  explicit_bzero(below - (GK_STACK_LIMIT - 1024), GK_STACK_LIMIT - 1024);
+/* Zeroes the whole shadow stack (wasm-ld --stack-first puts it just below the data, which starts
+ * at __global_base): the initialisation's dead frames would otherwise be in the snapshot. It runs
+ * last, called from a function without a frame of its own, and has none itself: no frame is live. */
+extern char __global_base;
+
+__attribute__((noinline)) static void zero_stack(void) { explicit_bzero(&__global_base - GK_STACK_SIZE, GK_STACK_SIZE); }
+
+/* Frees the runtime of an initialisation that is not kept. */
+static void discard_runtime(void) {
+  if (!rt) return;
+  if (!ctx) {
+    JS_FreeRuntime(rt);
+    rt = NULL;
+    return;
+  }
+  JS_FreeValue(ctx, plugin);
+  plugin = JS_UNDEFINED;
+  JS_FreeContext(ctx);
+  JS_FreeRuntime(rt);
+  ctx = NULL;
+  rt = NULL;
 }
 
-/* Wizer's initialisation: evaluate the script once; the snapshot keeps the result. Every page
- * the snapshot touches is copied into each new instance, so what is not needed afterwards (freed
- * memory, dead stack) is zeroed, and Wizer leaves zero bytes out. */
-__attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
-  size_t len;
-  char *script = read_stdin(&len);
-  if (!script) {
-    fputs("goatflow engine: could not read the script from standard input\n", stderr);
-    exit(1);
-  }
-  zero_freed = 1;
+/* One initialisation: the runtime and context, the engine's globals, the script run. Returns 1;
+ * on failure, a PLAIN pass reports it and exits, the others return 0. (Emitted where it stands,
+ * `used`, so that the module keeps importing gk.host_call before gk.log.) */
+__attribute__((used)) static int evaluate(const char *script, size_t len) {
+  int report = alloc_mode == PLAIN;
   rt = JS_NewRuntime2(&gk_malloc_functions, NULL);
+  if (!rt) {
+    if (report) {
+      fputs("goatflow engine: out of memory creating the runtime\n", stderr);
+      exit(1);
+    }
+    return 0;
+  }
   JS_SetMemoryLimit(rt, GK_MEMORY_LIMIT);
   JS_SetMaxStackSize(rt, GK_STACK_LIMIT);
+  /* The GC runs once at the end: RECORD and REPLAY must free and allocate the same blocks in the
+   * same order, and when the GC would run depends on where blocks are. */
+  if (!report) JS_SetGCThreshold(rt, SIZE_MAX);
   clock_stopped = 1;
   ctx = JS_NewContext(rt);
   clock_stopped = 0;
+  if (!ctx) {
+    if (report) {
+      fputs("goatflow engine: out of memory creating the context\n", stderr);
+      exit(1);
+    }
+    return 0;
+  }
   JSValue global = JS_GetGlobalObject(ctx);
   JS_SetPropertyStr(ctx, global, "__gk_host_call", JS_NewCFunction(ctx, js_host_call, "__gk_host_call", 2));
   JS_SetPropertyStr(ctx, global, "__gk_log", JS_NewCFunction(ctx, js_log, "__gk_log", 2));
@@ -298,9 +577,9 @@ __attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
   JS_SetPropertyStr(ctx, math, "random", JS_NewCFunction(ctx, js_math_random, "random", 0));
   JS_FreeValue(ctx, math);
   JSValue result = JS_Eval(ctx, script, len, "plugin.js", JS_EVAL_TYPE_GLOBAL);
-  explicit_bzero(script, malloc_usable_size(script));
-  free(script);
   if (JS_IsException(result)) {
+    JS_FreeValue(ctx, global);
+    if (!report) return 0;
     JSValue error = JS_GetException(ctx);
     const char *text = JS_ToCString(ctx, error);
     JSValue stack = JS_IsObject(error) ? JS_GetPropertyStr(ctx, error, "stack") : JS_UNDEFINED;
@@ -312,10 +591,83 @@ __attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
   plugin = JS_GetPropertyStr(ctx, global, "__goatkitPlugin");
   JS_FreeValue(ctx, global);
   if (!JS_IsObject(plugin)) {
+    if (!report) return 0;
     fputs("goatflow engine: the script did not set globalThis.__goatkitPlugin; build it with the SDK's goatflow binding\n", stderr);
     exit(1);
   }
   JS_RunGC(rt);
-  zero_freed = 0;
-  zero_dead_stack();
+  return 1;
+}
+
+/* malloc writes a free chunk's size at both of its ends, and when free chunks merge, the inner
+ * ones' sizes stay behind in the free memory. After a REPLAY everything above the arena is free,
+ * so that memory is taken as one block, zeroed and freed again, which clears them. */
+static void zero_free_top(void) {
+  uintptr_t top = (uintptr_t)arena_end, heap_end = (uintptr_t)sbrk(0);
+  /* A page short of the end, so that the block is surely carved from the free memory that is
+   * there rather than from memory that malloc would grow. */
+  if (heap_end < top + 2 * 4096) return;
+  void *block = malloc(heap_end - top - 4096);
+  if (!block) return;
+  explicit_bzero(block, malloc_usable_size(block));
+  free(block);
+}
+
+/* Evaluates the script, RECORD then REPLAY, or PLAIN if that fails (see alloc_mode). */
+__attribute__((noinline)) static void initialize(void) {
+  size_t len;
+  char *script = read_stdin(&len);
+  if (!script) {
+    fputs("goatflow engine: could not read the script from standard input\n", stderr);
+    exit(1);
+  }
+  alloc_mode = RECORD;
+  alloc_seq = 0;
+  int compact = evaluate(script, len) && collect_survivors();
+  discard_runtime();
+  if (compact) {
+    /* The script's buffer moves above the scratch heap, so that the arena starts at the bottom of
+     * the heap, on the page where the engine's data ends. */
+    char *moved = malloc(len + 1);
+    if (moved) {
+      memcpy(moved, script, len + 1);
+      explicit_bzero(script, malloc_usable_size(script));
+      free(script);
+      script = moved;
+    }
+  }
+  scratch_release();
+  if (compact) {
+    alloc_mode = REPLAY;
+    alloc_seq = 0;
+    replay_diverged = 0;
+    compact = reserve_survivors() && evaluate(script, len) && !replay_diverged && survivors_taken == survivor_count && scratch_live == 0;
+    if (!compact) {
+      discard_runtime();
+      release_arena();
+    }
+    scratch_release();
+  }
+  free_survivors();
+  if (!compact) {
+    alloc_mode = PLAIN;
+    evaluate(script, len);
+  }
+  explicit_bzero(script, malloc_usable_size(script));
+  free(script);
+  if (compact) zero_free_top();
+  /* From here on, the GC runs as QuickJS has it run after a collection: at half as much again. */
+  JSMemoryUsage usage;
+  JS_ComputeMemoryUsage(rt, &usage);
+  size_t threshold = (size_t)usage.malloc_size + (size_t)usage.malloc_size / 2;
+  JS_SetGCThreshold(rt, threshold > 256 * 1024 ? threshold : 256 * 1024);
+  alloc_mode = RUNTIME;
+}
+
+/* Wizer's initialisation: the snapshot keeps the evaluated script. Every page the snapshot touches
+ * is copied into each new instance, so what is not needed afterwards (freed memory, scratch
+ * memory, dead stack) is zeroed, and Wizer leaves zero bytes out. */
+__attribute__((export_name("wizer.initialize"))) void wizer_initialize(void) {
+  initialize();
+  zero_stack();
 }
