@@ -9,13 +9,14 @@ import { PluginCallError } from "../plugin-call-error.js";
 import { Channel, State, type CallHeader, type DoneHeader } from "./channel.js";
 import { RemoteHostCalls } from "./remote-host-calls.js";
 import { CacheMirrorReader } from "../../services/cache-mirror.js";
+import { LogBuffer } from "./log-buffer.js";
 import type { SpareWorkerData } from "./spare-workers.js";
 import { guestFactory, GuestHolder, prepareRuntime, type GuestInstance, type GuestSource } from "../guest.js";
 
 export interface PluginWorkerData {
   source: GuestSource;
-  /** The channels of the two lanes the host hands calls over on, in turn (worker-runner.ts). */
-  buffers: [SharedArrayBuffer, SharedArrayBuffer];
+  /** The two lanes the host hands calls over on, in turn (worker-runner.ts): channel and log lines. */
+  lanes: { channel: SharedArrayBuffer; logs: SharedArrayBuffer }[];
   maxResultBytes: number;
   limits: { maxLogsPerCall: number; maxHostCallsPerCall: number };
   /** The plugin's cache mirror, when it may read its cache in the worker (cache-mirror.ts). */
@@ -40,9 +41,9 @@ if ("spare" in initial) {
   data = initial;
   prepared = await prepare(data.source);
 }
-const lanes = data.buffers.map((buffer) => new Channel(buffer));
+const lanes = data.lanes.map((lane) => ({ channel: new Channel(lane.channel), logs: new LogBuffer(lane.logs) }));
 /** The lane of the call being served: its host calls, clock and outcome use it. */
-let channel = lanes[0]!;
+let channel = lanes[0]!.channel;
 const calls = new RemoteHostCalls(channel, data.limits, data.cacheReads ? new CacheMirrorReader(data.cacheReads) : null);
 // The host's clock as the channel last carried it (set before every call and reply); before
 // the first call (start functions), this thread's own clock.
@@ -86,8 +87,8 @@ function done(header: DoneHeader, raw: Uint8Array | null = null): void {
 
 // Calls come on the two lanes in turn: the next may already be waiting when one is done.
 for (let lane = 0; ; lane = 1 - lane) {
-  channel = lanes[lane]!;
-  calls.useChannel(channel);
+  channel = lanes[lane]!.channel;
+  calls.useLane(channel, lanes[lane]!.logs);
   channel.waitFor(State.Call);
   const { header, raw } = channel.read<CallHeader>();
   await serve(header, raw);

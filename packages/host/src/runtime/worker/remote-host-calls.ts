@@ -3,16 +3,19 @@ import { HostCallError, hostCallBudgetError, isHostCallBudgetError, type ErrorEn
 import { hostFunction, JsonBytes, type GuestHostCalls, type HostArg } from "../../host-functions/host-function-table.js";
 import type { HostCallName } from "../../host-functions/host-services.js";
 import type { CacheMirrorReader } from "../../services/cache-mirror.js";
+import type { LogBuffer } from "./log-buffer.js";
 import { State, type Channel, type HostCallHeader, type ReplyHeader } from "./channel.js";
 
 const decoder = new TextDecoder();
+const textOf = (value: HostArg | undefined): string => (typeof value === "string" ? value : "");
 
 /**
  * The host functions as seen from inside a worker: each call is sent over the channel as one
  * generic request (the table's row name and arguments) and the worker blocks until the host
  * thread answers. Same results and errors as HostCalls, except that `json` results arrive as
  * JsonBytes: the host's JSON text, handed to the guest without being parsed here. A `cache_get`
- * hit is answered here from the plugin's cache mirror when the host gave the worker one.
+ * hit is answered here from the plugin's cache mirror when the host gave the worker one; log
+ * lines go into the lane's log buffer, which the host empties (log-buffer.ts).
  */
 export class RemoteHostCalls implements GuestHostCalls {
   lastError: ErrorEnvelope | null = null;
@@ -21,6 +24,8 @@ export class RemoteHostCalls implements GuestHostCalls {
   #logs = 0;
   /** Host calls of this handler call, answered here or by the host (log lines aside). */
   #calls = 0;
+  /** Where log lines go without a round trip; one that does not fit goes as a host call. */
+  #logBuffer: LogBuffer | null = null;
 
   constructor(
     private channel: Channel,
@@ -34,9 +39,10 @@ export class RemoteHostCalls implements GuestHostCalls {
     private readonly cache: CacheMirrorReader | null = null,
   ) {}
 
-  /** The channel of the call being served (the worker's lanes take turns). */
-  useChannel(channel: Channel): void {
+  /** The lane of the call being served (the worker's lanes take turns): its channel and log lines. */
+  useLane(channel: Channel, logs: LogBuffer): void {
     this.channel = channel;
+    this.#logBuffer = logs;
   }
 
   /** Starts a handler call. */
@@ -53,6 +59,7 @@ export class RemoteHostCalls implements GuestHostCalls {
     // Log lines past the host's cut are dropped here; a log line never touches last_error.
     const logs = entry.result === "none";
     if (logs && ++this.#logs > this.limits.maxLogsPerCall + 1) return undefined;
+    if (logs && this.#logBuffer?.append(textOf(args[0]), textOf(args[1]), textOf(args[2]))) return undefined;
     if (!logs && ++this.#calls > this.limits.maxHostCallsPerCall) this.#refuse(this.#budgetSpent ?? hostCallBudgetError(this.limits.maxHostCallsPerCall));
     if (fn === "cache_get" && this.cache && typeof args[0] === "string") {
       // The host's clock as of this call's start or its latest reply, as the host would read it.

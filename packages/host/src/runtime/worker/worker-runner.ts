@@ -10,6 +10,8 @@ import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, 
 import type { PluginWorkerData } from "./plugin-worker.js";
 import { CallWatchdog } from "./call-watchdog.js";
 import { answer } from "./host-call-answer.js";
+import { LogBuffer } from "./log-buffer.js";
+import type { Lane, Slot } from "./worker-slot.js";
 import { PLUGIN_WORKER_RESOURCES, spareWorkers } from "./spare-workers.js";
 import { exportsOf, type GuestSource } from "../guest.js";
 
@@ -18,35 +20,6 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 export interface WorkerPoolOptions {
   /** Workers per plugin, each serving one call at a time: one warm, the others started when calls overlap. */
   poolSize: number;
-}
-
-interface Slot {
-  worker: Worker;
-  /**
-   * Two channels the worker serves in turn: while a call runs on one, the next can be handed
-   * over on the other, so under load the worker goes on to it without sleeping and being woken.
-   */
-  lanes: [Channel, Channel];
-  /** Each lane's host functions (per-call state: budget, last_error). */
-  laneCalls: [HostCalls, HostCalls];
-  /** The lane the next call goes to. */
-  nextLane: 0 | 1;
-  /** Calls handed to this worker and not over: 0, 1, or 2 (one running, the next handed over). */
-  posted: number;
-  /** Settles when the last call handed to this worker is over: true if the worker goes on to the next. */
-  tail: Promise<boolean> | null;
-  /** When this worker's latest call was handed over or started (performance.now()). */
-  lastStart: number;
-  /** Counts the workers this slot has had: a call of an earlier one leaves the counts alone. */
-  generation: number;
-  /** The thread runs (Node and the worker script loaded): not the plugin's time. */
-  booted: Promise<void>;
-  /** `booted` has resolved. */
-  isBooted?: boolean;
-  /** The module is instantiated (its start function returned). */
-  ready: Promise<void>;
-  /** Started for one nested plugin_call while every pooled worker was busy; ends after it. */
-  extra?: boolean;
 }
 
 /** A call handed to a worker that was replaced before it could run it: it goes to another. */
@@ -86,7 +59,9 @@ export class WorkerRunner implements PluginRunner {
   readonly #poolSize: number;
   #closed = false;
   /** Running calls' deadlines: past one, the call fails and its worker is replaced. */
-  readonly #watchdog = new CallWatchdog<Slot>((slot) => {
+  readonly #watchdog = new CallWatchdog<{ slot: Slot; lane: Lane }>(({ slot, lane }) => {
+    // The call's log lines so far, before its failure is logged; the worker may still be writing.
+    lane.logs.drainTo(lane.calls, false);
     // terminate() stops even a guest spinning in a loop; a fresh worker takes its place.
     void slot.worker.terminate();
     this.#replace(slot);
@@ -184,8 +159,8 @@ export class WorkerRunner implements PluginRunner {
     const generation = slot.generation;
     const lane = slot.nextLane;
     slot.nextLane = lane === 0 ? 1 : 0;
-    const channel = slot.lanes[lane];
-    const calls = slot.laneCalls[lane];
+    const taken = slot.lanes[lane];
+    const { channel, calls } = taken;
     const previous = slot.tail;
     let over!: (workerGoesOn: boolean) => void;
     slot.tail = new Promise<boolean>((resolve) => (over = resolve));
@@ -208,14 +183,14 @@ export class WorkerRunner implements PluginRunner {
         post();
         if (!(await previous)) return RETRY;
         slot.lastStart = performance.now();
-        outcome = await this.#watchdog.run(slot, this.options.timeoutMs, () => this.#converse(channel, calls));
+        outcome = await this.#watchdog.run({ slot, lane: taken }, this.options.timeoutMs, () => this.#converse(taken));
       } else {
         // The time-out covers instantiation too: a module whose start function never returns is
         // stopped like a handler that never returns.
-        outcome = await this.#watchdog.run(slot, this.options.timeoutMs, async () => {
+        outcome = await this.#watchdog.run({ slot, lane: taken }, this.options.timeoutMs, async () => {
           await slot.ready;
           post();
-          return this.#converse(channel, calls);
+          return this.#converse(taken);
         });
       }
       // The worker waits for the next call, not for this: no need to wake it.
@@ -233,15 +208,18 @@ export class WorkerRunner implements PluginRunner {
   }
 
   /** Answers the worker's host calls until it reports the call done. */
-  async #converse(channel: Channel, calls: HostCalls): Promise<{ header: DoneHeader; raw: Uint8Array | null }> {
+  async #converse(lane: Lane): Promise<{ header: DoneHeader; raw: Uint8Array | null }> {
+    const { channel, calls } = lane;
     let state: number = State.Call;
     for (;;) {
       // Spinning for the answer pays only when this call is all the host thread has to do; with
       // others in flight (HTTP load) the spin would take their time, so it looks again between
       // their turns instead, and the worker need not wake this thread.
       state = await (callsInFlight > 1 ? channel.changeFrom(state, 0, POLL_MILLIS_UNDER_LOAD) : channel.changeFrom(state));
+      if (state !== State.Done && state !== State.HostCall) continue;
+      // The worker is waiting or done: the lines it logged so far come before what follows.
+      lane.logs.drainTo(lane.calls);
       if (state === State.Done) return channel.read<DoneHeader>();
-      if (state !== State.HostCall) continue;
       const { header, raw } = channel.read<HostCallHeader>();
       let reply: { header: ReplyHeader; raw: Uint8Array | null };
       try {
@@ -281,14 +259,14 @@ export class WorkerRunner implements PluginRunner {
   /** Starts (or restarts, after a time-out or crash) the worker behind a slot, in place. */
   #start(slot: Slot): void {
     const frameBytes = Math.max(this.options.maxResultBytes, 1024 * 1024) * 2;
-    const lanes: [Channel, Channel] = [Channel.create(frameBytes), Channel.create(frameBytes)];
-    const laneCalls: [HostCalls, HostCalls] = [this.options.calls.fork(), this.options.calls.fork()];
+    const lane = (): Lane => ({ channel: Channel.create(frameBytes), calls: this.options.calls.fork(), logs: new LogBuffer() });
+    const lanes: [Lane, Lane] = [lane(), lane()];
     const data: PluginWorkerData = {
       source: this.source,
-      buffers: [lanes[0].buffer, lanes[1].buffer],
+      lanes: lanes.map((l) => ({ channel: l.channel.buffer, logs: l.logs.buffer })),
       maxResultBytes: this.options.maxResultBytes,
-      limits: laneCalls[0].workerLimits,
-      cacheReads: laneCalls[0].sharedCacheReads(),
+      limits: lanes[0].calls.workerLimits,
+      cacheReads: lanes[0].calls.sharedCacheReads(),
     };
     // A QuickJS plugin takes the spare worker when there is one (booted, engine warm): it gets
     // its data as a message instead of workerData.
@@ -297,7 +275,6 @@ export class WorkerRunner implements PluginRunner {
     const worker = spare ?? new Worker(workerScript("plugin-worker"), { workerData: data, resourceLimits: PLUGIN_WORKER_RESOURCES, execArgv: workerExecArgv() });
     slot.worker = worker;
     slot.lanes = lanes;
-    slot.laneCalls = laneCalls;
     slot.nextLane = 0;
     slot.posted = 0;
     slot.tail = null;
