@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
-import { ConfigError, configFromEnv, createHost, runHostProcess, servicesFromConfig, type Host } from "../src/index.js";
+import { ConfigError, configFromEnv, createHost, runHostProcess, servicesFromConfig } from "../src/index.js";
 import { defaultMemoryEstimate, initialMemoryBytes } from "../src/platform/memory-estimate.js";
 import type { CacheService } from "../src/services/types.js";
+import { afterEachTest } from "./support/after-each-test.js";
 import { pluginDir, wat } from "./support/plugin-dir.js";
 import { PACK_AND_ALLOC } from "./support/wat-prelude.js";
 
@@ -55,19 +56,14 @@ const wasm = wat(`(module
 
 const manifest = { name: "meeting", version: "1.0.0", permissions: ["cache:read"], limits: { timeout_ms: 30_000 } };
 
-let host: Host | undefined;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await host?.close();
-  host = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const later = afterEachTest();
 
 async function twoCalls(options: Parameters<typeof createHost>[0], manifestExtra: object = {}): Promise<{ events: string[]; bodies: unknown[]; poolSize: number }> {
   const cache = new MeetingCache();
-  host = await createHost({ database: { demo: false }, platformState: false, ...options, cache });
+  const host = await createHost({ database: { demo: false }, platformState: false, ...options, cache });
+  later(() => host.close());
   const dir = await pluginDir({ ...manifest, ...manifestExtra }, wasm);
-  cleanups.push(dir.cleanup);
+  later(dir.cleanup);
   const plugin = await host.load(dir.dir);
   const results = await Promise.all([host.call("meeting", "meet"), host.call("meeting", "meet")]);
   return { events: cache.events, bodies: results.map((r) => r.body), poolSize: plugin.poolSize };
@@ -104,7 +100,6 @@ describe("a plugin's pool of instances", () => {
   it("sizes the pool from the cores and the memory limit with auto, under the ceiling", async () => {
     const small = await twoCalls({ poolSize: "auto" }, { limits: { timeout_ms: 30_000, memory_mb: 64 } });
     expect(small.poolSize).toBe(Math.min(2 * availableParallelism(), 4));
-    await host!.close();
     // 1 GiB per instance: one instance.
     const large = await twoCalls({ poolSize: "auto", maxPoolSize: 8, limitCeilings: { memory_mb: 1024 } }, { limits: { timeout_ms: 30_000, memory_mb: 1024 } });
     expect(large.poolSize).toBe(1);
@@ -113,7 +108,7 @@ describe("a plugin's pool of instances", () => {
 
   it("sizes the pool from the machine on a host run as gk start runs it, and counts every instance's memory", async () => {
     const dir = await pluginDir({ ...manifest, limits: { timeout_ms: 30_000, memory_mb: 64 } }, wasm);
-    cleanups.push(dir.cleanup);
+    later(dir.cleanup);
     const env = { GOATKIT_DB_URL: "sqlite::memory:", GOATKIT_DB_DEMO: "false", GOATKIT_PLUGINS_EAGER: "true", GOATKIT_HOST_ID: "pool" };
     const running = await runHostProcess({ plugins: [dir.dir], env, port: 0, handleSignals: false, print: () => undefined });
     try {

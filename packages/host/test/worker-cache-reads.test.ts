@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHost, MemoryCache, type Host } from "../src/index.js";
+import { afterEachTest } from "./support/after-each-test.js";
 import { pluginDir, wat } from "./support/plugin-dir.js";
 import { PACK_AND_ALLOC } from "./support/wat-prelude.js";
 
@@ -59,21 +60,16 @@ const plugin = (name: string) =>
       (br_if $reads (i32.lt_u (local.get $i) (i32.const 1000))))
     (if (result i64) (local.get $torn) (then (call $pack (i32.const 106) (i32.const 4))) (else (call $pack (i32.const 96) (i32.const 2))))))`);
 
-let host: Host | undefined;
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await host?.close();
-  host = undefined;
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const later = afterEachTest();
 
 async function start(options: Parameters<typeof createHost>[0] = {}, plugins: { name: string; permissions: string[] }[] = [{ name: "reader", permissions: ["cache:read"] }]): Promise<{ host: Host; cache: CountingCache }> {
   const cache = (options.cache as CountingCache | undefined) ?? new CountingCache(options.now);
-  host = await createHost({ database: { demo: false }, platformState: false, ...options, cache });
+  const host = await createHost({ database: { demo: false }, platformState: false, ...options, cache });
+  later(() => host.close());
   for (const { name, permissions } of plugins) {
     // A long time-out: the torn-value check's reads wait for a host thread that is busy writing.
     const dir = await pluginDir({ name, version: "1.0.0", permissions, limits: { timeout_ms: 30_000 } }, plugin(name));
-    cleanups.push(dir.cleanup);
+    later(dir.cleanup);
     await host.load(dir.dir);
   }
   return { host, cache };

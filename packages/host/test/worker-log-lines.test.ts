@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createHost, type Host } from "../src/index.js";
+import { afterEachTest } from "./support/after-each-test.js";
 import { pluginDir, wat } from "./support/plugin-dir.js";
 import { PACK_AND_ALLOC } from "./support/wat-prelude.js";
 
@@ -38,19 +39,14 @@ const wasm = wat(`(module
     (loop $forever (br $forever))
     (unreachable)))`);
 
-let host: Host | undefined;
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await host?.close();
-  await cleanup?.();
-  host = undefined;
-});
+const later = afterEachTest();
 
 /** The logger plugin without cache:read: its cache_get is refused, and the host logs that. */
 async function start(): Promise<Host> {
-  host = await createHost({ database: { demo: false }, platformState: false });
+  const host = await createHost({ database: { demo: false }, platformState: false });
+  later(() => host.close());
   const dir = await pluginDir({ name: "logger", version: "1.0.0", limits: { timeout_ms: 300 } }, wasm);
-  cleanup = dir.cleanup;
+  later(dir.cleanup);
   await host.load(dir.dir);
   return host;
 }
