@@ -19,7 +19,7 @@ const textOf = (value: HostArg | undefined): string => (typeof value === "string
  */
 export class RemoteHostCalls implements GuestHostCalls {
   lastError: ErrorEnvelope | null = null;
-  /** Set when the host cut this call's host calls off: later ones fail here, without a round trip. */
+  /** Set once this call's host-call budget is spent (counted here or by the host): later calls fail the same way, without a round trip. */
   #budgetSpent: HostCallError | null = null;
   #logs = 0;
   /** Host calls of this handler call, answered here or by the host (log lines aside). */

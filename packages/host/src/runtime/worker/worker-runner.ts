@@ -3,7 +3,6 @@ import { workerExecArgv, workerScript } from "../worker-threads.js";
 import { Worker } from "node:worker_threads";
 import { HostCallError } from "../../host-functions/host-call-error.js";
 import { pluginCallDepth } from "../../host-functions/plugin-bus.js";
-import type { HostCalls } from "../../host-functions/host-calls.js";
 import { PluginCallError, requireAbiVersion, type PluginErrorCode } from "../plugin-call-error.js";
 import type { PluginRunner, RunnerOptions } from "../plugin-runner.js";
 import { Channel, State, type CallHeader, type DoneHeader, type HostCallHeader, type ReplyHeader } from "./channel.js";
