@@ -10,7 +10,7 @@
  *
  * Layout of the growable SharedArrayBuffer:
  *   Int32 sequence (odd while the writer changes anything: a seqlock), Int32 end of the data,
- *   Int32 slot count, Int32 unused;
+ *   two Int32 unused;
  *   Int32 slot[SLOTS]: byte offset of an entry, 0 for none;
  *   Int32 used[SLOTS]: set by readers on a hit, taken by the writer choosing what to evict;
  *   entries, 8-byte aligned: u32 key length, u32 value length, f64 expiry (host clock, ms, 0 =
@@ -83,7 +83,6 @@ export class CacheMirror {
 
   constructor() {
     this.#m.ints[1] = DATA_AT;
-    this.#m.ints[2] = SLOTS;
   }
 
   /** Mirrors `key` (replacing what it held); too large to mirror, the key is left out. */

@@ -44,14 +44,14 @@ export class MemoryCache implements CacheService {
     this.#entries.set(id, entry);
     this.#bytes += entry.value.byteLength;
     this.#mirrors.get(namespace)?.put(key, entry.value, entry.expiresAt);
-    const spared = new Set<string>();
+    let spared: Set<string> | undefined;
     for (const [oldest, e] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
       // A worker's hits do not reach the Map's order: an entry read from a mirror since it was
       // last looked at here gets a second chance at the end of the line instead.
-      const mirrored = spared.has(oldest) ? undefined : this.#mirrorOf(oldest);
+      const mirrored = spared?.has(oldest) ? undefined : this.#mirrorOf(oldest);
       if (mirrored?.mirror.takeUsed(mirrored.key)) {
-        spared.add(oldest);
+        (spared ??= new Set()).add(oldest);
         this.#entries.delete(oldest);
         this.#entries.set(oldest, e);
         continue;

@@ -335,7 +335,7 @@ export class WorkerRunner implements PluginRunner {
       this.#slots.push(extra);
       return Promise.resolve(extra);
     }
-    const handover = this.#handoverSlot();
+    const handover = this.#slots.find((s) => this.#takesHandover(s));
     if (handover) {
       handover.posted = 2;
       return Promise.resolve(handover);
@@ -344,14 +344,9 @@ export class WorkerRunner implements PluginRunner {
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  /** A pooled worker running one call that began within the hand-over window, if any. */
-  #handoverSlot(): Slot | undefined {
-    const since = performance.now() - HANDOVER_WINDOW_MS;
-    return this.#slots.find((s) => this.#takesHandover(s, since));
-  }
-
-  #takesHandover(slot: Slot, since = performance.now() - HANDOVER_WINDOW_MS): boolean {
-    return slot.posted === 1 && !slot.extra && slot.isBooted === true && slot.lastStart >= since;
+  /** Whether a pooled worker may be handed a call to run next: it runs one that began within the window. */
+  #takesHandover(slot: Slot): boolean {
+    return slot.posted === 1 && !slot.extra && slot.isBooted === true && performance.now() - slot.lastStart <= HANDOVER_WINDOW_MS;
   }
 
   #release(slot: Slot, generation: number): void {
