@@ -120,6 +120,46 @@ describe("a plugin's pool of instances", () => {
     }
   }, 30_000);
 
+  it("starts short calls of one turn on one worker's wake, and still runs calls that take time side by side", async () => {
+    // `count` answers how many calls its instance has served: calls on one worker count up.
+    const counter = JSON.stringify({ name: "counter", version: "1.0.0" });
+    const countingWasm = wat(`(module
+      (import "host" "cache_get" (func $cache_get (param i32 i32) (result i64)))
+      (memory (export "memory") 2)
+      (global $served (mut i32) (i32.const 0))
+      (data (i32.const 16) ${JSON.stringify(counter)})
+      (data (i32.const 80) "key")
+      ${PACK_AND_ALLOC}
+      (func (export "gk_register") (result i64) (call $pack (i32.const 16) (i32.const ${counter.length})))
+      (func (export "count") (param i32 i32) (result i64)
+        (global.set $served (i32.add (global.get $served) (i32.const 1)))
+        (i32.store8 (i32.const 96) (i32.add (i32.const 48) (global.get $served)))
+        (call $pack (i32.const 96) (i32.const 1)))
+      (func (export "meet") (param i32 i32) (result i64)
+        (drop (call $cache_get (i32.const 80) (i32.const 3)))
+        (call $pack (i32.const 96) (i32.const 1))))`);
+    const cache = new MeetingCache(100);
+    const host = await createHost({ database: { demo: false }, platformState: false, poolSize: 2, cache });
+    later(() => host.close());
+    const dir = await pluginDir({ name: "counter", version: "1.0.0", permissions: ["cache:read"], limits: { timeout_ms: 30_000 } }, countingWasm);
+    later(dir.cleanup);
+    await host.load(dir.dir);
+    // Two calls at once start the pool's second worker.
+    const first = await Promise.all([host.call("counter", "count"), host.call("counter", "count")]);
+    expect(first.map((r) => r.body)).toEqual(["1", "1"]);
+    // The workers go to sleep; three short calls in one turn then share one wake.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const short = await Promise.all([host.call("counter", "count"), host.call("counter", "count"), host.call("counter", "count")]);
+    expect(short.map((r) => r.body)).toEqual(["2", "3", "4"]);
+    // A call that waited 100 ms for the cache: the worker's calls take time, so the next two
+    // calls of one turn go to two workers and meet in the cache.
+    await host.call("counter", "meet");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    cache.events.length = 0;
+    await Promise.all([host.call("counter", "meet"), host.call("counter", "meet")]);
+    expect(cache.events).toEqual(["enter", "enter", "leave", "leave"]);
+  }, 30_000);
+
   it("refuses a pool size above the ceiling, naming both settings", async () => {
     const error = await createHost({ database: { demo: false }, platformState: false, poolSize: 6, maxPoolSize: 4 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);

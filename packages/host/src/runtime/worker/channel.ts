@@ -5,7 +5,7 @@
  * synchronously on host calls while the host answers them asynchronously.
  *
  * Layout: Int32 state, Int32 frame length, Int32 "worker asleep", Int32 "host asleep", Float64
- * host clock, then the frame: u32 header length, the header (frame-header.ts), raw bytes
+ * host clock, Float64 how long the worker took for its latest call, then the frame: u32 header length, the header (frame-header.ts), raw bytes
  * (requests, results, cache values). Only the side whose turn it is writes. The asleep words let
  * a signal skip Atomics.notify (the dearest step of a round trip) while the other side is still
  * spinning.
@@ -28,7 +28,7 @@ export const State = {
   Done: 4,
 } as const;
 
-const HEADER_BYTES = 24;
+const HEADER_BYTES = 32;
 const WORKER_ASLEEP = 2;
 const HOST_ASLEEP = 3;
 /** Spin iterations between clock reads: performance.now() costs more than the load it guards. */
@@ -44,6 +44,7 @@ export interface Frame<T> {
 export class Channel {
   readonly state: Int32Array;
   readonly #clock: Float64Array;
+  readonly #ran: Float64Array;
   // Length-tracking views: they follow the buffer as it grows, so no call allocates new ones.
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
@@ -53,6 +54,7 @@ export class Channel {
   constructor(readonly buffer: SharedArrayBuffer) {
     this.state = new Int32Array(buffer, 0, 4);
     this.#clock = new Float64Array(buffer, 16, 1);
+    this.#ran = new Float64Array(buffer, 24, 1);
     this.#bytes = new Uint8Array(buffer);
     this.#view = new DataView(buffer);
   }
@@ -67,6 +69,18 @@ export class Channel {
 
   set clock(ms: number) {
     this.#clock[0] = ms;
+  }
+
+  /**
+   * How long the worker took for the call it reported done, in ms, from reading it to writing
+   * its outcome (host calls included): written before the Done state, read after it.
+   */
+  get callMs(): number {
+    return this.#ran[0]!;
+  }
+
+  set callMs(ms: number) {
+    this.#ran[0] = ms;
   }
 
   /** A channel whose frames can grow to `maxBytes` (the largest request or result plus headers). */
@@ -127,6 +141,16 @@ export class Channel {
     Atomics.store(this.state, 0, state);
     // Sequentially consistent: either the sleeper sees the new state before it sleeps, or this sees it asleep.
     if (wake && (Atomics.load(this.state, WORKER_ASLEEP) | Atomics.load(this.state, HOST_ASLEEP)) !== 0) Atomics.notify(this.state, 0);
+  }
+
+  /** Whether the worker sleeps on this channel's state, so that a new state must wake it. */
+  get workerAsleep(): boolean {
+    return Atomics.load(this.state, WORKER_ASLEEP) !== 0;
+  }
+
+  /** Wakes the worker if it sleeps on this channel: what `signal(state, false)` left out. */
+  wakeWorker(): void {
+    if (Atomics.load(this.state, WORKER_ASLEEP) !== 0) Atomics.notify(this.state, 0);
   }
 
   /**

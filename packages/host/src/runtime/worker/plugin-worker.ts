@@ -15,7 +15,7 @@ import { guestFactory, GuestHolder, prepareRuntime, type GuestInstance, type Gue
 
 export interface PluginWorkerData {
   source: GuestSource;
-  /** The two lanes the host hands calls over on, in turn (worker-runner.ts): channel and log lines. */
+  /** The lanes the host hands calls over on, in turn (worker-runner.ts): channel and log lines. */
   lanes: { channel: SharedArrayBuffer; logs: SharedArrayBuffer }[];
   maxResultBytes: number;
   limits: { maxLogsPerCall: number; maxHostCallsPerCall: number };
@@ -80,16 +80,21 @@ async function serve(header: CallHeader, request: Uint8Array | null): Promise<vo
   }
 }
 
+/** When the call being served was read (performance.now()). */
+let callRead = 0;
+
 function done(header: DoneHeader, raw: Uint8Array | null = null): void {
   channel.write(header, raw);
+  channel.callMs = performance.now() - callRead;
   channel.signal(State.Done);
 }
 
-// Calls come on the two lanes in turn: the next may already be waiting when one is done.
-for (let lane = 0; ; lane = 1 - lane) {
+// Calls come on the lanes in turn: the next may already be waiting when one is done.
+for (let lane = 0; ; lane = (lane + 1) % lanes.length) {
   channel = lanes[lane]!.channel;
   calls.useLane(channel, lanes[lane]!.logs);
   channel.waitFor(State.Call);
+  callRead = performance.now();
   const { header, raw } = channel.read<CallHeader>();
   await serve(header, raw);
 }

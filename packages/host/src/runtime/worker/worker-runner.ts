@@ -10,7 +10,8 @@ import type { PluginWorkerData } from "./plugin-worker.js";
 import { CallWatchdog } from "./call-watchdog.js";
 import { answer } from "./host-call-answer.js";
 import { LogBuffer } from "./log-buffer.js";
-import type { Lane, Slot } from "./worker-slot.js";
+import { WorkerWakes } from "./worker-wakes.js";
+import { workerMilestones, type Lane, type Slot } from "./worker-slot.js";
 import { PLUGIN_WORKER_RESOURCES, spareWorkers } from "./spare-workers.js";
 import { exportsOf, type GuestSource } from "../guest.js";
 
@@ -30,6 +31,19 @@ const RETRY = Symbol("retry");
  * the next free worker.
  */
 const HANDOVER_WINDOW_MS = 5;
+
+/**
+ * Lanes per worker: calls handed to a worker before it is done with its current one. One
+ * runs, one can be handed over to a busy worker (#takesHandover), and the rest take calls of the
+ * same turn to a worker about to be woken (#ridesWake).
+ */
+const WORKER_LANES = 4;
+
+/** A worker takes calls of its wake's turn (#ridesWake) while its latest call took no longer than this. */
+const RIDE_MAX_CALL_MS = 0.5;
+
+/** Wakes of sleeping workers, deferred to the end of the event loop's turn (over every plugin). */
+const wakes = new WorkerWakes();
 
 /** Worker calls running on this host thread, over every plugin. */
 let callsInFlight = 0;
@@ -157,8 +171,8 @@ export class WorkerRunner implements PluginRunner {
   async #runOn(slot: Slot, header: CallHeader, request: Uint8Array | null): Promise<{ header: DoneHeader; raw: Uint8Array | null } | typeof RETRY> {
     const generation = slot.generation;
     const lane = slot.nextLane;
-    slot.nextLane = lane === 0 ? 1 : 0;
-    const taken = slot.lanes[lane];
+    slot.nextLane = (lane + 1) % slot.lanes.length;
+    const taken = slot.lanes[lane]!;
     const { channel, calls } = taken;
     const previous = slot.tail;
     let over!: (workerGoesOn: boolean) => void;
@@ -169,7 +183,12 @@ export class WorkerRunner implements PluginRunner {
       calls.beginCall();
       channel.write(header, request);
       channel.clock = this.options.now();
-      channel.signal(State.Call);
+      if (slot.wakePending) {
+        // The worker slept when the call was given it: it is woken at the end of this turn,
+        // with the calls of the turn that ride that wake (#ridesWake).
+        channel.signal(State.Call, false);
+        wakes.later(channel, () => (slot.wakePending = false));
+      } else channel.signal(State.Call);
       posted = true;
     };
     try {
@@ -192,6 +211,7 @@ export class WorkerRunner implements PluginRunner {
           return this.#converse(taken);
         });
       }
+      slot.lastCallMs = channel.callMs;
       // The worker waits for the next call, not for this: no need to wake it.
       channel.signal(State.Idle, false);
       return outcome;
@@ -259,13 +279,13 @@ export class WorkerRunner implements PluginRunner {
   #start(slot: Slot): void {
     const frameBytes = Math.max(this.options.maxResultBytes, 1024 * 1024) * 2;
     const lane = (): Lane => ({ channel: Channel.create(frameBytes), calls: this.options.calls.fork(), logs: new LogBuffer() });
-    const lanes: [Lane, Lane] = [lane(), lane()];
+    const lanes = Array.from({ length: WORKER_LANES }, lane);
     const data: PluginWorkerData = {
       source: this.source,
       lanes: lanes.map((l) => ({ channel: l.channel.buffer, logs: l.logs.buffer })),
       maxResultBytes: this.options.maxResultBytes,
-      limits: lanes[0].calls.workerLimits,
-      cacheReads: lanes[0].calls.sharedCacheReads(),
+      limits: lanes[0]!.calls.workerLimits,
+      cacheReads: lanes[0]!.calls.sharedCacheReads(),
     };
     // A QuickJS plugin takes the spare worker when there is one (booted, engine warm): it gets
     // its data as a message instead of workerData.
@@ -276,29 +296,12 @@ export class WorkerRunner implements PluginRunner {
     slot.lanes = lanes;
     slot.nextLane = 0;
     slot.posted = 0;
+    slot.wakePending = false;
+    slot.lastCallMs = Infinity;
     slot.tail = null;
     slot.generation++;
-    const failed = new Promise<never>((_, reject) => {
-      worker.once("error", (error) => reject(new PluginCallError("E_LOAD", `the plugin worker failed: ${error.message}`)));
-    });
-    const messages: string[] = [];
-    const arrived = (what: string) =>
-      Promise.race([
-        new Promise<void>((resolve) => {
-          const check = (message: string) => {
-            messages.push(message);
-            if (messages.includes(what)) {
-              worker.off("message", check);
-              resolve();
-            }
-          };
-          worker.on("message", check);
-        }),
-        failed,
-      ]);
     slot.isBooted = false;
-    slot.booted = arrived("booted");
-    slot.ready = arrived("ready");
+    ({ booted: slot.booted, ready: slot.ready } = workerMilestones(worker));
     slot.booted.catch(() => {});
     slot.ready.catch(() => {});
     // A worker that dies outside a call (out of memory, crash) is replaced before the next one.
@@ -313,12 +316,20 @@ export class WorkerRunner implements PluginRunner {
   }
 
   #acquire(): Promise<Slot> {
+    const pooled = this.#slots.filter((s) => !s.extra).length;
+    // While the pool may still grow, a call that overlaps another starts a worker instead.
+    const riding = pooled >= this.#poolSize ? this.#slots.find((s) => this.#ridesWake(s)) : undefined;
+    if (riding) {
+      riding.posted++;
+      return Promise.resolve(riding);
+    }
     const free = this.#slots.find((s) => s.posted === 0);
     if (free) {
       free.posted = 1;
+      free.wakePending = this.#sleeps(free);
       return Promise.resolve(free);
     }
-    if (!this.#closed && this.#slots.filter((s) => !s.extra).length < this.#poolSize) {
+    if (!this.#closed && pooled < this.#poolSize) {
       const grown = this.#spawn();
       grown.posted = 1;
       this.#slots.push(grown);
@@ -337,22 +348,37 @@ export class WorkerRunner implements PluginRunner {
     }
     const handover = this.#slots.find((s) => this.#takesHandover(s));
     if (handover) {
-      handover.posted = 2;
+      handover.posted++;
       return Promise.resolve(handover);
     }
     // Calls queue per plugin: no call sees another call's instance state.
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
+  /**
+   * Whether a call goes to a sleeping worker that is woken at the end of this turn for another
+   * (worker-wakes.ts), to run after it, instead of waking a worker of its own: one wake then
+   * starts several calls. Only once the pool has all its workers, and while this one's calls
+   * are short, so that calls which take time still run side by side on the pool's workers.
+   */
+  #ridesWake(slot: Slot): boolean {
+    return slot.wakePending === true && slot.posted < slot.lanes.length && slot.lastCallMs <= RIDE_MAX_CALL_MS && !slot.extra;
+  }
+
+  /** Whether an idle worker sleeps (rather than spins) waiting for its next call. */
+  #sleeps(slot: Slot): boolean {
+    return slot.isBooted === true && slot.lanes[slot.nextLane]!.channel.workerAsleep;
+  }
+
   /** Whether a pooled worker may be handed a call to run next: it runs one that began within the window. */
   #takesHandover(slot: Slot): boolean {
-    return slot.posted === 1 && !slot.extra && slot.isBooted === true && performance.now() - slot.lastStart <= HANDOVER_WINDOW_MS;
+    return slot.posted >= 1 && slot.posted < slot.lanes.length && !slot.extra && slot.isBooted === true && performance.now() - slot.lastStart <= HANDOVER_WINDOW_MS;
   }
 
   #release(slot: Slot, generation: number): void {
     if (slot.extra) {
       this.#slots.splice(this.#slots.indexOf(slot), 1);
-      slot.posted = 2; // not restarted when it exits
+      slot.posted = slot.lanes.length; // not restarted when it exits
       void slot.worker.terminate();
       return;
     }
@@ -360,6 +386,7 @@ export class WorkerRunner implements PluginRunner {
     if (slot.generation === generation) slot.posted--;
     if (this.#closed || this.#waiting.length === 0) return;
     if (slot.posted === 0 || this.#takesHandover(slot)) {
+      if (slot.posted === 0) slot.wakePending = this.#sleeps(slot);
       slot.posted++;
       this.#waiting.shift()!(slot);
     }
