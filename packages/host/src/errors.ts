@@ -28,6 +28,9 @@ export const ERROR_STATUS = {
   E_LOAD: 500,
   E_UNAVAILABLE: 503,
   E_BAD_TEMPLATE_RESULT: 500,
+  // A route's answer that HTTP cannot carry (http/plugin-response.ts): the host is the gateway.
+  E_BAD_STATUS: 502,
+  E_BAD_HEADER: 502,
   // The platform's refusals (PluginManagerError, JobError).
   E_UNKNOWN_PLUGIN: 404,
   E_PLUGIN_DISABLED: 503,

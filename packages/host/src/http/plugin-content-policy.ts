@@ -9,6 +9,8 @@
 export const PLUGIN_CONTENT_POLICY = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads";
 
 /** Adds the policy to a plugin's response headers, beside any policy of the plugin's own (both apply). */
-export function confinePluginContent(headers: Headers): void {
-  headers.append("content-security-policy", PLUGIN_CONTENT_POLICY);
+export function confinePluginContent(headers: Record<string, string>): void {
+  const own = headers["content-security-policy"];
+  // Policies in one header are separated by commas; the browser enforces each.
+  headers["content-security-policy"] = own ? `${own}, ${PLUGIN_CONTENT_POLICY}` : PLUGIN_CONTENT_POLICY;
 }

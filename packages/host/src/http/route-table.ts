@@ -13,6 +13,9 @@ export type RouteMatch =
   | { kind: "not-found" }
   | { kind: "bad-path"; message: string };
 
+/** How many method and path pairs a table remembers the match of (all are forgotten when it is full). */
+const RECENT_MATCHES = 1024;
+
 interface CompiledRoute {
   mounted: MountedRoute;
   segments: Array<{ literal: string } | { param: string }>;
@@ -25,6 +28,8 @@ interface CompiledRoute {
  */
 export class RouteTable {
   readonly #routes: CompiledRoute[];
+  /** Recent answers by method and path: a server under load sees the same few paths again and again. */
+  readonly #recent = new Map<string, RouteMatch>();
 
   constructor(routes: readonly MountedRoute[]) {
     this.#routes = routes.map((mounted) => ({
@@ -38,6 +43,17 @@ export class RouteTable {
   }
 
   match(method: string, path: string): RouteMatch {
+    const key = `${method} ${path}`;
+    const known = this.#recent.get(key);
+    // Each caller gets params of its own: the request envelope carries them on.
+    if (known) return known.kind === "found" ? { ...known, params: { ...known.params } } : known;
+    const found = this.#match(method, path);
+    if (this.#recent.size >= RECENT_MATCHES) this.#recent.clear();
+    this.#recent.set(key, found.kind === "found" ? { ...found, params: { ...found.params } } : found);
+    return found;
+  }
+
+  #match(method: string, path: string): RouteMatch {
     const raw = split(path);
     const decoded: string[] = [];
     for (const segment of raw) {

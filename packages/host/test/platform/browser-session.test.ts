@@ -22,6 +22,7 @@ describe("the dashboard's session and the confinement of plugin documents", () =
           { method: "GET", path: "/sign-out", handler: "sign_out" },
           { method: "POST", path: "/take-over", handler: "take_over" },
           { method: "GET", path: "/own-cookie", handler: "own_cookie" },
+          { method: "GET", path: "/bad-header", handler: "bad_header" },
         ],
         widgets: [{ id: "card", title: "Card", handler: "card", location: "agent_home", size: "small" }],
       }),
@@ -33,6 +34,8 @@ describe("the dashboard's session and the confinement of plugin documents", () =
         sign_out: { text: '{"gk_response": {"headers": {"Set-Cookie": "goatkit_session=; Max-Age=0; Path=/", "SET-COOKIE": "GOATKIT_SESSION=x; Path=/api", "set-cookie": "goatkit_session=evil; Path=/api; HttpOnly"}, "body": "bye"}}' },
         take_over: { text: JSON.stringify({ gk_response: { status: 201, headers: { "Set-Cookie2": "goatkit_session=evil", "set-cookie": "goatkit_session=planted; Path=/; Max-Age=43200" }, body: { ok: true } } }) },
         own_cookie: { text: JSON.stringify({ gk_response: { headers: { "set-cookie": "pages_pref=dark; Path=/api/plugins/pages/" }, body: "ok" } }) },
+        // A header value with a line break would split the response: it never reaches the client.
+        bad_header: { text: JSON.stringify({ gk_response: { headers: { "X-Note": "one\r\nset-cookie: goatkit_session=evil" }, body: "ok" } }) },
       }),
     );
     await mkdir(join(folder, "static"), { recursive: true });
@@ -127,6 +130,17 @@ describe("the dashboard's session and the confinement of plugin documents", () =
     const warnings = platform.host.logs.list("pages", "warn").map((l) => l.message);
     expect(warnings).toContain("sign_out: the response's Set-Cookie header was dropped: plugins cannot set cookies, which belong to the host (its session); keep state in the plugin's storage, or send it in the body");
     expect(warnings).toContain("take_over: the response's Set-Cookie, Set-Cookie2 headers were dropped: plugins cannot set cookies, which belong to the host (its session); keep state in the plugin's storage, or send it in the body");
+  });
+
+  it("answers 502 E_BAD_HEADER, naming the header, for a header value HTTP cannot carry", async () => {
+    const res = await platform.fetch("/api/plugins/pages/bad-header");
+    expect(res.status).toBe(502);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    expect(res.headers.get("x-goatkit-plugin")).toBe("pages");
+    expect(await res.json()).toEqual({
+      code: "E_BAD_HEADER",
+      error: 'plugin "pages" answered with the header "x-note": "one\\r\\nset-cookie: goatkit_session=evil", which HTTP cannot carry; header names are tokens, and values hold no line breaks or control characters',
+    });
   });
 
   it("keeps a plugin's own policy beside the sandbox", async () => {
