@@ -45,7 +45,7 @@ export function pluginRoutes(manager: PluginManager, templates: TemplateEngine):
     if (capability && capability.plugin !== mounted.plugin) return jsonError(c, 403, `this capability is for plugin "${capability.plugin}", not "${mounted.plugin}"`, "E_CAPABILITY_SCOPE");
     const refusal = middlewareRefusal(c, mounted.route.middleware ?? []);
     if (refusal) return refusal;
-    const input = await requestEnvelope(c.req.raw, "route", params, c.get("user"));
+    const input = await requestEnvelope(c, "route", params);
     if (headOnly) input.method = "GET";
     const response = await withTemplateRendered(templates, mounted.plugin, await manager.call(mounted.plugin, mounted.route.handler, input), input);
     const answer = httpResponse(response, mounted.plugin, headOnly);

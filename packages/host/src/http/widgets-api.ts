@@ -56,7 +56,7 @@ export function widgetsApi(manager: PluginManager, templates: TemplateEngine): H
 }
 
 async function render(c: Context<AppEnv>, manager: PluginManager, templates: TemplateEngine, plugin: string, widget: Widget): Promise<RenderedWidget> {
-  const input = await requestEnvelope(c.req.raw, "widget", {}, c.get("user"));
+  const input = await requestEnvelope(c, "widget", {});
   const response = await withTemplateRendered(templates, plugin, await manager.call(plugin, widget.handler, input), input);
   const html = response.error ? "" : typeof response.body === "string" ? response.body : decoder.decode(response.body);
   return { plugin, widget, status: response.status, html, error: response.error ?? null };

@@ -183,12 +183,10 @@ export class WorkerRunner implements PluginRunner {
       calls.beginCall();
       channel.write(header, request);
       channel.clock = this.options.now();
-      if (slot.wakePending) {
-        // The worker slept when the call was given it: it is woken at the end of this turn,
-        // with the calls of the turn that ride that wake (#ridesWake).
-        channel.signal(State.Call, false);
-        wakes.later(channel, () => (slot.wakePending = false));
-      } else channel.signal(State.Call);
+      channel.signal(State.Call, false);
+      // A sleeping worker is woken at the end of this turn, with the calls of the turn that
+      // ride that wake (#ridesWake); one that spins sees the call.
+      if (slot.wakePending || channel.workerAsleep) wakes.later(channel, () => (slot.wakePending = false));
       posted = true;
     };
     try {
