@@ -39,8 +39,8 @@ const HANDOVER_WINDOW_MS = 5;
  */
 const WORKER_LANES = 4;
 
-/** A worker takes calls of its wake's turn (#ridesWake) while its latest call took no longer than this. */
-const RIDE_MAX_CALL_MS = 0.5;
+/** A worker takes calls of its wake's turn (#ridesWake) while its latest call took no longer than this (ms). */
+const RIDE_MAX_CALL_MS = 1;
 
 /** Wakes of sleeping workers, deferred to the end of the event loop's turn (over every plugin). */
 const wakes = new WorkerWakes();
@@ -185,9 +185,15 @@ export class WorkerRunner implements PluginRunner {
       channel.clock = this.options.now();
       channel.signal(State.Call, false);
       // A sleeping worker is woken at the end of this turn, with the calls of the turn that
-      // ride that wake (#ridesWake); one that spins sees the call.
-      if (slot.wakePending || channel.workerAsleep) wakes.later(channel, () => (slot.wakePending = false));
+      // ride that wake (#ridesWake); one that spins sees the call. A call alone wakes it now:
+      // no other call can ride, and this thread is about to wait for the answer.
       posted = true;
+      if (!slot.wakePending && !channel.workerAsleep) return;
+      if (callsInFlight > 1) wakes.later(channel, () => (slot.wakePending = false));
+      else {
+        slot.wakePending = false;
+        channel.wakeWorker();
+      }
     };
     try {
       await this.#booted(slot);
