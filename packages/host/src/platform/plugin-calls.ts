@@ -45,7 +45,7 @@ export class PluginCalls {
           await this.lifecycle.ensureLoaded(entry);
         } catch (error) {
           const response = loadFailureResponse(error);
-          entry.metrics.record(handler, 0, ctx.iso(), response.error);
+          entry.metrics.record(handler, 0, ctx.now(), response.error);
           return response;
         }
         const refusedNow = ctx.refusal(entry);
@@ -81,7 +81,7 @@ export class PluginCalls {
       finished();
     }
     entry.lastUsed = this.ctx.now();
-    entry.metrics.record(handler, performance.now() - started, this.ctx.iso(), response.error);
+    entry.metrics.record(handler, performance.now() - started, this.ctx.now(), response.error);
     return response;
   }
 }

@@ -16,14 +16,16 @@ export interface PluginMetricsSnapshot {
 export class PluginMetrics {
   #calls = 0;
   #errors = 0;
-  #lastError: PluginMetricsSnapshot["lastError"] = null;
-  #lastCallAt: string | null = null;
+  // Times as the host's clock gives them (ms): formatted only when a snapshot is asked for.
+  #lastError: { message: string; code: string; handler: string; at: number } | null = null;
+  #lastCallAt: number | null = null;
   readonly #latencies: number[] = [];
   #next = 0;
 
   constructor(private readonly window = 1000) {}
 
-  record(handler: string, latencyMs: number, at: string, error?: { message: string; code: string }): void {
+  /** One call: its handler, latency, when it ended (the host's clock, ms) and its error. */
+  record(handler: string, latencyMs: number, at: number, error?: { message: string; code: string }): void {
     this.#calls++;
     this.#lastCallAt = at;
     if (this.#latencies.length < this.window) this.#latencies.push(latencyMs);
@@ -37,7 +39,15 @@ export class PluginMetrics {
 
   snapshot(): PluginMetricsSnapshot {
     const sorted = [...this.#latencies].sort((a, b) => a - b);
-    return { calls: this.#calls, errors: this.#errors, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), lastError: this.#lastError, lastCallAt: this.#lastCallAt };
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      calls: this.#calls,
+      errors: this.#errors,
+      p50Ms: percentile(sorted, 0.5),
+      p99Ms: percentile(sorted, 0.99),
+      lastError: this.#lastError && { ...this.#lastError, at: iso(this.#lastError.at) },
+      lastCallAt: this.#lastCallAt === null ? null : iso(this.#lastCallAt),
+    };
   }
 }
 
