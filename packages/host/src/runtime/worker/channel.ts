@@ -5,10 +5,10 @@
  * synchronously on host calls while the host answers them asynchronously.
  *
  * Layout: Int32 state, Int32 frame length, Int32 "worker asleep", Int32 "host asleep", Float64
- * host clock, Float64 how long the worker took for its latest call, then the frame: u32 header length, the header (frame-header.ts), raw bytes
- * (requests, results, cache values). Only the side whose turn it is writes. The asleep words let
- * a signal skip Atomics.notify (the dearest step of a round trip) while the other side is still
- * spinning.
+ * host clock, Float64 how long the worker took for its latest call, then the frame: u32 header
+ * length, the header (frame-header.ts), raw bytes (requests, results, cache values). Only the
+ * side whose turn it is writes. The asleep words let a signal skip Atomics.notify (the dearest
+ * step of a round trip) while the other side is still spinning.
  */
 
 import type { HostCallName } from "../../host-functions/host-services.js";

@@ -26,16 +26,16 @@ export interface WorkerPoolOptions {
 const RETRY = Symbol("retry");
 
 /**
- * A call is handed to a busy worker, to run next, only if that worker's current call began this
- * recently: a call stuck behind a slow one would wait for it (or for its time-out) instead of
- * the next free worker.
+ * A call is handed to a busy worker, to run after its calls, only if that worker's current call
+ * began this recently: a call stuck behind a slow one would wait for it (or for its time-out)
+ * instead of the next free worker.
  */
 const HANDOVER_WINDOW_MS = 5;
 
 /**
- * Lanes per worker: calls handed to a worker before it is done with its current one. One
- * runs, one can be handed over to a busy worker (#takesHandover), and the rest take calls of the
- * same turn to a worker about to be woken (#ridesWake).
+ * Lanes per worker: calls handed to a worker before it is done with its current one. One runs;
+ * the others take calls handed over to the busy worker (#takesHandover) or calls of one turn to
+ * a worker about to be woken (#ridesWake).
  */
 const WORKER_LANES = 4;
 
@@ -177,17 +177,18 @@ export class WorkerRunner implements PluginRunner {
     const previous = slot.tail;
     let over!: (workerGoesOn: boolean) => void;
     slot.tail = new Promise<boolean>((resolve) => (over = resolve));
-    slot.lastStart = performance.now();
+    // A call handed over starts when the one before it is over (below), not now.
+    if (!previous) slot.lastStart = performance.now();
     let posted = false;
     const post = () => {
       calls.beginCall();
       channel.write(header, request);
       channel.clock = this.options.now();
       channel.signal(State.Call, false);
-      // A sleeping worker is woken at the end of this turn, with the calls of the turn that
-      // ride that wake (#ridesWake); one that spins sees the call. A call alone wakes it now:
-      // no other call can ride, and this thread is about to wait for the answer.
       posted = true;
+      // A worker that spins sees the call. A sleeping one is woken at the end of this turn,
+      // with the calls of the turn that ride that wake (#ridesWake); a call alone wakes it now:
+      // none can ride, and this thread is about to wait for the answer.
       if (!slot.wakePending && !channel.workerAsleep) return;
       if (callsInFlight > 1) wakes.later(channel, () => (slot.wakePending = false));
       else {
@@ -374,7 +375,11 @@ export class WorkerRunner implements PluginRunner {
     return slot.isBooted === true && slot.lanes[slot.nextLane]!.channel.workerAsleep;
   }
 
-  /** Whether a pooled worker may be handed a call to run next: it runs one that began within the window. */
+  /**
+   * Whether a pooled worker may be handed a call to run after those it has: it has a free lane,
+   * and the call it runs began within the window. A call that runs long stops taking calls once
+   * the window is past, so at most the calls of that window wait behind it.
+   */
   #takesHandover(slot: Slot): boolean {
     return slot.posted >= 1 && slot.posted < slot.lanes.length && !slot.extra && slot.isBooted === true && performance.now() - slot.lastStart <= HANDOVER_WINDOW_MS;
   }

@@ -24,7 +24,7 @@ export interface Slot {
   posted: number;
   /** Settles when the last call handed to this worker is over: true if the worker goes on to the next. */
   tail: Promise<boolean> | null;
-  /** When this worker's latest call was handed over or started (performance.now()). */
+  /** When the call this worker runs (or ran last) started (performance.now()). */
   lastStart: number;
   /** Counts the workers this slot has had: a call of an earlier one leaves the counts alone. */
   generation: number;
