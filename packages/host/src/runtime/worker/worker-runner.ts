@@ -11,7 +11,7 @@ import { CallWatchdog } from "./call-watchdog.js";
 import { answer } from "./host-call-answer.js";
 import { LogBuffer } from "./log-buffer.js";
 import { WorkerWakes } from "./worker-wakes.js";
-import { workerMilestones, type Lane, type Slot } from "./worker-slot.js";
+import { WORKER_LANES, ridesWake, sleeps, takesHandover, workerMilestones, type Lane, type Slot } from "./worker-slot.js";
 import { PLUGIN_WORKER_RESOURCES, spareWorkers } from "./spare-workers.js";
 import { exportsOf, type GuestSource } from "../guest.js";
 
@@ -24,23 +24,6 @@ export interface WorkerPoolOptions {
 
 /** A call handed to a worker that was replaced before it could run it: it goes to another. */
 const RETRY = Symbol("retry");
-
-/**
- * A call is handed to a busy worker, to run after its calls, only if that worker's current call
- * began this recently: a call stuck behind a slow one would wait for it (or for its time-out)
- * instead of the next free worker.
- */
-const HANDOVER_WINDOW_MS = 5;
-
-/**
- * Lanes per worker: calls handed to a worker before it is done with its current one. One runs;
- * the others take calls handed over to the busy worker (#takesHandover) or calls of one turn to
- * a worker about to be woken (#ridesWake).
- */
-const WORKER_LANES = 4;
-
-/** A worker takes calls of its wake's turn (#ridesWake) while its latest call took no longer than this (ms). */
-const RIDE_MAX_CALL_MS = 1;
 
 /** Wakes of sleeping workers, deferred to the end of the event loop's turn (over every plugin). */
 const wakes = new WorkerWakes();
@@ -187,8 +170,8 @@ export class WorkerRunner implements PluginRunner {
       channel.signal(State.Call, false);
       posted = true;
       // A worker that spins sees the call. A sleeping one is woken at the end of this turn,
-      // with the calls of the turn that ride that wake (#ridesWake); a call alone wakes it now:
-      // none can ride, and this thread is about to wait for the answer.
+      // with the calls of the turn that ride that wake (ridesWake, worker-slot.ts); a call
+      // alone wakes it now: none can ride, and this thread is about to wait for the answer.
       if (!slot.wakePending && !channel.workerAsleep) return;
       if (callsInFlight > 1) wakes.later(channel, () => (slot.wakePending = false));
       else {
@@ -321,9 +304,11 @@ export class WorkerRunner implements PluginRunner {
   }
 
   #acquire(): Promise<Slot> {
-    const pooled = this.#slots.filter((s) => !s.extra).length;
+    // Counted without a new array: this runs for every call.
+    let pooled = 0;
+    for (const s of this.#slots) if (!s.extra) pooled++;
     // While the pool may still grow, a call that overlaps another starts a worker instead.
-    const riding = pooled >= this.#poolSize ? this.#slots.find((s) => this.#ridesWake(s)) : undefined;
+    const riding = pooled >= this.#poolSize ? this.#slots.find((s) => ridesWake(s)) : undefined;
     if (riding) {
       riding.posted++;
       return Promise.resolve(riding);
@@ -331,7 +316,7 @@ export class WorkerRunner implements PluginRunner {
     const free = this.#slots.find((s) => s.posted === 0);
     if (free) {
       free.posted = 1;
-      free.wakePending = this.#sleeps(free);
+      free.wakePending = sleeps(free);
       return Promise.resolve(free);
     }
     if (!this.#closed && pooled < this.#poolSize) {
@@ -351,37 +336,13 @@ export class WorkerRunner implements PluginRunner {
       this.#slots.push(extra);
       return Promise.resolve(extra);
     }
-    const handover = this.#slots.find((s) => this.#takesHandover(s));
+    const handover = this.#slots.find((s) => takesHandover(s));
     if (handover) {
       handover.posted++;
       return Promise.resolve(handover);
     }
     // Calls queue per plugin: no call sees another call's instance state.
     return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  /**
-   * Whether a call goes to a sleeping worker that is woken at the end of this turn for another
-   * (worker-wakes.ts), to run after it, instead of waking a worker of its own: one wake then
-   * starts several calls. Only once the pool has all its workers, and while this one's calls
-   * are short, so that calls which take time still run side by side on the pool's workers.
-   */
-  #ridesWake(slot: Slot): boolean {
-    return slot.wakePending === true && slot.posted < slot.lanes.length && slot.lastCallMs <= RIDE_MAX_CALL_MS && !slot.extra;
-  }
-
-  /** Whether an idle worker sleeps (rather than spins) waiting for its next call. */
-  #sleeps(slot: Slot): boolean {
-    return slot.isBooted === true && slot.lanes[slot.nextLane]!.channel.workerAsleep;
-  }
-
-  /**
-   * Whether a pooled worker may be handed a call to run after those it has: it has a free lane,
-   * and the call it runs began within the window. A call that runs long stops taking calls once
-   * the window is past, so at most the calls of that window wait behind it.
-   */
-  #takesHandover(slot: Slot): boolean {
-    return slot.posted >= 1 && slot.posted < slot.lanes.length && !slot.extra && slot.isBooted === true && performance.now() - slot.lastStart <= HANDOVER_WINDOW_MS;
   }
 
   #release(slot: Slot, generation: number): void {
@@ -394,8 +355,8 @@ export class WorkerRunner implements PluginRunner {
     // A replaced worker's slot started its counts afresh.
     if (slot.generation === generation) slot.posted--;
     if (this.#closed || this.#waiting.length === 0) return;
-    if (slot.posted === 0 || this.#takesHandover(slot)) {
-      if (slot.posted === 0) slot.wakePending = this.#sleeps(slot);
+    if (slot.posted === 0 || takesHandover(slot)) {
+      if (slot.posted === 0) slot.wakePending = sleeps(slot);
       slot.posted++;
       this.#waiting.shift()!(slot);
     }

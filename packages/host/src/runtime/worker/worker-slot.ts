@@ -4,6 +4,23 @@ import type { HostCalls } from "../../host-functions/host-calls.js";
 import type { Channel } from "./channel.js";
 import type { LogBuffer } from "./log-buffer.js";
 
+/**
+ * Lanes per worker: calls handed to a worker before it is done with its current one. One runs;
+ * the others take calls handed over to the busy worker (takesHandover) or calls of one turn to
+ * a worker about to be woken (ridesWake).
+ */
+export const WORKER_LANES = 4;
+
+/**
+ * A call is handed to a busy worker, to run after its calls, only if that worker's current call
+ * began this recently: a call stuck behind a slow one would wait for it (or for its time-out)
+ * instead of the next free worker.
+ */
+const HANDOVER_WINDOW_MS = 5;
+
+/** A worker takes calls of its wake's turn (ridesWake) while its latest call took no longer than this (ms). */
+const RIDE_MAX_CALL_MS = 1;
+
 /** One of a worker's lanes: its channel, its calls' host functions (per-call state) and log lines. */
 export interface Lane {
   channel: Channel;
@@ -66,4 +83,28 @@ export function workerMilestones(worker: Worker): { booted: Promise<void>; ready
       failed,
     ]);
   return { booted: arrived("booted"), ready: arrived("ready") };
+}
+
+/**
+ * Whether a call goes to a sleeping worker that is woken at the end of this turn for another
+ * (worker-wakes.ts), to run after it, instead of waking a worker of its own: one wake then
+ * starts several calls. The runner asks only once the pool has all its workers; only while this
+ * one's calls are short, so that calls which take time still run side by side.
+ */
+export function ridesWake(slot: Slot): boolean {
+  return slot.wakePending && slot.posted < slot.lanes.length && slot.lastCallMs <= RIDE_MAX_CALL_MS && !slot.extra;
+}
+
+/** Whether an idle worker sleeps (rather than spins) waiting for its next call. */
+export function sleeps(slot: Slot): boolean {
+  return slot.isBooted === true && slot.lanes[slot.nextLane]!.channel.workerAsleep;
+}
+
+/**
+ * Whether a pooled worker may be handed a call to run after those it has: it has a free lane,
+ * and the call it runs began within the window. A call that runs long stops taking calls once
+ * the window is past, so at most the calls of that window wait behind it.
+ */
+export function takesHandover(slot: Slot): boolean {
+  return slot.posted >= 1 && slot.posted < slot.lanes.length && !slot.extra && slot.isBooted === true && performance.now() - slot.lastStart <= HANDOVER_WINDOW_MS;
 }

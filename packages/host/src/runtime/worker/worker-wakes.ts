@@ -5,7 +5,7 @@ import type { Channel } from "./channel.js";
  * a system call that costs more than the rest of the hand-off together (docs/benchmarks.md,
  * "Throughput"). Under HTTP load the host parses several requests in one turn of its event
  * loop, so a call handed to a sleeping worker wakes it at the end of that turn, and the turn's
- * next short calls for that plugin go to the same worker's other lanes (WorkerRunner#ridesWake):
+ * next short calls for that plugin go to the same worker's other lanes (ridesWake, worker-slot.ts):
  * one wake starts them all. (A call with no other in flight wakes its worker at once.)
  */
 export class WorkerWakes {
