@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
+#include <errno.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -48,7 +49,7 @@ __attribute__((import_module("gk"), import_name("log"))) extern void gk_import_l
  *   survivor gets its place in the arena (below), packed in sequence order; every other
  *   allocation comes from the scratch heap again.
  *
- * The scratch heap is a few large malloc blocks, zeroed and freed whole afterwards, so its
+ * The scratch heap lives apart from malloc's heap (below), and is zeroed whole afterwards, so its
  * garbage and its bookkeeping leave no byte in the snapshot. Should the replay not match the
  * record, the initialisation runs a third time as a single PLAIN pass on malloc, freed memory
  * zeroed. At run time (RUNTIME) new blocks come from malloc: no scratch block is live by then. */
@@ -56,6 +57,71 @@ enum alloc_mode { RUNTIME, PLAIN, RECORD, REPLAY };
 static enum alloc_mode alloc_mode = RUNTIME;
 
 #define GK_MALLOC_OVERHEAD 8
+
+/* The memory an instance starts with is the memory the snapshot declares, and each new instance
+ * pays for every page of it (the engine reserves it, and the embedder counts it against its heap).
+ * The initialisation needs several times what the snapshot keeps, and WebAssembly memory does not
+ * shrink. So the initialisation's own memory (the script's text, the scratch heap, the survivors'
+ * list) is taken from SCRATCH_BASE up, apart from malloc's heap, which grows from the bottom
+ * through the sbrk below; once that area is zeroed, nothing past malloc's break is in use. The
+ * build then declares only the memory up to the snapshot's last byte (SDK,
+ * src/build/goatflow/snapshot-memory.ts), and initialize() marks the break's last byte so that
+ * the last byte is the break's. */
+#define WASM_PAGE 65536u
+/* Half of the 16 MiB: below it malloc's heap, which holds the snapshot's (a few hundred KiB for a
+ * plugin; past 7.5 MiB the build fails, out of memory), above it the initialisation's memory. */
+#define SCRATCH_BASE (8u << 20)
+
+static uintptr_t heap_break;   /* malloc's end of heap; 0 until the first sbrk */
+static uintptr_t heap_ceiling; /* while the scratch heap is in use, SCRATCH_BASE: malloc stays below */
+
+static uintptr_t memory_bytes(void) { return (uintptr_t)__builtin_wasm_memory_size(0) * WASM_PAGE; }
+
+/* Grows the memory to at least `end` bytes; 0 if it cannot. */
+static int memory_reach(uintptr_t end) {
+  uintptr_t have = memory_bytes();
+  if (end <= have) return 1;
+  return __builtin_wasm_memory_grow(0, (end - have + WASM_PAGE - 1) / WASM_PAGE) != SIZE_MAX;
+}
+
+/* wasi-libc's malloc (dlmalloc) grows its heap with sbrk, in whole pages and never down. This one
+ * keeps the break itself instead of reading it off the memory's size, so that memory grown for the
+ * scratch heap does not become malloc's. */
+void *sbrk(intptr_t increment) {
+  if (!heap_break) heap_break = memory_bytes();
+  if (increment == 0) return (void *)heap_break;
+  uintptr_t old = heap_break, want = old + (uintptr_t)increment;
+  if (increment < 0 || want < old || (heap_ceiling && want > heap_ceiling) || !memory_reach(want)) {
+    errno = ENOMEM;
+    return (void *)-1;
+  }
+  heap_break = want;
+  return (void *)old;
+}
+
+/* The initialisation's memory: bump-allocated from SCRATCH_BASE, zeroed and given back all at
+ * once (scratch_unmap_all); never reused before that, so it is zero when handed out. */
+static uintptr_t scratch_area_top;
+
+static void *scratch_map(size_t size) {
+  if (!scratch_area_top) {
+    /* malloc's heap must be below SCRATCH_BASE, and stay there while the scratch heap lives. */
+    if ((uintptr_t)sbrk(0) > SCRATCH_BASE) return NULL;
+    scratch_area_top = SCRATCH_BASE;
+    heap_ceiling = SCRATCH_BASE;
+  }
+  uintptr_t start = scratch_area_top, end = start + ((size + 15) & ~(size_t)15);
+  if (end < start || !memory_reach(end)) return NULL;
+  scratch_area_top = end;
+  return (void *)start;
+}
+
+static void scratch_unmap_all(void) {
+  if (!scratch_area_top) return;
+  explicit_bzero((void *)SCRATCH_BASE, scratch_area_top - SCRATCH_BASE);
+  scratch_area_top = 0;
+  heap_ceiling = 0;
+}
 
 /* The scratch heap: blocks with a header, bump-allocated from regions; freed blocks are reused by
  * exact capacity class (8-byte steps up to 2 KiB, powers of two above). */
@@ -115,7 +181,7 @@ static void *scratch_malloc(size_t size, uint32_t seq) {
       size_t region_size = scratch_total / 4 > SCRATCH_REGION_SIZE ? scratch_total / 4 : SCRATCH_REGION_SIZE;
       if (region_size < sizeof(scratch_header) + cap) region_size = sizeof(scratch_header) + cap;
       if (scratch_regions == SCRATCH_MAX_REGIONS) return NULL;
-      char *region = malloc(region_size);
+      char *region = scratch_map(region_size);
       if (!region) return NULL;
       if (scratch_regions > 0) scratch_region_used[scratch_regions - 1] = scratch_top;
       scratch_region[scratch_regions] = region;
@@ -143,11 +209,10 @@ static void scratch_free(void *ptr) {
   scratch_live--;
 }
 
-/* Gives the scratch heap back to malloc, zeroed. */
+/* Zeroes the scratch heap and forgets it (its memory is given back with scratch_unmap_all). */
 static void scratch_release(void) {
   for (int i = 0; i < scratch_regions; i++) {
     explicit_bzero(scratch_region[i], (size_t)(scratch_region_end[i] - scratch_region[i]));
-    free(scratch_region[i]);
     scratch_region[i] = scratch_region_end[i] = scratch_region_used[i] = NULL;
   }
   scratch_regions = 0;
@@ -177,7 +242,7 @@ static int by_seq(const void *a, const void *b) {
 /* After RECORD: the live scratch blocks, in sequence order. */
 static int collect_survivors(void) {
   size_t count = scratch_live;
-  survivors = calloc(count ? count : 1, sizeof *survivors);
+  survivors = scratch_map((count ? count : 1) * sizeof *survivors);
   if (!survivors) return 0;
   survivor_count = 0;
   for (int i = 0; i < scratch_regions; i++) {
@@ -199,8 +264,6 @@ static int collect_survivors(void) {
 
 static void free_survivors(void) {
   if (!survivors) return;
-  explicit_bzero(survivors, survivor_count * sizeof *survivors);
-  free(survivors);
   survivors = NULL;
   survivor_count = survivors_taken = 0;
 }
@@ -490,21 +553,17 @@ __attribute__((export_name("gk_call"))) int64_t gk_call(const char *fn, int32_t 
  * No newline, so that line numbers in build-time errors stay those of the script. */
 static const char STRIP_DIRECTIVE[] = "\"use strip\";";
 
-/* Standard input to its end after STRIP_DIRECTIVE, NUL-terminated; grown buffers are zeroed
- * before they are freed, so that none of it is left in the snapshot. */
+/* Standard input to its end after STRIP_DIRECTIVE, NUL-terminated, in the initialisation's memory
+ * (zeroed with it, so that none of it is left in the snapshot). */
 static char *read_stdin(size_t *out_len) {
   size_t cap = 1 << 16, len = sizeof STRIP_DIRECTIVE - 1;
-  char *buf = malloc(cap);
+  char *buf = scratch_map(cap);
   if (!buf) return NULL;
   memcpy(buf, STRIP_DIRECTIVE, len);
   for (;;) {
     if (len + 1 >= cap) {
-      char *grown = malloc(cap * 2);
-      if (!grown) return NULL;
-      memcpy(grown, buf, len);
-      explicit_bzero(buf, cap);
-      free(buf);
-      buf = grown;
+      /* The buffer is the area's last block: it grows in place. */
+      if (scratch_map(cap) != buf + cap) return NULL;
       cap *= 2;
     }
     ssize_t n = read(0, buf + len, cap - len - 1);
@@ -625,17 +684,6 @@ __attribute__((noinline)) static void initialize(void) {
   alloc_seq = 0;
   int compact = evaluate(script, len) && collect_survivors();
   discard_runtime();
-  if (compact) {
-    /* The script's buffer moves above the scratch heap, so that the arena starts at the bottom of
-     * the heap, on the page where the engine's data ends. */
-    char *moved = malloc(len + 1);
-    if (moved) {
-      memcpy(moved, script, len + 1);
-      explicit_bzero(script, malloc_usable_size(script));
-      free(script);
-      script = moved;
-    }
-  }
   scratch_release();
   if (compact) {
     alloc_mode = REPLAY;
@@ -653,8 +701,7 @@ __attribute__((noinline)) static void initialize(void) {
     alloc_mode = PLAIN;
     evaluate(script, len);
   }
-  explicit_bzero(script, malloc_usable_size(script));
-  free(script);
+  scratch_unmap_all();
   if (compact) zero_free_top();
   /* From here on, the GC runs as QuickJS has it run after a collection: at half as much again. */
   JSMemoryUsage usage;
@@ -662,6 +709,9 @@ __attribute__((noinline)) static void initialize(void) {
   size_t threshold = (size_t)usage.malloc_size + (size_t)usage.malloc_size / 2;
   JS_SetGCThreshold(rt, threshold > 256 * 1024 ? threshold : 256 * 1024);
   alloc_mode = RUNTIME;
+  /* The mark (see SCRATCH_BASE): the break's last byte, free memory of malloc's top that nothing
+   * reads. */
+  ((volatile char *)sbrk(0))[-1] = 1;
 }
 
 /* Wizer's initialisation: the snapshot keeps the evaluated script. Every page the snapshot touches

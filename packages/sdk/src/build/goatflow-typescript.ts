@@ -17,6 +17,7 @@ import { BuildError } from "./build-error.js";
 import { bundle } from "./bundle.js";
 import { mergeDataSegments } from "./goatflow/data-segments.js";
 import { goatflowRegistration } from "./goatflow/registration.js";
+import { declareSnapshotMemory } from "./goatflow/snapshot-memory.js";
 
 /** The only version whose npm install works everywhere (later ones break `npm ci`). */
 export const WIZER_VERSION = "10.0.0";
@@ -92,8 +93,9 @@ export async function preinitialise(script: string): Promise<Uint8Array> {
           : `wizer failed (exit ${code}) pre-initialising the GoatFlow engine with the plugin:\n${stderr.trim()}`,
       );
     }
-    // Wizer writes thousands of small data segments; each costs time at every instantiation.
-    return mergeDataSegments(new Uint8Array(await readFile(out)));
+    // Wizer writes thousands of small data segments, each of which costs time at every
+    // instantiation, and declares the memory the initialisation grew to.
+    return declareSnapshotMemory(mergeDataSegments(new Uint8Array(await readFile(out))));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

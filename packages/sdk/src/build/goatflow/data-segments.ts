@@ -8,15 +8,15 @@
  * are returned as they are.
  */
 
-/** Join segments whose gap is at most this many bytes. */
 import { concatBytes, readI32, readU32, writeI32, writeU32 } from "../../wasm-encoding.js";
 
+/** Join segments whose gap is at most this many bytes. */
 export const DATA_SEGMENT_GAP = 1024;
 
-const DATA_SECTION = 11;
+export const DATA_SECTION = 11;
 const DATA_COUNT_SECTION = 12;
 
-interface Section {
+export interface Section {
   id: number;
   /** Where the section's header (its id byte) starts and where its body ends. */
   start: number;
@@ -24,14 +24,13 @@ interface Section {
   end: number;
 }
 
-interface Segment {
+export interface Segment {
   offset: number;
   bytes: Uint8Array;
 }
 
-
-
-function sections(bytes: Uint8Array): Section[] {
+/** The module's sections, in order. */
+export function sections(bytes: Uint8Array): Section[] {
   const list: Section[] = [];
   let pos = 8;
   while (pos < bytes.length) {
@@ -45,7 +44,7 @@ function sections(bytes: Uint8Array): Section[] {
 }
 
 /** The active memory-0 segments with constant offsets, or null if there is any other kind. */
-function activeSegments(bytes: Uint8Array, section: Section): Segment[] | null {
+export function activeSegments(bytes: Uint8Array, section: Section): Segment[] | null {
   let [count, pos] = readU32(bytes, section.bodyStart);
   const segments: Segment[] = [];
   for (; count > 0; count--) {
@@ -82,7 +81,7 @@ function join(segments: Segment[], maxGap: number): Segment[] {
   });
 }
 
-function section(id: number, body: Uint8Array[]): Uint8Array[] {
+export function section(id: number, body: Uint8Array[]): Uint8Array[] {
   const size = body.reduce((sum, part) => sum + part.length, 0);
   return [Uint8Array.from([id, ...writeU32(size)]), ...body];
 }

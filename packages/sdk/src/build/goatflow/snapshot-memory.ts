@@ -1,0 +1,37 @@
+/**
+ * The memory a pre-initialised engine module declares. Wizer's snapshot declares the memory the
+ * initialisation grew to, and every new instance pays for every page of it (the engine reserves
+ * and accounts for the whole of it). The GoatFlow engine keeps what it no longer uses past its
+ * heap zeroed and marks its heap's last byte (goatflow-engine/engine.c, SCRATCH_BASE), so the
+ * memory it needs ends with the snapshot's last byte: the module declares that much, and the
+ * engine grows it as its heap grows. Only for modules of that engine: another module may use
+ * memory past its data without saying so.
+ */
+import { concatBytes, readU32, writeU32 } from "../../wasm-encoding.js";
+import { activeSegments, DATA_SECTION, section, sections } from "./data-segments.js";
+
+const MEMORY_SECTION = 5;
+const WASM_PAGE = 65536;
+
+/** The module with memory 0's minimum lowered to the pages its active data reaches (at least one). */
+export function declareSnapshotMemory(module: Uint8Array): Uint8Array {
+  const list = sections(module);
+  const memory = list.find((s) => s.id === MEMORY_SECTION);
+  const data = list.find((s) => s.id === DATA_SECTION);
+  const segments = data ? activeSegments(module, data) : [];
+  if (!memory || !segments) return module;
+  let [count, pos] = readU32(module, memory.bodyStart);
+  const flags = module[pos++]!;
+  // One memory, 32-bit, not shared: its limits are a minimum and maybe a maximum.
+  if (count !== 1 || flags > 1) return module;
+  let minimum: number;
+  [minimum, pos] = readU32(module, pos);
+  const rest = module.subarray(pos, memory.end); // the maximum, if there is one
+  const end = segments.reduce((last, segment) => Math.max(last, segment.offset + segment.bytes.length), 0);
+  const needed = Math.max(1, Math.ceil(end / WASM_PAGE));
+  if (needed >= minimum) return module;
+  const body = Uint8Array.from([1, flags, ...writeU32(needed), ...rest]);
+  const parts: Uint8Array[] = [module.subarray(0, 8)];
+  for (const s of list) parts.push(...(s === memory ? section(MEMORY_SECTION, [body]) : [module.subarray(s.start, s.end)]));
+  return concatBytes(parts);
+}
