@@ -32,6 +32,14 @@ const CFLAGS = ["--target=wasm32-wasi", "-O2", "-D_GNU_SOURCE", `-DCONFIG_VERSIO
 // overflow traps instead of overwriting data, no names or debug sections.
 const LDFLAGS = ["--target=wasm32-wasi", "-mexec-model=reactor", "-Wl,--stack-first", "-Wl,-z,stack-size=524288", "-Wl,--max-memory=16777216", "-Wl,--strip-all"];
 
+// Tables loaded on first use (engine.c, gk_load_lazy_data): the functions that read them, whose
+// calls from the other objects the linker routes to engine.c's __wrap_ functions, and the input
+// sections that hold them (read off the link map). They are recorded in the custom section
+// goatkit.lazy_data as {"loader", "ranges": [[start, end], ...]}.
+const LAZY_WRAPPED = ["exp", "exp2", "log", "log2", "pow", "sin", "cos", "tan", "lre_case_conv", "lre_is_cased", "lre_is_case_ignorable", "lre_is_id_start", "lre_is_id_continue", "unicode_normalize", "unicode_script", "unicode_general_category", "unicode_prop"];
+const LAZY_SECTIONS = [/^libunicode\.o:\(\.rodata\./, /libc\.a\((exp_data|log_data|log2_data|pow_data|__rem_pio2_large)\.o\):\(\.rodata\./];
+const LAZY_LOADER = "gk_load_lazy_data";
+
 // QuickJS's configuration for WASI: no threads (Atomics need pthreads), no malloc_usable_size,
 // and only the default rounding mode (wasm has no fesetround).
 const PATCHES = [
@@ -71,10 +79,54 @@ try {
   for (const header of HEADERS) readFileSync(join(src, header));
   const prefixMap = `-ffile-prefix-map=${src}=/goatflow-engine`;
   for (const unit of UNITS) run(clang, [...CFLAGS, prefixMap, "-c", `${unit}.c`, "-o", `${unit}.o`], src);
-  run(clang, [...LDFLAGS, "-o", join(work, "engine.wasm"), ...UNITS.map((unit) => `${unit}.o`)], src);
-  copyFileSync(join(work, "engine.wasm"), out);
+  const map = join(work, "engine.map");
+  run(clang, [...LDFLAGS, ...LAZY_WRAPPED.map((name) => `-Wl,--wrap=${name}`), `-Wl,-Map=${map}`, "-o", join(work, "engine.wasm"), ...UNITS.map((unit) => `${unit}.o`)], src);
+  const lazy = { loader: LAZY_LOADER, ranges: lazyRanges(readFileSync(map, "utf8")) };
+  writeFileSync(out, Buffer.concat([readFileSync(join(work, "engine.wasm")), customSection("goatkit.lazy_data", JSON.stringify(lazy))]));
   const bytes = readFileSync(out);
   console.log(`${out}: ${bytes.byteLength} bytes, sha256 ${createHash("sha256").update(bytes).digest("hex")}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The address ranges of the lazy sections in wasm-ld's link map, whose input-section lines read
+ * `<address> <load address> <size> <object>:(<section>)`; sections only alignment apart are one
+ * range. Fails if a section that is not lazy lies inside a range.
+ */
+function lazyRanges(mapText) {
+  const sections = [];
+  for (const line of mapText.split("\n")) {
+    const match = /^\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+(?:\d+\s+)?(\S.*:\(\.(?:rodata|data|bss)\S*\))$/.exec(line);
+    if (match) sections.push({ start: parseInt(match[1], 16), end: parseInt(match[1], 16) + parseInt(match[2], 16), lazy: LAZY_SECTIONS.some((re) => re.test(match[3])) });
+  }
+  sections.sort((a, b) => a.start - b.start);
+  const ranges = [];
+  for (const section of sections) {
+    if (section.start === section.end) continue;
+    const last = ranges.at(-1);
+    if (!section.lazy) {
+      if (last && section.start < last[1]) throw new Error(`the link map puts a section that is not lazy inside a lazy range at ${section.start.toString(16)}`);
+      continue;
+    }
+    if (last && section.start - last[1] < 16 && !sections.some((other) => !other.lazy && other.end > other.start && other.start >= last[1] && other.start < section.start)) last[1] = section.end;
+    else ranges.push([section.start, section.end]);
+  }
+  if (ranges.length === 0) throw new Error("the link map names none of the lazy tables; check LAZY_SECTIONS against it");
+  return ranges;
+}
+
+/** A custom section: its id 0, its size, the name, the payload. */
+function customSection(name, payload) {
+  const body = Buffer.concat([Buffer.from(leb128(Buffer.byteLength(name))), Buffer.from(name), Buffer.from(payload)]);
+  return Buffer.concat([Buffer.from([0, ...leb128(body.length)]), body]);
+}
+
+function leb128(value) {
+  const out = [];
+  do {
+    out.push((value & 0x7f) | (value >= 0x80 ? 0x80 : 0));
+    value >>>= 7;
+  } while (value > 0);
+  return out;
 }

@@ -22,11 +22,18 @@ if (!canBuild) {
 }
 
 describe("the committed engine", () => {
-  it("imports only gk.host_call, gk.log and WASI preview1, and exports the ABI and Wizer's entry", () => {
+  it("imports only gk.host_call, gk.log and WASI preview1, and exports the ABI, Wizer's entry and the loader of its lazy tables", () => {
     const module = new WebAssembly.Module(readFileSync(join(engineDir, "engine.wasm")));
     const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`);
     expect(imports.filter((name) => !name.startsWith("wasi_snapshot_preview1."))).toEqual(["gk.host_call", "gk.log"]);
-    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["_initialize", "gk_call", "gk_free", "gk_malloc", "gk_register", "memory", "wizer.initialize"]);
+    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["_initialize", "gk_call", "gk_free", "gk_load_lazy_data", "gk_malloc", "gk_register", "memory", "wizer.initialize"]);
+    const [lazy] = WebAssembly.Module.customSections(module, "goatkit.lazy_data");
+    const { loader, ranges } = JSON.parse(new TextDecoder().decode(lazy)) as { loader: string; ranges: [number, number][] };
+    expect(loader).toBe("gk_load_lazy_data");
+    // libunicode's tables and libm's, about 51 KB.
+    const bytes = ranges.reduce((sum, [start, end]) => sum + end - start, 0);
+    expect(bytes).toBeGreaterThan(45_000);
+    expect(bytes).toBeLessThan(60_000);
   });
 
   it.skipIf(!canBuild)(

@@ -16,6 +16,7 @@ import type { ResolvedManifest } from "../manifest/index.js";
 import { BuildError } from "./build-error.js";
 import { bundle } from "./bundle.js";
 import { mergeDataSegments } from "./goatflow/data-segments.js";
+import { deferLazyData } from "./goatflow/lazy-data.js";
 import { goatflowRegistration } from "./goatflow/registration.js";
 import { declareSnapshotMemory } from "./goatflow/snapshot-memory.js";
 
@@ -94,8 +95,9 @@ export async function preinitialise(script: string): Promise<Uint8Array> {
       );
     }
     // Wizer writes thousands of small data segments, each of which costs time at every
-    // instantiation, and declares the memory the initialisation grew to.
-    return declareSnapshotMemory(mergeDataSegments(new Uint8Array(await readFile(out))));
+    // instantiation, keeps the tables loaded on first use in the snapshot, and declares the
+    // memory the initialisation grew to.
+    return declareSnapshotMemory(deferLazyData(mergeDataSegments(new Uint8Array(await readFile(out)))));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -43,11 +43,20 @@ export function sections(bytes: Uint8Array): Section[] {
   return list;
 }
 
-/** The active memory-0 segments with constant offsets, or null if there is any other kind. */
-export function activeSegments(bytes: Uint8Array, section: Section): Segment[] | null {
+/**
+ * The active memory-0 segments with constant offsets, or null if there is any other kind; with
+ * `passive: "skip"`, passive segments are passed over rather than refused.
+ */
+export function activeSegments(bytes: Uint8Array, section: Section, options: { passive?: "refuse" | "skip" } = {}): Segment[] | null {
   let [count, pos] = readU32(bytes, section.bodyStart);
   const segments: Segment[] = [];
   for (; count > 0; count--) {
+    if (bytes[pos] === 1 && options.passive === "skip") {
+      let length: number;
+      [length, pos] = readU32(bytes, pos + 1);
+      pos += length;
+      continue;
+    }
     if (bytes[pos++] !== 0 || bytes[pos++] !== 0x41) return null; // flags 0, then i32.const
     let offset: number;
     [offset, pos] = readI32(bytes, pos);

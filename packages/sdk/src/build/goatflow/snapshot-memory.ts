@@ -18,7 +18,8 @@ export function declareSnapshotMemory(module: Uint8Array): Uint8Array {
   const list = sections(module);
   const memory = list.find((s) => s.id === MEMORY_SECTION);
   const data = list.find((s) => s.id === DATA_SECTION);
-  const segments = data ? activeSegments(module, data) : [];
+  // Passive segments are copied in by the engine itself, below the snapshot's end (lazy-data.ts).
+  const segments = data ? activeSegments(module, data, { passive: "skip" }) : [];
   if (!memory || !segments) return module;
   let [count, pos] = readU32(module, memory.bodyStart);
   const flags = module[pos++]!;
