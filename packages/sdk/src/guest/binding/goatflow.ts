@@ -199,12 +199,15 @@ export function serveGoatflow(definition: unknown, meta: GoatflowMeta): void {
   }
   useHostBinding(goatflowHost());
   const plugin: PluginDefinition = definition;
+  // Only the registration's text is kept, not its objects: the engine's snapshot holds whatever
+  // the script keeps, and every new instance copies it in.
   const registration = JSON.stringify(meta.registration);
+  const { handlers, config } = meta;
   (globalThis as unknown as Record<string, unknown>).__goatkitPlugin = {
     register: () => registration,
     call(handler: string, args: string): string | null {
-      const info = Object.prototype.hasOwnProperty.call(meta.handlers, handler) ? meta.handlers[handler] : undefined;
-      const request = goatflowRequest(handler, info, args, liveConfig(meta.config));
+      const info = Object.prototype.hasOwnProperty.call(handlers, handler) ? handlers[handler] : undefined;
+      const request = goatflowRequest(handler, info, args, liveConfig(config));
       const outcome = callHandler(plugin, handler, JSON.stringify(request));
       if (outcome.kind === "unknown-handler") throw new Error(`the plugin has no handler "${handler}"; it has ${Object.keys(plugin.handlers).join(", ")}`);
       // The handler's error is in the log already (dispatch.ts); the engine traps the call.
