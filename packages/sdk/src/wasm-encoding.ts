@@ -3,6 +3,9 @@
  * numbers (sizes, counts, offsets) and byte concatenation.
  */
 
+/** Section ids of the binary format. */
+export const SECTION = { custom: 0, type: 1, import: 2, function: 3, memory: 5, global: 6, export: 7, code: 10, data: 11, dataCount: 12 } as const;
+
 /** Reads an unsigned LEB128 number at `pos`; answers it and the position after it. */
 export function readU32(bytes: Uint8Array, pos: number): [number, number] {
   let result = 0;

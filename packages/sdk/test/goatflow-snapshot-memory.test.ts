@@ -5,36 +5,20 @@
  */
 import { describe, expect, it } from "vitest";
 import { declareSnapshotMemory } from "../src/build/goatflow/snapshot-memory.js";
+import { writeI32, writeU32 } from "../src/wasm-encoding.js";
 
 const PAGE = 65536;
 
 /** A module with an exported memory of `minimum` pages (and `maximum`, if given) and active segments. */
 function moduleWith(minimum: number, maximum: number | undefined, segments: { offset: number; bytes: number[] }[]): Uint8Array<ArrayBuffer> {
-  const leb = (n: number) => {
-    const out: number[] = [];
-    do {
-      out.push((n & 0x7f) | (n >= 0x80 ? 0x80 : 0));
-      n >>>= 7;
-    } while (n > 0);
-    return out;
-  };
-  const sleb = (n: number) => {
-    const out: number[] = [];
-    for (;;) {
-      const byte = n & 0x7f;
-      n >>= 7;
-      if ((n === 0 && !(byte & 0x40)) || (n === -1 && byte & 0x40)) return [...out, byte];
-      out.push(byte | 0x80);
-    }
-  };
-  const limits = maximum === undefined ? [0x00, ...leb(minimum)] : [0x01, ...leb(minimum), ...leb(maximum)];
+  const limits = maximum === undefined ? [0x00, ...writeU32(minimum)] : [0x01, ...writeU32(minimum), ...writeU32(maximum)];
   const memory = [0x01, ...limits];
-  const data = [segments.length, ...segments.flatMap((s) => [0x00, 0x41, ...sleb(s.offset), 0x0b, s.bytes.length, ...s.bytes])];
+  const data = [segments.length, ...segments.flatMap((s) => [0x00, 0x41, ...writeI32(s.offset), 0x0b, s.bytes.length, ...s.bytes])];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...[0x05, memory.length, ...memory],
     ...[0x07, 0x0a, 0x01, 0x06, ...Buffer.from("memory"), 0x02, 0x00],
-    ...[0x0b, ...leb(data.length), ...data],
+    ...[0x0b, ...writeU32(data.length), ...data],
   ]);
 }
 

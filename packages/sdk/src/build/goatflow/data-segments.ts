@@ -8,13 +8,10 @@
  * are returned as they are.
  */
 
-import { concatBytes, readI32, readU32, writeI32, writeU32 } from "../../wasm-encoding.js";
+import { concatBytes, readI32, readU32, SECTION, writeI32, writeU32 } from "../../wasm-encoding.js";
 
 /** Join segments whose gap is at most this many bytes. */
 export const DATA_SEGMENT_GAP = 1024;
-
-export const DATA_SECTION = 11;
-const DATA_COUNT_SECTION = 12;
 
 export interface Section {
   id: number;
@@ -98,7 +95,7 @@ export function section(id: number, body: Uint8Array[]): Uint8Array[] {
 /** The module with its data segments joined across gaps of at most `maxGap` zero bytes. */
 export function mergeDataSegments(module: Uint8Array, maxGap = DATA_SEGMENT_GAP): Uint8Array {
   const list = sections(module);
-  const data = list.find((s) => s.id === DATA_SECTION);
+  const data = list.find((s) => s.id === SECTION.data);
   const segments = data ? activeSegments(module, data) : null;
   if (!data || !segments) return module;
   const merged = join(segments, maxGap);
@@ -107,8 +104,8 @@ export function mergeDataSegments(module: Uint8Array, maxGap = DATA_SEGMENT_GAP)
   for (const segment of merged) body.push(Uint8Array.from([0, 0x41, ...writeI32(segment.offset | 0), 0x0b, ...writeU32(segment.bytes.length)]), segment.bytes);
   const parts: Uint8Array[] = [module.subarray(0, 8)];
   for (const s of list) {
-    if (s.id === DATA_SECTION) parts.push(...section(DATA_SECTION, body));
-    else if (s.id === DATA_COUNT_SECTION) parts.push(...section(DATA_COUNT_SECTION, [Uint8Array.from(writeU32(merged.length))]));
+    if (s.id === SECTION.data) parts.push(...section(SECTION.data, body));
+    else if (s.id === SECTION.dataCount) parts.push(...section(SECTION.dataCount, [Uint8Array.from(writeU32(merged.length))]));
     else parts.push(module.subarray(s.start, s.end));
   }
   return concatBytes(parts);

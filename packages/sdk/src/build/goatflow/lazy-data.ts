@@ -14,18 +14,10 @@
  *
  * The export and the custom section are removed: the module exports GoatFlow's ABI alone.
  */
-import { concatBytes, readU32, writeI32, writeU32 } from "../../wasm-encoding.js";
-import { activeSegments, DATA_SECTION, section, sections, type Section, type Segment } from "./data-segments.js";
+import { concatBytes, readU32, SECTION, writeI32, writeU32 } from "../../wasm-encoding.js";
+import { activeSegments, section, sections, type Section, type Segment } from "./data-segments.js";
 
 export const LAZY_DATA_SECTION = "goatkit.lazy_data";
-
-const TYPE = 1;
-const IMPORT = 2;
-const FUNCTION = 3;
-const GLOBAL = 6;
-const EXPORT = 7;
-const CODE = 10;
-const DATA_COUNT = 12;
 
 interface LazyData {
   loader: string;
@@ -35,14 +27,14 @@ interface LazyData {
 /** The module with the engine's lazy data in passive segments, copied in on first use. */
 export function deferLazyData(module: Uint8Array): Uint8Array {
   const list = sections(module);
-  const custom = list.find((s) => s.id === 0 && customName(module, s) === LAZY_DATA_SECTION);
+  const custom = list.find((s) => s.id === SECTION.custom && customName(module, s) === LAZY_DATA_SECTION);
   if (!custom) return module;
   const fail = (what: string): never => {
     throw new Error(`the GoatFlow engine's snapshot is not as its lazy data expects: ${what}`);
   };
   const lazy = JSON.parse(new TextDecoder().decode(customPayload(module, custom))) as LazyData;
   const find = (id: number) => list.find((s) => s.id === id) ?? fail(`no section ${id}`);
-  const data = find(DATA_SECTION);
+  const data = find(SECTION.data);
   const segments = activeSegments(module, data) ?? fail("a data segment that is not active");
 
   // The ranges' bytes as the snapshot holds them (zero where Wizer wrote no segment), and the
@@ -59,15 +51,15 @@ export function deferLazyData(module: Uint8Array): Uint8Array {
   let active: Segment[] = segments;
   for (const [start, end] of lazy.ranges) active = active.flatMap((s) => cut(s, start, end));
 
-  const importedFunctions = countImports(module, list.find((s) => s.id === IMPORT), 0);
-  const importedGlobals = countImports(module, list.find((s) => s.id === IMPORT), 3);
-  const exports = readExports(module, find(EXPORT));
+  const importedFunctions = countImports(module, list.find((s) => s.id === SECTION.import), 0);
+  const importedGlobals = countImports(module, list.find((s) => s.id === SECTION.import), 3);
+  const exports = readExports(module, find(SECTION.export));
   const loader = exports.find((e) => e.name === lazy.loader && e.kind === 0) ?? fail(`no exported function ${lazy.loader}`);
   const loaderBody = loader.index - importedFunctions;
-  if (!isVoidToVoid(module, find(TYPE), find(FUNCTION), loaderBody)) fail(`${lazy.loader} is not () -> ()`);
+  if (!isVoidToVoid(module, find(SECTION.type), find(SECTION.function), loaderBody)) fail(`${lazy.loader} is not () -> ()`);
 
   // The new global, after the module's own.
-  const globals = find(GLOBAL);
+  const globals = find(SECTION.global);
   const [globalCount, globalsAt] = readU32(module, globals.bodyStart);
   const loaded = importedGlobals + globalCount;
   const globalBody = [Uint8Array.from([...writeU32(globalCount + 1)]), module.subarray(globalsAt, globals.end), Uint8Array.from([0x7f, 0x01, 0x41, 0x00, 0x0b])];
@@ -79,20 +71,20 @@ export function deferLazyData(module: Uint8Array): Uint8Array {
     body.push(0x41, ...writeI32(p.start), 0x41, 0x00, 0x41, ...writeI32(p.bytes.length), 0xfc, 0x08, ...segment, 0x00, 0xfc, 0x09, ...segment);
   });
   body.push(0x0b, 0x0b);
-  const codeBody = replaceFunctionBody(module, find(CODE), loaderBody, Uint8Array.from(body));
+  const codeBody = replaceFunctionBody(module, find(SECTION.code), loaderBody, Uint8Array.from(body));
 
   const dataBody: Uint8Array[] = [Uint8Array.from(writeU32(active.length + passive.length))];
   for (const s of active) dataBody.push(Uint8Array.from([0, 0x41, ...writeI32(s.offset | 0), 0x0b, ...writeU32(s.bytes.length)]), s.bytes);
   for (const p of passive) dataBody.push(Uint8Array.from([1, ...writeU32(p.bytes.length)]), p.bytes);
-  const dataCount = section(DATA_COUNT, [Uint8Array.from(writeU32(active.length + passive.length))]);
+  const dataCount = section(SECTION.dataCount, [Uint8Array.from(writeU32(active.length + passive.length))]);
 
   const parts: Uint8Array[] = [module.subarray(0, 8)];
   for (const s of list) {
-    if (s === custom || s.id === DATA_COUNT) continue;
-    if (s.id === CODE) parts.push(...dataCount, ...section(CODE, codeBody));
-    else if (s.id === DATA_SECTION) parts.push(...section(DATA_SECTION, dataBody));
-    else if (s.id === GLOBAL) parts.push(...section(GLOBAL, globalBody));
-    else if (s.id === EXPORT) parts.push(...section(EXPORT, writeExports(exports.filter((e) => e !== loader))));
+    if (s === custom || s.id === SECTION.dataCount) continue;
+    if (s.id === SECTION.code) parts.push(...dataCount, ...section(SECTION.code, codeBody));
+    else if (s.id === SECTION.data) parts.push(...section(SECTION.data, dataBody));
+    else if (s.id === SECTION.global) parts.push(...section(SECTION.global, globalBody));
+    else if (s.id === SECTION.export) parts.push(...section(SECTION.export, writeExports(exports.filter((e) => e !== loader))));
     else parts.push(module.subarray(s.start, s.end));
   }
   return concatBytes(parts);

@@ -7,17 +7,16 @@
  * engine grows it as its heap grows. Only for modules of that engine: another module may use
  * memory past its data without saying so.
  */
-import { concatBytes, readU32, writeU32 } from "../../wasm-encoding.js";
-import { activeSegments, DATA_SECTION, section, sections } from "./data-segments.js";
+import { concatBytes, readU32, SECTION, writeU32 } from "../../wasm-encoding.js";
+import { activeSegments, section, sections } from "./data-segments.js";
 
-const MEMORY_SECTION = 5;
 const WASM_PAGE = 65536;
 
 /** The module with memory 0's minimum lowered to the pages its active data reaches (at least one). */
 export function declareSnapshotMemory(module: Uint8Array): Uint8Array {
   const list = sections(module);
-  const memory = list.find((s) => s.id === MEMORY_SECTION);
-  const data = list.find((s) => s.id === DATA_SECTION);
+  const memory = list.find((s) => s.id === SECTION.memory);
+  const data = list.find((s) => s.id === SECTION.data);
   // Passive segments are copied in by the engine itself, below the snapshot's end (lazy-data.ts).
   const segments = data ? activeSegments(module, data, { passive: "skip" }) : [];
   if (!memory || !segments) return module;
@@ -33,6 +32,6 @@ export function declareSnapshotMemory(module: Uint8Array): Uint8Array {
   if (needed >= minimum) return module;
   const body = Uint8Array.from([1, flags, ...writeU32(needed), ...rest]);
   const parts: Uint8Array[] = [module.subarray(0, 8)];
-  for (const s of list) parts.push(...(s === memory ? section(MEMORY_SECTION, [body]) : [module.subarray(s.start, s.end)]));
+  for (const s of list) parts.push(...(s === memory ? section(SECTION.memory, [body]) : [module.subarray(s.start, s.end)]));
   return concatBytes(parts);
 }
