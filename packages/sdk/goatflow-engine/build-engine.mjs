@@ -25,15 +25,17 @@ const PACKAGE = "qjsc@0.3.0";
 const INTEGRITY = "sha512-a7+cU6/IVcZbIejffdt/wZVMX6LL2MDL3HQ9Zb5Gm23G9DvBMS/z9GHFxz39bAvp2PvMOM+ypSOAyokt2DdZ2w==";
 const SOURCE_DIR = "package/deps/quickjs_2021_03_27";
 const VERSION = "2021-03-27";
-const UNITS = ["quickjs", "libregexp", "libunicode", "cutils", "libbf", "engine"];
+const UNITS = ["quickjs", "libregexp", "libunicode", "cutils", "libbf", "engine", "snapshot-heap", "memory-layout", "lazy-tables"];
+// The engine's own sources, beside this script.
+const ENGINE_SOURCES = ["engine.c", "snapshot-heap.c", "snapshot-heap.h", "memory-layout.c", "lazy-tables.c"];
 const HEADERS = ["quickjs.h", "quickjs-atom.h", "quickjs-opcode.h", "libregexp.h", "libregexp-opcode.h", "libunicode.h", "libunicode-table.h", "cutils.h", "libbf.h", "list.h"];
 const CFLAGS = ["--target=wasm32-wasi", "-O2", "-D_GNU_SOURCE", `-DCONFIG_VERSION="${VERSION}"`, "-DCONFIG_BIGNUM", "-DNDEBUG", "-fno-ident", "-Wno-everything"];
 // 16 MiB of memory at most (GoatFlow's default), a 512 KiB shadow stack placed first so that an
 // overflow traps instead of overwriting data, no names or debug sections.
 const LDFLAGS = ["--target=wasm32-wasi", "-mexec-model=reactor", "-Wl,--stack-first", "-Wl,-z,stack-size=524288", "-Wl,--max-memory=16777216", "-Wl,--strip-all"];
 
-// Tables loaded on first use (engine.c, gk_load_lazy_data): the functions that read them, whose
-// calls from the other objects the linker routes to engine.c's __wrap_ functions, and the input
+// Tables loaded on first use (lazy-tables.c, gk_load_lazy_data): the functions that read them, whose
+// calls from the other objects the linker routes to lazy-tables.c's __wrap_ functions, and the input
 // sections that hold them (read off the link map). They are recorded in the custom section
 // goatkit.lazy_data as {"loader", "ranges": [[start, end], ...]}.
 const LAZY_WRAPPED = ["exp", "exp2", "log", "log2", "pow", "sin", "cos", "tan", "lre_case_conv", "lre_is_cased", "lre_is_case_ignorable", "lre_is_id_start", "lre_is_id_continue", "unicode_normalize", "unicode_script", "unicode_general_category", "unicode_prop"];
@@ -75,7 +77,7 @@ try {
     quickjs = quickjs.replace(from, to);
   }
   writeFileSync(join(src, "quickjs.c"), quickjs);
-  copyFileSync(join(here, "engine.c"), join(src, "engine.c"));
+  for (const file of ENGINE_SOURCES) copyFileSync(join(here, file), join(src, file));
   for (const header of HEADERS) readFileSync(join(src, header));
   const prefixMap = `-ffile-prefix-map=${src}=/goatflow-engine`;
   for (const unit of UNITS) run(clang, [...CFLAGS, prefixMap, "-c", `${unit}.c`, "-o", `${unit}.o`], src);

@@ -1,5 +1,5 @@
 /**
- * Tables the GoatFlow engine loads on first use (goatflow-engine/engine.c, gk_load_lazy_data).
+ * Tables the GoatFlow engine loads on first use (goatflow-engine/lazy-tables.c, gk_load_lazy_data).
  * Each new instance pays for every page of the snapshot's data, and about 51 KB of the engine's
  * data are tables that most calls never read (libunicode's and libm's). The engine names them in
  * its custom section goatkit.lazy_data: `{ loader, ranges: [[start, end], ...] }`. Here, in the

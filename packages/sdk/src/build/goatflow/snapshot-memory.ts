@@ -2,7 +2,7 @@
  * The memory a pre-initialised engine module declares. Wizer's snapshot declares the memory the
  * initialisation grew to, and every new instance pays for every page of it (the engine reserves
  * and accounts for the whole of it). The GoatFlow engine keeps what it no longer uses past its
- * heap zeroed and marks its heap's last byte (goatflow-engine/engine.c, SCRATCH_BASE), so the
+ * heap zeroed and marks its heap's last byte (goatflow-engine/memory-layout.c), so the
  * memory it needs ends with the snapshot's last byte: the module declares that much, and the
  * engine grows it as its heap grows. Only for modules of that engine: another module may use
  * memory past its data without saying so.
