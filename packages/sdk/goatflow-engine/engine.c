@@ -303,7 +303,7 @@ __attribute__((noinline)) static void initialize(void) {
   size_t len;
   char *script = read_stdin(&len);
   if (!script) {
-    fputs("goatflow engine: could not read the script from standard input\n", stderr);
+    fputs("goatflow engine: could not read the script from standard input, or it is larger than the 8 MiB the initialisation has for it\n", stderr);
     exit(1);
   }
   begin_pass(RECORD);
@@ -324,7 +324,7 @@ __attribute__((noinline)) static void initialize(void) {
     begin_pass(PLAIN);
     evaluate(script, len);
   }
-  scratch_unmap_all();
+  scratch_unmap_all(); /* the script's text with it */
   if (compact) zero_free_top();
   /* From here on, the GC runs as QuickJS has it run after a collection: at half as much again. */
   JSMemoryUsage usage;
