@@ -21,64 +21,36 @@ static volatile int lazy_data_probe;
 
 __attribute__((noinline, export_name("gk_load_lazy_data"))) void gk_load_lazy_data(void) { lazy_data_probe = 1; }
 
-#define LAZY_WRAP_MATH(name)                                 \
-  extern double __real_##name(double);                       \
-  double __wrap_##name(double x) {                           \
-    gk_load_lazy_data();                                     \
-    return __real_##name(x);                                 \
+/* A wrapper that loads the tables, then calls the function: its return type, name, parameters and
+ * the arguments it passes on. */
+#define LAZY_WRAP(type, name, params, args) \
+  extern type __real_##name params;         \
+  type __wrap_##name params {               \
+    gk_load_lazy_data();                    \
+    return __real_##name args;              \
   }
-LAZY_WRAP_MATH(exp)
-LAZY_WRAP_MATH(exp2)
-LAZY_WRAP_MATH(log)
-LAZY_WRAP_MATH(log2)
-LAZY_WRAP_MATH(sin)
-LAZY_WRAP_MATH(cos)
-LAZY_WRAP_MATH(tan)
 
-extern double __real_pow(double, double);
-double __wrap_pow(double x, double y) {
-  gk_load_lazy_data();
-  return __real_pow(x, y);
-}
+LAZY_WRAP(double, exp, (double x), (x))
+LAZY_WRAP(double, exp2, (double x), (x))
+LAZY_WRAP(double, log, (double x), (x))
+LAZY_WRAP(double, log2, (double x), (x))
+LAZY_WRAP(double, sin, (double x), (x))
+LAZY_WRAP(double, cos, (double x), (x))
+LAZY_WRAP(double, tan, (double x), (x))
+LAZY_WRAP(double, pow, (double x, double y), (x, y))
+
+LAZY_WRAP(int, lre_is_cased, (uint32_t c), (c))
+LAZY_WRAP(int, lre_is_case_ignorable, (uint32_t c), (c))
+LAZY_WRAP(int, lre_is_id_start, (uint32_t c), (c))
+LAZY_WRAP(int, lre_is_id_continue, (uint32_t c), (c))
+LAZY_WRAP(int, unicode_normalize, (uint32_t **pdst, const uint32_t *src, int src_len, UnicodeNormalizationEnum n_type, void *opaque, void *(*realloc_func)(void *, void *, size_t)), (pdst, src, src_len, n_type, opaque, realloc_func))
+LAZY_WRAP(int, unicode_script, (CharRange *cr, const char *script_name, int is_ext), (cr, script_name, is_ext))
+LAZY_WRAP(int, unicode_general_category, (CharRange *cr, const char *gc_name), (cr, gc_name))
+LAZY_WRAP(int, unicode_prop, (CharRange *cr, const char *prop_name), (cr, prop_name))
 
 /* ASCII is converted without the tables, and is most of what plugins convert. */
 extern int __real_lre_case_conv(uint32_t *res, uint32_t c, int conv_type);
 int __wrap_lre_case_conv(uint32_t *res, uint32_t c, int conv_type) {
   if (c >= 128) gk_load_lazy_data();
   return __real_lre_case_conv(res, c, conv_type);
-}
-
-#define LAZY_WRAP_CHAR_TEST(name)            \
-  extern int __real_##name(uint32_t);        \
-  int __wrap_##name(uint32_t c) {            \
-    gk_load_lazy_data();                     \
-    return __real_##name(c);                 \
-  }
-LAZY_WRAP_CHAR_TEST(lre_is_cased)
-LAZY_WRAP_CHAR_TEST(lre_is_case_ignorable)
-LAZY_WRAP_CHAR_TEST(lre_is_id_start)
-LAZY_WRAP_CHAR_TEST(lre_is_id_continue)
-
-extern int __real_unicode_normalize(uint32_t **pdst, const uint32_t *src, int src_len, UnicodeNormalizationEnum n_type, void *opaque, void *(*realloc_func)(void *, void *, size_t));
-int __wrap_unicode_normalize(uint32_t **pdst, const uint32_t *src, int src_len, UnicodeNormalizationEnum n_type, void *opaque, void *(*realloc_func)(void *, void *, size_t)) {
-  gk_load_lazy_data();
-  return __real_unicode_normalize(pdst, src, src_len, n_type, opaque, realloc_func);
-}
-
-extern int __real_unicode_script(CharRange *cr, const char *script_name, int is_ext);
-int __wrap_unicode_script(CharRange *cr, const char *script_name, int is_ext) {
-  gk_load_lazy_data();
-  return __real_unicode_script(cr, script_name, is_ext);
-}
-
-extern int __real_unicode_general_category(CharRange *cr, const char *gc_name);
-int __wrap_unicode_general_category(CharRange *cr, const char *gc_name) {
-  gk_load_lazy_data();
-  return __real_unicode_general_category(cr, gc_name);
-}
-
-extern int __real_unicode_prop(CharRange *cr, const char *prop_name);
-int __wrap_unicode_prop(CharRange *cr, const char *prop_name) {
-  gk_load_lazy_data();
-  return __real_unicode_prop(cr, prop_name);
 }

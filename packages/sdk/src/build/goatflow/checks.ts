@@ -6,11 +6,13 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { ResolvedManifest } from "../../manifest/schema.js";
+import { readU32, SECTION } from "../../wasm-encoding.js";
 import { BuildError } from "../build-error.js";
+import { sections } from "./data-segments.js";
 
 /** GoatFlow gives every module 256 pages. */
 export const GOATFLOW_MAX_PAGES = 256;
-const PAGE = 65536;
+export const PAGE = 65536;
 
 export interface GoatflowIssue {
   severity: "error" | "warning";
@@ -102,28 +104,9 @@ export function checkModule(wasm: Uint8Array): { imports: string[]; exports: str
 
 /** The limits of the module's own memory (section 5), read from the binary. */
 export function memoryLimits(wasm: Uint8Array): { initial: number; maximum: number | null } {
-  let at = 8;
-  const leb = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const byte = wasm[at++]!;
-      result += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((byte & 0x80) === 0) return result;
-    }
-  };
-  while (at < wasm.length) {
-    const id = wasm[at++]!;
-    const size = leb();
-    const end = at + size;
-    if (id === 5) {
-      leb(); // count
-      const flags = leb();
-      const initial = leb();
-      return { initial, maximum: flags & 1 ? leb() : null };
-    }
-    at = end;
-  }
-  return { initial: 0, maximum: null };
+  const memory = sections(wasm).find((s) => s.id === SECTION.memory);
+  if (!memory) return { initial: 0, maximum: null };
+  const [, flagsAt] = readU32(wasm, memory.bodyStart); // the count
+  const [initial, after] = readU32(wasm, flagsAt + 1);
+  return { initial, maximum: wasm[flagsAt]! & 1 ? readU32(wasm, after)[0] : null };
 }

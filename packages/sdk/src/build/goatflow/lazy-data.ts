@@ -51,17 +51,16 @@ export function deferLazyData(module: Uint8Array): Uint8Array {
   let active: Segment[] = segments;
   for (const [start, end] of lazy.ranges) active = active.flatMap((s) => cut(s, start, end));
 
-  const importedFunctions = countImports(module, list.find((s) => s.id === SECTION.import), 0);
-  const importedGlobals = countImports(module, list.find((s) => s.id === SECTION.import), 3);
+  const imported = importCounts(module, list.find((s) => s.id === SECTION.import));
   const exports = readExports(module, find(SECTION.export));
   const loader = exports.find((e) => e.name === lazy.loader && e.kind === 0) ?? fail(`no exported function ${lazy.loader}`);
-  const loaderBody = loader.index - importedFunctions;
+  const loaderBody = loader.index - imported.functions;
   if (!isVoidToVoid(module, find(SECTION.type), find(SECTION.function), loaderBody)) fail(`${lazy.loader} is not () -> ()`);
 
   // The new global, after the module's own.
   const globals = find(SECTION.global);
   const [globalCount, globalsAt] = readU32(module, globals.bodyStart);
-  const loaded = importedGlobals + globalCount;
+  const loaded = imported.globals + globalCount;
   const globalBody = [Uint8Array.from([...writeU32(globalCount + 1)]), module.subarray(globalsAt, globals.end), Uint8Array.from([0x7f, 0x01, 0x41, 0x00, 0x0b])];
 
   const firstPassive = active.length;
@@ -110,28 +109,31 @@ function cut(s: Segment, start: number, end: number): Segment[] {
   return kept;
 }
 
-/** How many imports of a kind (0 functions, 3 globals) the import section has. */
-function countImports(module: Uint8Array, imports: Section | undefined, kind: number): number {
-  if (!imports) return 0;
+/** How many functions and globals the module imports. */
+function importCounts(module: Uint8Array, imports: Section | undefined): { functions: number; globals: number } {
+  const counts = { functions: 0, globals: 0 };
+  if (!imports) return counts;
   let [count, pos] = readU32(module, imports.bodyStart);
-  let found = 0;
   for (; count > 0; count--) {
     for (let name = 0; name < 2; name++) {
       const [length, at] = readU32(module, pos);
       pos = at + length;
     }
-    const what = module[pos++]!;
-    if (what === kind) found++;
-    if (what === 0) [, pos] = readU32(module, pos); // type index
-    else if (what === 1 || what === 2) {
-      if (what === 1) pos++; // reference type
+    const kind = module[pos++]!;
+    if (kind === 0) {
+      counts.functions++;
+      [, pos] = readU32(module, pos); // type index
+    } else if (kind === 1 || kind === 2) {
+      if (kind === 1) pos++; // reference type
       const flags = module[pos++]!;
       [, pos] = readU32(module, pos);
       if (flags & 1) [, pos] = readU32(module, pos);
-    } else if (what === 3) pos += 2; // value type, mutability
-    else throw new Error(`an import of kind ${what}`);
+    } else if (kind === 3) {
+      counts.globals++;
+      pos += 2; // value type, mutability
+    } else throw new Error(`an import of kind ${kind}`);
   }
-  return found;
+  return counts;
 }
 
 interface Export {

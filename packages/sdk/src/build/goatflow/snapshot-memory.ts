@@ -7,10 +7,9 @@
  * engine grows it as its heap grows. Only for modules of that engine: another module may use
  * memory past its data without saying so.
  */
-import { concatBytes, readU32, SECTION, writeU32 } from "../../wasm-encoding.js";
+import { concatBytes, SECTION, writeU32 } from "../../wasm-encoding.js";
+import { memoryLimits, PAGE } from "./checks.js";
 import { activeSegments, section, sections } from "./data-segments.js";
-
-const WASM_PAGE = 65536;
 
 /** The module with memory 0's minimum lowered to the pages its active data reaches (at least one). */
 export function declareSnapshotMemory(module: Uint8Array): Uint8Array {
@@ -20,17 +19,11 @@ export function declareSnapshotMemory(module: Uint8Array): Uint8Array {
   // Passive segments are copied in by the engine itself, below the snapshot's end (lazy-data.ts).
   const segments = data ? activeSegments(module, data, { passive: "skip" }) : [];
   if (!memory || !segments) return module;
-  let [count, pos] = readU32(module, memory.bodyStart);
-  const flags = module[pos++]!;
-  // One memory, 32-bit, not shared: its limits are a minimum and maybe a maximum.
-  if (count !== 1 || flags > 1) return module;
-  let minimum: number;
-  [minimum, pos] = readU32(module, pos);
-  const rest = module.subarray(pos, memory.end); // the maximum, if there is one
+  const { initial, maximum } = memoryLimits(module);
   const end = segments.reduce((last, segment) => Math.max(last, segment.offset + segment.bytes.length), 0);
-  const needed = Math.max(1, Math.ceil(end / WASM_PAGE));
-  if (needed >= minimum) return module;
-  const body = Uint8Array.from([1, flags, ...writeU32(needed), ...rest]);
+  const needed = Math.max(1, Math.ceil(end / PAGE));
+  if (needed >= initial) return module;
+  const body = Uint8Array.from([1, ...(maximum === null ? [0, ...writeU32(needed)] : [1, ...writeU32(needed), ...writeU32(maximum)])]);
   const parts: Uint8Array[] = [module.subarray(0, 8)];
   for (const s of list) parts.push(...(s === memory ? section(SECTION.memory, [body]) : [module.subarray(s.start, s.end)]));
   return concatBytes(parts);
